@@ -1,0 +1,227 @@
+/* cat-check: run every record of a reference (.ref) file against a model.
+   MIT License, see LICENSE. */
+#define CAT_IMPLEMENTATION
+#include "../cat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: cat-check [options] MODEL REF\n"
+        "\n"
+        "Runs every record of a reference file (.ref, see tests/fixtures/README.md)\n"
+        "against a converted model and prints one line per record, then\n"
+        "'N passed, N failed'. Exit status 0 only if every record passes.\n"
+        "\n"
+        "  logits records   every row of logits within --atol of the reference\n"
+        "  greedy records   the argmax continuation equal token for token\n"
+        "\n"
+        "options:\n"
+        "  --atol X         tolerance on max |logit difference| (default 1e-3)\n"
+        "  --incremental    feed tokens one at a time through a session's KV cache\n"
+        "                   (default: one full-sequence forward per record, and a\n"
+        "                   full forward per greedy step)\n"
+        "  -t, --threads N  OpenMP threads (default: all)\n"
+        "  -h, --help       this text\n");
+}
+
+typedef struct { const unsigned char *p; size_t len, off; } rd;
+static int rd_u32(rd *r, uint32_t *v) {
+    if (r->len - r->off < 4) return 0;
+    *v = (uint32_t)r->p[r->off] | ((uint32_t)r->p[r->off + 1] << 8) | ((uint32_t)r->p[r->off + 2] << 16) | ((uint32_t)r->p[r->off + 3] << 24);
+    r->off += 4;
+    return 1;
+}
+
+static unsigned char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = (unsigned char *)malloc((size_t)n + 1);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+        *len = (size_t)n;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* greedy continuation of prompt[0..np) for ngen tokens; writes out[ngen] */
+static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int threads, const int32_t *prompt, uint32_t np,
+                         uint32_t ngen, int32_t *out, float *margin_at_flip, const int32_t *want) {
+    const cat_config *cfg = cat_model_config(m);
+    const int32_t PV = cfg->padded_vocab;
+    uint32_t total = np + ngen, i;
+    int32_t *seq = (int32_t *)malloc(sizeof(int32_t) * (total ? total : 1));
+    float *lg = NULL;
+    cat_result r = CAT_OK;
+    cat_session *s = NULL;
+    if (!seq) return CAT_ERR_NOMEM;
+    memcpy(seq, prompt, sizeof(int32_t) * np);
+    *margin_at_flip = -1;
+    if (incremental) {
+        cat_session_params sp;
+        memset(&sp, 0, sizeof sp);
+        sp.chunk_size = chunk; sp.n_threads = threads;
+        r = cat_session_open(m, &sp, &s);
+        if (!r) r = cat_session_feed(s, seq, np, NULL);
+    } else {
+        lg = (float *)malloc(sizeof(float) * (size_t)PV * total);
+        if (!lg) r = CAT_ERR_NOMEM;
+    }
+    for (i = 0; i < ngen && !r; i++) {
+        const float *row;
+        int32_t t;
+        if (incremental) row = cat_session_logits(s);
+        else {
+            r = cat_forward(m, chunk, seq, np + i, lg);
+            if (r) break;
+            row = lg + (size_t)(np + i - 1) * PV;
+        }
+        t = cat_argmax(row, PV);
+        if (want && t != want[i] && *margin_at_flip < 0) *margin_at_flip = row[t] - row[want[i]];
+        out[i] = t;
+        seq[np + i] = t;
+        if (incremental && i + 1 < ngen) r = cat_session_feed(s, &t, 1, NULL);
+    }
+    cat_session_close(s);
+    free(lg);
+    free(seq);
+    return r;
+}
+
+int main(int argc, char **argv) {
+    const char *model_path = NULL, *ref_path = NULL;
+    double atol = 1e-3;
+    int incremental = 0, threads = 0, i, passed = 0, failed = 0;
+    unsigned char *buf;
+    size_t len;
+    rd r;
+    uint32_t version, nrec, k;
+    cat_model *m;
+    char err[512];
+    cat_result res;
+    const cat_config *cfg;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--incremental")) incremental = 1;
+        else if (!strcmp(a, "--atol") && i + 1 < argc) {
+            char *end; atol = strtod(argv[++i], &end);
+            if (*end || !(atol >= 0)) { fprintf(stderr, "cat-check: --atol needs a non-negative number, got '%s'\n", argv[i]); return 2; }
+        } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && i + 1 < argc) {
+            char *end; long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1024) { fprintf(stderr, "cat-check: --threads needs a number from 1 to 1024, got '%s'\n", argv[i]); return 2; }
+            threads = (int)v;
+        } else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-check: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (!model_path) model_path = a;
+        else if (!ref_path) ref_path = a;
+        else { fprintf(stderr, "cat-check: unexpected argument '%s' (try --help)\n", a); return 2; }
+    }
+    if (!model_path || !ref_path) { usage(stderr); return 2; }
+
+    res = cat_model_open(model_path, &m, err, sizeof err);
+    if (res) { fprintf(stderr, "cat-check: %s: %s (%s)\n", model_path, err, cat_result_string(res)); return 1; }
+    cfg = cat_model_config(m);
+    buf = read_file(ref_path, &len);
+    if (!buf) { fprintf(stderr, "cat-check: cannot read '%s'\n", ref_path); cat_model_close(m); return 1; }
+    r.p = buf; r.len = len; r.off = 0;
+    if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); return 1; }
+    r.off = 8;
+    rd_u32(&r, &version); rd_u32(&r, &nrec);
+    if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); return 1; }
+    printf("model %s (%s), reference %s: %u records, atol %g%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
+           incremental ? ", incremental" : "");
+
+    for (k = 0; k < nrec; k++) {
+        uint32_t kind, ntok, n, cp;
+        int32_t chunk = 0;
+        const int32_t *tok_raw;
+        int32_t *tok;
+        if (!rd_u32(&r, &kind) || !rd_u32(&r, &cp) || !rd_u32(&r, &ntok) || !rd_u32(&r, &n)) {
+            fprintf(stderr, "cat-check: '%s' is truncated in record %u\n", ref_path, k); return 1;
+        }
+        if ((int32_t)cp >= 0) {
+            if ((int32_t)cp > 20) { fprintf(stderr, "cat-check: record %u has chunk power %d\n", k, (int32_t)cp); return 1; }
+            chunk = 1 << cp;
+        }
+        if (ntok == 0 || ntok > (1u << 24) || n > (1u << 24) || (size_t)ntok * 4 > len - r.off) {
+            fprintf(stderr, "cat-check: record %u of '%s' has bad sizes\n", k, ref_path); return 1;
+        }
+        tok_raw = (const int32_t *)(const void *)(buf + r.off);
+        tok = (int32_t *)malloc(sizeof(int32_t) * ntok);
+        memcpy(tok, tok_raw, sizeof(int32_t) * ntok);
+        r.off += (size_t)ntok * 4;
+        if (kind == 1) {
+            const float *ref;
+            float *out, *refc;
+            double maxd = 0;
+            uint32_t agree = 0, t;
+            cat_result e = CAT_OK;
+            if (n != (uint32_t)cfg->padded_vocab) { printf("record %u: logits width %u but the model has %d: FAIL\n", k, n, cfg->padded_vocab); failed++; free(tok); break; }
+            if ((size_t)ntok * n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            ref = (const float *)(const void *)(buf + r.off);
+            r.off += (size_t)ntok * n * 4;
+            refc = (float *)malloc(sizeof(float) * (size_t)ntok * n);
+            out = (float *)malloc(sizeof(float) * (size_t)ntok * n);
+            memcpy(refc, ref, sizeof(float) * (size_t)ntok * n);
+            if (incremental) {
+                cat_session *s;
+                cat_session_params sp;
+                memset(&sp, 0, sizeof sp);
+                sp.chunk_size = chunk; sp.n_threads = threads;
+                e = cat_session_open(m, &sp, &s);
+                for (t = 0; t < ntok && !e; t++) {
+                    e = cat_session_feed(s, tok + t, 1, NULL);
+                    if (!e) memcpy(out + (size_t)t * n, cat_session_logits(s), sizeof(float) * n);
+                }
+                if (!e) cat_session_close(s);
+            } else e = cat_forward(m, chunk, tok, ntok, out);
+            if (e) { printf("record %u: logits, chunk %d, %u tokens: error: %s FAIL\n", k, chunk, ntok, cat_result_string(e)); failed++; }
+            else {
+                size_t q;
+                for (q = 0; q < (size_t)ntok * n; q++) {
+                    double d = fabs((double)out[q] - (double)refc[q]);
+                    if (!(d <= maxd)) maxd = d; /* NaN propagates as a failure */
+                }
+                for (t = 0; t < ntok; t++) if (cat_argmax(out + (size_t)t * n, (int32_t)n) == cat_argmax(refc + (size_t)t * n, (int32_t)n)) agree++;
+                if (maxd <= atol) passed++; else failed++;
+                printf("record %u: logits, chunk %d, %u tokens: max|diff| %.3g, argmax agree %u/%u: %s\n", k, chunk, ntok, maxd, agree, ntok,
+                       maxd <= atol ? "PASS" : "FAIL");
+            }
+            free(out); free(refc);
+        } else if (kind == 2) {
+            int32_t *want, *got;
+            float margin;
+            uint32_t agree = 0, t;
+            cat_result e;
+            if ((size_t)n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            want = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
+            got = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
+            memcpy(want, buf + r.off, sizeof(int32_t) * n);
+            r.off += (size_t)n * 4;
+            e = greedy(m, chunk, incremental, threads, tok, ntok, n, got, &margin, want);
+            if (e) { printf("record %u: greedy, chunk %d, %u + %u tokens: error: %s FAIL\n", k, chunk, ntok, n, cat_result_string(e)); failed++; }
+            else {
+                for (t = 0; t < n; t++) agree += got[t] == want[t];
+                if (agree == n) passed++; else failed++;
+                printf("record %u: greedy, chunk %d, %u + %u tokens: %u/%u tokens agree: %s", k, chunk, ntok, n, agree, n, agree == n ? "PASS" : "FAIL");
+                if (margin >= 0) printf(" (first flip: top-2 margin %.3g)", margin);
+                printf("\n");
+            }
+            free(want); free(got);
+        } else {
+            fprintf(stderr, "cat-check: record %u has unknown kind %u\n", k, kind); return 1;
+        }
+        free(tok);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    free(buf);
+    cat_model_close(m);
+    return failed ? 1 : 0;
+}
