@@ -140,6 +140,16 @@ typedef struct {
 
 typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1 } cat_dtype;
 
+/* Checks a configuration and fills its derived fields (head_dim, rope_n_elem,
+   layer_n_head, layer_head_dim). */
+CATDEF cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen);
+
+/* The tensors a model of this configuration holds, by name and shape, in the
+   order a converter writes them. Returns the count (fills at most cap). */
+typedef struct { char name[96]; int ndim; int64_t dims[2]; } cat_tensor_spec;
+CATDEF int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap);
+CATDEF void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *dims);
+
 typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
 typedef struct cat_tokenizer cat_tokenizer;
@@ -154,6 +164,11 @@ CATDEF void cat_model_close(cat_model *m);
 CATDEF const cat_config *cat_model_config(const cat_model *m);
 CATDEF const cat_tokenizer *cat_model_tokenizer(const cat_model *m); /* NULL if the file has none */
 CATDEF size_t cat_model_weight_bytes(const cat_model *m);
+CATDEF size_t cat_model_file_bytes(const cat_model *m);
+/* the tensor directory, for tools: returns CAT_ERR_ARGS past the end */
+CATDEF int cat_model_tensor_count(const cat_model *m);
+CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
+                                        int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
@@ -352,6 +367,7 @@ enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
 CATDEF void cat_tokenizer_free(cat_tokenizer *t);
+CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
 
 typedef struct {
     int has_family; char family[32];
@@ -420,31 +436,15 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
 static int cat__is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int cat__log2i(int64_t x) { int p = 0; while (x > 1) { x >>= 1; p++; } return p; }
 
-/* fill one block config from keys with prefix index base (0 = decoder, 6 = compressor in int keys) */
-static cat_result cat__block_cfg(const cat__kvset *kv, int ib, int fb, const char *what, cat_block_config *b, char *err, size_t errlen) {
+/* validate one block config and fill its derived fields */
+static cat_result cat__block_validate(cat_block_config *b, const char *what, char *err, size_t errlen) {
+    const int32_t v[5] = { b->dim, b->n_head, b->n_local_heads, b->n_layer, b->intermediate_size };
+    const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
-    const char *names[6] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size", "use_qk_norm" };
-    for (k = 0; k < 5; k++) if (!kv->iset[ib + k]) {
-        cat__err(err, errlen, "config lacks %s.%s", what, names[k]); return CAT_ERR_CONFIG;
+    for (k = 0; k < 5; k++) if (v[k] <= 0 || v[k] > CAT__MAX_DIM || (k == 3 && v[k] > CAT__MAX_LAYERS)) {
+        cat__err(err, errlen, "config %s.%s = %d is out of range", what, names[k], (int)v[k]); return CAT_ERR_CONFIG;
     }
-    b->dim = (int32_t)0; /* set below after range checks */
-    for (k = 0; k < 5; k++) {
-        int64_t v = kv->ival[ib + k];
-        if (v <= 0 || v > CAT__MAX_DIM || (k == 3 && v > CAT__MAX_LAYERS)) {
-            cat__err(err, errlen, "config %s.%s = %lld is out of range", what, names[k], (long long)v); return CAT_ERR_CONFIG;
-        }
-    }
-    b->dim = (int32_t)kv->ival[ib + 0];
-    b->n_head = (int32_t)kv->ival[ib + 1];
-    b->n_local_heads = (int32_t)kv->ival[ib + 2];
-    b->n_layer = (int32_t)kv->ival[ib + 3];
-    b->intermediate_size = (int32_t)kv->ival[ib + 4];
-    b->use_qk_norm = kv->iset[ib + 5] ? (kv->ival[ib + 5] != 0) : 0;
-    if (kv->iset[ib + 5] && kv->ival[ib + 5] != 0 && kv->ival[ib + 5] != 1) {
-        cat__err(err, errlen, "config %s.use_qk_norm must be 0 or 1", what); return CAT_ERR_CONFIG;
-    }
-    b->rope_base = kv->fset[fb + 0] ? kv->fval[fb + 0] : 10000.0;
-    b->norm_eps = kv->fset[fb + 1] ? kv->fval[fb + 1] : 1e-5;
+    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) { cat__err(err, errlen, "config %s.use_qk_norm must be 0 or 1", what); return CAT_ERR_CONFIG; }
     if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) { cat__err(err, errlen, "config %s.rope_base = %g is out of range", what, b->rope_base); return CAT_ERR_CONFIG; }
     if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) { cat__err(err, errlen, "config %s.norm_eps = %g is out of range", what, b->norm_eps); return CAT_ERR_CONFIG; }
     if (b->dim % b->n_head) { cat__err(err, errlen, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head); return CAT_ERR_CONFIG; }
@@ -455,8 +455,36 @@ static cat_result cat__block_cfg(const cat__kvset *kv, int ib, int fb, const cha
     return CAT_OK;
 }
 
-static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, char *err, size_t errlen) {
+CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen) {
     cat_result r;
+    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) { cat__err(err, errlen, "config family %d is unknown", (int)cfg->family); return CAT_ERR_CONFIG; }
+    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
+    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
+    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
+    r = cat__block_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
+    if (r) return r;
+    if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
+    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) { cat__err(err, errlen, "config dim_fx = %d is out of range", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
+    if (cfg->block_size % cfg->chunk_size) { cat__err(err, errlen, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        cfg->layer_n_head = cfg->dim_fx / 64;
+        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) { cat__err(err, errlen, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
+        cfg->layer_head_dim = cfg->dim_fx / cfg->layer_n_head;
+        if (cfg->dec.head_dim > cfg->layer_head_dim) { cat__err(err, errlen, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim); return CAT_ERR_CONFIG; }
+        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * dim is too large"); return CAT_ERR_CONFIG; }
+        return CAT_OK;
+    }
+    cfg->layer_n_head = cfg->layer_head_dim = 0;
+    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
+    r = cat__block_validate(&cfg->comp, "compressor", err, errlen);
+    if (r) return r;
+    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
+    return CAT_OK;
+}
+
+static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, char *err, size_t errlen) {
     int i;
     memset(cfg, 0, sizeof *cfg);
     if (!kv->has_family) { cat__err(err, errlen, "config lacks 'family'"); return CAT_ERR_CONFIG; }
@@ -465,35 +493,103 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     else if (!strcmp(kv->family, "cat_adaptive")) cfg->family = CAT_FAMILY_CAT_ADAPTIVE;
     else if (!strcmp(kv->family, "cat_layer")) cfg->family = CAT_FAMILY_CAT_LAYER;
     else { cat__err(err, errlen, "config family '%s' is unknown (dense, cat, cat_adaptive, cat_layer)", kv->family); return CAT_ERR_CONFIG; }
-    for (i = 0; i < 3; i++) if (!kv->iset[i]) { cat__err(err, errlen, "config lacks %s", cat__int_keys[i]); return CAT_ERR_CONFIG; }
-    if (kv->ival[0] <= 0 || kv->ival[0] > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %lld is out of range", (long long)kv->ival[0]); return CAT_ERR_CONFIG; }
-    if (kv->ival[1] < kv->ival[0] || kv->ival[1] > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %lld must be >= vocab_size = %lld", (long long)kv->ival[1], (long long)kv->ival[0]); return CAT_ERR_CONFIG; }
-    if (kv->ival[2] <= 0 || kv->ival[2] > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %lld is out of range", (long long)kv->ival[2]); return CAT_ERR_CONFIG; }
+    for (i = 0; i < CAT__NI; i++) {
+        int needed = i < 3 || (i >= 5 && i <= 9) || (cfg->family != CAT_FAMILY_DENSE && (i == 3 || i == 4)) ||
+                     ((cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) && i >= 11 && i <= 15);
+        if (needed && !kv->iset[i]) { cat__err(err, errlen, "config lacks '%s'", cat__int_keys[i]); return CAT_ERR_CONFIG; }
+        if (kv->iset[i] && (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX)) { cat__err(err, errlen, "config '%s' = %lld is out of range", cat__int_keys[i], (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
+    }
     cfg->vocab_size = (int32_t)kv->ival[0];
     cfg->padded_vocab = (int32_t)kv->ival[1];
     cfg->block_size = (int32_t)kv->ival[2];
-    r = cat__block_cfg(kv, 5, 0, "decoder", &cfg->dec, err, errlen);
-    if (r) return r;
-    if (cfg->family == CAT_FAMILY_DENSE) return CAT_OK;
-    if (!kv->iset[3] || !kv->iset[4]) { cat__err(err, errlen, "config lacks %s", kv->iset[3] ? "dim_fx" : "chunk_size"); return CAT_ERR_CONFIG; }
-    if (kv->ival[3] <= 0 || kv->ival[3] > 4096 || kv->ival[3] > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %lld is out of range (1..min(4096, block_size))", (long long)kv->ival[3]); return CAT_ERR_CONFIG; }
-    if (kv->ival[4] <= 0 || kv->ival[4] > CAT__MAX_DIM) { cat__err(err, errlen, "config dim_fx = %lld is out of range", (long long)kv->ival[4]); return CAT_ERR_CONFIG; }
     cfg->chunk_size = (int32_t)kv->ival[3];
     cfg->dim_fx = (int32_t)kv->ival[4];
-    if (cfg->block_size % cfg->chunk_size) { cat__err(err, errlen, "config block_size = %d is not a multiple of chunk_size = %d", cfg->block_size, cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        cfg->layer_n_head = cfg->dim_fx / 64;
-        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) { cat__err(err, errlen, "config dim_fx = %d: the CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", cfg->dim_fx); return CAT_ERR_CONFIG; }
-        cfg->layer_head_dim = cfg->dim_fx / cfg->layer_n_head;
-        if (cfg->dec.head_dim > cfg->layer_head_dim) { cat__err(err, errlen, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", cfg->dec.head_dim, cfg->layer_head_dim); return CAT_ERR_CONFIG; }
-        return CAT_OK;
+    {
+        cat_block_config *b[2];
+        int ib, k;
+        b[0] = &cfg->dec; b[1] = &cfg->comp;
+        for (k = 0; k < 2; k++) {
+            ib = k ? 11 : 5;
+            b[k]->dim = (int32_t)kv->ival[ib + 0];
+            b[k]->n_head = (int32_t)kv->ival[ib + 1];
+            b[k]->n_local_heads = (int32_t)kv->ival[ib + 2];
+            b[k]->n_layer = (int32_t)kv->ival[ib + 3];
+            b[k]->intermediate_size = (int32_t)kv->ival[ib + 4];
+            b[k]->use_qk_norm = kv->iset[ib + 5] ? (int32_t)kv->ival[ib + 5] : 0;
+            b[k]->rope_base = kv->fset[2 * k] ? kv->fval[2 * k] : 10000.0;
+            b[k]->norm_eps = kv->fset[2 * k + 1] ? kv->fval[2 * k + 1] : 1e-5;
+        }
     }
-    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config dim_fx = %d must equal the decoder dim = %d", cfg->dim_fx, cfg->dec.dim); return CAT_ERR_CONFIG; }
-    r = cat__block_cfg(kv, 11, 2, "compressor", &cfg->comp, err, errlen);
-    if (r) return r;
-    if ((int64_t)cfg->chunk_size * cfg->comp.dim > (int64_t)1 << 28) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
-    return CAT_OK;
+    return cat_config_validate(cfg, err, errlen);
+}
+
+/* ---- the tensors a configuration needs ----------------------------------- */
+/* Emits every tensor of a model in file order; dst[i] (when m is given) is
+   where the loader binds it. Returns the count (may exceed cap). */
+static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, cat__tensor **dst, int cap) {
+    int n = 0, i, j;
+    const cat_block_config *d = &c->dec;
+    const int64_t PV = c->padded_vocab;
+#define CAT__EMIT(ptr, nd, a, b, ...) do { if (n < cap) { \
+        snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__); \
+        out[n].ndim = (nd); out[n].dims[0] = (a); out[n].dims[1] = (nd) == 2 ? (b) : 0; \
+        if (dst) dst[n] = m ? (ptr) : NULL; } n++; } while (0)
+    CAT__EMIT(m ? &m->wte : NULL, 2, PV, d->dim, "wte.weight");
+    for (j = 0; j < 2; j++) {
+        const int comp = j == 1;
+        const cat_block_config *b = comp ? &c->comp : d;
+        const char *pre = comp ? "f." : "";
+        const int cl = !comp && c->family == CAT_FAMILY_CAT_LAYER;
+        const char *ap = cl ? "attention.attention." : "attention.";
+        const int64_t aw = cl ? c->dim_fx : b->dim;
+        const int64_t H = cl ? c->layer_n_head : b->n_head, KV = cl ? c->layer_n_head : b->n_local_heads;
+        const int64_t hd = cl ? c->layer_head_dim : b->head_dim;
+        if (comp && c->family != CAT_FAMILY_CAT && c->family != CAT_FAMILY_CAT_ADAPTIVE) break;
+        if (comp) {
+            const int ad = c->family == CAT_FAMILY_CAT_ADAPTIVE;
+            CAT__EMIT(m ? &m->c_wte : NULL, 2, PV, b->dim, "f.wte.weight");
+            CAT__EMIT(m ? &m->c_pos : NULL, 2, ad ? c->block_size : c->block_size / c->chunk_size, b->dim, "f.pos_tokens.weight");
+            if (ad) CAT__EMIT(m ? &m->c_adaptive : NULL, 2, cat__log2i(c->chunk_size) + 1, b->dim, "f.adaptive_token.weight");
+        }
+        for (i = 0; i < b->n_layer; i++) {
+            cat__layer *L = m ? (comp ? &m->c_layers[i] : &m->layers[i]) : NULL;
+            CAT__EMIT(L ? &L->attn_norm : NULL, 1, b->dim, 0, "%slayers.%d.attention_norm.weight", pre, i);
+            CAT__EMIT(L ? &L->wqkv : NULL, 2, (H + 2 * KV) * hd, aw, "%slayers.%d.%swqkv.weight", pre, i, ap);
+            CAT__EMIT(L ? &L->wo : NULL, 2, aw, H * hd, "%slayers.%d.%swo.weight", pre, i, ap);
+            if (b->use_qk_norm) {
+                CAT__EMIT(L ? &L->q_norm : NULL, 1, hd, 0, "%slayers.%d.%sq_norm.weight", pre, i, ap);
+                CAT__EMIT(L ? &L->k_norm : NULL, 1, hd, 0, "%slayers.%d.%sk_norm.weight", pre, i, ap);
+            }
+            if (cl) {
+                CAT__EMIT(L ? &L->expand : NULL, 2, c->dim_fx, d->dim, "layers.%d.attention.expand.weight", i);
+                CAT__EMIT(L ? &L->comp_w : NULL, 2, c->dim_fx, (int64_t)c->chunk_size * d->dim, "layers.%d.attention.compressor.weight", i);
+                CAT__EMIT(L ? &L->comp_b : NULL, 1, c->dim_fx, 0, "layers.%d.attention.compressor.bias", i);
+                CAT__EMIT(L ? &L->dummy : NULL, 2, 1, c->dim_fx, "layers.%d.attention.dummy_fx.weight", i);
+                CAT__EMIT(L ? &L->final_proj : NULL, 2, d->dim, c->dim_fx, "layers.%d.attention.final_proj.weight", i);
+            }
+            CAT__EMIT(L ? &L->ffn_norm : NULL, 1, b->dim, 0, "%slayers.%d.ffn_norm.weight", pre, i);
+            CAT__EMIT(L ? &L->fc1 : NULL, 2, b->intermediate_size, b->dim, "%slayers.%d.feed_forward.fc_1.weight", pre, i);
+            CAT__EMIT(L ? &L->fc2 : NULL, 2, b->intermediate_size, b->dim, "%slayers.%d.feed_forward.fc_2.weight", pre, i);
+            CAT__EMIT(L ? &L->proj : NULL, 2, b->dim, b->intermediate_size, "%slayers.%d.feed_forward.proj.weight", pre, i);
+        }
+        if (comp) {
+            CAT__EMIT(m ? &m->c_norm : NULL, 1, b->dim, 0, "f.norm.weight");
+            CAT__EMIT(m ? &m->c_proj_fx : NULL, 2, c->dim_fx, (int64_t)c->chunk_size * b->dim, "f.proj_fx.weight");
+        }
+    }
+    if (c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE) {
+        const int ad = c->family == CAT_FAMILY_CAT_ADAPTIVE;
+        CAT__EMIT(m ? &m->dummy_fx : NULL, 2, ad ? cat__log2i(c->chunk_size) + 1 : 1, d->dim, "dummy_fx.weight");
+        if (ad) CAT__EMIT(m ? &m->separator : NULL, 2, 1, d->dim, "seperator.weight");
+    }
+    CAT__EMIT(m ? &m->norm : NULL, 1, d->dim, 0, "norm.weight");
+    CAT__EMIT(m ? &m->output : NULL, 2, PV, d->dim, "output.weight");
+#undef CAT__EMIT
+    return n;
+}
+
+CAT__API int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap) {
+    return cat__specs(cfg, NULL, out, NULL, cap);
 }
 
 static cat__dirent *cat__find(cat_model *m, const char *name) {
@@ -502,114 +598,56 @@ static cat__dirent *cat__find(cat_model *m, const char *name) {
     return NULL;
 }
 
-static void cat__fmt_shape(char *buf, size_t n, int ndim, const int64_t *d) {
+CAT__API void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *d) {
     int i; size_t o = 0;
+    if (!n) return;
+    buf[0] = 0;
     o += (size_t)snprintf(buf + o, n - o, "[");
     for (i = 0; i < ndim && o < n; i++) o += (size_t)snprintf(buf + o, n - o, i ? ", %lld" : "%lld", (long long)d[i]);
     if (o < n) snprintf(buf + o, n - o, "]");
 }
 
-/* bind a tensor by name and expected shape (ndim 1 or 2) */
-static cat_result cat__bind(cat_model *m, cat__tensor *t, const char *name, int ndim, int64_t d0, int64_t d1, char *err, size_t errlen) {
-    cat__dirent *e = cat__find(m, name);
-    int64_t want[2];
-    want[0] = d0; want[1] = d1;
-    if (!e) { cat__err(err, errlen, "tensor '%s' is missing", name); return CAT_ERR_TENSOR; }
-    if (e->ndim != ndim || e->dims[0] != d0 || (ndim == 2 && e->dims[1] != d1)) {
-        char got[96], exp[96];
-        cat__fmt_shape(got, sizeof got, e->ndim, e->dims);
-        cat__fmt_shape(exp, sizeof exp, ndim, want);
-        cat__err(err, errlen, "tensor '%s' has shape %s, expected %s", name, got, exp);
-        return CAT_ERR_TENSOR;
-    }
-    if (ndim == 1 && e->dtype != CAT_DTYPE_F32) { cat__err(err, errlen, "tensor '%s' is a vector and must be stored as f32", name); return CAT_ERR_TENSOR; }
-    t->data = m->base + e->offset;
-    t->dtype = e->dtype;
-    t->rows = ndim == 2 ? d0 : 1;
-    t->cols = ndim == 2 ? d1 : d0;
-    e->used = 1;
-    m->weight_bytes += (size_t)e->nbytes;
-    return CAT_OK;
-}
-
-#define CAT__BIND(t, nm, nd, a, b) do { r = cat__bind(m, (t), (nm), (nd), (a), (b), err, errlen); if (r) return r; } while (0)
-
-static cat_result cat__bind_block(cat_model *m, cat__layer *L, const char *pre, const cat_block_config *b, int64_t attn_dim,
-                                  int64_t n_head, int64_t n_kv, int64_t hd, int qk, char *err, size_t errlen) {
-    char nm[128];
-    cat_result r;
-    snprintf(nm, sizeof nm, "%sattention_norm.weight", pre); CAT__BIND(&L->attn_norm, nm, 1, b->dim, 0);
-    snprintf(nm, sizeof nm, "%sffn_norm.weight", pre); CAT__BIND(&L->ffn_norm, nm, 1, b->dim, 0);
-    snprintf(nm, sizeof nm, "%sfeed_forward.fc_1.weight", pre); CAT__BIND(&L->fc1, nm, 2, b->intermediate_size, b->dim);
-    snprintf(nm, sizeof nm, "%sfeed_forward.fc_2.weight", pre); CAT__BIND(&L->fc2, nm, 2, b->intermediate_size, b->dim);
-    snprintf(nm, sizeof nm, "%sfeed_forward.proj.weight", pre); CAT__BIND(&L->proj, nm, 2, b->dim, b->intermediate_size);
-    {
-        const char *ap = m->cfg.family == CAT_FAMILY_CAT_LAYER ? "attention.attention." : "attention.";
-        snprintf(nm, sizeof nm, "%s%swqkv.weight", pre, ap); CAT__BIND(&L->wqkv, nm, 2, (n_head + 2 * n_kv) * hd, attn_dim);
-        snprintf(nm, sizeof nm, "%s%swo.weight", pre, ap); CAT__BIND(&L->wo, nm, 2, attn_dim, n_head * hd);
-        if (qk) {
-            snprintf(nm, sizeof nm, "%s%sq_norm.weight", pre, ap); CAT__BIND(&L->q_norm, nm, 1, hd, 0);
-            snprintf(nm, sizeof nm, "%s%sk_norm.weight", pre, ap); CAT__BIND(&L->k_norm, nm, 1, hd, 0);
-        }
-    }
-    return CAT_OK;
-}
-
 static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     const cat_config *c = &m->cfg;
-    const cat_block_config *d = &c->dec;
-    cat_result r;
-    char nm[128];
-    int i;
+    int n, i;
     uint32_t k;
-    int64_t PV = c->padded_vocab;
-    m->layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)d->n_layer);
-    if (!m->layers) return CAT_ERR_NOMEM;
-    memset(m->layers, 0, sizeof(cat__layer) * (size_t)d->n_layer);
-    CAT__BIND(&m->wte, "wte.weight", 2, PV, d->dim);
-    CAT__BIND(&m->norm, "norm.weight", 1, d->dim, 0);
-    CAT__BIND(&m->output, "output.weight", 2, PV, d->dim);
-    for (i = 0; i < d->n_layer; i++) {
-        cat__layer *L = &m->layers[i];
-        char pre[64];
-        snprintf(pre, sizeof pre, "layers.%d.", i);
-        if (c->family == CAT_FAMILY_CAT_LAYER) {
-            int64_t fx = c->dim_fx;
-            r = cat__bind_block(m, L, pre, d, fx, c->layer_n_head, c->layer_n_head, c->layer_head_dim, d->use_qk_norm, err, errlen);
-            if (r) return r;
-            snprintf(nm, sizeof nm, "%sattention.expand.weight", pre); CAT__BIND(&L->expand, nm, 2, fx, d->dim);
-            snprintf(nm, sizeof nm, "%sattention.compressor.weight", pre); CAT__BIND(&L->comp_w, nm, 2, fx, (int64_t)c->chunk_size * d->dim);
-            snprintf(nm, sizeof nm, "%sattention.compressor.bias", pre); CAT__BIND(&L->comp_b, nm, 1, fx, 0);
-            snprintf(nm, sizeof nm, "%sattention.dummy_fx.weight", pre); CAT__BIND(&L->dummy, nm, 2, 1, fx);
-            snprintf(nm, sizeof nm, "%sattention.final_proj.weight", pre); CAT__BIND(&L->final_proj, nm, 2, d->dim, fx);
-        } else {
-            r = cat__bind_block(m, L, pre, d, d->dim, d->n_head, d->n_local_heads, d->head_dim, d->use_qk_norm, err, errlen);
-            if (r) return r;
+    cat_tensor_spec *specs;
+    cat__tensor **dst;
+    cat_result r = CAT_OK;
+    m->layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)c->dec.n_layer);
+    if (c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE)
+        m->c_layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)c->comp.n_layer);
+    if (!m->layers || ((c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE) && !m->c_layers)) return CAT_ERR_NOMEM;
+    memset(m->layers, 0, sizeof(cat__layer) * (size_t)c->dec.n_layer);
+    if (m->c_layers) memset(m->c_layers, 0, sizeof(cat__layer) * (size_t)c->comp.n_layer);
+    n = cat__specs(c, m, NULL, NULL, 0);
+    specs = (cat_tensor_spec *)CAT_MALLOC(sizeof(cat_tensor_spec) * (size_t)n);
+    dst = (cat__tensor **)CAT_MALLOC(sizeof(cat__tensor *) * (size_t)n);
+    if (!specs || !dst) { CAT_FREE(specs); CAT_FREE(dst); return CAT_ERR_NOMEM; }
+    cat__specs(c, m, specs, dst, n);
+    for (i = 0; i < n && !r; i++) {
+        const cat_tensor_spec *sp = &specs[i];
+        cat__dirent *e = cat__find(m, sp->name);
+        if (!e) { cat__err(err, errlen, "tensor '%s' is missing", sp->name); r = CAT_ERR_TENSOR; break; }
+        if (e->ndim != sp->ndim || e->dims[0] != sp->dims[0] || (sp->ndim == 2 && e->dims[1] != sp->dims[1])) {
+            char got[96], exp[96];
+            cat_format_shape(got, sizeof got, e->ndim, e->dims);
+            cat_format_shape(exp, sizeof exp, sp->ndim, sp->dims);
+            cat__err(err, errlen, "tensor '%s' has shape %s, expected %s", sp->name, got, exp);
+            r = CAT_ERR_TENSOR; break;
         }
+        if (sp->ndim == 1 && e->dtype != CAT_DTYPE_F32) { cat__err(err, errlen, "tensor '%s' is a vector and must be stored as f32", sp->name); r = CAT_ERR_TENSOR; break; }
+        dst[i]->data = m->base + e->offset;
+        dst[i]->dtype = e->dtype;
+        dst[i]->rows = sp->ndim == 2 ? sp->dims[0] : 1;
+        dst[i]->cols = sp->ndim == 2 ? sp->dims[1] : sp->dims[0];
+        e->used = 1;
+        m->weight_bytes += (size_t)e->nbytes;
     }
-    if (c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE) {
-        const cat_block_config *f = &c->comp;
-        int adaptive = c->family == CAT_FAMILY_CAT_ADAPTIVE;
-        int P = adaptive ? cat__log2i(c->chunk_size) + 1 : 1;
-        m->c_layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)f->n_layer);
-        if (!m->c_layers) return CAT_ERR_NOMEM;
-        memset(m->c_layers, 0, sizeof(cat__layer) * (size_t)f->n_layer);
-        CAT__BIND(&m->dummy_fx, "dummy_fx.weight", 2, P, d->dim);
-        if (adaptive) CAT__BIND(&m->separator, "seperator.weight", 2, 1, d->dim);
-        CAT__BIND(&m->c_wte, "f.wte.weight", 2, PV, f->dim);
-        CAT__BIND(&m->c_pos, "f.pos_tokens.weight", 2, adaptive ? c->block_size : c->block_size / c->chunk_size, f->dim);
-        if (adaptive) CAT__BIND(&m->c_adaptive, "f.adaptive_token.weight", 2, P, f->dim);
-        CAT__BIND(&m->c_norm, "f.norm.weight", 1, f->dim, 0);
-        CAT__BIND(&m->c_proj_fx, "f.proj_fx.weight", 2, c->dim_fx, (int64_t)c->chunk_size * f->dim);
-        for (i = 0; i < f->n_layer; i++) {
-            char pre[64];
-            snprintf(pre, sizeof pre, "f.layers.%d.", i);
-            r = cat__bind_block(m, &m->c_layers[i], pre, f, f->dim, f->n_head, f->n_local_heads, f->head_dim, f->use_qk_norm, err, errlen);
-            if (r) return r;
-        }
-    }
+    CAT_FREE(specs); CAT_FREE(dst);
+    if (r) return r;
     for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used) {
-        cat__err(err, errlen, "tensor '%s' is not part of a %s model", m->dir[k].name, cat_family_name(c->family));
+        cat__err(err, errlen, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
         return CAT_ERR_TENSOR;
     }
     return CAT_OK;
@@ -797,6 +835,22 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
 CAT__API const cat_config *cat_model_config(const cat_model *m) { return &m->cfg; }
 CAT__API const cat_tokenizer *cat_model_tokenizer(const cat_model *m) { return m->tok; }
 CAT__API size_t cat_model_weight_bytes(const cat_model *m) { return m->weight_bytes; }
+CAT__API size_t cat_model_file_bytes(const cat_model *m) { return (size_t)m->size; }
+CAT__API int cat_model_tensor_count(const cat_model *m) { return (int)m->n_dir; }
+CAT__API cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
+                                          int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes) {
+    const cat__dirent *e;
+    int k;
+    if (!m || i < 0 || (uint32_t)i >= m->n_dir) return CAT_ERR_ARGS;
+    e = &m->dir[i];
+    if (name) *name = e->name;
+    if (dtype) *dtype = e->dtype;
+    if (ndim) *ndim = e->ndim;
+    if (dims) for (k = 0; k < 4; k++) dims[k] = k < e->ndim ? e->dims[k] : 0;
+    if (offset) *offset = e->offset;
+    if (nbytes) *nbytes = e->nbytes;
+    return CAT_OK;
+}
 
 CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
     const cat_config *c = &m->cfg;
@@ -1563,6 +1617,7 @@ static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t
     (void)p; (void)len; (void)err; (void)errlen; *out = NULL; return CAT_OK;
 }
 CAT__API void cat_tokenizer_free(cat_tokenizer *t) { CAT_FREE(t); }
+CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t) { (void)t; return 0; }
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */

@@ -1,0 +1,35 @@
+# cat.h: build, test, run. Binaries go to build/.
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -std=c99 -Wall -Wextra -pedantic
+# OpenMP when the compiler has it (make OPENMP= to build without)
+OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
+LDLIBS  := -lm
+
+B := build
+TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize
+TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format
+HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
+
+.PHONY: all test asan run bench clean
+all: $(TOOLS)
+
+$(B)/%: tools/%.c $(HDRS) | $(B)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
+$(B)/test_%: tests/test_%.c $(HDRS) | $(B)
+	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
+$(B):
+	mkdir -p $(B)
+
+# the whole suite; the last line counts every check of every part
+test: $(TOOLS) $(TESTS)
+	@sh tests/run.sh $(B)
+
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+asan:
+	$(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+clean:
+	rm -rf $(B) build

@@ -1,0 +1,70 @@
+#!/bin/sh
+# The test suite behind `make test`: unit tests, every reference fixture in both
+# checkpoint formats (full forward and incremental), and the demo models.
+# Each part prints its own "N passed, N failed"; the last line sums them all.
+B=${1:-build}
+OUT=$B/test-out
+mkdir -p "$OUT"
+pass=0
+fail=0
+failed_parts=""
+
+# run NAME CMD...: run a part, keep its log, add its counts
+run() {
+    name=$1; shift
+    log="$OUT/$(echo "$name" | tr ' /' '__').log"
+    "$@" >"$log" 2>&1
+    rc=$?
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed 's/ passed.*//'); f=$(echo "$line" | sed 's/.*passed, //; s/ failed.*//')
+    else
+        p=0; f=0
+    fi
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    pass=$((pass + p)); fail=$((fail + f))
+    if [ "$f" -ne 0 ]; then
+        printf '%-44s FAIL (%s passed, %s failed; log %s)\n' "$name" "$p" "$f" "$log"
+        sed 's/^/    | /' "$log" | tail -n 25
+        failed_parts="$failed_parts $name"
+    else
+        printf '%-44s ok (%s passed)\n' "$name" "$p"
+    fi
+}
+
+# a single check: counts as one
+check() {
+    name=$1; shift
+    log="$OUT/$(echo "$name" | tr ' /' '__').log"
+    if "$@" >"$log" 2>&1; then echo "1 passed, 0 failed" >>"$log"; else echo "0 passed, 1 failed" >>"$log"; fi
+    run "$name" cat "$log"
+}
+
+run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
+run "unit: json" "$B/test_json" tests/fixtures
+run "unit: tokenizer" "$B/test_tokenizer"
+run "unit: model file format" "$B/test_format" tests/fixtures "$B/cat-convert"
+
+F=tests/fixtures
+for c in cat_c4 cat_c4_bf16 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense cat_c4_statedict; do
+    for ext in pt safetensors; do
+        [ -f "$F/$c.$ext" ] || continue
+        m="$OUT/$c.$ext.cat"
+        check "convert $c.$ext" "$B/cat-convert" convert "$F/$c.$ext" "$m" --config "$F/$c.json"
+        run "check $c.$ext" "$B/cat-check" "$m" "$F/$c.ref"
+        run "check --incremental $c.$ext" "$B/cat-check" --incremental "$m" "$F/$c.ref"
+    done
+done
+
+K=models/kjv
+check "convert kjv_cat.pt" "$B/cat-convert" convert $K/kjv_cat.pt "$OUT/kjv_cat.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json
+check "convert kjv_dense.pt" "$B/cat-convert" convert $K/kjv_dense.pt "$OUT/kjv_dense.cat" --config $K/kjv_dense.json --vocab $K/vocab.json --merges $K/merges.txt
+run "check kjv_cat" "$B/cat-check" "$OUT/kjv_cat.cat" $K/kjv_cat.ref
+run "check --incremental kjv_cat" "$B/cat-check" --incremental "$OUT/kjv_cat.cat" $K/kjv_cat.ref
+run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
+run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
+
+echo
+if [ -n "$failed_parts" ]; then echo "failed:$failed_parts"; fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

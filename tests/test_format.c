@@ -1,0 +1,290 @@
+/* test_format: corrupt model files give error codes, never crashes; API misuse
+   gives error codes; results do not depend on how tokens are batched.
+   usage: test_format FIXTURES_DIR CAT_CONVERT_BINARY */
+#define CAT_IMPLEMENTATION
+#include "cat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *b;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
+    b = (unsigned char *)malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+static uint32_t r32(const unsigned char *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
+static uint64_t r64(const unsigned char *p) { return (uint64_t)r32(p) | ((uint64_t)r32(p + 4) << 32); }
+static void w32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
+static void w64(unsigned char *p, uint64_t v) { w32(p, (uint32_t)v); w32(p + 4, (uint32_t)(v >> 32)); }
+
+/* open a (possibly corrupt) copy from memory; returns the result, fills err */
+static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t errlen) {
+    cat_model *m = NULL;
+    cat_result r;
+    unsigned char *copy = (unsigned char *)malloc(n ? n : 1);
+    if (n) memcpy(copy, b, n);
+    err[0] = 0;
+    r = cat_model_open_memory(copy, n, &m, err, errlen);
+    if (r == CAT_OK) {
+        /* a file that loads must also run */
+        float *lg = (float *)malloc(sizeof(float) * (size_t)cat_model_config(m)->padded_vocab * 5);
+        int32_t t[5] = { 1, 2, 3, 4, 5 };
+        cat_forward(m, 0, t, 5, lg);
+        free(lg);
+        cat_model_close(m);
+    }
+    free(copy);
+    return r;
+}
+
+/* directory walk: offset of entry i's fields */
+typedef struct { size_t name, name_len, dtype, ndim, dims, offset, nbytes; } ent;
+static int walk(const unsigned char *b, ent *e, int cap) {
+    uint64_t dir = r64(b + 56);
+    uint32_t n = r32(b + 92), i;
+    size_t p = (size_t)dir;
+    for (i = 0; i < n && (int)i < cap; i++) {
+        e[i].name_len = p; e[i].name = p + 4; p += 4 + r32(b + p);
+        e[i].dtype = p; e[i].ndim = p + 4; p += 8;
+        e[i].dims = p; p += 8 * r32(b + e[i].ndim);
+        e[i].offset = p; e[i].nbytes = p + 8; p += 16;
+    }
+    return (int)n;
+}
+
+static void test_corrupt(const unsigned char *good, size_t n) {
+    unsigned char *b = (unsigned char *)malloc(n);
+    char err[512];
+    cat_result r;
+    ent e[256];
+    int ne, i, j = 0;
+    size_t cut;
+    uint64_t kv = r64(good + 24), dir = r64(good + 56), data = r64(good + 72);
+    const size_t bounds[] = { 0, 1, 7, 8, 12, 16, 64, 127, 128, (size_t)kv + 3, (size_t)kv + 20, (size_t)dir - 1, (size_t)dir,
+                              (size_t)dir + 5, (size_t)data - 1, (size_t)data, (size_t)data + 100, n - 1 };
+
+    r = try_open(good, n, err, sizeof err);
+    CHECK(r == CAT_OK, "the good file opens: %s", err);
+
+    /* truncation at every structural boundary and at 97 evenly spaced lengths */
+    for (i = 0; i < (int)(sizeof bounds / sizeof bounds[0]); i++) {
+        cut = bounds[i] < n ? bounds[i] : n - 1;
+        r = try_open(good, cut, err, sizeof err);
+        CHECK(r != CAT_OK && err[0], "truncated at %zu: %s", cut, cat_result_string(r));
+    }
+    for (i = 1; i < 98; i++) {
+        cut = n * (size_t)i / 98;
+        r = try_open(good, cut, err, sizeof err);
+        CHECK(r != CAT_OK && err[0], "truncated at %zu of %zu: %s", cut, n, cat_result_string(r));
+    }
+    /* wrong magic, version, size */
+    memcpy(b, good, n); b[0] = 'X';
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_MAGIC, "bad magic -> CAT_ERR_MAGIC");
+    memcpy(b, good, n); w32(b + 8, 2);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_VERSION && strstr(err, "version"), "version 2 -> CAT_ERR_VERSION (%s)", err);
+    memcpy(b, good, n); w64(b + 16, n + 1);
+    CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "file size mismatch");
+    memcpy(b, good, n); w64(b + 56, n - 4);
+    CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "directory near the end of the file");
+    memcpy(b, good, n); w64(b + 64, UINT64_MAX - 10);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "directory size overflows");
+    memcpy(b, good, n); w32(b + 92, 0xFFFFFFFFu);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd tensor count");
+    memcpy(b, good, n); w32(b + 88, 0xFFFFFFFFu);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd config count");
+    memcpy(b, good, n); w64(b + 72, data + 1);
+    CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "unaligned data section");
+
+    ne = walk(good, e, 256);
+    CHECK(ne > 4 && ne <= 256, "directory walk (%d tensors)", ne);
+    if (ne < 5 || ne > 256) { free(b); return; }
+    /* tensor offsets and sizes outside the file */
+    memcpy(b, good, n); w64(b + e[0].offset, n);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "outside"), "offset past the end: %s", err);
+    memcpy(b, good, n); w64(b + e[1].offset, r64(good + e[1].offset) + 32);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "unaligned tensor offset");
+    memcpy(b, good, n); w64(b + e[2].nbytes, r64(good + e[2].nbytes) + 4);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "nbytes disagrees with shape");
+    /* shape products that overflow, absurd and zero dimensions */
+    for (i = 0; i < ne; i++) if (r32(good + e[i].ndim) == 2) break;
+    memcpy(b, good, n); w64(b + e[i].dims, (uint64_t)1 << 31); w64(b + e[i].dims + 8, (uint64_t)1 << 31);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "overflow"), "shape product overflow: %s", err);
+    memcpy(b, good, n); w64(b + e[i].dims, (uint64_t)1 << 40);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd dimension");
+    memcpy(b, good, n); w64(b + e[i].dims, 0);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "zero dimension");
+    memcpy(b, good, n); w32(b + e[i].ndim, 9);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "9 dimensions");
+    memcpy(b, good, n); w32(b + e[i].dtype, 7);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT && strstr(err, "dtype"), "unknown dtype: %s", err);
+    memcpy(b, good, n); w32(b + e[i].name_len, 0xFFFFFF00u);
+    CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd name length");
+    /* a missing tensor (renamed) and a duplicate (two of the same length) */
+    memcpy(b, good, n); b[e[0].name] = 'X';
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_TENSOR && strstr(err, "missing"), "renamed tensor reported missing: %s", err);
+    for (i = 0; i < ne; i++) for (j = i + 1; j < ne; j++) {
+        if (r32(good + e[i].name_len) == r32(good + e[j].name_len)) goto found;
+    }
+found:
+    if (j < ne) {
+        memcpy(b, good, n);
+        memcpy(b + e[j].name, good + e[i].name, r32(good + e[i].name_len));
+        r = try_open(b, n, err, sizeof err);
+        CHECK(r == CAT_ERR_FORMAT && strstr(err, "twice"), "duplicate tensor: %s", err);
+    }
+    /* a configuration that contradicts the tensors: find decoder.dim in the config and change it */
+    {
+        const char *key = "decoder.intermediate_size";
+        size_t p, kl = strlen(key);
+        for (p = (size_t)kv; p + kl + 16 < (size_t)dir; p++) if (r32(good + p) == kl && !memcmp(good + p + 4, key, kl)) break;
+        CHECK(p + kl + 16 < (size_t)dir, "found %s in the config", key);
+        if (p + kl + 16 < (size_t)dir) {
+            memcpy(b, good, n); w64(b + p + 4 + kl + 4, r64(good + p + 4 + kl + 4) * 2);
+            r = try_open(b, n, err, sizeof err);
+            CHECK(r == CAT_ERR_TENSOR && strstr(err, "expected"), "config contradicting tensors: %s", err);
+            memcpy(b, good, n); w64(b + p + 4 + kl + 4, (uint64_t)1 << 40);
+            r = try_open(b, n, err, sizeof err);
+            CHECK(r == CAT_ERR_CONFIG, "absurd config value: %s", err);
+            memcpy(b, good, n); w32(b + p + 4 + kl, 9);
+            CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "unknown config value type");
+        }
+    }
+    /* random single-byte corruption of the header, config and directory: never a crash */
+    {
+        uint64_t st = 12345;
+        int k, ok = 0;
+        for (k = 0; k < 600; k++) {
+            size_t at;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            at = (size_t)(st % data);
+            memcpy(b, good, n);
+            b[at] ^= (unsigned char)(1u << (st >> 60 & 7));
+            if (try_open(b, n, err, sizeof err) == CAT_OK) ok++;
+        }
+        printf("600 random bit flips in the metadata: %d still load (and run)\n", ok);
+        passed++;
+    }
+    free(b);
+}
+
+static double maxdiff(const float *a, const float *b, size_t n) {
+    double m = 0; size_t i;
+    for (i = 0; i < n; i++) { double d = fabs((double)a[i] - b[i]); if (!(d <= m)) m = d; }
+    return m;
+}
+
+/* API misuse and batching independence on a model file */
+static void test_api(const char *path) {
+    cat_model *m;
+    cat_session *s;
+    cat_session_params sp;
+    char err[512];
+    const cat_config *c;
+    int32_t tok[80];
+    float *full, *part;
+    int i, PV, n;
+    const int batches[] = { 1, 2, 3, 5, 7, 16, 80 };
+    if (cat_model_open(path, &m, err, sizeof err)) { CHECK(0, "open %s: %s", path, err); return; }
+    c = cat_model_config(m);
+    PV = c->padded_vocab;
+    n = c->block_size < 80 ? c->block_size : 80;
+    for (i = 0; i < n; i++) tok[i] = (i * 37 + 11) % c->vocab_size;
+    full = (float *)malloc(sizeof(float) * (size_t)PV * n);
+    part = (float *)malloc(sizeof(float) * (size_t)PV * n);
+    CHECK(cat_forward(m, 0, tok, (size_t)n, full) == CAT_OK, "%s: full forward", path);
+    for (i = 0; i < (int)(sizeof batches / sizeof batches[0]); i++) {
+        double d;
+        memset(&sp, 0, sizeof sp);
+        sp.n_batch = batches[i];
+        CHECK(cat_session_open(m, &sp, &s) == CAT_OK, "session n_batch %d", batches[i]);
+        /* feed in uneven pieces too */
+        CHECK(cat_session_feed(s, tok, 3, part) == CAT_OK && cat_session_feed(s, tok + 3, (size_t)n - 3, part + (size_t)3 * PV) == CAT_OK, "feed");
+        d = maxdiff(full, part, (size_t)PV * n);
+        CHECK(d < 1e-4, "%s: n_batch %d gives the same logits (max diff %g)", path, batches[i], d);
+        CHECK(cat_session_pos(s) == n, "position after feeding");
+        /* errors leave the session unchanged */
+        tok[0] = PV;
+        CHECK(cat_session_feed(s, tok, 1, NULL) == CAT_ERR_TOKEN, "token id = padded vocab is rejected");
+        tok[0] = -1;
+        CHECK(cat_session_feed(s, tok, 1, NULL) == CAT_ERR_TOKEN, "negative token id is rejected");
+        tok[0] = 11;
+        CHECK(cat_session_pos(s) == n, "rejected feeds change nothing");
+        cat_session_reset(s);
+        CHECK(cat_session_pos(s) == 0 && cat_session_logits(s) == NULL, "reset");
+        CHECK(cat_session_feed(s, tok, (size_t)n, NULL) == CAT_OK && maxdiff(cat_session_logits(s), full + (size_t)(n - 1) * PV, PV) < 1e-4, "after reset the same");
+        cat_session_close(s);
+    }
+    /* context limits */
+    memset(&sp, 0, sizeof sp);
+    sp.max_context = 8;
+    CHECK(cat_session_open(m, &sp, &s) == CAT_OK, "small session");
+    CHECK(cat_session_feed(s, tok, 9, NULL) == CAT_ERR_CONTEXT, "over-long prompt -> CAT_ERR_CONTEXT");
+    CHECK(cat_session_feed(s, tok, 8, NULL) == CAT_OK, "exactly full");
+    CHECK(cat_session_feed(s, tok, 1, NULL) == CAT_ERR_CONTEXT, "one past full -> CAT_ERR_CONTEXT");
+    cat_session_close(s);
+    CHECK(cat_forward(m, 0, tok, (size_t)c->block_size + 1, full) == CAT_ERR_CONTEXT || c->block_size + 1 > 80, "forward past block_size");
+    /* chunk sizes */
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = 3;
+    CHECK(cat_session_open(m, &sp, &s) == CAT_ERR_CHUNK, "chunk 3 rejected");
+    if (c->family != CAT_FAMILY_DENSE) {
+        sp.chunk_size = c->chunk_size * 2;
+        CHECK(cat_session_open(m, &sp, &s) == CAT_ERR_CHUNK, "chunk above the model's rejected");
+    }
+    if (c->family == CAT_FAMILY_CAT_ADAPTIVE) {
+        int cs;
+        for (cs = 1; cs <= c->chunk_size; cs *= 2) {
+            sp.chunk_size = cs;
+            CHECK(cat_session_open(m, &sp, &s) == CAT_OK, "adaptive chunk %d accepted", cs);
+            cat_session_close(s);
+        }
+    }
+    sp.chunk_size = -1;
+    CHECK(cat_session_open(m, &sp, &s) == CAT_ERR_ARGS, "negative chunk rejected");
+    free(full); free(part);
+    cat_model_close(m);
+}
+
+int main(int argc, char **argv) {
+    const char *fx = argc > 1 ? argv[1] : "tests/fixtures";
+    const char *conv = argc > 2 ? argv[2] : "build/cat-convert";
+    const char *cases[] = { "cat_c4", "cat_c8_qk_gqa", "cat_adaptive_c16", "cat_layer_c4", "dense", "cat_c4_bf16" };
+    char cmd[2048], path[512];
+    size_t n;
+    unsigned char *good;
+    int i;
+    cat_model *m;
+    char err[256];
+
+    CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && strstr(err, "cannot open"), "missing file -> CAT_ERR_IO");
+    CHECK(cat_model_open_memory(NULL, 0, &m, err, sizeof err) != CAT_OK, "empty memory");
+    CHECK(strcmp(cat_result_string(CAT_ERR_CONTEXT), "context is full") == 0 && strcmp(cat_result_string((cat_result)999), "unknown error") == 0, "result strings");
+    for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+        snprintf(path, sizeof path, "build/test_format_%s.cat", cases[i]);
+        snprintf(cmd, sizeof cmd, "%s convert %s/%s.safetensors %s --config %s/%s.json >/dev/null", conv, fx, cases[i], path, fx, cases[i]);
+        if (system(cmd) != 0) { CHECK(0, "convert %s", cases[i]); continue; }
+        good = slurp(path, &n);
+        if (!good) { CHECK(0, "read %s", path); continue; }
+        if (i < 2) test_corrupt(good, n);
+        test_api(path);
+        free(good);
+        remove(path);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
