@@ -9,7 +9,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
 LDLIBS  := -lm
 
 B := build
-TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize
+TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate
 TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
 
@@ -17,6 +17,8 @@ HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
+$(B)/cat-generate: examples/generate.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 $(B)/test_%: tests/test_%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)

@@ -207,6 +207,27 @@ CATDEF uint64_t cat_rng_next(cat_rng *r);
 CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
 CATDEF int32_t cat_argmax(const float *logits, int32_t n);
 
+/* Sampling: greedy at temperature 0, else softmax(logits / T) restricted to the
+   top_k most likely (0 = all) and to the smallest set whose probability reaches
+   top_p (1 = all). Only ids below vocab_size are ever sampled (the padded ones
+   are masked). The RNG state lives in the sampler. */
+typedef struct {
+    float temperature;  /* 0 = greedy */
+    int32_t top_k;      /* 0 = off */
+    float top_p;        /* 0 or 1 = off */
+    uint64_t seed;
+} cat_sampler_params;
+typedef struct {
+    cat_sampler_params p;
+    cat_rng rng;
+    int32_t vocab;
+    float *prob;        /* [vocab] */
+    int32_t *idx;       /* [vocab] */
+} cat_sampler;
+CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
+CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
+CATDEF void cat_sampler_free(cat_sampler *s);
+
 #ifdef __cplusplus
 }
 #endif
@@ -366,8 +387,40 @@ enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
+/* ---- tokenizer: declarations (begin) ---- */
+
+/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
+   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
+   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
+   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
+   twice, the later rank wins, like encoder.py and HF);
+   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
+   text before pre-tokenization, and which decode to their string literally.
+   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
+   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
 CATDEF void cat_tokenizer_free(cat_tokenizer *t);
 CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
+/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
+   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
+   The count never exceeds len, so max_ids = len always suffices.
+   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
+   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
+/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
+   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
+   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
+CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
+/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
+   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
+   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
+CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
+
+/* ---- tokenizer: declarations (end) ---- */
+/* id of the token whose string (raw bytes) is s[0..len), or -1 */
+CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
+CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 
 typedef struct {
     int has_family; char family[32];
@@ -1611,13 +1664,889 @@ CAT__API int32_t cat_argmax(const float *logits, int32_t n) {
     return best;
 }
 
-/* ---- tokenizer (placeholder until the BPE lands) ---------------------- */
-struct cat_tokenizer { int unused; };
-static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen) {
-    (void)p; (void)len; (void)err; (void)errlen; *out = NULL; return CAT_OK;
+CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size) {
+    if (!s || !p || vocab_size <= 0) return CAT_ERR_ARGS;
+    if (!(p->temperature >= 0.0f) || p->top_k < 0 || !(p->top_p >= 0.0f && p->top_p <= 1.0f)) return CAT_ERR_ARGS;
+    memset(s, 0, sizeof *s);
+    s->p = *p;
+    s->vocab = vocab_size;
+    cat_rng_seed(&s->rng, p->seed);
+    s->prob = (float *)CAT_MALLOC(sizeof(float) * (size_t)vocab_size);
+    s->idx = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)vocab_size);
+    if (!s->prob || !s->idx) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    return CAT_OK;
 }
-CAT__API void cat_tokenizer_free(cat_tokenizer *t) { CAT_FREE(t); }
-CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t) { (void)t; return 0; }
+
+CAT__API void cat_sampler_free(cat_sampler *s) {
+    if (!s) return;
+    CAT_FREE(s->prob); CAT_FREE(s->idx);
+    s->prob = NULL; s->idx = NULL;
+}
+
+/* descending probability, ties by id: a total order, so results are reproducible */
+static int cat__cmp_prob(const float *prob, int32_t a, int32_t b) {
+    if (prob[a] != prob[b]) return prob[a] > prob[b] ? -1 : 1;
+    return a < b ? -1 : (a > b);
+}
+static void cat__sort_idx(const float *prob, int32_t *idx, int32_t n) {
+    /* heap sort (no recursion, no qsort context pointer needed) */
+    int32_t i, end, root, child, t;
+    for (i = n / 2 - 1; i >= 0; i--) {
+        for (root = i; (child = 2 * root + 1) < n; root = child) {
+            if (child + 1 < n && cat__cmp_prob(prob, idx[child], idx[child + 1]) < 0) child++;
+            if (cat__cmp_prob(prob, idx[root], idx[child]) >= 0) break;
+            t = idx[root]; idx[root] = idx[child]; idx[child] = t;
+        }
+    }
+    for (end = n - 1; end > 0; end--) {
+        t = idx[0]; idx[0] = idx[end]; idx[end] = t;
+        for (root = 0; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && cat__cmp_prob(prob, idx[child], idx[child + 1]) < 0) child++;
+            if (cat__cmp_prob(prob, idx[root], idx[child]) >= 0) break;
+            t = idx[root]; idx[root] = idx[child]; idx[child] = t;
+        }
+    }
+    /* the heap's root is the element that comes last in cmp order; taking it off to the end
+       each round leaves idx in cmp order: most probable first */
+}
+
+CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+    const int32_t V = s->vocab;
+    int32_t i, n = V;
+    float mx, sum = 0.0f, r, acc = 0.0f;
+    if (s->p.temperature <= 0.0f) return cat_argmax(logits, V);
+    mx = logits[cat_argmax(logits, V)];
+    for (i = 0; i < V; i++) { s->prob[i] = expf((logits[i] - mx) / s->p.temperature); sum += s->prob[i]; }
+    for (i = 0; i < V; i++) s->prob[i] /= sum;
+    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f)) {
+        /* candidates, most likely first */
+        for (i = 0; i < V; i++) s->idx[i] = i;
+        cat__sort_idx(s->prob, s->idx, V);
+        if (s->p.top_k > 0 && s->p.top_k < n) n = s->p.top_k;
+        if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
+            float c = 0.0f;
+            for (i = 0; i < n; i++) { c += s->prob[s->idx[i]]; if (c >= s->p.top_p) { n = i + 1; break; } }
+        }
+        sum = 0.0f;
+        for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
+        r = cat_rng_float(&s->rng) * sum;
+        for (i = 0; i < n; i++) { acc += s->prob[s->idx[i]]; if (r < acc) return s->idx[i]; }
+        return s->idx[n - 1];
+    }
+    r = cat_rng_float(&s->rng);
+    for (i = 0; i < V; i++) { acc += s->prob[i]; if (r < acc) return i; }
+    return cat_argmax(logits, V);
+}
+
+/* ======================================================================= */
+/* tokenizer: GPT-2 byte-level BPE                                         */
+/* ======================================================================= */
+/* ---- tokenizer: implementation (begin) ---- */
+
+/* ------------------------------------------------------------------------ */
+/* Unicode tables (Unicode 15.0.0, Debian unicode-data 15.0.0-1)            */
+/* ------------------------------------------------------------------------ */
+
+/* Generated by tools/gen_unicode.c from the Unicode Character Database
+   (UnicodeData.txt, PropList.txt). Sorted, disjoint, inclusive ranges. Do not edit. */
+/* \p{L} = Lu Ll Lt Lm Lo: 659 ranges */
+static const uint32_t cat__uni_letter[659][2] = {
+    {0x41,0x5A}, {0x61,0x7A}, {0xAA,0xAA}, {0xB5,0xB5}, {0xBA,0xBA}, {0xC0,0xD6},
+    {0xD8,0xF6}, {0xF8,0x2C1}, {0x2C6,0x2D1}, {0x2E0,0x2E4}, {0x2EC,0x2EC}, {0x2EE,0x2EE},
+    {0x370,0x374}, {0x376,0x377}, {0x37A,0x37D}, {0x37F,0x37F}, {0x386,0x386}, {0x388,0x38A},
+    {0x38C,0x38C}, {0x38E,0x3A1}, {0x3A3,0x3F5}, {0x3F7,0x481}, {0x48A,0x52F}, {0x531,0x556},
+    {0x559,0x559}, {0x560,0x588}, {0x5D0,0x5EA}, {0x5EF,0x5F2}, {0x620,0x64A}, {0x66E,0x66F},
+    {0x671,0x6D3}, {0x6D5,0x6D5}, {0x6E5,0x6E6}, {0x6EE,0x6EF}, {0x6FA,0x6FC}, {0x6FF,0x6FF},
+    {0x710,0x710}, {0x712,0x72F}, {0x74D,0x7A5}, {0x7B1,0x7B1}, {0x7CA,0x7EA}, {0x7F4,0x7F5},
+    {0x7FA,0x7FA}, {0x800,0x815}, {0x81A,0x81A}, {0x824,0x824}, {0x828,0x828}, {0x840,0x858},
+    {0x860,0x86A}, {0x870,0x887}, {0x889,0x88E}, {0x8A0,0x8C9}, {0x904,0x939}, {0x93D,0x93D},
+    {0x950,0x950}, {0x958,0x961}, {0x971,0x980}, {0x985,0x98C}, {0x98F,0x990}, {0x993,0x9A8},
+    {0x9AA,0x9B0}, {0x9B2,0x9B2}, {0x9B6,0x9B9}, {0x9BD,0x9BD}, {0x9CE,0x9CE}, {0x9DC,0x9DD},
+    {0x9DF,0x9E1}, {0x9F0,0x9F1}, {0x9FC,0x9FC}, {0xA05,0xA0A}, {0xA0F,0xA10}, {0xA13,0xA28},
+    {0xA2A,0xA30}, {0xA32,0xA33}, {0xA35,0xA36}, {0xA38,0xA39}, {0xA59,0xA5C}, {0xA5E,0xA5E},
+    {0xA72,0xA74}, {0xA85,0xA8D}, {0xA8F,0xA91}, {0xA93,0xAA8}, {0xAAA,0xAB0}, {0xAB2,0xAB3},
+    {0xAB5,0xAB9}, {0xABD,0xABD}, {0xAD0,0xAD0}, {0xAE0,0xAE1}, {0xAF9,0xAF9}, {0xB05,0xB0C},
+    {0xB0F,0xB10}, {0xB13,0xB28}, {0xB2A,0xB30}, {0xB32,0xB33}, {0xB35,0xB39}, {0xB3D,0xB3D},
+    {0xB5C,0xB5D}, {0xB5F,0xB61}, {0xB71,0xB71}, {0xB83,0xB83}, {0xB85,0xB8A}, {0xB8E,0xB90},
+    {0xB92,0xB95}, {0xB99,0xB9A}, {0xB9C,0xB9C}, {0xB9E,0xB9F}, {0xBA3,0xBA4}, {0xBA8,0xBAA},
+    {0xBAE,0xBB9}, {0xBD0,0xBD0}, {0xC05,0xC0C}, {0xC0E,0xC10}, {0xC12,0xC28}, {0xC2A,0xC39},
+    {0xC3D,0xC3D}, {0xC58,0xC5A}, {0xC5D,0xC5D}, {0xC60,0xC61}, {0xC80,0xC80}, {0xC85,0xC8C},
+    {0xC8E,0xC90}, {0xC92,0xCA8}, {0xCAA,0xCB3}, {0xCB5,0xCB9}, {0xCBD,0xCBD}, {0xCDD,0xCDE},
+    {0xCE0,0xCE1}, {0xCF1,0xCF2}, {0xD04,0xD0C}, {0xD0E,0xD10}, {0xD12,0xD3A}, {0xD3D,0xD3D},
+    {0xD4E,0xD4E}, {0xD54,0xD56}, {0xD5F,0xD61}, {0xD7A,0xD7F}, {0xD85,0xD96}, {0xD9A,0xDB1},
+    {0xDB3,0xDBB}, {0xDBD,0xDBD}, {0xDC0,0xDC6}, {0xE01,0xE30}, {0xE32,0xE33}, {0xE40,0xE46},
+    {0xE81,0xE82}, {0xE84,0xE84}, {0xE86,0xE8A}, {0xE8C,0xEA3}, {0xEA5,0xEA5}, {0xEA7,0xEB0},
+    {0xEB2,0xEB3}, {0xEBD,0xEBD}, {0xEC0,0xEC4}, {0xEC6,0xEC6}, {0xEDC,0xEDF}, {0xF00,0xF00},
+    {0xF40,0xF47}, {0xF49,0xF6C}, {0xF88,0xF8C}, {0x1000,0x102A}, {0x103F,0x103F}, {0x1050,0x1055},
+    {0x105A,0x105D}, {0x1061,0x1061}, {0x1065,0x1066}, {0x106E,0x1070}, {0x1075,0x1081}, {0x108E,0x108E},
+    {0x10A0,0x10C5}, {0x10C7,0x10C7}, {0x10CD,0x10CD}, {0x10D0,0x10FA}, {0x10FC,0x1248}, {0x124A,0x124D},
+    {0x1250,0x1256}, {0x1258,0x1258}, {0x125A,0x125D}, {0x1260,0x1288}, {0x128A,0x128D}, {0x1290,0x12B0},
+    {0x12B2,0x12B5}, {0x12B8,0x12BE}, {0x12C0,0x12C0}, {0x12C2,0x12C5}, {0x12C8,0x12D6}, {0x12D8,0x1310},
+    {0x1312,0x1315}, {0x1318,0x135A}, {0x1380,0x138F}, {0x13A0,0x13F5}, {0x13F8,0x13FD}, {0x1401,0x166C},
+    {0x166F,0x167F}, {0x1681,0x169A}, {0x16A0,0x16EA}, {0x16F1,0x16F8}, {0x1700,0x1711}, {0x171F,0x1731},
+    {0x1740,0x1751}, {0x1760,0x176C}, {0x176E,0x1770}, {0x1780,0x17B3}, {0x17D7,0x17D7}, {0x17DC,0x17DC},
+    {0x1820,0x1878}, {0x1880,0x1884}, {0x1887,0x18A8}, {0x18AA,0x18AA}, {0x18B0,0x18F5}, {0x1900,0x191E},
+    {0x1950,0x196D}, {0x1970,0x1974}, {0x1980,0x19AB}, {0x19B0,0x19C9}, {0x1A00,0x1A16}, {0x1A20,0x1A54},
+    {0x1AA7,0x1AA7}, {0x1B05,0x1B33}, {0x1B45,0x1B4C}, {0x1B83,0x1BA0}, {0x1BAE,0x1BAF}, {0x1BBA,0x1BE5},
+    {0x1C00,0x1C23}, {0x1C4D,0x1C4F}, {0x1C5A,0x1C7D}, {0x1C80,0x1C88}, {0x1C90,0x1CBA}, {0x1CBD,0x1CBF},
+    {0x1CE9,0x1CEC}, {0x1CEE,0x1CF3}, {0x1CF5,0x1CF6}, {0x1CFA,0x1CFA}, {0x1D00,0x1DBF}, {0x1E00,0x1F15},
+    {0x1F18,0x1F1D}, {0x1F20,0x1F45}, {0x1F48,0x1F4D}, {0x1F50,0x1F57}, {0x1F59,0x1F59}, {0x1F5B,0x1F5B},
+    {0x1F5D,0x1F5D}, {0x1F5F,0x1F7D}, {0x1F80,0x1FB4}, {0x1FB6,0x1FBC}, {0x1FBE,0x1FBE}, {0x1FC2,0x1FC4},
+    {0x1FC6,0x1FCC}, {0x1FD0,0x1FD3}, {0x1FD6,0x1FDB}, {0x1FE0,0x1FEC}, {0x1FF2,0x1FF4}, {0x1FF6,0x1FFC},
+    {0x2071,0x2071}, {0x207F,0x207F}, {0x2090,0x209C}, {0x2102,0x2102}, {0x2107,0x2107}, {0x210A,0x2113},
+    {0x2115,0x2115}, {0x2119,0x211D}, {0x2124,0x2124}, {0x2126,0x2126}, {0x2128,0x2128}, {0x212A,0x212D},
+    {0x212F,0x2139}, {0x213C,0x213F}, {0x2145,0x2149}, {0x214E,0x214E}, {0x2183,0x2184}, {0x2C00,0x2CE4},
+    {0x2CEB,0x2CEE}, {0x2CF2,0x2CF3}, {0x2D00,0x2D25}, {0x2D27,0x2D27}, {0x2D2D,0x2D2D}, {0x2D30,0x2D67},
+    {0x2D6F,0x2D6F}, {0x2D80,0x2D96}, {0x2DA0,0x2DA6}, {0x2DA8,0x2DAE}, {0x2DB0,0x2DB6}, {0x2DB8,0x2DBE},
+    {0x2DC0,0x2DC6}, {0x2DC8,0x2DCE}, {0x2DD0,0x2DD6}, {0x2DD8,0x2DDE}, {0x2E2F,0x2E2F}, {0x3005,0x3006},
+    {0x3031,0x3035}, {0x303B,0x303C}, {0x3041,0x3096}, {0x309D,0x309F}, {0x30A1,0x30FA}, {0x30FC,0x30FF},
+    {0x3105,0x312F}, {0x3131,0x318E}, {0x31A0,0x31BF}, {0x31F0,0x31FF}, {0x3400,0x4DBF}, {0x4E00,0xA48C},
+    {0xA4D0,0xA4FD}, {0xA500,0xA60C}, {0xA610,0xA61F}, {0xA62A,0xA62B}, {0xA640,0xA66E}, {0xA67F,0xA69D},
+    {0xA6A0,0xA6E5}, {0xA717,0xA71F}, {0xA722,0xA788}, {0xA78B,0xA7CA}, {0xA7D0,0xA7D1}, {0xA7D3,0xA7D3},
+    {0xA7D5,0xA7D9}, {0xA7F2,0xA801}, {0xA803,0xA805}, {0xA807,0xA80A}, {0xA80C,0xA822}, {0xA840,0xA873},
+    {0xA882,0xA8B3}, {0xA8F2,0xA8F7}, {0xA8FB,0xA8FB}, {0xA8FD,0xA8FE}, {0xA90A,0xA925}, {0xA930,0xA946},
+    {0xA960,0xA97C}, {0xA984,0xA9B2}, {0xA9CF,0xA9CF}, {0xA9E0,0xA9E4}, {0xA9E6,0xA9EF}, {0xA9FA,0xA9FE},
+    {0xAA00,0xAA28}, {0xAA40,0xAA42}, {0xAA44,0xAA4B}, {0xAA60,0xAA76}, {0xAA7A,0xAA7A}, {0xAA7E,0xAAAF},
+    {0xAAB1,0xAAB1}, {0xAAB5,0xAAB6}, {0xAAB9,0xAABD}, {0xAAC0,0xAAC0}, {0xAAC2,0xAAC2}, {0xAADB,0xAADD},
+    {0xAAE0,0xAAEA}, {0xAAF2,0xAAF4}, {0xAB01,0xAB06}, {0xAB09,0xAB0E}, {0xAB11,0xAB16}, {0xAB20,0xAB26},
+    {0xAB28,0xAB2E}, {0xAB30,0xAB5A}, {0xAB5C,0xAB69}, {0xAB70,0xABE2}, {0xAC00,0xD7A3}, {0xD7B0,0xD7C6},
+    {0xD7CB,0xD7FB}, {0xF900,0xFA6D}, {0xFA70,0xFAD9}, {0xFB00,0xFB06}, {0xFB13,0xFB17}, {0xFB1D,0xFB1D},
+    {0xFB1F,0xFB28}, {0xFB2A,0xFB36}, {0xFB38,0xFB3C}, {0xFB3E,0xFB3E}, {0xFB40,0xFB41}, {0xFB43,0xFB44},
+    {0xFB46,0xFBB1}, {0xFBD3,0xFD3D}, {0xFD50,0xFD8F}, {0xFD92,0xFDC7}, {0xFDF0,0xFDFB}, {0xFE70,0xFE74},
+    {0xFE76,0xFEFC}, {0xFF21,0xFF3A}, {0xFF41,0xFF5A}, {0xFF66,0xFFBE}, {0xFFC2,0xFFC7}, {0xFFCA,0xFFCF},
+    {0xFFD2,0xFFD7}, {0xFFDA,0xFFDC}, {0x10000,0x1000B}, {0x1000D,0x10026}, {0x10028,0x1003A}, {0x1003C,0x1003D},
+    {0x1003F,0x1004D}, {0x10050,0x1005D}, {0x10080,0x100FA}, {0x10280,0x1029C}, {0x102A0,0x102D0}, {0x10300,0x1031F},
+    {0x1032D,0x10340}, {0x10342,0x10349}, {0x10350,0x10375}, {0x10380,0x1039D}, {0x103A0,0x103C3}, {0x103C8,0x103CF},
+    {0x10400,0x1049D}, {0x104B0,0x104D3}, {0x104D8,0x104FB}, {0x10500,0x10527}, {0x10530,0x10563}, {0x10570,0x1057A},
+    {0x1057C,0x1058A}, {0x1058C,0x10592}, {0x10594,0x10595}, {0x10597,0x105A1}, {0x105A3,0x105B1}, {0x105B3,0x105B9},
+    {0x105BB,0x105BC}, {0x10600,0x10736}, {0x10740,0x10755}, {0x10760,0x10767}, {0x10780,0x10785}, {0x10787,0x107B0},
+    {0x107B2,0x107BA}, {0x10800,0x10805}, {0x10808,0x10808}, {0x1080A,0x10835}, {0x10837,0x10838}, {0x1083C,0x1083C},
+    {0x1083F,0x10855}, {0x10860,0x10876}, {0x10880,0x1089E}, {0x108E0,0x108F2}, {0x108F4,0x108F5}, {0x10900,0x10915},
+    {0x10920,0x10939}, {0x10980,0x109B7}, {0x109BE,0x109BF}, {0x10A00,0x10A00}, {0x10A10,0x10A13}, {0x10A15,0x10A17},
+    {0x10A19,0x10A35}, {0x10A60,0x10A7C}, {0x10A80,0x10A9C}, {0x10AC0,0x10AC7}, {0x10AC9,0x10AE4}, {0x10B00,0x10B35},
+    {0x10B40,0x10B55}, {0x10B60,0x10B72}, {0x10B80,0x10B91}, {0x10C00,0x10C48}, {0x10C80,0x10CB2}, {0x10CC0,0x10CF2},
+    {0x10D00,0x10D23}, {0x10E80,0x10EA9}, {0x10EB0,0x10EB1}, {0x10F00,0x10F1C}, {0x10F27,0x10F27}, {0x10F30,0x10F45},
+    {0x10F70,0x10F81}, {0x10FB0,0x10FC4}, {0x10FE0,0x10FF6}, {0x11003,0x11037}, {0x11071,0x11072}, {0x11075,0x11075},
+    {0x11083,0x110AF}, {0x110D0,0x110E8}, {0x11103,0x11126}, {0x11144,0x11144}, {0x11147,0x11147}, {0x11150,0x11172},
+    {0x11176,0x11176}, {0x11183,0x111B2}, {0x111C1,0x111C4}, {0x111DA,0x111DA}, {0x111DC,0x111DC}, {0x11200,0x11211},
+    {0x11213,0x1122B}, {0x1123F,0x11240}, {0x11280,0x11286}, {0x11288,0x11288}, {0x1128A,0x1128D}, {0x1128F,0x1129D},
+    {0x1129F,0x112A8}, {0x112B0,0x112DE}, {0x11305,0x1130C}, {0x1130F,0x11310}, {0x11313,0x11328}, {0x1132A,0x11330},
+    {0x11332,0x11333}, {0x11335,0x11339}, {0x1133D,0x1133D}, {0x11350,0x11350}, {0x1135D,0x11361}, {0x11400,0x11434},
+    {0x11447,0x1144A}, {0x1145F,0x11461}, {0x11480,0x114AF}, {0x114C4,0x114C5}, {0x114C7,0x114C7}, {0x11580,0x115AE},
+    {0x115D8,0x115DB}, {0x11600,0x1162F}, {0x11644,0x11644}, {0x11680,0x116AA}, {0x116B8,0x116B8}, {0x11700,0x1171A},
+    {0x11740,0x11746}, {0x11800,0x1182B}, {0x118A0,0x118DF}, {0x118FF,0x11906}, {0x11909,0x11909}, {0x1190C,0x11913},
+    {0x11915,0x11916}, {0x11918,0x1192F}, {0x1193F,0x1193F}, {0x11941,0x11941}, {0x119A0,0x119A7}, {0x119AA,0x119D0},
+    {0x119E1,0x119E1}, {0x119E3,0x119E3}, {0x11A00,0x11A00}, {0x11A0B,0x11A32}, {0x11A3A,0x11A3A}, {0x11A50,0x11A50},
+    {0x11A5C,0x11A89}, {0x11A9D,0x11A9D}, {0x11AB0,0x11AF8}, {0x11C00,0x11C08}, {0x11C0A,0x11C2E}, {0x11C40,0x11C40},
+    {0x11C72,0x11C8F}, {0x11D00,0x11D06}, {0x11D08,0x11D09}, {0x11D0B,0x11D30}, {0x11D46,0x11D46}, {0x11D60,0x11D65},
+    {0x11D67,0x11D68}, {0x11D6A,0x11D89}, {0x11D98,0x11D98}, {0x11EE0,0x11EF2}, {0x11F02,0x11F02}, {0x11F04,0x11F10},
+    {0x11F12,0x11F33}, {0x11FB0,0x11FB0}, {0x12000,0x12399}, {0x12480,0x12543}, {0x12F90,0x12FF0}, {0x13000,0x1342F},
+    {0x13441,0x13446}, {0x14400,0x14646}, {0x16800,0x16A38}, {0x16A40,0x16A5E}, {0x16A70,0x16ABE}, {0x16AD0,0x16AED},
+    {0x16B00,0x16B2F}, {0x16B40,0x16B43}, {0x16B63,0x16B77}, {0x16B7D,0x16B8F}, {0x16E40,0x16E7F}, {0x16F00,0x16F4A},
+    {0x16F50,0x16F50}, {0x16F93,0x16F9F}, {0x16FE0,0x16FE1}, {0x16FE3,0x16FE3}, {0x17000,0x187F7}, {0x18800,0x18CD5},
+    {0x18D00,0x18D08}, {0x1AFF0,0x1AFF3}, {0x1AFF5,0x1AFFB}, {0x1AFFD,0x1AFFE}, {0x1B000,0x1B122}, {0x1B132,0x1B132},
+    {0x1B150,0x1B152}, {0x1B155,0x1B155}, {0x1B164,0x1B167}, {0x1B170,0x1B2FB}, {0x1BC00,0x1BC6A}, {0x1BC70,0x1BC7C},
+    {0x1BC80,0x1BC88}, {0x1BC90,0x1BC99}, {0x1D400,0x1D454}, {0x1D456,0x1D49C}, {0x1D49E,0x1D49F}, {0x1D4A2,0x1D4A2},
+    {0x1D4A5,0x1D4A6}, {0x1D4A9,0x1D4AC}, {0x1D4AE,0x1D4B9}, {0x1D4BB,0x1D4BB}, {0x1D4BD,0x1D4C3}, {0x1D4C5,0x1D505},
+    {0x1D507,0x1D50A}, {0x1D50D,0x1D514}, {0x1D516,0x1D51C}, {0x1D51E,0x1D539}, {0x1D53B,0x1D53E}, {0x1D540,0x1D544},
+    {0x1D546,0x1D546}, {0x1D54A,0x1D550}, {0x1D552,0x1D6A5}, {0x1D6A8,0x1D6C0}, {0x1D6C2,0x1D6DA}, {0x1D6DC,0x1D6FA},
+    {0x1D6FC,0x1D714}, {0x1D716,0x1D734}, {0x1D736,0x1D74E}, {0x1D750,0x1D76E}, {0x1D770,0x1D788}, {0x1D78A,0x1D7A8},
+    {0x1D7AA,0x1D7C2}, {0x1D7C4,0x1D7CB}, {0x1DF00,0x1DF1E}, {0x1DF25,0x1DF2A}, {0x1E030,0x1E06D}, {0x1E100,0x1E12C},
+    {0x1E137,0x1E13D}, {0x1E14E,0x1E14E}, {0x1E290,0x1E2AD}, {0x1E2C0,0x1E2EB}, {0x1E4D0,0x1E4EB}, {0x1E7E0,0x1E7E6},
+    {0x1E7E8,0x1E7EB}, {0x1E7ED,0x1E7EE}, {0x1E7F0,0x1E7FE}, {0x1E800,0x1E8C4}, {0x1E900,0x1E943}, {0x1E94B,0x1E94B},
+    {0x1EE00,0x1EE03}, {0x1EE05,0x1EE1F}, {0x1EE21,0x1EE22}, {0x1EE24,0x1EE24}, {0x1EE27,0x1EE27}, {0x1EE29,0x1EE32},
+    {0x1EE34,0x1EE37}, {0x1EE39,0x1EE39}, {0x1EE3B,0x1EE3B}, {0x1EE42,0x1EE42}, {0x1EE47,0x1EE47}, {0x1EE49,0x1EE49},
+    {0x1EE4B,0x1EE4B}, {0x1EE4D,0x1EE4F}, {0x1EE51,0x1EE52}, {0x1EE54,0x1EE54}, {0x1EE57,0x1EE57}, {0x1EE59,0x1EE59},
+    {0x1EE5B,0x1EE5B}, {0x1EE5D,0x1EE5D}, {0x1EE5F,0x1EE5F}, {0x1EE61,0x1EE62}, {0x1EE64,0x1EE64}, {0x1EE67,0x1EE6A},
+    {0x1EE6C,0x1EE72}, {0x1EE74,0x1EE77}, {0x1EE79,0x1EE7C}, {0x1EE7E,0x1EE7E}, {0x1EE80,0x1EE89}, {0x1EE8B,0x1EE9B},
+    {0x1EEA1,0x1EEA3}, {0x1EEA5,0x1EEA9}, {0x1EEAB,0x1EEBB}, {0x20000,0x2A6DF}, {0x2A700,0x2B739}, {0x2B740,0x2B81D},
+    {0x2B820,0x2CEA1}, {0x2CEB0,0x2EBE0}, {0x2F800,0x2FA1D}, {0x30000,0x3134A}, {0x31350,0x323AF},
+};
+/* \p{N} = Nd Nl No: 137 ranges */
+static const uint32_t cat__uni_number[137][2] = {
+    {0x30,0x39}, {0xB2,0xB3}, {0xB9,0xB9}, {0xBC,0xBE}, {0x660,0x669}, {0x6F0,0x6F9},
+    {0x7C0,0x7C9}, {0x966,0x96F}, {0x9E6,0x9EF}, {0x9F4,0x9F9}, {0xA66,0xA6F}, {0xAE6,0xAEF},
+    {0xB66,0xB6F}, {0xB72,0xB77}, {0xBE6,0xBF2}, {0xC66,0xC6F}, {0xC78,0xC7E}, {0xCE6,0xCEF},
+    {0xD58,0xD5E}, {0xD66,0xD78}, {0xDE6,0xDEF}, {0xE50,0xE59}, {0xED0,0xED9}, {0xF20,0xF33},
+    {0x1040,0x1049}, {0x1090,0x1099}, {0x1369,0x137C}, {0x16EE,0x16F0}, {0x17E0,0x17E9}, {0x17F0,0x17F9},
+    {0x1810,0x1819}, {0x1946,0x194F}, {0x19D0,0x19DA}, {0x1A80,0x1A89}, {0x1A90,0x1A99}, {0x1B50,0x1B59},
+    {0x1BB0,0x1BB9}, {0x1C40,0x1C49}, {0x1C50,0x1C59}, {0x2070,0x2070}, {0x2074,0x2079}, {0x2080,0x2089},
+    {0x2150,0x2182}, {0x2185,0x2189}, {0x2460,0x249B}, {0x24EA,0x24FF}, {0x2776,0x2793}, {0x2CFD,0x2CFD},
+    {0x3007,0x3007}, {0x3021,0x3029}, {0x3038,0x303A}, {0x3192,0x3195}, {0x3220,0x3229}, {0x3248,0x324F},
+    {0x3251,0x325F}, {0x3280,0x3289}, {0x32B1,0x32BF}, {0xA620,0xA629}, {0xA6E6,0xA6EF}, {0xA830,0xA835},
+    {0xA8D0,0xA8D9}, {0xA900,0xA909}, {0xA9D0,0xA9D9}, {0xA9F0,0xA9F9}, {0xAA50,0xAA59}, {0xABF0,0xABF9},
+    {0xFF10,0xFF19}, {0x10107,0x10133}, {0x10140,0x10178}, {0x1018A,0x1018B}, {0x102E1,0x102FB}, {0x10320,0x10323},
+    {0x10341,0x10341}, {0x1034A,0x1034A}, {0x103D1,0x103D5}, {0x104A0,0x104A9}, {0x10858,0x1085F}, {0x10879,0x1087F},
+    {0x108A7,0x108AF}, {0x108FB,0x108FF}, {0x10916,0x1091B}, {0x109BC,0x109BD}, {0x109C0,0x109CF}, {0x109D2,0x109FF},
+    {0x10A40,0x10A48}, {0x10A7D,0x10A7E}, {0x10A9D,0x10A9F}, {0x10AEB,0x10AEF}, {0x10B58,0x10B5F}, {0x10B78,0x10B7F},
+    {0x10BA9,0x10BAF}, {0x10CFA,0x10CFF}, {0x10D30,0x10D39}, {0x10E60,0x10E7E}, {0x10F1D,0x10F26}, {0x10F51,0x10F54},
+    {0x10FC5,0x10FCB}, {0x11052,0x1106F}, {0x110F0,0x110F9}, {0x11136,0x1113F}, {0x111D0,0x111D9}, {0x111E1,0x111F4},
+    {0x112F0,0x112F9}, {0x11450,0x11459}, {0x114D0,0x114D9}, {0x11650,0x11659}, {0x116C0,0x116C9}, {0x11730,0x1173B},
+    {0x118E0,0x118F2}, {0x11950,0x11959}, {0x11C50,0x11C6C}, {0x11D50,0x11D59}, {0x11DA0,0x11DA9}, {0x11F50,0x11F59},
+    {0x11FC0,0x11FD4}, {0x12400,0x1246E}, {0x16A60,0x16A69}, {0x16AC0,0x16AC9}, {0x16B50,0x16B59}, {0x16B5B,0x16B61},
+    {0x16E80,0x16E96}, {0x1D2C0,0x1D2D3}, {0x1D2E0,0x1D2F3}, {0x1D360,0x1D378}, {0x1D7CE,0x1D7FF}, {0x1E140,0x1E149},
+    {0x1E2F0,0x1E2F9}, {0x1E4F0,0x1E4F9}, {0x1E8C7,0x1E8CF}, {0x1E950,0x1E959}, {0x1EC71,0x1ECAB}, {0x1ECAD,0x1ECAF},
+    {0x1ECB1,0x1ECB4}, {0x1ED01,0x1ED2D}, {0x1ED2F,0x1ED3D}, {0x1F100,0x1F10C}, {0x1FBF0,0x1FBF9},
+};
+/* \s = White_Space: 10 ranges */
+static const uint32_t cat__uni_space[10][2] = {
+    {0x9,0xD}, {0x20,0x20}, {0x85,0x85}, {0xA0,0xA0}, {0x1680,0x1680}, {0x2000,0x200A},
+    {0x2028,0x2029}, {0x202F,0x202F}, {0x205F,0x205F}, {0x3000,0x3000},
+};
+
+#define CAT__CLS_OTHER 0
+#define CAT__CLS_LETTER 1
+#define CAT__CLS_NUMBER 2
+#define CAT__CLS_SPACE 3
+#define CAT__BAD_CP 0xFFFFFFFFu
+
+static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < r[mid][0]) hi = mid;
+        else if (cp > r[mid][1]) lo = mid + 1;
+        else return 1;
+    }
+    return 0;
+}
+
+static int cat__char_class(uint32_t cp)
+{
+    if (cp < 0x80) {
+        if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') return CAT__CLS_LETTER;
+        if (cp >= '0' && cp <= '9') return CAT__CLS_NUMBER;
+        if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D)) return CAT__CLS_SPACE;
+        return CAT__CLS_OTHER;
+    }
+    if (cp == CAT__BAD_CP) return CAT__CLS_OTHER;
+    if (cat__in_ranges(cat__uni_letter, sizeof cat__uni_letter / sizeof cat__uni_letter[0], cp)) return CAT__CLS_LETTER;
+    if (cat__in_ranges(cat__uni_number, sizeof cat__uni_number / sizeof cat__uni_number[0], cp)) return CAT__CLS_NUMBER;
+    if (cat__in_ranges(cat__uni_space, sizeof cat__uni_space / sizeof cat__uni_space[0], cp)) return CAT__CLS_SPACE;
+    return CAT__CLS_OTHER;
+}
+
+/* Decode one UTF-8 character from s[0..n), n >= 1. Returns its length; an invalid
+   or truncated sequence yields length 1 and CAT__BAD_CP. */
+static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    uint32_t c = s[0], v;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (n >= 2 && (s[1] & 0xC0) == 0x80) { *cp = ((c & 0x1F) << 6) | (s[1] & 0x3Fu); return 2; }
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        if (n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+            v = ((c & 0x0F) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+            if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) { *cp = v; return 3; }
+        }
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        if (n >= 4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
+            v = ((c & 0x07) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+            if (v >= 0x10000 && v <= 0x10FFFF) { *cp = v; return 4; }
+        }
+    }
+    *cp = CAT__BAD_CP;
+    return 1;
+}
+
+static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
+{
+    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12)); o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F)); return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18)); o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* GPT-2's bytes_to_unicode(): printable Latin-1 bytes map to themselves, the other
+   68 bytes (0x00-0x20, 0x7F-0xA0, 0xAD) to U+0100.. in byte order. */
+static uint32_t cat__byte_to_cp(unsigned b)
+{
+    if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) return b;
+    if (b <= 0x20) return 0x100 + b;
+    if (b >= 0x7F && b <= 0xA0) return 0x100 + 33 + (b - 0x7F);
+    return 0x100 + 67; /* 0xAD */
+}
+
+/* inverse of cat__byte_to_cp; -1 if cp is not the image of a byte */
+static int cat__cp_to_byte(uint32_t cp)
+{
+    if ((cp >= 0x21 && cp <= 0x7E) || (cp >= 0xA1 && cp <= 0xAC) || (cp >= 0xAE && cp <= 0xFF)) return (int)cp;
+    if (cp >= 0x100 && cp <= 0x100 + 32) return (int)(cp - 0x100);
+    if (cp >= 0x100 + 33 && cp <= 0x100 + 66) return (int)(cp - 0x100 - 33 + 0x7F);
+    if (cp == 0x100 + 67) return 0xAD;
+    return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tokenizer object                                                         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t left, right; /* left == UINT32_MAX: empty slot */
+    uint32_t rank, id;
+} cat__merge_slot;
+
+struct cat_tokenizer {
+    uint32_t n_vocab;
+    char *bytes;             /* raw bytes of every token, each followed by a NUL */
+    size_t *offs;            /* n_vocab + 1 offsets into bytes (token i: offs[i] .. offs[i+1]-1) */
+    cat__merge_slot *merges; /* open-addressing map (left, right) -> (rank, id) */
+    size_t merge_mask;       /* capacity - 1 (capacity is a power of two) */
+    int32_t byte_id[256];    /* id of the single-byte token of each byte, -1 if none */
+    uint32_t n_special;
+    uint32_t *special;       /* ids of special tokens */
+    unsigned char special_first[32]; /* bitmap: bytes that start some special token */
+};
+
+static size_t cat__pair_hash(uint32_t l, uint32_t r)
+{
+    uint64_t k = ((uint64_t)l << 32) | r;
+    k ^= k >> 33; k *= 0xFF51AFD7ED558CCDull;
+    k ^= k >> 33; k *= 0xC4CEB9FE1A85EC53ull;
+    k ^= k >> 33;
+    return (size_t)k;
+}
+
+static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r)
+{
+    size_t i = cat__pair_hash(l, r) & t->merge_mask;
+    for (;;) {
+        const cat__merge_slot *s = &t->merges[i];
+        if (s->left == UINT32_MAX) return NULL;
+        if (s->left == l && s->right == r) return s;
+        i = (i + 1) & t->merge_mask;
+    }
+}
+
+static uint64_t cat__str_hash(const unsigned char *s, size_t n)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
+    return h ^ (h >> 29);
+}
+
+/* temporary string -> id map used while building */
+typedef struct {
+    uint32_t *slots; size_t mask;
+    const char *const *tokens; const uint32_t *lens;
+} cat__strmap;
+
+/* returns the id, or UINT32_MAX if absent */
+static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n)
+{
+    size_t i = (size_t)cat__str_hash(s, n) & m->mask;
+    for (;;) {
+        uint32_t id = m->slots[i];
+        if (id == UINT32_MAX) return UINT32_MAX;
+        if (m->lens[id] == n && memcmp(m->tokens[id], s, n) == 0) return id;
+        i = (i + 1) & m->mask;
+    }
+}
+
+/* 1 if count elements of elem bytes can be allocated without size_t overflow */
+static int cat__fits(uint64_t count, size_t elem)
+{
+    return count <= (uint64_t)(SIZE_MAX / elem);
+}
+
+static size_t cat__pow2_at_least(size_t n)
+{
+    size_t c = 16;
+    while (c < n) c *= 2;
+    return c;
+}
+
+CAT__API void cat_tokenizer_free(cat_tokenizer *t)
+{
+    if (!t) return;
+    CAT_FREE(t->bytes);
+    CAT_FREE(t->offs);
+    CAT_FREE(t->merges);
+    CAT_FREE(t->special);
+    CAT_FREE(t);
+}
+
+CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special)
+{
+    cat_tokenizer *t = NULL;
+    cat__strmap map;
+    unsigned char *cat_buf = NULL;
+    size_t i, total = 0, cap, max_len = 0;
+    cat_result rc = CAT_ERR_NOMEM;
+    unsigned char *is_special = NULL;
+
+    if (out) *out = NULL;
+    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
+        (n_merges && !merges) || (n_special && !special))
+        return CAT_ERR_ARGS;
+    map.slots = NULL;
+    map.tokens = tokens;
+    map.lens = lens;
+
+    for (i = 0; i < n_vocab; i++) {
+        if (lens[i] == 0 || !tokens[i]) return CAT_ERR_TOKENIZER;
+        if (lens[i] > max_len) max_len = lens[i];
+        if (total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
+        total += (size_t)lens[i] + 1;
+    }
+    for (i = 0; i < n_special; i++)
+        if (special[i] >= n_vocab) return CAT_ERR_TOKENIZER;
+    if (!cat__fits(n_vocab, 4 * sizeof(size_t)) || !cat__fits(n_merges, 4 * sizeof(cat__merge_slot))) return CAT_ERR_NOMEM;
+
+    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
+    if (!t) return CAT_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->n_vocab = n_vocab;
+
+    /* string -> id map (temporary), rejecting duplicates */
+    cap = cat__pow2_at_least((size_t)n_vocab * 2);
+    map.mask = cap - 1;
+    map.slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
+    if (!map.slots) goto fail;
+    memset(map.slots, 0xFF, cap * sizeof(uint32_t));
+    for (i = 0; i < n_vocab; i++) {
+        const unsigned char *s = (const unsigned char *)tokens[i];
+        size_t j = (size_t)cat__str_hash(s, lens[i]) & map.mask;
+        while (map.slots[j] != UINT32_MAX) {
+            uint32_t o = map.slots[j];
+            if (lens[o] == lens[i] && memcmp(tokens[o], s, lens[i]) == 0) { rc = CAT_ERR_TOKENIZER; goto fail; }
+            j = (j + 1) & map.mask;
+        }
+        map.slots[j] = (uint32_t)i;
+    }
+
+    /* special tokens */
+    is_special = (unsigned char *)CAT_MALLOC(n_vocab);
+    if (!is_special) goto fail;
+    memset(is_special, 0, n_vocab);
+    if (n_special) {
+        t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
+        if (!t->special) goto fail;
+        memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
+        t->n_special = n_special;
+        for (i = 0; i < n_special; i++) {
+            unsigned char c0 = (unsigned char)tokens[special[i]][0];
+            is_special[special[i]] = 1;
+            t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
+        }
+    }
+
+    /* raw bytes of every token: special tokens literally, the others through the
+       unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte,
+       is kept as its UTF-8 bytes) */
+    t->bytes = (char *)CAT_MALLOC(total);
+    t->offs = (size_t *)CAT_MALLOC(((size_t)n_vocab + 1) * sizeof(size_t));
+    if (!t->bytes || !t->offs) goto fail;
+    {
+        size_t o = 0;
+        for (i = 0; i < n_vocab; i++) {
+            const unsigned char *s = (const unsigned char *)tokens[i];
+            size_t n = lens[i], k = 0;
+            t->offs[i] = o;
+            if (is_special[i]) {
+                memcpy(t->bytes + o, s, n);
+                o += n;
+            } else {
+                while (k < n) {
+                    uint32_t cp;
+                    size_t l = cat__utf8_next(s + k, n - k, &cp);
+                    int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
+                    if (b >= 0) t->bytes[o++] = (char)b;
+                    else { memcpy(t->bytes + o, s + k, l); o += l; }
+                    k += l;
+                }
+            }
+            t->bytes[o++] = 0;
+        }
+        t->offs[n_vocab] = o;
+    }
+
+    /* single-byte symbols */
+    for (i = 0; i < 256; i++) {
+        unsigned char u[4];
+        size_t n = cat__utf8_put(u, cat__byte_to_cp((unsigned)i));
+        uint32_t id = cat__strmap_get(&map, u, n);
+        t->byte_id[i] = id == UINT32_MAX ? -1 : (int32_t)id;
+    }
+
+    /* merges: (left, right) -> (rank, id of left+right) */
+    cap = cat__pow2_at_least((size_t)n_merges * 2);
+    t->merge_mask = cap - 1;
+    t->merges = (cat__merge_slot *)CAT_MALLOC(cap * sizeof(cat__merge_slot));
+    cat_buf = (unsigned char *)CAT_MALLOC(2 * max_len);
+    if (!t->merges || !cat_buf) goto fail;
+    for (i = 0; i < cap; i++) t->merges[i].left = UINT32_MAX;
+    for (i = 0; i < n_merges; i++) {
+        uint32_t l = merges[2 * i], r = merges[2 * i + 1], id;
+        size_t j;
+        if (l >= n_vocab || r >= n_vocab) { rc = CAT_ERR_TOKENIZER; goto fail; }
+        memcpy(cat_buf, tokens[l], lens[l]);
+        memcpy(cat_buf + lens[l], tokens[r], lens[r]);
+        id = cat__strmap_get(&map, cat_buf, (size_t)lens[l] + lens[r]);
+        if (id == UINT32_MAX) { rc = CAT_ERR_TOKENIZER; goto fail; }
+        j = cat__pair_hash(l, r) & t->merge_mask;
+        while (t->merges[j].left != UINT32_MAX && !(t->merges[j].left == l && t->merges[j].right == r))
+            j = (j + 1) & t->merge_mask;
+        t->merges[j].left = l;
+        t->merges[j].right = r;
+        t->merges[j].rank = (uint32_t)i; /* a repeated pair: the later rank wins */
+        t->merges[j].id = id;
+    }
+
+    CAT_FREE(cat_buf);
+    CAT_FREE(map.slots);
+    CAT_FREE(is_special);
+    *out = t;
+    return CAT_OK;
+
+fail:
+    CAT_FREE(cat_buf);
+    CAT_FREE(map.slots);
+    CAT_FREE(is_special);
+    cat_tokenizer_free(t);
+    return rc;
+}
+
+CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
+{
+    return t ? t->n_vocab : 0;
+}
+
+CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len)
+{
+    if (!t || id < 0 || (uint32_t)id >= t->n_vocab) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = t->offs[id + 1] - t->offs[id] - 1;
+    return t->bytes + t->offs[id];
+}
+
+CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len)
+{
+    size_t i, total = 0;
+    if (out_len) *out_len = 0;
+    if (!t || !out_len || (n && !ids) || (cap && !out)) return CAT_ERR_ARGS;
+    for (i = 0; i < n; i++)
+        if (ids[i] < 0 || (uint32_t)ids[i] >= t->n_vocab) return CAT_ERR_TOKEN;
+    for (i = 0; i < n; i++) {
+        const char *b = t->bytes + t->offs[ids[i]];
+        size_t l = t->offs[ids[i] + 1] - t->offs[ids[i]] - 1;
+        if (total < cap) memcpy(out + total, b, cap - total < l ? cap - total : l);
+        total += l;
+    }
+    *out_len = total;
+    return total > cap ? CAT_ERR_BUFFER : CAT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Encoding                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t rank;
+    size_t pos;
+} cat__heap_item;
+
+#define CAT__SMALL_PIECE 64
+
+typedef struct {
+    const cat_tokenizer *t;
+    int32_t *ids;
+    size_t max_ids, n_ids;
+    /* per-call BPE scratch: symbols, links, heap */
+    int32_t *sym;
+    size_t *prev, *next;
+    cat__heap_item *heap;
+    size_t cap; /* symbols the scratch can hold */
+    void *heap_block; /* allocated block (NULL while the stack arrays are used) */
+    int32_t s_sym[CAT__SMALL_PIECE];
+    size_t s_prev[CAT__SMALL_PIECE], s_next[CAT__SMALL_PIECE];
+    cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
+} cat__encoder;
+
+static void cat__emit(cat__encoder *e, int32_t id)
+{
+    if (e->n_ids < e->max_ids) e->ids[e->n_ids] = id;
+    e->n_ids++;
+}
+
+static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b)
+{
+    return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
+}
+
+static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos)
+{
+    size_t i = (*n)++;
+    cat__heap_item it;
+    it.rank = rank; it.pos = pos;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!cat__heap_less(&it, &h[p])) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = it;
+}
+
+static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
+{
+    cat__heap_item top = h[0], last = h[--(*n)];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && cat__heap_less(&h[c + 1], &h[c])) c++;
+        if (!cat__heap_less(&h[c], &last)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (m) h[i] = last;
+    return top;
+}
+
+static int cat__reserve(cat__encoder *e, size_t n)
+{
+    size_t cap, bytes;
+    char *blk;
+    if (n <= e->cap) return 1;
+    cap = e->cap * 2;
+    if (cap < n) cap = n;
+    if (cap > SIZE_MAX / 64) return 0;
+    bytes = cap * (sizeof(int32_t) + 2 * sizeof(size_t) + 3 * sizeof(cat__heap_item));
+    blk = (char *)CAT_MALLOC(bytes);
+    if (!blk) return 0;
+    CAT_FREE(e->heap_block);
+    e->heap_block = blk;
+    /* largest alignment first */
+    e->heap = (cat__heap_item *)(void *)blk;
+    e->prev = (size_t *)(void *)(blk + cap * 3 * sizeof(cat__heap_item));
+    e->next = e->prev + cap;
+    e->sym = (int32_t *)(void *)(e->next + cap);
+    e->cap = cap;
+    return 1;
+}
+
+/* BPE one pre-token piece and emit its ids */
+static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
+{
+    const cat_tokenizer *t = e->t;
+    size_t k = 0, i, hn = 0;
+    if (n == 1) {
+        if (t->byte_id[s[0]] >= 0) cat__emit(e, t->byte_id[s[0]]);
+        return 1;
+    }
+    if (!cat__reserve(e, n)) return 0;
+    for (i = 0; i < n; i++) {
+        int32_t id = t->byte_id[s[i]];
+        if (id < 0) continue; /* no token for this byte: dropped (HF without unk_token) */
+        e->sym[k] = id;
+        e->prev[k] = k ? k - 1 : SIZE_MAX;
+        e->next[k] = k + 1;
+        k++;
+    }
+    if (k == 0) return 1;
+    e->next[k - 1] = SIZE_MAX;
+    for (i = 0; i + 1 < k; i++) {
+        const cat__merge_slot *m = cat__merge_find(t, (uint32_t)e->sym[i], (uint32_t)e->sym[i + 1]);
+        if (m) cat__heap_push(e->heap, &hn, m->rank, i);
+    }
+    while (hn) {
+        cat__heap_item top = cat__heap_pop(e->heap, &hn);
+        size_t p = top.pos, q, r;
+        const cat__merge_slot *m;
+        if (e->sym[p] < 0) continue;          /* merged into its left neighbour */
+        q = e->next[p];
+        if (q == SIZE_MAX) continue;
+        m = cat__merge_find(t, (uint32_t)e->sym[p], (uint32_t)e->sym[q]);
+        if (!m || m->rank != top.rank) continue; /* stale entry */
+        e->sym[p] = (int32_t)m->id;
+        e->sym[q] = -1;
+        r = e->next[q];
+        e->next[p] = r;
+        if (r != SIZE_MAX) e->prev[r] = p;
+        if (e->prev[p] != SIZE_MAX) {
+            const cat__merge_slot *ml = cat__merge_find(t, (uint32_t)e->sym[e->prev[p]], (uint32_t)e->sym[p]);
+            if (ml) cat__heap_push(e->heap, &hn, ml->rank, e->prev[p]);
+        }
+        if (r != SIZE_MAX) {
+            const cat__merge_slot *mr = cat__merge_find(t, (uint32_t)e->sym[p], (uint32_t)e->sym[r]);
+            if (mr) cat__heap_push(e->heap, &hn, mr->rank, p);
+        }
+    }
+    for (i = 0; i != SIZE_MAX; i = e->next[i]) cat__emit(e, e->sym[i]);
+    return 1;
+}
+
+/* class and length of the character at s[i] (i < n) */
+static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen)
+{
+    uint32_t cp;
+    if (s[i] < 0x80) { *clen = 1; return cat__char_class(s[i]); }
+    *clen = cat__utf8_next(s + i, n - i, &cp);
+    return cat__char_class(cp);
+}
+
+/* end of the run of characters of class cls starting at i */
+static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
+{
+    while (i < n) {
+        size_t l;
+        if (cat__class_at(s, i, n, &l) != cls) break;
+        i += l;
+    }
+    return i;
+}
+
+/* End of the GPT-2 pattern match starting at s[i] (i < n):
+   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
+{
+    size_t l, j, last;
+    int c;
+    if (s[i] == '\'' && i + 1 < n) {
+        unsigned char a = s[i + 1];
+        if (a == 's' || a == 't' || a == 'm' || a == 'd') return i + 2;
+        if (i + 2 < n) {
+            unsigned char b = s[i + 2];
+            if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return i + 3;
+        }
+    }
+    if (s[i] == ' ' && i + 1 < n) {
+        c = cat__class_at(s, i + 1, n, &l);
+        if (c != CAT__CLS_SPACE) return cat__run_end(s, i + 1 + l, n, c);
+    }
+    c = cat__class_at(s, i, n, &l);
+    if (c != CAT__CLS_SPACE) return cat__run_end(s, i + l, n, c);
+    /* whitespace: the run, minus its last character if something follows it
+       and the run has more than one character */
+    last = i;
+    j = i + l;
+    while (j < n) {
+        size_t l2;
+        if (cat__class_at(s, j, n, &l2) != CAT__CLS_SPACE) break;
+        last = j;
+        j += l2;
+    }
+    if (j == n || last == i) return j;
+    return last;
+}
+
+static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = cat__pretoken_end(s, i, n);
+        if (!cat__bpe(e, s + i, j - i)) return 0;
+        i = j;
+    }
+    return 1;
+}
+
+CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids)
+{
+    cat__encoder e;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t start = 0, i;
+    int ok = 1;
+    if (n_ids) *n_ids = 0;
+    if (!t || !n_ids || (len && !text) || (max_ids && !ids)) return CAT_ERR_ARGS;
+    e.t = t;
+    e.ids = ids;
+    e.max_ids = max_ids;
+    e.n_ids = 0;
+    e.sym = e.s_sym; e.prev = e.s_prev; e.next = e.s_next; e.heap = e.s_heap;
+    e.cap = CAT__SMALL_PIECE;
+    e.heap_block = NULL;
+    if (t->n_special) {
+        for (i = 0; i < len && ok; ) {
+            size_t best_len = 0, k;
+            uint32_t best = 0;
+            if (t->special_first[s[i] >> 3] & (1u << (s[i] & 7))) {
+                for (k = 0; k < t->n_special; k++) {
+                    uint32_t id = t->special[k];
+                    size_t sl = t->offs[id + 1] - t->offs[id] - 1;
+                    if (sl > best_len && sl <= len - i && memcmp(t->bytes + t->offs[id], s + i, sl) == 0) {
+                        best_len = sl;
+                        best = id;
+                    }
+                }
+            }
+            if (!best_len) { i++; continue; }
+            ok = cat__encode_plain(&e, s + start, i - start);
+            cat__emit(&e, (int32_t)best);
+            i += best_len;
+            start = i;
+        }
+    }
+    if (ok && start < len) ok = cat__encode_plain(&e, s + start, len - start);
+    CAT_FREE(e.heap_block);
+    *n_ids = e.n_ids;
+    if (!ok) return CAT_ERR_NOMEM;
+    return e.n_ids > max_ids ? CAT_ERR_BUFFER : CAT_OK;
+}
+
+/* ---- tokenizer: implementation (end) ---- */
+
+CAT__API int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len) {
+    uint32_t i;
+    for (i = 0; t && i < t->n_vocab; i++) {
+        size_t l;
+        const char *b = cat_tokenizer_token_bytes(t, (int32_t)i, &l);
+        if (b && l == len && memcmp(b, s, len) == 0) return (int32_t)i;
+    }
+    return -1;
+}
+
+CAT__API int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id) {
+    uint32_t k;
+    for (k = 0; t && k < t->n_special; k++) if ((int32_t)t->special[k] == id) return 1;
+    return 0;
+}
+
+/* the tokenizer section of a model file (see FORMAT.md) */
+static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen) {
+    cat__cur c;
+    uint32_t nv, nm, ns, i;
+    const char **toks = NULL;
+    uint32_t *lens = NULL, *merges = NULL, *special = NULL;
+    cat_result r = CAT_ERR_TOKENIZER;
+    c.p = p; c.len = len; c.off = 0; c.bad = 0;
+    nv = cat__cu32(&c); nm = cat__cu32(&c); ns = cat__cu32(&c);
+    if (c.bad) { cat__err(err, errlen, "tokenizer section of %llu bytes is too short", (unsigned long long)len); return CAT_ERR_TRUNCATED; }
+    /* every count is bounded by what the section can hold before anything is allocated */
+    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv) {
+        cat__err(err, errlen, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
+        return CAT_ERR_TOKENIZER;
+    }
+    toks = (const char **)CAT_MALLOC(sizeof(char *) * nv);
+    lens = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * nv);
+    merges = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * 2 * (size_t)(nm ? nm : 1));
+    special = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * (ns ? ns : 1));
+    if (!toks || !lens || !merges || !special) { r = CAT_ERR_NOMEM; goto done; }
+    for (i = 0; i < nv; i++) {
+        lens[i] = cat__cu32(&c);
+        toks[i] = (const char *)cat__cbytes(&c, lens[i]);
+        if (c.bad) break;
+    }
+    for (i = 0; i < 2 * nm && !c.bad; i++) merges[i] = cat__cu32(&c);
+    for (i = 0; i < ns && !c.bad; i++) special[i] = cat__cu32(&c);
+    if (c.bad) { cat__err(err, errlen, "tokenizer section is truncated"); r = CAT_ERR_TRUNCATED; goto done; }
+    r = cat_tokenizer_create(out, nv, toks, lens, nm, merges, ns, special);
+    if (r) cat__err(err, errlen, "tokenizer section is invalid (%s)", cat_result_string(r));
+done:
+    CAT_FREE(toks); CAT_FREE(lens); CAT_FREE(merges); CAT_FREE(special);
+    return r;
+}
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */

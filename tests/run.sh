@@ -35,9 +35,9 @@ run() {
 # a single check: counts as one
 check() {
     name=$1; shift
-    log="$OUT/$(echo "$name" | tr ' /' '__').log"
-    if "$@" >"$log" 2>&1; then echo "1 passed, 0 failed" >>"$log"; else echo "0 passed, 1 failed" >>"$log"; fi
-    run "$name" cat "$log"
+    clog="$OUT/$(echo "$name" | tr ' /' '__').cmd.log"
+    if "$@" >"$clog" 2>&1; then echo "1 passed, 0 failed" >>"$clog"; else echo "0 passed, 1 failed" >>"$clog"; fi
+    run "$name" cat "$clog"
 }
 
 run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures

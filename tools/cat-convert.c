@@ -110,7 +110,7 @@ static void set_value(fmap *m, const char *key, const json_value *v, const char 
 static void load_config(fmap *m, const char *path) {
     FILE *fp = fopen(path, "rb");
     char *text, err[256];
-    long n;
+    long n = 0;
     json_value *root;
     size_t i, j;
     if (!fp) die("cannot open config '%s': %s", path, strerror(errno));
@@ -643,7 +643,7 @@ int main(int argc, char **argv) {
     }
     if (tokjson || vocab) {
         int rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (rc) die("%s: %s", tokjson ? tokjson : vocab, err);
+        if (!rc) die("%s: %s", tokjson ? tokjson : vocab, err);
         if ((int64_t)tf.n_vocab > cfg.padded_vocab) die("the tokenizer has %u tokens but the model only %d (padded)", tf.n_vocab, cfg.padded_vocab);
         if ((int64_t)tf.n_vocab != cfg.vocab_size) fprintf(stderr, "cat-convert: note: the tokenizer has %u tokens, the model's vocab_size is %d\n", tf.n_vocab, cfg.vocab_size);
         tfp = &tf;

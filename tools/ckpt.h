@@ -2,9 +2,8 @@
  *
  * Single-file library in the stb style. Declarations are always visible; the
  * implementation is compiled when CKPT_IMPLEMENTATION is defined before the
- * #include in exactly one place (all functions are static by default, so every
- * translation unit that calls them defines CKPT_IMPLEMENTATION; override with
- * #define CKPTDEF to change linkage). C99, libc only. MIT licensed (see LICENSE).
+ * #include. Functions are static by default (see CKPTDEF below). C99, libc
+ * only. MIT licensed (see LICENSE).
  *
  * Supported inputs
  *   - torch.save() zip archives (STORED entries, ZIP64 or not) whose data.pkl
@@ -25,6 +24,9 @@
  *     and leave *f zeroed, so calling ckpt_close() afterwards is allowed and does
  *     nothing. ckpt_close() on a zeroed ckpt_file is always safe.
  *   - Every allocation is bounded by a small multiple of the input size.
+ *   - numel is NOT bounded by the file size for torch views with zero strides
+ *     (e.g. saved expand()ed tensors): callers sizing buffers from numel should
+ *     apply their own limit.
  *
  * Error reporting: functions returning int give 0 on success and -1 on failure,
  * with a NUL-terminated message in err (when err != NULL and errlen > 0).
@@ -35,11 +37,20 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* Linkage: by default every function is static in a translation unit that
+   defines CKPT_IMPLEMENTATION (the usual use: each tool/test includes it that
+   way). Including without CKPT_IMPLEMENTATION declares the functions extern; to
+   share one implementation across files, #define CKPTDEF extern (or empty) in
+   all of them and CKPT_IMPLEMENTATION in exactly one. */
 #ifndef CKPTDEF
+#ifdef CKPT_IMPLEMENTATION
 #if defined(__GNUC__) || defined(__clang__)
 #define CKPTDEF static __attribute__((unused))
 #else
 #define CKPTDEF static
+#endif
+#else
+#define CKPTDEF extern
 #endif
 #endif
 
@@ -583,8 +594,8 @@ typedef struct {
 
 static const char *ckpt__ptname(int t)
 {
-    static const char *names[] = { "None", "bool", "int", "float", "str", "bytes", "tuple",
-                                   "list", "dict", "global", "storage", "tensor" };
+    static const char *names[] = { "None", "a bool", "an int", "a float", "a str", "a bytes object", "a tuple",
+                                   "a list", "a dict", "a global", "a storage", "a tensor" };
     return (t >= 0 && t <= CKPT__P_TENSOR) ? names[t] : "?";
 }
 
@@ -797,11 +808,11 @@ static int ckpt__pcall(ckpt__pvm *vm, size_t fn, size_t args, int depth, size_t 
 {
     const ckpt__pobj *f = &vm->obj[fn], *a = &vm->obj[args];
     if (f->type != CKPT__P_GLOBAL) {
-        ckpt__seterr(vm->err, vm->errlen, "pickle: REDUCE at offset %zu calls a %s, not a global", vm->opoff, ckpt__ptname(f->type));
+        ckpt__seterr(vm->err, vm->errlen, "pickle: REDUCE at offset %zu calls %s, not a global", vm->opoff, ckpt__ptname(f->type));
         return -1;
     }
     if (a->type != CKPT__P_TUPLE) {
-        ckpt__seterr(vm->err, vm->errlen, "pickle: REDUCE at offset %zu: arguments are a %s, not a tuple", vm->opoff, ckpt__ptname(a->type));
+        ckpt__seterr(vm->err, vm->errlen, "pickle: REDUCE at offset %zu: arguments are %s, not a tuple", vm->opoff, ckpt__ptname(a->type));
         return -1;
     }
     switch (f->aux) {
@@ -823,7 +834,7 @@ static int ckpt__pcall(ckpt__pvm *vm, size_t fn, size_t args, int depth, size_t 
         }
         memset(&t, 0, sizeof t);
         if (vm->obj[a->items[0]].type != CKPT__P_STORAGE) {
-            ckpt__seterr(vm->err, vm->errlen, "pickle: _rebuild_tensor_v2 first argument is a %s, not a storage (offset %zu)", ckpt__ptname(vm->obj[a->items[0]].type), vm->opoff);
+            ckpt__seterr(vm->err, vm->errlen, "pickle: _rebuild_tensor_v2 first argument is %s, not a storage (offset %zu)", ckpt__ptname(vm->obj[a->items[0]].type), vm->opoff);
             return -1;
         }
         t.storage = a->items[0];
@@ -903,7 +914,7 @@ static int ckpt__ppersid(ckpt__pvm *vm, size_t pid, size_t *res)
     }
     key = &vm->obj[t->items[2]];
     if (key->type != CKPT__P_STR) {
-        ckpt__seterr(vm->err, vm->errlen, "pickle: storage key at offset %zu is a %s, not a str", vm->opoff, ckpt__ptname(key->type));
+        ckpt__seterr(vm->err, vm->errlen, "pickle: storage key at offset %zu is %s, not a str", vm->opoff, ckpt__ptname(key->type));
         return -1;
     }
     if (ckpt__pgetint(vm, t->items[4], &numel, "storage numel")) return -1;
@@ -1136,7 +1147,7 @@ static int ckpt__prun(ckpt__pvm *vm, size_t *result)
             if (vm->sp <= ckpt__pfloor(vm)) return ckpt__underflow(vm, "BUILD");
             h = vm->stack[vm->sp - 1];
             if (vm->obj[h].type != CKPT__P_DICT && vm->obj[h].type != CKPT__P_TENSOR) {
-                ckpt__seterr(vm->err, vm->errlen, "pickle: BUILD at offset %zu on a %s is not supported", vm->opoff, ckpt__ptname(vm->obj[h].type));
+                ckpt__seterr(vm->err, vm->errlen, "pickle: BUILD at offset %zu on %s is not supported", vm->opoff, ckpt__ptname(vm->obj[h].type));
                 return -1;
             }
             /* state (e.g. OrderedDict _metadata) is accepted and ignored */
@@ -1147,7 +1158,7 @@ static int ckpt__prun(ckpt__pvm *vm, size_t *result)
             if (vm->sp <= ckpt__pfloor(vm)) return ckpt__underflow(vm, "SETITEM");
             m = vm->stack[vm->sp - 1];
             if (vm->obj[m].type != CKPT__P_DICT) {
-                ckpt__seterr(vm->err, vm->errlen, "pickle: SETITEM at offset %zu on a %s, not a dict", vm->opoff, ckpt__ptname(vm->obj[m].type));
+                ckpt__seterr(vm->err, vm->errlen, "pickle: SETITEM at offset %zu on %s, not a dict", vm->opoff, ckpt__ptname(vm->obj[m].type));
                 return -1;
             }
             if (ckpt__padd(vm, m, h) || ckpt__padd(vm, m, h2)) return -1;
@@ -1158,7 +1169,7 @@ static int ckpt__prun(ckpt__pvm *vm, size_t *result)
             if (m == 0 || m <= ckpt__pfloor(vm)) return ckpt__underflow(vm, op == 'u' ? "SETITEMS" : "APPENDS");
             h = vm->stack[m - 1];
             if (vm->obj[h].type != (op == 'u' ? CKPT__P_DICT : CKPT__P_LIST)) {
-                ckpt__seterr(vm->err, vm->errlen, "pickle: %s at offset %zu on a %s", op == 'u' ? "SETITEMS" : "APPENDS", vm->opoff, ckpt__ptname(vm->obj[h].type));
+                ckpt__seterr(vm->err, vm->errlen, "pickle: %s at offset %zu on %s", op == 'u' ? "SETITEMS" : "APPENDS", vm->opoff, ckpt__ptname(vm->obj[h].type));
                 return -1;
             }
             if (op == 'u' && ((vm->sp - m) & 1)) {
@@ -1174,7 +1185,7 @@ static int ckpt__prun(ckpt__pvm *vm, size_t *result)
             if (vm->sp <= ckpt__pfloor(vm)) return ckpt__underflow(vm, "APPEND");
             h = vm->stack[vm->sp - 1];
             if (vm->obj[h].type != CKPT__P_LIST) {
-                ckpt__seterr(vm->err, vm->errlen, "pickle: APPEND at offset %zu on a %s, not a list", vm->opoff, ckpt__ptname(vm->obj[h].type));
+                ckpt__seterr(vm->err, vm->errlen, "pickle: APPEND at offset %zu on %s, not a list", vm->opoff, ckpt__ptname(vm->obj[h].type));
                 return -1;
             }
             if (ckpt__padd(vm, h, h2)) return -1;
@@ -1254,7 +1265,7 @@ static int ckpt__load_torch(ckpt_file *f, const uint8_t *b, size_t len, char *er
     if (ckpt__prun(&vm, &res)) goto done;
     d = &vm.obj[res];
     if (d->type != CKPT__P_DICT) {
-        ckpt__seterr(err, errlen, "pickle: top-level object is a %s, expected a dict of tensors", ckpt__ptname(d->type));
+        ckpt__seterr(err, errlen, "pickle: top-level object is %s, expected a dict of tensors", ckpt__ptname(d->type));
         goto done;
     }
     npairs = d->n / 2;
@@ -1267,11 +1278,11 @@ static int ckpt__load_torch(ckpt_file *f, const uint8_t *b, size_t len, char *er
         size_t esz;
         int64_t mx;
         if (k->type != CKPT__P_STR) {
-            ckpt__seterr(err, errlen, "pickle: dict key %zu is a %s, not a str", i, ckpt__ptname(k->type));
+            ckpt__seterr(err, errlen, "pickle: dict key %zu is %s, not a str", i, ckpt__ptname(k->type));
             goto done;
         }
         if (v->type != CKPT__P_TENSOR) {
-            ckpt__seterr(err, errlen, "pickle: value for key '%s' is a %s, not a tensor", ckpt__q(qb, k->s, k->slen), ckpt__ptname(v->type));
+            ckpt__seterr(err, errlen, "pickle: value for key '%s' is %s, not a tensor", ckpt__q(qb, k->s, k->slen), ckpt__ptname(v->type));
             goto done;
         }
         t->name = ckpt__strdup_n(k->s, k->slen);
@@ -1294,7 +1305,7 @@ static int ckpt__load_torch(ckpt_file *f, const uint8_t *b, size_t len, char *er
         ckpt__fmt_dims(sb, sizeof sb, t->ndim, t->shape);
         ckpt__fmt_dims(tb, sizeof tb, t->ndim, t->stride);
         if (t->numel < 0) {
-            ckpt__seterr(err, errlen, "torch: tensor '%s' shape %s has too many elements", t->name, sb);
+            ckpt__seterr(err, errlen, "torch: tensor '%s' shape %s has too many elements", ckpt__q(qb, t->name, strlen(t->name)), sb);
             goto done;
         }
         if (t->numel > 0) {
@@ -1746,9 +1757,15 @@ static int ckpt__open_owned(ckpt_file *f, uint8_t *buf, size_t len, int format, 
         else if (len >= 2 && buf[0] == 0x80 && buf[1] <= 5) {
             ckpt__seterr(err, errlen, "legacy (non-zip) torch.save format is not supported; re-save with torch >= 1.6 or convert to safetensors");
             goto fail;
-        } else if (len >= 9 && buf[8] == '{')
+        } else if (len >= 9 && ckpt__u64(buf) <= (uint64_t)len - 8) {
+            size_t i = 8;
+            while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r')) i++;
+            if (i >= len || buf[i] != '{') goto unknown;
             format = 2;
+        } else if (len >= 9 && buf[8] == '{')
+            format = 2; /* safetensors with a bad header length: let the parser say so */
         else {
+        unknown:
             ckpt__seterr(err, errlen, "unrecognized file format (%zu bytes): neither a zip archive (torch.save) nor safetensors", len);
             goto fail;
         }
@@ -1783,9 +1800,9 @@ CKPTDEF int ckpt_open_memory(ckpt_file *f, const void *data, size_t len, int for
 CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
 {
     FILE *fp;
-    long sz;
+    long hint = -1;
     uint8_t *buf;
-    size_t got;
+    size_t len = 0, cap;
     if (!f) { ckpt__seterr(err, errlen, "ckpt_open: NULL file"); return -1; }
     memset(f, 0, sizeof *f);
     if (!path) { ckpt__seterr(err, errlen, "ckpt_open: NULL path"); return -1; }
@@ -1794,30 +1811,41 @@ CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
         ckpt__seterr(err, errlen, "cannot open '%s': %s", path, strerror(errno));
         return -1;
     }
-    if (fseek(fp, 0, SEEK_END) != 0 || (sz = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        ckpt__seterr(err, errlen, "cannot determine the size of '%s'", path);
-        fclose(fp);
-        return -1;
-    }
-    if ((unsigned long)sz > (size_t)-1 - 1) {
-        ckpt__seterr(err, errlen, "'%s' is too large (%ld bytes)", path, sz);
-        fclose(fp);
-        return -1;
-    }
-    buf = (uint8_t *)malloc(sz ? (size_t)sz : 1);
+    /* The size from ftell is only a hint for the first allocation (it is
+       meaningless for directories and pipes); the buffer grows with what is
+       actually read. */
+    if (fseek(fp, 0, SEEK_END) == 0) hint = ftell(fp);
+    if (fseek(fp, 0, SEEK_SET) != 0) clearerr(fp);
+    cap = (hint >= 0 && (uint64_t)hint < (sizeof(size_t) > 4 ? (uint64_t)1 << 40 : (uint64_t)1 << 30))
+              ? (size_t)hint + 1 : (size_t)1 << 20;
+    buf = (uint8_t *)malloc(cap);
     if (!buf) {
-        ckpt__seterr(err, errlen, "out of memory reading '%s' (%ld bytes)", path, sz);
+        ckpt__seterr(err, errlen, "out of memory reading '%s' (%zu bytes)", path, cap);
         fclose(fp);
         return -1;
     }
-    got = sz ? fread(buf, 1, (size_t)sz, fp) : 0;
-    fclose(fp);
-    if (got != (size_t)sz) {
-        ckpt__seterr(err, errlen, "short read on '%s' (%zu of %ld bytes)", path, got, sz);
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            uint8_t *nb;
+            if (cap > ((size_t)-1) / 2) { free(buf); fclose(fp); ckpt__seterr(err, errlen, "'%s' is too large", path); return -1; }
+            nb = (uint8_t *)realloc(buf, cap * 2);
+            if (!nb) { free(buf); fclose(fp); ckpt__seterr(err, errlen, "out of memory reading '%s'", path); return -1; }
+            buf = nb;
+            cap *= 2;
+        }
+        got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(fp)) {
+        ckpt__seterr(err, errlen, "read error on '%s' after %zu bytes: %s", path, len, strerror(errno));
         free(buf);
+        fclose(fp);
         return -1;
     }
-    return ckpt__open_owned(f, buf, (size_t)sz, 0, err, errlen);
+    fclose(fp);
+    return ckpt__open_owned(f, buf, len, 0, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */

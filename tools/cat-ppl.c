@@ -1,0 +1,191 @@
+/* cat-ppl: mean next-token loss and perplexity over non-overlapping windows.
+   MIT License, see LICENSE. */
+#define _POSIX_C_SOURCE 199309L
+#define CAT_IMPLEMENTATION
+#include "../cat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: cat-ppl MODEL (--text FILE | --ids FILE) [options]\n"
+        "\n"
+        "Scores a text: window w feeds tokens [wW, wW+W) as a fresh context and scores\n"
+        "each position's prediction of the next token (targets [wW+1, wW+W]); the tail\n"
+        "that does not fill a window is ignored. Prints the mean loss (nats per token)\n"
+        "and the perplexity: 'loss L ppl P tokens N' (with --all-chunks one such line per\n"
+        "chunk size, each beginning 'chunk C'). Progress goes to stderr.\n"
+        "\n"
+        "options:\n"
+        "  --text FILE       UTF-8 text, tokenized with the model's tokenizer\n"
+        "  --ids FILE        token ids, little-endian int32\n"
+        "  --window W        window length (default: the model's block size)\n"
+        "  --chunk C         adaptive CAT: test-time chunk size (default: the largest)\n"
+        "  --all-chunks      adaptive CAT: every chunk size 1, 2, 4, ... up to the largest\n"
+        "  -t, --threads N   OpenMP threads (default: all)\n"
+        "  -h, --help        this text\n");
+}
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        b = (unsigned char *)malloc((size_t)n + 1);
+        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+        *len = (size_t)n;
+    }
+    fclose(f);
+    return b;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* loss over all windows at one chunk size; returns 0 on success */
+static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *ids, size_t n, int W, double *loss, long *count) {
+    const cat_config *cfg = cat_model_config(m);
+    const int PV = cfg->padded_vocab;
+    cat_session_params sp;
+    cat_session *s;
+    size_t nwin = (n - 1) / (size_t)W, w;
+    int nb, tty = isatty(2);
+    float *lg;
+    double total = 0, t0 = now();
+    cat_result r;
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk;
+    sp.max_context = W;
+    sp.n_threads = threads;
+    r = cat_session_open(m, &sp, &s);
+    if (r) { fprintf(stderr, "cat-ppl: cannot open a session: %s\n", cat_result_string(r)); return 1; }
+    nb = W < 512 ? W : 512;
+    lg = (float *)malloc(sizeof(float) * (size_t)PV * nb);
+    if (!lg) { fprintf(stderr, "cat-ppl: out of memory\n"); return 1; }
+    for (w = 0; w < nwin; w++) {
+        const int32_t *in = ids + w * (size_t)W;
+        int done = 0;
+        cat_session_reset(s);
+        while (done < W) {
+            int b = W - done < nb ? W - done : nb, t, j;
+            r = cat_session_feed(s, in + done, (size_t)b, lg);
+            if (r) { fprintf(stderr, "cat-ppl: window %zu: %s\n", w, cat_result_string(r)); return 1; }
+            for (t = 0; t < b; t++) {
+                const float *row = lg + (size_t)t * PV;
+                int32_t target = in[done + t + 1];
+                double mx = row[0], se = 0;
+                for (j = 1; j < PV; j++) if (row[j] > mx) mx = row[j];
+                for (j = 0; j < PV; j++) se += exp((double)row[j] - mx);
+                total += (mx + log(se)) - (double)row[target];
+            }
+            done += b;
+        }
+        if (tty || w + 1 == nwin || (w + 1) % 10 == 0) {
+            double el = now() - t0;
+            fprintf(stderr, "%schunk %d: window %zu/%zu, loss so far %.4f, %.0f tok/s%s", tty ? "\r" : "", chunk, w + 1, nwin,
+                    total / ((double)(w + 1) * W), (double)(w + 1) * W / (el > 0 ? el : 1e-9), tty && w + 1 < nwin ? "" : "\n");
+        }
+    }
+    free(lg);
+    cat_session_close(s);
+    *loss = total / ((double)nwin * W);
+    *count = (long)(nwin * (size_t)W);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *model_path = NULL, *text = NULL, *idsf = NULL;
+    long W = 0, chunk = 0, threads = 0;
+    int all = 0, i;
+    cat_model *m;
+    char err[512];
+    const cat_config *cfg;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    cat_result r;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--all-chunks")) all = 1;
+        else if (!strcmp(a, "--text") || !strcmp(a, "--ids") || !strcmp(a, "--window") || !strcmp(a, "--chunk") || !strcmp(a, "-t") || !strcmp(a, "--threads")) {
+            if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
+            i++;
+            if (!strcmp(a, "--text")) text = v;
+            else if (!strcmp(a, "--ids")) idsf = v;
+            else {
+                long x = strtol(v, &end, 10);
+                if (!*v || *end || x < 1 || x > (1 << 24)) { fprintf(stderr, "cat-ppl: %s needs a positive whole number, got '%s'\n", a, v); return 2; }
+                if (!strcmp(a, "--window")) W = x; else if (!strcmp(a, "--chunk")) chunk = x; else threads = x;
+            }
+        } else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-ppl: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (!model_path) model_path = a;
+        else { fprintf(stderr, "cat-ppl: unexpected argument '%s' (try --help)\n", a); return 2; }
+    }
+    if (!model_path || (!text && !idsf) || (text && idsf)) { usage(stderr); return 2; }
+    if (all && chunk) { fprintf(stderr, "cat-ppl: give --chunk or --all-chunks, not both\n"); return 2; }
+    r = cat_model_open(model_path, &m, err, sizeof err);
+    if (r) { fprintf(stderr, "cat-ppl: %s: %s\n", model_path, err); return 1; }
+    cfg = cat_model_config(m);
+    if ((chunk || all) && cfg->family != CAT_FAMILY_CAT_ADAPTIVE) {
+        fprintf(stderr, "cat-ppl: --chunk and --all-chunks apply to adaptive CATs; this model is %s\n", cat_family_name(cfg->family));
+        return 2;
+    }
+    if (chunk && !cat_model_chunk_ok(m, (int32_t)chunk)) { fprintf(stderr, "cat-ppl: --chunk %ld: this model takes a power of two from 1 to %d\n", chunk, cfg->chunk_size); return 2; }
+    if (!W) W = cfg->block_size;
+    if (W > cfg->block_size) { fprintf(stderr, "cat-ppl: --window %ld exceeds the model's block size %d\n", W, cfg->block_size); return 2; }
+    if (idsf) {
+        size_t len, k;
+        unsigned char *b = slurp(idsf, &len);
+        if (!b) { fprintf(stderr, "cat-ppl: cannot read '%s'\n", idsf); return 1; }
+        if (len % 4) { fprintf(stderr, "cat-ppl: '%s' has %zu bytes, not a whole number of int32 ids\n", idsf, len); return 1; }
+        n = len / 4;
+        ids = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
+        for (k = 0; k < n; k++) ids[k] = (int32_t)((uint32_t)b[4 * k] | ((uint32_t)b[4 * k + 1] << 8) | ((uint32_t)b[4 * k + 2] << 16) | ((uint32_t)b[4 * k + 3] << 24));
+        free(b);
+    } else {
+        size_t len;
+        unsigned char *b = slurp(text, &len);
+        const cat_tokenizer *tok = cat_model_tokenizer(m);
+        if (!b) { fprintf(stderr, "cat-ppl: cannot read '%s'\n", text); return 1; }
+        if (!tok) { fprintf(stderr, "cat-ppl: %s holds no tokenizer; use --ids or convert with --tokenizer\n", model_path); return 1; }
+        ids = (int32_t *)malloc(sizeof(int32_t) * (len + 1));
+        r = cat_tokenizer_encode(tok, (const char *)b, len, ids, len + 1, &n);
+        if (r) { fprintf(stderr, "cat-ppl: cannot tokenize '%s': %s\n", text, cat_result_string(r)); return 1; }
+        free(b);
+    }
+    {
+        size_t k;
+        for (k = 0; k < n; k++) if (ids[k] < 0 || ids[k] >= cfg->padded_vocab) {
+            fprintf(stderr, "cat-ppl: token %zu has id %d, outside the model's vocabulary 0..%d\n", k, ids[k], cfg->padded_vocab - 1);
+            return 1;
+        }
+    }
+    if (n < (size_t)W + 1) { fprintf(stderr, "cat-ppl: %zu tokens do not fill one window of %ld (+1 target)\n", n, W); return 1; }
+    if (all) {
+        int32_t c;
+        double loss[32];
+        long cnt[32];
+        int k = 0;
+        for (c = 1; c <= cfg->chunk_size; c *= 2, k++) if (score(m, c, (int)threads, ids, n, (int)W, &loss[k], &cnt[k])) return 1;
+        for (c = 1, k = 0; c <= cfg->chunk_size; c *= 2, k++) printf("chunk %d loss %.6f ppl %.4f tokens %ld\n", c, loss[k], exp(loss[k]), cnt[k]);
+    } else {
+        double loss;
+        long cnt;
+        if (score(m, (int32_t)chunk, (int)threads, ids, n, (int)W, &loss, &cnt)) return 1;
+        printf("loss %.6f ppl %.4f tokens %ld\n", loss, exp(loss), cnt);
+    }
+    free(ids);
+    cat_model_close(m);
+    return 0;
+}
