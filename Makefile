@@ -10,10 +10,10 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate
-TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format
+TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
 
-.PHONY: all test asan run bench clean
+.PHONY: all test asan run bench clean fuzz
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -22,6 +22,8 @@ $(B)/cat-generate: examples/generate.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 $(B)/test_%: tests/test_%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
+$(B)/test_threads: tests/test_threads.c $(HDRS) | $(B)
+	$(CC) $(ALL_CFLAGS) -pthread -Itools -I. $< -o $@ $(LDLIBS)
 $(B):
 	mkdir -p $(B)
 
@@ -33,5 +35,15 @@ test: $(TOOLS) $(TESTS)
 asan:
 	$(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
+# the demo: convert the bundled KJV CAT (with its tokenizer) once, then generate
+DEMO := $(B)/kjv_cat.cat
+$(DEMO): models/kjv/kjv_cat.pt models/kjv/kjv_cat.json models/kjv/tokenizer.json $(B)/cat-convert
+	$(B)/cat-convert convert models/kjv/kjv_cat.pt $@ --config models/kjv/kjv_cat.json --tokenizer models/kjv/tokenizer.json
+run: $(B)/cat-generate $(DEMO)
+	$(B)/cat-generate -m $(DEMO) -p "Genesis 1:1" -n 128 --temp 0 --chunk 16
+
 clean:
 	rm -rf $(B) build
+
+# fuzzing (libFuzzer via clang): see tests/fuzz/
+-include tests/fuzz/fuzz.mk

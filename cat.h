@@ -179,13 +179,22 @@ typedef struct {
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
     int32_t n_threads;    /* OpenMP threads; 0 = OpenMP's default */
+    int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
 } cat_session_params;
 
 CATDEF cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out);
 /* Feed n tokens. logits: NULL, or room for n * padded_vocab floats that receive
    the next-token logits after each fed token. On an error nothing is fed. */
 CATDEF cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits);
+/* Batched: tokens[i] goes to sequence seq[i] (0 <= seq[i] < n_seq; each
+   sequence's tokens in order). All sequences run through the layers together,
+   so every weight read serves all of them. logits as above, row i for token i. */
+CATDEF cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits);
 CATDEF const float *cat_session_logits(const cat_session *s); /* after the last fed token; NULL before any */
+CATDEF const float *cat_session_seq_logits(const cat_session *s, int32_t seq);
+CATDEF int32_t cat_session_seq_pos(const cat_session *s, int32_t seq);
+CATDEF void cat_session_seq_reset(cat_session *s, int32_t seq);
+CATDEF int32_t cat_session_n_seq(const cat_session *s);
 CATDEF int32_t cat_session_pos(const cat_session *s);         /* tokens held */
 CATDEF int32_t cat_session_chunk(const cat_session *s);       /* chunk size in use (0 for dense) */
 CATDEF int32_t cat_session_max_context(const cat_session *s);
@@ -375,6 +384,7 @@ struct cat_model {
     void *owned_raw;
     void *map; size_t map_len;
     cat__dirent *dir; uint32_t n_dir;
+    cat__dirent **by_name;  /* the directory sorted by name (lookups, duplicate check) */
     cat_tokenizer *tok;
     size_t weight_bytes;
 };
@@ -646,9 +656,17 @@ CAT__API int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out
 }
 
 static cat__dirent *cat__find(cat_model *m, const char *name) {
-    uint32_t i;
-    for (i = 0; i < m->n_dir; i++) if (!strcmp(m->dir[i].name, name)) return &m->dir[i];
+    uint32_t lo = 0, hi = m->n_dir;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(m->by_name[mid]->name, name);
+        if (c == 0) return m->by_name[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
     return NULL;
+}
+static int cat__dirent_cmp(const void *a, const void *b) {
+    return strcmp((*(cat__dirent *const *)a)->name, (*(cat__dirent *const *)b)->name);
 }
 
 CAT__API void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *d) {
@@ -667,13 +685,28 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     cat_tensor_spec *specs;
     cat__tensor **dst;
     cat_result r = CAT_OK;
+    /* A file holds exactly the tensors its configuration needs. Compare the
+       counts before allocating anything sized by the configuration (layer
+       counts), so that a hostile header cannot make the loader allocate more
+       than its directory, whose size the file bounds. With too few tensors,
+       the first n_dir + 1 specs name a missing one. */
+    n = cat__specs(c, NULL, NULL, NULL, 0);
+    if (n > (int)m->n_dir) {
+        specs = (cat_tensor_spec *)CAT_MALLOC(sizeof(cat_tensor_spec) * ((size_t)m->n_dir + 1));
+        if (!specs) return CAT_ERR_NOMEM;
+        cat__specs(c, NULL, specs, NULL, (int)m->n_dir + 1);
+        for (i = 0; i < (int)m->n_dir && cat__find(m, specs[i].name); i++) {}
+        cat__err(err, errlen, "tensor '%s' is missing (a %s model with this configuration has %d tensors, the file %u)",
+                 specs[i].name, cat_family_name(c->family), n, m->n_dir);
+        CAT_FREE(specs);
+        return CAT_ERR_TENSOR;
+    }
     m->layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)c->dec.n_layer);
     if (c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE)
         m->c_layers = (cat__layer *)CAT_MALLOC(sizeof(cat__layer) * (size_t)c->comp.n_layer);
     if (!m->layers || ((c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE) && !m->c_layers)) return CAT_ERR_NOMEM;
     memset(m->layers, 0, sizeof(cat__layer) * (size_t)c->dec.n_layer);
     if (m->c_layers) memset(m->c_layers, 0, sizeof(cat__layer) * (size_t)c->comp.n_layer);
-    n = cat__specs(c, m, NULL, NULL, 0);
     specs = (cat_tensor_spec *)CAT_MALLOC(sizeof(cat_tensor_spec) * (size_t)n);
     dst = (cat__tensor **)CAT_MALLOC(sizeof(cat__tensor *) * (size_t)n);
     if (!specs || !dst) { CAT_FREE(specs); CAT_FREE(dst); return CAT_ERR_NOMEM; }
@@ -780,14 +813,25 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
         e->offset += data_off;
-        for (k = 0; k < i; k++) if (!strcmp(m->dir[k].name, e->name)) { cat__err(err, errlen, "tensor '%s' appears twice", e->name); return CAT_ERR_FORMAT; }
     }
     if (c.bad) { cat__err(err, errlen, "tensor directory ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
+    /* names are unique: sort an index by name (n log n, not n^2, for a hostile directory) */
+    m->by_name = (cat__dirent **)CAT_MALLOC(sizeof(cat__dirent *) * (n_t ? n_t : 1));
+    if (!m->by_name) return CAT_ERR_NOMEM;
+    for (i = 0; i < n_t; i++) m->by_name[i] = &m->dir[i];
+    if (n_t > 1) qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp);
+    for (i = 1; i < n_t; i++) if (!strcmp(m->by_name[i - 1]->name, m->by_name[i]->name)) {
+        cat__err(err, errlen, "tensor '%s' appears twice", m->by_name[i]->name); return CAT_ERR_FORMAT;
+    }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
     if (tok_size) {
         r = cat__tokenizer_from_section(&m->tok, b + tok_off, tok_size, err, errlen);
         if (r) return r;
+        if (cat_tokenizer_vocab_size(m->tok) > (uint32_t)m->cfg.padded_vocab) {
+            cat__err(err, errlen, "the tokenizer has %u tokens but the model's vocabulary only %d (padded)", cat_tokenizer_vocab_size(m->tok), (int)m->cfg.padded_vocab);
+            return CAT_ERR_TOKENIZER;
+        }
     }
     return CAT_OK;
 }
@@ -802,6 +846,7 @@ CAT__API void cat_model_close(cat_model *m) {
     CAT_FREE(m->layers);
     CAT_FREE(m->c_layers);
     CAT_FREE(m->dir);
+    CAT_FREE(m->by_name);
     CAT_FREE(m);
 }
 
@@ -971,6 +1016,11 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
     for (i = 0; i < n; i++) y[i] = (x[i] * r) * w[i];
 }
 
+static void cat__axpy(float *y, float a, const float *x, int n) {
+    int j;
+    for (j = 0; j < n; j++) y[j] += a * x[j];
+}
+
 static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
 /* ======================================================================= */
@@ -979,59 +1029,74 @@ static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
 /* A slot is one row of the attention sequence: a token, a compressed chunk
    (fx), a separator, or a compressor input. Its key/value goes either to the
-   global list (fx slots, or every token of a dense model) or to the local list
-   of its block. It sees global entries [0, ng) and local entries
-   [loc0, loc0 + nl) of its block. */
+   global list of its sequence (fx slots, or every token of a dense model) or
+   to the local list of its block. It sees global entries [0, ng) and local
+   entries [loc0, loc0 + nl) of the local scratch. */
 typedef struct {
     int32_t pos;    /* RoPE position */
     int32_t ng;     /* visible global entries */
-    int32_t loc0;   /* block start in the local array */
+    int32_t loc0;   /* block start in the local scratch */
     int32_t nl;     /* visible local entries */
     int32_t gidx;   /* >= 0: writes global[gidx]; else writes local[loc0 + lidx] */
     int32_t lidx;
+    int32_t seq;    /* whose global cache */
 } cat__slot;
 
 typedef struct {
     const cat_block_config *b;
-    int n_head, n_kv, hd, rn;   /* attention geometry (CAT layer differs from b) */
+    int n_head, n_kv, hd, rn;   /* attention geometry (the CAT layer's differs from b) */
     const float *cos, *sin;     /* [maxpos][rn/2] */
 } cat__geom;
+
+/* the state of one sequence */
+typedef struct {
+    int32_t pos;          /* tokens held */
+    int32_t nloc;         /* persistent local entries held */
+    int32_t has_logits;
+    float *gk, *gv;       /* [layers][gcap][kvd] */
+    float *lk, *lv;       /* [layers][lcap][kvd] */
+    int32_t *chunk_ids;   /* the current chunk's tokens [c] */
+    float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
+    float *logits;        /* [padded_vocab] */
+} cat__seq;
+
+/* one sequence's tokens within a step */
+typedef struct {
+    int32_t seq, p0, n, first;   /* first: index of its first token in the step's grouped order */
+    int32_t base;                /* its region of the local scratch */
+    int32_t ch0, nch;            /* its completed chunks in the step's chunk list */
+} cat__run;
 
 struct cat_session {
     const cat_model *m;
     cat_config cfg;
     int32_t c;            /* chunk size in use (0 dense) */
     int32_t p;            /* adaptive: log2(c) */
-    int32_t S;            /* decoder group slots per chunk: 1 (fx) or 2 (fx, sep); 0 dense/CAT layer */
-    int32_t P;            /* compressor prefix slots: 1 (pos) or 2 (adaptive, pos) */
-    int32_t max_ctx, n_batch, nth;
-    int32_t pos;          /* tokens held */
-    int32_t nfx;          /* global entries held (CATs: 1 + completed chunks) */
-    int32_t has_logits;
-    /* caches: per layer */
-    int32_t kvd;          /* key/value width per entry */
-    int32_t gcap, lcap;   /* global entries per layer, persistent local entries per layer */
-    float *gk, *gv;       /* [layers][gcap][kvd] */
-    float *lk, *lv;       /* [layers][lcap][kvd] */
-    int32_t nloc;         /* persistent local entries held */
-    int32_t *chunk_ids;   /* current chunk's tokens [c] */
-    float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
-    float *logits;        /* [padded_vocab] */
+    int32_t S;            /* decoder slots per completed chunk: 1 (fx) or 2 (fx, separator); 0 dense */
+    int32_t P;            /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
+    int32_t max_ctx, n_batch, n_seq, nth;
+    int32_t kvd;          /* key/value width of a decoder cache entry */
+    int32_t gcap, lcap;   /* global and persistent local entries per layer per sequence */
+    cat__seq *seqs;
     /* RoPE tables */
-    float *dcos, *dsin;   /* decoder: [dmaxpos][rn/2] */
-    float *ccos, *csin;   /* compressor */
+    float *dcos, *dsin, *ccos, *csin;
     cat__geom dg, cg;
-    /* scratch */
-    int32_t slot_cap, loc_cap, comp_cap, ent_cap;
-    cat__slot *slots;     /* [slot_cap] */
-    int32_t *out_slot;    /* [n_batch] which slot gives each token's logits */
-    int32_t *skind, *sref;/* [slot_cap] what each slot holds: token t, fx of chunk, separator */
-    int32_t *cids;        /* token ids of the chunks compressed in one step */
-    float *sk, *sv;       /* local scratch [loc_cap][kvd] */
-    float *x, *xn, *qkv, *att, *h1, *h2, *y; /* activations */
-    float *fx;            /* compressed chunks [n_batch/c + 2][dim] */
-    float *flat;          /* compressor flatten [chunks][C_max * comp.dim] */
-    float *scores;        /* [nth][ent_cap] */
+    /* scratch for one step */
+    int32_t slot_cap, loc_cap, chunk_cap, ent_cap;
+    cat__slot *slots;
+    int32_t *skind, *sref;  /* what each slot holds: token (index in the step), fx (chunk list index), separator */
+    int32_t *out_slot;      /* [n_batch] slot giving each token's logits */
+    int32_t *order;         /* [n_batch] grouped position -> index in the caller's arrays */
+    int32_t *gtok;          /* [n_batch] tokens in grouped order */
+    cat__run *runs;         /* [n_seq] */
+    int32_t *cnt;           /* [n_seq] */
+    int32_t *cids, *ck, *cseq; /* completed chunks: ids [chunk_cap][c], chunk index, sequence */
+    float *sk, *sv;         /* local scratch [loc_cap][kvd] */
+    float *x, *xn, *qkv, *att, *h1, *h2, *y;
+    float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
+    float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
+    float *scores;          /* [nth][ent_cap] */
+    float *lgt;             /* [n_seq][padded_vocab] last-token logits of a step (n_seq > 1) */
     void *arena;
     size_t arena_size;
 };
@@ -1067,12 +1132,13 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
     }
 }
 
-/* attention over n slots whose inputs are xin[n][W->cols]; writes out[n][n_head*hd]
-   gk/gv: global entries of this layer (may be NULL if no slot uses them). */
+/* attention over n slots whose inputs are xin[n][L->wqkv.cols]; writes out[n][n_head*hd].
+   layer >= 0: global entries come from each slot's sequence's cache of that layer. */
 static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
-                           const cat__slot *sl, float *gk, float *gv, float *out) {
+                           const cat__slot *sl, int layer, float *out) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0;
     float *qkv = s->qkv;
     int i, task;
     cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
@@ -1087,8 +1153,10 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             if (g->b->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
             cat__rope(k + h * hd, g, sl[i].pos);
         }
-        if (sl[i].gidx >= 0) { dk = gk + (size_t)sl[i].gidx * kvd; dv = gv + (size_t)sl[i].gidx * kvd; }
-        else { dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; }
+        if (sl[i].gidx >= 0) {
+            const cat__seq *q2 = &s->seqs[sl[i].seq];
+            dk = q2->gk + goff + (size_t)sl[i].gidx * kvd; dv = q2->gv + goff + (size_t)sl[i].gidx * kvd;
+        } else { dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; }
         memcpy(dk, k, sizeof(float) * (size_t)kvd);
         memcpy(dv, v, sizeof(float) * (size_t)kvd);
     }
@@ -1096,7 +1164,7 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
 #pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
 #endif
     for (task = 0; task < n * H; task++) {
-        int si = task / H, h = task % H, kh = h / (H / KV), e, ng = sl[si].ng, nl = sl[si].nl, j;
+        const int si = task / H, h = task % H, kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
         const float *q = qkv + (size_t)si * w + h * hd;
 #ifdef _OPENMP
         float *sc = s->scores + (size_t)omp_get_thread_num() * s->ent_cap;
@@ -1105,14 +1173,16 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
 #endif
         float mx = -INFINITY, sum = 0.0f, inv;
         float *o = out + (size_t)si * qd + h * hd;
+        const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + kh * hd : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + kh * hd : NULL;
         const float *lkb = s->sk + (size_t)sl[si].loc0 * kvd + kh * hd, *lvb = s->sv + (size_t)sl[si].loc0 * kvd + kh * hd;
-        for (e = 0; e < ng; e++) { sc[e] = cat__dot(q, gk + (size_t)e * kvd + kh * hd, hd) * scale; if (sc[e] > mx) mx = sc[e]; }
+        int e, j;
+        for (e = 0; e < ng; e++) { sc[e] = cat__dot(q, gkb + (size_t)e * kvd, hd) * scale; if (sc[e] > mx) mx = sc[e]; }
         for (e = 0; e < nl; e++) { sc[ng + e] = cat__dot(q, lkb + (size_t)e * kvd, hd) * scale; if (sc[ng + e] > mx) mx = sc[ng + e]; }
         for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
         inv = 1.0f / sum;
         for (j = 0; j < hd; j++) o[j] = 0.0f;
-        for (e = 0; e < ng; e++) { const float *vv = gv + (size_t)e * kvd + kh * hd; float p = sc[e] * inv; for (j = 0; j < hd; j++) o[j] += p * vv[j]; }
-        for (e = 0; e < nl; e++) { const float *vv = lvb + (size_t)e * kvd; float p = sc[ng + e] * inv; for (j = 0; j < hd; j++) o[j] += p * vv[j]; }
+        for (e = 0; e < ng; e++) cat__axpy(o, sc[e] * inv, gvb + (size_t)e * kvd, hd);
+        for (e = 0; e < nl; e++) cat__axpy(o, sc[ng + e] * inv, lvb + (size_t)e * kvd, hd);
     }
 }
 
@@ -1129,20 +1199,315 @@ static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer
 }
 
 /* a standard pre-norm block over n slots: x += wo(attn(norm(x))); x += ffn */
-static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n,
-                       const cat__slot *sl, float *gk, float *gv) {
+static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
     const cat_block_config *b = g->b;
     const int D = b->dim;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
-    cat__attention(s, g, L, s->xn, n, sl, gk, gv, s->att);
+    cat__attention(s, g, L, s->xn, n, sl, layer, s->att);
     cat__matmul(s->y, D, s->att, n, &L->wo, s->nth);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
     cat__ffn(s, b, L, x, n);
 }
 
-static void cat__compress_run(cat_session *s, const int32_t *ids, int k0, int nch, float *fx_out);
-static void cat__session_prime(cat_session *s);
+/* ---- compressor -------------------------------------------------------- */
+/* Compress the nch chunks listed in s->cids / s->ck (token ids, chunk index);
+   writes fx_out[nch][dim_fx]. All chunks run as one batch: every weight is
+   read once for all of them. */
+static void cat__compress(cat_session *s, int nch, float *fx_out) {
+    const cat_model *m = s->m;
+    const cat_config *cfg = &s->cfg;
+    const cat_block_config *f = &cfg->comp;
+    const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
+    cat__slot *sl = s->slots;
+    float *x = s->x;
+    int ch, i, l;
+    for (ch = 0; ch < nch; ch++) {
+        float *xr = x + (size_t)ch * R * Dc;
+        if (P == 2) { cat__row(xr, &m->c_adaptive, s->p); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
+        else cat__row(xr, &m->c_pos, s->ck[ch]);
+        for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
+        for (i = 0; i < R; i++) {
+            cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
+            t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0;
+        }
+    }
+    for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
+    /* final norm, drop the prefix slots, flatten, project */
+    for (ch = 0; ch < nch; ch++) {
+        float *dst = s->flat + (size_t)ch * in;
+        if (c == Cmax) {
+            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+        } else {
+            /* The reference resizes proj_fx (dim_fx x Cmax*Dc) to (dim_fx x c*Dc) by
+               bilinear interpolation along its input axis (align_corners=False), then
+               multiplies. The same product: scatter each of the c*Dc inputs onto the
+               two source columns it interpolates between, and multiply by proj_fx. */
+            const int nin = c * Dc;
+            const float scl = (float)in / (float)nin;
+            float *tmp = s->xn;
+            int jj;
+            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (jj = 0; jj < in; jj++) dst[jj] = 0.0f;
+            for (jj = 0; jj < nin; jj++) {
+                float src = ((float)jj + 0.5f) * scl - 0.5f, l1;
+                int i0, i1;
+                if (src < 0) src = 0;
+                i0 = (int)src;
+                if (i0 > in - 1) i0 = in - 1;
+                i1 = i0 < in - 1 ? i0 + 1 : i0;
+                l1 = src - (float)i0;
+                dst[i0] += (1.0f - l1) * tmp[jj];
+                dst[i1] += l1 * tmp[jj];
+            }
+        }
+    }
+    cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
+}
+
+/* ---- one step: tokens of one or more sequences, one pass through the layers */
+enum { CAT__K_TOK = 0, CAT__K_FX = 1, CAT__K_SEP = 2 };
+
+/* Lay out the slots of run r. A token that is not the last of its chunk is one
+   token slot in its block; the last token of a chunk needs no slot (no query
+   sees it and its output is unused): the chunk's fx slot (adaptive: and the
+   separator after it) stands in its place and gives its next-token logits. */
+static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
+    const int c = s->c, S = s->S, kf = c ? r->p0 / c : 0, stride = c + S;
+    int t, chn = r->ch0;
+    for (t = 0; t < r->n; t++) {
+        const int P = r->p0 + t, ti = r->first + t;
+        cat__slot *sl = &s->slots[ns];
+        sl->seq = r->seq;
+        if (!c) {
+            sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
+            s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
+        } else {
+            const int k = P / c, j = P % c;
+            if (j < c - 1) {
+                sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
+                sl->loc0 = r->base + (k - kf) * stride; sl->lidx = S - 1 + j; sl->nl = S + j;
+                s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
+            } else {
+                sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
+                s->skind[ns] = CAT__K_FX; s->sref[ns] = chn++; ns++;
+                if (S == 2) {
+                    sl = &s->slots[ns];
+                    sl->seq = r->seq; sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
+                    sl->loc0 = r->base + (k + 1 - kf) * stride; sl->lidx = 0; sl->nl = 1;
+                    s->skind[ns] = CAT__K_SEP; s->sref[ns] = -1; ns++;
+                }
+                s->out_slot[ti] = ns - 1;
+            }
+        }
+    }
+    return ns;
+}
+
+/* a sequence's persistent local entries of layer l <-> its region of the scratch */
+static void cat__local_in(cat_session *s, const cat__run *r, int l) {
+    const cat__seq *q = &s->seqs[r->seq];
+    const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
+    if (q->nloc) {
+        memcpy(s->sk + (size_t)r->base * kvd, q->lk + off, sizeof(float) * q->nloc * kvd);
+        memcpy(s->sv + (size_t)r->base * kvd, q->lv + off, sizeof(float) * q->nloc * kvd);
+    }
+}
+static void cat__local_out(cat_session *s, const cat__run *r, int l) {
+    const cat__seq *q = &s->seqs[r->seq];
+    const int c = s->c, pe = r->p0 + r->n, cnt = s->S - 1 + pe % c;
+    const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
+    const size_t from = (size_t)r->base + (size_t)(pe / c - r->p0 / c) * (c + s->S);
+    if (cnt > 0) {
+        memcpy(q->lk + off, s->sk + from * kvd, sizeof(float) * cnt * kvd);
+        memcpy(q->lv + off, s->sv + from * kvd, sizeof(float) * cnt * kvd);
+    }
+}
+
+/* the chunks that tokens of run r complete, appended to the step's chunk list */
+static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
+    const int c = s->c;
+    const cat__seq *q = &s->seqs[r->seq];
+    int t, j;
+    r->ch0 = nch;
+    for (t = 0; t < r->n; t++) {
+        const int P = r->p0 + t;
+        if (P % c == c - 1) {
+            const int k = P / c;
+            for (j = 0; j < c; j++) {
+                const int at = k * c + j;
+                s->cids[nch * c + j] = at >= r->p0 ? s->gtok[r->first + at - r->p0] : q->chunk_ids[j];
+            }
+            s->ck[nch] = k; s->cseq[nch] = r->seq;
+            nch++;
+        }
+    }
+    r->nch = nch - r->ch0;
+    return nch;
+}
+
+static void cat__after_run(cat_session *s, const cat__run *r) {
+    cat__seq *q = &s->seqs[r->seq];
+    const int c = s->c, pe = r->p0 + r->n;
+    if (c) {
+        const int k = pe / c;
+        int j;
+        for (j = 0; j < pe % c; j++) { const int at = k * c + j; if (at >= r->p0) q->chunk_ids[j] = s->gtok[r->first + at - r->p0]; }
+        q->nloc = s->S - 1 + pe % c;
+    }
+    q->pos = pe;
+}
+
+/* final norm + output projection; rows: every token (logits != NULL, in the
+   caller's order) or the last token of each run */
+static void cat__logits(cat_session *s, const float *x, int nruns, int ntok, float *logits) {
+    const cat_model *m = s->m;
+    const float eps = (float)s->cfg.dec.norm_eps;
+    const int PV = s->cfg.padded_vocab, D = s->cfg.dec.dim;
+    int t, r;
+    if (logits) {
+        /* rows in the caller's order */
+        for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)s->order[t] * D, x + (size_t)s->out_slot[t] * D, (const float *)m->norm.data, D, eps);
+        cat__matmul(logits, PV, s->xn, ntok, &m->output, s->nth);
+        for (r = 0; r < nruns; r++) {
+            const cat__run *u = &s->runs[r];
+            cat__seq *q = &s->seqs[u->seq];
+            memcpy(q->logits, logits + (size_t)s->order[u->first + u->n - 1] * PV, sizeof(float) * PV);
+            q->has_logits = 1;
+        }
+    } else {
+        for (r = 0; r < nruns; r++) {
+            const cat__run *u = &s->runs[r];
+            cat__rmsnorm(s->xn + (size_t)r * D, x + (size_t)s->out_slot[u->first + u->n - 1] * D, (const float *)m->norm.data, D, eps);
+        }
+        if (nruns == 1) cat__matmul(s->seqs[s->runs[0].seq].logits, PV, s->xn, 1, &m->output, s->nth);
+        else cat__matmul(s->lgt, PV, s->xn, nruns, &m->output, s->nth);
+        for (r = 0; r < nruns; r++) {
+            cat__seq *q = &s->seqs[s->runs[r].seq];
+            if (nruns > 1) memcpy(q->logits, s->lgt + (size_t)r * PV, sizeof(float) * PV);
+            q->has_logits = 1;
+        }
+    }
+}
+
+/* dense, CAT and adaptive CAT */
+static void cat__step_decoder(cat_session *s, int nruns, int ntok, float *logits) {
+    const cat_model *m = s->m;
+    const int D = s->cfg.dec.dim;
+    int ns = 0, i, l, r, nch = 0;
+    if (s->c) {
+        for (r = 0; r < nruns; r++) nch = cat__collect_chunks(s, &s->runs[r], nch);
+        if (nch) cat__compress(s, nch, s->fx);
+    }
+    for (r = 0; r < nruns; r++) ns = cat__build_slots(s, &s->runs[r], ns);
+    for (i = 0; i < ns; i++) {
+        float *xr = s->x + (size_t)i * D;
+        switch (s->skind[i]) {
+        case CAT__K_TOK: cat__row(xr, &m->wte, s->gtok[s->sref[i]]); break;
+        case CAT__K_FX: memcpy(xr, s->fx + (size_t)s->sref[i] * D, sizeof(float) * D); break;
+        default: cat__row(xr, &m->separator, 0); break;
+        }
+    }
+    for (l = 0; l < s->cfg.dec.n_layer; l++) {
+        if (s->c) for (r = 0; r < nruns; r++) cat__local_in(s, &s->runs[r], l);
+        cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
+        if (s->c) for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
+    }
+    cat__logits(s, s->x, nruns, ntok, logits);
+    for (r = 0; r < nruns; r++) cat__after_run(s, &s->runs[r]);
+}
+
+/* CAT as a layer: every layer compresses its own (normed) input */
+static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) {
+    const cat_model *m = s->m;
+    const cat_config *cfg = &s->cfg;
+    const int D = cfg->dec.dim, FX = cfg->dim_fx, c = s->c;
+    const float eps = (float)cfg->dec.norm_eps;
+    int ns = 0, i, j, l, t, r, nch = 0;
+    float *x = s->x, *in = s->h1;
+    for (r = 0; r < nruns; r++) nch = cat__collect_chunks(s, &s->runs[r], nch);
+    for (r = 0; r < nruns; r++) ns = cat__build_slots(s, &s->runs[r], ns);
+    /* one slot per token here (S = 1), in grouped order: slot i is token i */
+    for (t = 0; t < ntok; t++) cat__row(x + (size_t)t * D, &m->wte, s->gtok[t]);
+    for (l = 0; l < cfg->dec.n_layer; l++) {
+        const cat__layer *L = &m->layers[l];
+        for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)t * D, x + (size_t)t * D, (const float *)L->attn_norm.data, D, eps);
+        /* slot inputs: expand(normed token), or compressor(normed chunk) + bias */
+        cat__matmul(in, FX, s->xn, ntok, &L->expand, s->nth);
+        if (nch) {
+            int ch = 0;
+            for (r = 0; r < nruns; r++) {
+                const cat__run *u = &s->runs[r];
+                const float *cxn = s->seqs[u->seq].chunk_xn + (size_t)l * c * D;
+                int k2;
+                for (k2 = 0; k2 < u->nch; k2++, ch++) {
+                    const int k = s->ck[ch];
+                    for (j = 0; j < c; j++) {
+                        const int at = k * c + j;
+                        const float *src = at >= u->p0 ? s->xn + (size_t)(u->first + at - u->p0) * D : cxn + (size_t)j * D;
+                        memcpy(s->flat + ((size_t)ch * c + j) * D, src, sizeof(float) * D);
+                    }
+                }
+            }
+            cat__matmul(s->fx, FX, s->flat, nch, &L->comp_w, s->nth);
+            for (i = 0; i < ns; i++) if (s->skind[i] == CAT__K_FX) {
+                const float *f = s->fx + (size_t)s->sref[i] * FX, *bias = (const float *)L->comp_b.data;
+                float *d = in + (size_t)i * FX;
+                for (j = 0; j < FX; j++) d[j] = f[j] + bias[j];
+            }
+        }
+        /* keep the normed inputs of each unfinished chunk for its compression later */
+        for (r = 0; r < nruns; r++) {
+            const cat__run *u = &s->runs[r];
+            float *cxn = s->seqs[u->seq].chunk_xn + (size_t)l * c * D;
+            for (t = 0; t < u->n; t++) {
+                const int P = u->p0 + t;
+                if (P / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
+            }
+            cat__local_in(s, u, l);
+        }
+        cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
+        for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
+        cat__matmul(s->y, FX, s->att, ns, &L->wo, s->nth);
+        cat__matmul(s->xn, D, s->y, ns, &L->final_proj, s->nth);
+        for (t = 0; t < ntok; t++) for (j = 0; j < D; j++) x[(size_t)t * D + j] += s->xn[(size_t)t * D + j];
+        cat__ffn(s, &cfg->dec, L, x, ntok);
+    }
+    cat__logits(s, x, nruns, ntok, logits);
+    for (r = 0; r < nruns; r++) cat__after_run(s, &s->runs[r]);
+}
+
+/* block 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
+static void cat__seq_prime(cat_session *s, int j) {
+    const cat_model *m = s->m;
+    const cat_config *cfg = &s->cfg;
+    cat__seq *q = &s->seqs[j];
+    cat__slot *sl = s->slots;
+    int l;
+    q->pos = 0; q->nloc = 0; q->has_logits = 0;
+    if (cfg->family == CAT_FAMILY_DENSE) return;
+    sl[0].pos = 0; sl[0].ng = 1; sl[0].gidx = 0; sl[0].loc0 = 0; sl[0].lidx = 0; sl[0].nl = 0; sl[0].seq = j;
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        for (l = 0; l < cfg->dec.n_layer; l++) {
+            cat__row(s->h1, &m->layers[l].dummy, 0);
+            cat__attention(s, &s->dg, &m->layers[l], s->h1, 1, sl, l, s->att);
+        }
+    } else {
+        const int D = cfg->dec.dim, n = s->S;
+        cat__run r;
+        r.seq = j; r.p0 = 0; r.n = 0; r.first = 0; r.base = 0; r.ch0 = 0; r.nch = 0;
+        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
+        if (n == 2) {
+            cat__row(s->x + D, &m->separator, 0);
+            sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j;
+        }
+        for (l = 0; l < cfg->dec.n_layer; l++) {
+            cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
+            cat__local_out(s, &r, l);
+        }
+        q->nloc = n - 1;
+    }
+}
 
 CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
     cat_session_params p;
@@ -1150,24 +1515,23 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     const cat_config *cfg;
     size_t total = 0;
     uint8_t *a;
-    int32_t L, kvd, D, maxrows, wmax, qkvw, attw, hw, fxw, chunks_cap;
+    int32_t L, kvd, D, maxrows, wmax, qkvw, attw, hw, fxw, j, dmax, cmax = 0;
     if (!m || !out) return CAT_ERR_ARGS;
     *out = NULL;
     cfg = &m->cfg;
     if (pp) p = *pp; else memset(&p, 0, sizeof p);
-    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0) return CAT_ERR_ARGS;
-    if (!cat_model_chunk_ok(m, p.chunk_size)) {
-        if (!(cfg->family == CAT_FAMILY_DENSE)) return CAT_ERR_CHUNK;
-        return CAT_ERR_CHUNK;
-    }
+    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096) return CAT_ERR_ARGS;
+    if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
     s = (cat_session *)CAT_MALLOC(sizeof *s);
     if (!s) return CAT_ERR_NOMEM;
     memset(s, 0, sizeof *s);
     s->m = m; s->cfg = *cfg;
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
+    s->n_seq = p.n_seq ? p.n_seq : 1;
     s->n_batch = p.n_batch ? p.n_batch : 512;
-    if (s->n_batch > s->max_ctx) s->n_batch = s->max_ctx;
+    if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
+    if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
     L = cfg->dec.n_layer;
     D = cfg->dec.dim;
@@ -1175,7 +1539,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     case CAT_FAMILY_DENSE:
         s->c = 0; s->S = 0; s->P = 0;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
-        s->gcap = s->max_ctx; s->lcap = 1;
+        s->gcap = s->max_ctx; s->lcap = 0;
         break;
     case CAT_FAMILY_CAT:
     case CAT_FAMILY_CAT_ADAPTIVE:
@@ -1195,106 +1559,111 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
         break;
     }
     kvd = s->kvd;
-    chunks_cap = s->c ? s->n_batch / s->c + 2 : 0;
+    s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
-    s->loc_cap = s->c ? chunks_cap * (s->c + 2) + s->lcap : 1;
-    s->comp_cap = (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) ? chunks_cap * (s->c + s->P) : 0;
-    maxrows = s->slot_cap > s->comp_cap ? s->slot_cap : s->comp_cap;
-    /* widest activation row */
+    /* each sequence's region: its blocks touched in a step, plus the persistent entries */
+    s->loc_cap = s->c ? (s->n_batch / s->c + 2 * s->n_seq) * (s->c + s->S) + s->n_seq * s->lcap : 1;
+    maxrows = s->slot_cap;
     wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
     attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
-    fxw = 0;
+    fxw = 1;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        int32_t lq = 3 * cfg->dim_fx;
         if (cfg->dim_fx > wmax) wmax = cfg->dim_fx;
-        if (lq > qkvw) qkvw = lq;
+        if (3 * cfg->dim_fx > qkvw) qkvw = 3 * cfg->dim_fx;
         if (cfg->dim_fx > attw) attw = cfg->dim_fx;
         if (cfg->dim_fx > hw) hw = cfg->dim_fx;
         fxw = cfg->chunk_size * D;
     }
-    if (s->comp_cap) {
+    if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
         const cat_block_config *f = &cfg->comp;
-        int32_t cq = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
+        const int32_t crow = s->chunk_cap * (s->c + s->P);
+        cmax = s->c + s->P;
+        if (crow > maxrows) maxrows = crow;
+        if (crow > s->loc_cap) s->loc_cap = crow;
         if (f->dim > wmax) wmax = f->dim;
-        if (cq > qkvw) qkvw = cq;
+        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > qkvw) qkvw = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
         if (f->n_head * f->head_dim > attw) attw = f->n_head * f->head_dim;
         if (f->intermediate_size > hw) hw = f->intermediate_size;
-        fxw = cfg->chunk_size * f->dim;
-        if (s->comp_cap > s->loc_cap) s->loc_cap = s->comp_cap;
         if (f->n_local_heads * f->head_dim > kvd) kvd = f->n_local_heads * f->head_dim;
+        fxw = cfg->chunk_size * f->dim;
     }
-    s->ent_cap = s->gcap + s->lcap + (s->c ? s->c + 2 + s->P : 0) + 1;
-    /* arena layout */
+    s->ent_cap = s->gcap + s->lcap + cmax + 2;
+    dmax = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
 #define CAT__SZ(count, type) (((size_t)(count) * sizeof(type) + 63) & ~(size_t)63)
-    {
-        size_t kvL = (size_t)L * kvd;
-        total += 2 * CAT__SZ((size_t)s->gcap * kvL, float);
-        total += 2 * CAT__SZ((size_t)s->lcap * kvL, float);
+    total += CAT__SZ(s->n_seq, cat__seq);
+    for (j = 0; j < s->n_seq; j++) {
+        total += 2 * CAT__SZ((size_t)L * s->gcap * s->kvd, float);
+        total += 2 * CAT__SZ((size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
         total += CAT__SZ(s->c ? s->c : 1, int32_t);
         total += cfg->family == CAT_FAMILY_CAT_LAYER ? CAT__SZ((size_t)L * s->c * D, float) : 0;
         total += CAT__SZ(cfg->padded_vocab, float);
-        total += 2 * CAT__SZ((size_t)(cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 3) * cfg->dec.head_dim, float);
-        total += s->comp_cap ? 2 * CAT__SZ((size_t)(s->c + s->P) * cfg->comp.head_dim, float) : 0;
-        total += CAT__SZ(s->slot_cap > s->comp_cap ? s->slot_cap : s->comp_cap, cat__slot);
-        total += CAT__SZ(s->n_batch, int32_t);
-        total += 2 * CAT__SZ(s->slot_cap, int32_t);
-        total += CAT__SZ((size_t)(chunks_cap ? chunks_cap : 1) * (s->c ? s->c : 1), int32_t);
-        total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
-        total += 3 * CAT__SZ((size_t)maxrows * wmax, float);   /* x, xn, y */
-        total += CAT__SZ((size_t)maxrows * qkvw, float);
-        total += CAT__SZ((size_t)maxrows * attw, float);
-        total += 2 * CAT__SZ((size_t)maxrows * hw, float);
-        total += CAT__SZ((size_t)(chunks_cap ? chunks_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-        total += CAT__SZ((size_t)(chunks_cap ? chunks_cap : 1) * (fxw ? fxw : 1), float);
-        total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
     }
+    total += 2 * CAT__SZ((size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
+    total += cmax ? 2 * CAT__SZ((size_t)cmax * cfg->comp.head_dim / 2 + 1, float) : 0;
+    total += CAT__SZ(maxrows, cat__slot);
+    total += 2 * CAT__SZ(maxrows, int32_t);
+    total += 3 * CAT__SZ(s->n_batch, int32_t);
+    total += CAT__SZ(s->n_seq, cat__run);
+    total += CAT__SZ(s->n_seq, int32_t);
+    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
+    total += 2 * CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
+    total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
+    total += 3 * CAT__SZ((size_t)maxrows * wmax, float);
+    total += CAT__SZ((size_t)maxrows * qkvw, float);
+    total += CAT__SZ((size_t)maxrows * attw, float);
+    total += 2 * CAT__SZ((size_t)maxrows * hw, float);
+    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
+    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
+    total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
+    total += s->n_seq > 1 ? CAT__SZ((size_t)s->n_seq * cfg->padded_vocab, float) : 0;
     s->arena = CAT_MALLOC(total + 64);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
     s->arena_size = total + 64;
+    memset(s->arena, 0, s->arena_size);
     a = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
 #define CAT__TAKE(ptr, count, type) do { (ptr) = (type *)(void *)a; a += CAT__SZ(count, type); } while (0)
-    {
-        size_t kvL = (size_t)L * s->kvd;
-        CAT__TAKE(s->gk, (size_t)s->gcap * kvL, float);
-        CAT__TAKE(s->gv, (size_t)s->gcap * kvL, float);
-        CAT__TAKE(s->lk, (size_t)s->lcap * kvL, float);
-        CAT__TAKE(s->lv, (size_t)s->lcap * kvL, float);
-        /* (sized with the wider kvd above; harmless) */
-        a += 0;
+    CAT__TAKE(s->seqs, s->n_seq, cat__seq);
+    for (j = 0; j < s->n_seq; j++) {
+        cat__seq *q = &s->seqs[j];
+        CAT__TAKE(q->gk, (size_t)L * s->gcap * s->kvd, float);
+        CAT__TAKE(q->gv, (size_t)L * s->gcap * s->kvd, float);
+        CAT__TAKE(q->lk, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(q->lv, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(q->chunk_ids, s->c ? s->c : 1, int32_t);
+        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(q->chunk_xn, (size_t)L * s->c * D, float);
+        CAT__TAKE(q->logits, cfg->padded_vocab, float);
     }
-    CAT__TAKE(s->chunk_ids, s->c ? s->c : 1, int32_t);
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(s->chunk_xn, (size_t)L * s->c * D, float);
-    CAT__TAKE(s->logits, cfg->padded_vocab, float);
-    {
-        int dmax = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 3;
-        CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim, float);
-        CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim, float);
-        s->dg.b = &s->cfg.dec;
-        if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-            s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
-            s->dg.rn = cfg->dec.head_dim;
-        } else {
-            s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
-            s->dg.rn = cfg->dec.head_dim;
-        }
-        cat__rope_table(s->dcos, s->dsin, dmax, s->dg.rn, cfg->dec.rope_base);
-        s->dg.cos = s->dcos; s->dg.sin = s->dsin;
+    CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
+    CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
+    s->dg.b = &s->cfg.dec;
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
+    } else {
+        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
     }
-    if (s->comp_cap) {
-        int cmax = s->c + s->P;
-        CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim, float);
-        CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim, float);
+    s->dg.rn = cfg->dec.head_dim;
+    cat__rope_table(s->dcos, s->dsin, dmax, s->dg.rn, cfg->dec.rope_base);
+    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
+    if (cmax) {
+        CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
+        CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
         s->cg.b = &s->cfg.comp;
         s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
         s->cg.rn = cfg->comp.head_dim;
         cat__rope_table(s->ccos, s->csin, cmax, s->cg.rn, cfg->comp.rope_base);
         s->cg.cos = s->ccos; s->cg.sin = s->csin;
     }
-    CAT__TAKE(s->slots, s->slot_cap > s->comp_cap ? s->slot_cap : s->comp_cap, cat__slot);
+    CAT__TAKE(s->slots, maxrows, cat__slot);
+    CAT__TAKE(s->skind, maxrows, int32_t);
+    CAT__TAKE(s->sref, maxrows, int32_t);
     CAT__TAKE(s->out_slot, s->n_batch, int32_t);
-    CAT__TAKE(s->skind, s->slot_cap, int32_t);
-    CAT__TAKE(s->sref, s->slot_cap, int32_t);
-    CAT__TAKE(s->cids, (size_t)(chunks_cap ? chunks_cap : 1) * (s->c ? s->c : 1), int32_t);
+    CAT__TAKE(s->order, s->n_batch, int32_t);
+    CAT__TAKE(s->gtok, s->n_batch, int32_t);
+    CAT__TAKE(s->runs, s->n_seq, cat__run);
+    CAT__TAKE(s->cnt, s->n_seq, int32_t);
+    CAT__TAKE(s->cids, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
+    CAT__TAKE(s->ck, s->chunk_cap ? s->chunk_cap : 1, int32_t);
+    CAT__TAKE(s->cseq, s->chunk_cap ? s->chunk_cap : 1, int32_t);
     CAT__TAKE(s->sk, (size_t)s->loc_cap * kvd, float);
     CAT__TAKE(s->sv, (size_t)s->loc_cap * kvd, float);
     CAT__TAKE(s->x, (size_t)maxrows * wmax, float);
@@ -1304,12 +1673,13 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     CAT__TAKE(s->att, (size_t)maxrows * attw, float);
     CAT__TAKE(s->h1, (size_t)maxrows * hw, float);
     CAT__TAKE(s->h2, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->fx, (size_t)(chunks_cap ? chunks_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    CAT__TAKE(s->flat, (size_t)(chunks_cap ? chunks_cap : 1) * (fxw ? fxw : 1), float);
+    CAT__TAKE(s->fx, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
+    CAT__TAKE(s->flat, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
     CAT__TAKE(s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->n_seq > 1) CAT__TAKE(s->lgt, (size_t)s->n_seq * cfg->padded_vocab, float);
 #undef CAT__TAKE
 #undef CAT__SZ
-    cat__session_prime(s);
+    for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
 }
@@ -1320,302 +1690,83 @@ CAT__API void cat_session_close(cat_session *s) {
     CAT_FREE(s);
 }
 
-/* ---- compressor -------------------------------------------------------- */
-static void cat__compress_run(cat_session *s, const int32_t *ids, int k0, int nch, float *fx_out) {
-    const cat_model *m = s->m;
-    const cat_config *cfg = &s->cfg;
-    const cat_block_config *f = &cfg->comp;
-    const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R;
-    cat__slot *sl = s->slots;
-    float *x = s->x;
-    int ch, i, l;
-    for (ch = 0; ch < nch; ch++) {
-        float *xr = x + (size_t)ch * R * Dc;
-        if (P == 2) { cat__row(xr, &m->c_adaptive, s->p); cat__row(xr + Dc, &m->c_pos, k0 + ch); }
-        else cat__row(xr, &m->c_pos, k0 + ch);
-        for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, ids[ch * c + i]);
+CAT__API void cat_session_reset(cat_session *s) {
+    int j;
+    if (s) for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
+}
+CAT__API void cat_session_seq_reset(cat_session *s, int32_t seq) {
+    if (s && seq >= 0 && seq < s->n_seq) cat__seq_prime(s, seq);
+}
+
+/* one step over ntok <= n_batch tokens already grouped by sequence in s->gtok / s->runs */
+static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
+    int r, base = 0;
+    for (r = 0; r < nruns; r++) {
+        cat__run *u = &s->runs[r];
+        u->base = base;
+        if (s->c) base += (u->n / s->c + 2) * (s->c + s->S);
     }
-    for (ch = 0; ch < nch; ch++) for (i = 0; i < R; i++) {
-        cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
-        t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R;
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__step_layer(s, nruns, ntok, logits);
+    else cat__step_decoder(s, nruns, ntok, logits);
+}
+
+/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence 0) */
+static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
+    const int32_t PV = s->cfg.padded_vocab;
+    int32_t *cnt = s->cnt;
+    size_t i, at;
+    int j;
+    if (n && !tokens) return CAT_ERR_ARGS;
+    for (i = 0; i < n; i++) {
+        if (seq && (seq[i] < 0 || seq[i] >= s->n_seq)) return CAT_ERR_ARGS;
+        if (tokens[i] < 0 || tokens[i] >= PV) return CAT_ERR_TOKEN;
     }
-    for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, NULL, NULL);
-    /* final norm, drop the prefix slots, flatten, project */
-    {
-        const int in = Cmax * Dc;
-        float *flat = s->flat;
-        for (ch = 0; ch < nch; ch++) {
-            float *dst = flat + (size_t)ch * in;
-            if (c == Cmax) {
-                for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
-            } else {
-                /* bilinear resize of proj_fx along its input axis (align_corners=False)
-                   applied as the transpose on the input: scatter each of the c*Dc
-                   inputs onto the two source columns it interpolates between. */
-                const int nin = c * Dc;
-                float *tmp = s->xn; /* free here */
-                const float scl = (float)in / (float)nin;
-                int jj;
-                for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
-                for (jj = 0; jj < in; jj++) dst[jj] = 0.0f;
-                for (jj = 0; jj < nin; jj++) {
-                    float src = ((float)jj + 0.5f) * scl - 0.5f;
-                    int i0, i1;
-                    float l1;
-                    if (src < 0) src = 0;
-                    i0 = (int)src;
-                    if (i0 > in - 1) i0 = in - 1;
-                    i1 = i0 < in - 1 ? i0 + 1 : i0;
-                    l1 = src - (float)i0;
-                    dst[i0] += (1.0f - l1) * tmp[jj];
-                    dst[i1] += l1 * tmp[jj];
-                }
-            }
+    /* room in every sequence, checked before anything is fed */
+    for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
+    for (i = 0; i < n; i++) {
+        j = seq ? seq[i] : 0;
+        if (cnt[j] >= s->max_ctx - s->seqs[j].pos) return CAT_ERR_CONTEXT;
+        cnt[j]++;
+    }
+    /* steps of up to n_batch tokens in the caller's order, grouped by sequence */
+    for (at = 0; at < n;) {
+        const size_t take = n - at < (size_t)s->n_batch ? n - at : (size_t)s->n_batch;
+        int nr = 0, g = 0;
+        for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
+        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : 0]++;
+        for (j = 0; j < s->n_seq; j++) if (cnt[j]) {
+            cat__run *u = &s->runs[nr++];
+            u->seq = j; u->n = cnt[j]; u->p0 = s->seqs[j].pos; u->first = g;
+            cnt[j] = g;                     /* from here on: where its next token goes */
+            g += u->n;
         }
-        cat__matmul(fx_out, cfg->dim_fx, flat, nch, &m->c_proj_fx, s->nth);
-    }
-}
-
-/* ---- feeding ------------------------------------------------------------ */
-enum { CAT__K_TOK = 0, CAT__K_FX = 1, CAT__K_SEP = 2, CAT__K_DUMMY = 3 };
-
-/* Lay out the slots for tokens at positions p0 .. p0+n-1. A token that is not
-   the last of its chunk is one token slot in its block; the last token of a
-   chunk is not needed as a slot (no query ever sees it and its output is not
-   used): the chunk's fx slot (and, adaptive, the separator after it) stand in
-   its place and give its next-token logits. Returns the slot count. */
-static int cat__build_slots(cat_session *s, int p0, int n) {
-    const int c = s->c, S = s->S, kf = c ? p0 / c : 0, stride = c + S;
-    int t, ns = 0;
-    for (t = 0; t < n; t++) {
-        const int P = p0 + t;
-        cat__slot *sl = &s->slots[ns];
-        if (!c) {
-            sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
-            s->skind[ns] = CAT__K_TOK; s->sref[ns] = t; s->out_slot[t] = ns++;
-        } else {
-            const int k = P / c, j = P % c;
-            if (j < c - 1) {
-                sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
-                sl->loc0 = (k - kf) * stride; sl->lidx = S - 1 + j; sl->nl = S + j;
-                s->skind[ns] = CAT__K_TOK; s->sref[ns] = t; s->out_slot[t] = ns++;
-            } else {
-                sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
-                s->skind[ns] = CAT__K_FX; s->sref[ns] = k; ns++;
-                if (S == 2) {
-                    sl = &s->slots[ns];
-                    sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
-                    sl->loc0 = (k + 1 - kf) * stride; sl->lidx = 0; sl->nl = 1;
-                    s->skind[ns] = CAT__K_SEP; s->sref[ns] = k; ns++;
-                }
-                s->out_slot[t] = ns - 1;
-            }
+        for (i = at; i < at + take; i++) {
+            const int w = cnt[seq ? seq[i] : 0]++;
+            s->gtok[w] = tokens[i];
+            s->order[w] = (int32_t)(i - at);
         }
-    }
-    return ns;
-}
-
-/* persistent local entries of layer l <-> the local scratch */
-static void cat__local_in(cat_session *s, int l) {
-    size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    if (s->nloc) {
-        memcpy(s->sk, s->lk + off, sizeof(float) * s->nloc * kvd);
-        memcpy(s->sv, s->lv + off, sizeof(float) * s->nloc * kvd);
-    }
-}
-static void cat__local_out(cat_session *s, int l, int from, int cnt) {
-    size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    if (cnt) {
-        memcpy(s->lk + off, s->sk + (size_t)from * kvd, sizeof(float) * cnt * kvd);
-        memcpy(s->lv + off, s->sv + (size_t)from * kvd, sizeof(float) * cnt * kvd);
-    }
-}
-
-/* ids of the chunks completed by tokens p0 .. p0+n-1 into s->cids; returns the
-   count and the first chunk index in *k0 */
-static int cat__completed_chunks(cat_session *s, const int32_t *tok, int p0, int n, int *k0) {
-    const int c = s->c;
-    int nch = 0, t;
-    *k0 = -1;
-    for (t = 0; t < n; t++) {
-        const int P = p0 + t;
-        if (P % c == c - 1) {
-            int k = P / c, j;
-            if (*k0 < 0) *k0 = k;
-            for (j = 0; j < c; j++) {
-                int q = k * c + j;
-                s->cids[nch * c + j] = q >= p0 ? tok[q - p0] : s->chunk_ids[j];
-            }
-            nch++;
-        }
-    }
-    return nch;
-}
-
-static void cat__after_batch(cat_session *s, const int32_t *tok, int p0, int n) {
-    const int c = s->c, pe = p0 + n;
-    if (c) {
-        int k = pe / c, j, q;
-        for (j = 0; j < pe % c; j++) { q = k * c + j; if (q >= p0) s->chunk_ids[j] = tok[q - p0]; }
-        s->nfx = 1 + k;
-        s->nloc = s->S - 1 + pe % c;
-    } else {
-        s->nfx = pe;
-    }
-    s->pos = pe;
-}
-
-/* final norm + output projection for the token rows requested */
-static void cat__logits(cat_session *s, const float *x, int D, int n, float *logits) {
-    const cat_model *m = s->m;
-    const float eps = (float)s->cfg.dec.norm_eps;
-    const int PV = s->cfg.padded_vocab;
-    int t;
-    if (logits) {
-        for (t = 0; t < n; t++) cat__rmsnorm(s->xn + (size_t)t * D, x + (size_t)s->out_slot[t] * D, (const float *)m->norm.data, D, eps);
-        cat__matmul(logits, PV, s->xn, n, &m->output, s->nth);
-        memcpy(s->logits, logits + (size_t)(n - 1) * PV, sizeof(float) * PV);
-    } else {
-        cat__rmsnorm(s->xn, x + (size_t)s->out_slot[n - 1] * D, (const float *)m->norm.data, D, eps);
-        cat__matmul(s->logits, PV, s->xn, 1, &m->output, s->nth);
-    }
-    s->has_logits = 1;
-}
-
-/* dense, CAT and adaptive CAT: one batch of n <= n_batch tokens */
-static void cat__feed_decoder(cat_session *s, const int32_t *tok, int n, float *logits) {
-    const cat_model *m = s->m;
-    const int D = s->cfg.dec.dim, c = s->c, S = s->S, p0 = s->pos;
-    int ns, i, l, k0 = 0, nch = 0;
-    if (c) {
-        nch = cat__completed_chunks(s, tok, p0, n, &k0);
-        if (nch) cat__compress_run(s, s->cids, k0, nch, s->fx);
-    }
-    ns = cat__build_slots(s, p0, n);
-    for (i = 0; i < ns; i++) {
-        float *xr = s->x + (size_t)i * D;
-        switch (s->skind[i]) {
-        case CAT__K_TOK: cat__row(xr, &m->wte, tok[s->sref[i]]); break;
-        case CAT__K_FX: memcpy(xr, s->fx + (size_t)(s->sref[i] - k0) * D, sizeof(float) * D); break;
-        default: cat__row(xr, &m->separator, 0); break;
-        }
-    }
-    for (l = 0; l < s->cfg.dec.n_layer; l++) {
-        size_t go = (size_t)l * s->gcap * s->kvd;
-        cat__local_in(s, l);
-        cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, s->gk + go, s->gv + go);
-        if (c) cat__local_out(s, l, ((p0 + n) / c - p0 / c) * (c + S), S - 1 + (p0 + n) % c);
-    }
-    cat__logits(s, s->x, D, n, logits);
-    cat__after_batch(s, tok, p0, n);
-}
-
-/* CAT as a layer: one batch */
-static void cat__feed_layer(cat_session *s, const int32_t *tok, int n, float *logits) {
-    const cat_model *m = s->m;
-    const cat_config *cfg = &s->cfg;
-    const int D = cfg->dec.dim, FX = cfg->dim_fx, c = s->c, p0 = s->pos;
-    const float eps = (float)cfg->dec.norm_eps;
-    int ns, i, j, l, t, k0 = 0, nch;
-    float *x = s->x, *in = s->h1;
-    /* chunks completed in this batch (ids unused here; only their count and first index) */
-    nch = cat__completed_chunks(s, tok, p0, n, &k0);
-    ns = cat__build_slots(s, p0, n);
-    for (t = 0; t < n; t++) cat__row(x + (size_t)t * D, &m->wte, tok[t]);
-    for (l = 0; l < cfg->dec.n_layer; l++) {
-        const cat__layer *L = &m->layers[l];
-        size_t go = (size_t)l * s->gcap * s->kvd;
-        float *cxn = s->chunk_xn + (size_t)l * c * D;
-        for (t = 0; t < n; t++) cat__rmsnorm(s->xn + (size_t)t * D, x + (size_t)t * D, (const float *)L->attn_norm.data, D, eps);
-        /* slot inputs: expand(normed token) or compressor(normed chunk) + bias */
-        cat__matmul(in, FX, s->xn, n, &L->expand, s->nth);
-        if (nch) {
-            int ch;
-            for (ch = 0; ch < nch; ch++) {
-                int k = k0 + ch;
-                for (j = 0; j < c; j++) {
-                    int q = k * c + j;
-                    const float *src = q >= p0 ? s->xn + (size_t)(q - p0) * D : cxn + (size_t)j * D;
-                    memcpy(s->flat + ((size_t)ch * c + j) * D, src, sizeof(float) * D);
-                }
-            }
-            cat__matmul(s->fx, FX, s->flat, nch, &L->comp_w, s->nth);
-            for (i = 0; i < ns; i++) if (s->skind[i] == CAT__K_FX) {
-                const float *f = s->fx + (size_t)(s->sref[i] - k0) * FX, *bias = (const float *)L->comp_b.data;
-                float *d = in + (size_t)i * FX;
-                for (j = 0; j < FX; j++) d[j] = f[j] + bias[j];
-            }
-        }
-        /* keep the normed inputs of the unfinished chunk for its compression later */
-        for (t = 0; t < n; t++) {
-            int P = p0 + t;
-            if (P / c == (p0 + n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)t * D, sizeof(float) * D);
-        }
-        cat__local_in(s, l);
-        cat__attention(s, &s->dg, L, in, ns, s->slots, s->gk + go, s->gv + go, s->att);
-        cat__local_out(s, l, ((p0 + n) / c - p0 / c) * (c + 1), (p0 + n) % c);
-        cat__matmul(s->y, FX, s->att, ns, &L->wo, s->nth);
-        cat__matmul(s->xn, D, s->y, ns, &L->final_proj, s->nth);
-        for (t = 0; t < n; t++) for (j = 0; j < D; j++) x[(size_t)t * D + j] += s->xn[(size_t)t * D + j];
-        cat__ffn(s, &cfg->dec, L, x, n);
-    }
-    /* one slot per token here, so token rows are slot rows */
-    cat__logits(s, x, D, n, logits);
-    cat__after_batch(s, tok, p0, n);
-}
-
-/* block 0's leading slots: the dummy fx (and separator), before any token */
-static void cat__session_prime(cat_session *s) {
-    const cat_model *m = s->m;
-    const cat_config *cfg = &s->cfg;
-    int l;
-    s->pos = 0; s->nfx = 0; s->nloc = 0; s->has_logits = 0;
-    if (cfg->family == CAT_FAMILY_DENSE) return;
-    s->slots[0].pos = 0; s->slots[0].ng = 1; s->slots[0].gidx = 0; s->slots[0].loc0 = 0; s->slots[0].lidx = 0; s->slots[0].nl = 0;
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        for (l = 0; l < cfg->dec.n_layer; l++) {
-            size_t go = (size_t)l * s->gcap * s->kvd;
-            cat__row(s->h1, &m->layers[l].dummy, 0);
-            cat__attention(s, &s->dg, &m->layers[l], s->h1, 1, s->slots, s->gk + go, s->gv + go, s->att);
-        }
-    } else {
-        const int D = cfg->dec.dim, n = s->S;
-        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
-        if (n == 2) {
-            cat__row(s->x + D, &m->separator, 0);
-            s->slots[1].pos = 1; s->slots[1].ng = 1; s->slots[1].gidx = -1; s->slots[1].loc0 = 0; s->slots[1].lidx = 0; s->slots[1].nl = 1;
-        }
-        for (l = 0; l < cfg->dec.n_layer; l++) {
-            size_t go = (size_t)l * s->gcap * s->kvd;
-            cat__block(s, &s->dg, &m->layers[l], s->x, n, s->slots, s->gk + go, s->gv + go);
-            cat__local_out(s, l, 0, n - 1);
-        }
-        s->nloc = n - 1;
-    }
-    s->nfx = 1;
-}
-
-CAT__API void cat_session_reset(cat_session *s) { if (s) cat__session_prime(s); }
-
-CAT__API cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits) {
-    size_t i, done = 0;
-    const int32_t PV = s ? s->cfg.padded_vocab : 0;
-    if (!s || (!tokens && n)) return CAT_ERR_ARGS;
-    if (n == 0) return CAT_OK;
-    for (i = 0; i < n; i++) if (tokens[i] < 0 || tokens[i] >= PV) return CAT_ERR_TOKEN;
-    if (n > (size_t)(s->max_ctx - s->pos)) return CAT_ERR_CONTEXT;
-    while (done < n) {
-        int b = (int)((n - done) < (size_t)s->n_batch ? (n - done) : (size_t)s->n_batch);
-        float *lg = logits ? logits + done * (size_t)PV : NULL;
-        if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__feed_layer(s, tokens + done, b, lg);
-        else cat__feed_decoder(s, tokens + done, b, lg);
-        done += (size_t)b;
+        cat__step(s, nr, (int)take, logits ? logits + at * (size_t)PV : NULL);
+        at += take;
     }
     return CAT_OK;
 }
 
-CAT__API const float *cat_session_logits(const cat_session *s) { return s && s->has_logits ? s->logits : NULL; }
-CAT__API int32_t cat_session_pos(const cat_session *s) { return s->pos; }
+CAT__API cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits) {
+    if (!s) return CAT_ERR_ARGS;
+    return cat__feed(s, NULL, tokens, n, logits);
+}
+CAT__API cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
+    if (!s || (n && !seq)) return CAT_ERR_ARGS;
+    return cat__feed(s, seq, tokens, n, logits);
+}
+
+CAT__API const float *cat_session_logits(const cat_session *s) { return cat_session_seq_logits(s, 0); }
+CAT__API const float *cat_session_seq_logits(const cat_session *s, int32_t seq) {
+    return s && seq >= 0 && seq < s->n_seq && s->seqs[seq].has_logits ? s->seqs[seq].logits : NULL;
+}
+CAT__API int32_t cat_session_pos(const cat_session *s) { return s->seqs[0].pos; }
+CAT__API int32_t cat_session_seq_pos(const cat_session *s, int32_t seq) { return seq >= 0 && seq < s->n_seq ? s->seqs[seq].pos : -1; }
+CAT__API int32_t cat_session_n_seq(const cat_session *s) { return s->n_seq; }
 CAT__API int32_t cat_session_chunk(const cat_session *s) { return s->c; }
 CAT__API int32_t cat_session_max_context(const cat_session *s) { return s->max_ctx; }
 CAT__API size_t cat_session_memory(const cat_session *s) { return s->arena_size + sizeof *s; }
@@ -1624,12 +1775,13 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     size_t entries, per = (size_t)s->cfg.dec.n_layer * 2 * (size_t)s->kvd * sizeof(float);
     if (pos < 0) pos = 0;
     if (s->c) {
-        /* global: dummy + completed chunks; local: separator + tokens of the current chunk */
+        /* global: dummy + completed chunks; local: separator + tokens of the current chunk
+           (the last token of a chunk never needs an entry) */
         entries = (size_t)(1 + pos / s->c) + (size_t)(s->S - 1 + pos % s->c);
     } else entries = (size_t)pos;
     return entries * per;
 }
-CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->pos); }
+CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->seqs[0].pos); }
 
 CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits) {
     cat_session_params p;

@@ -44,6 +44,11 @@ run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
 run "unit: json" "$B/test_json" tests/fixtures
 run "unit: tokenizer" "$B/test_tokenizer"
 run "unit: model file format" "$B/test_format" tests/fixtures "$B/cat-convert"
+run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-convert"
+# command-line tools on bad input: messages, exit codes, nothing left behind
+run "tools: bad input" sh tests/cli.sh "$B"
+# inputs that once crashed a parser (found by fuzzing), replayed
+[ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
 
 F=tests/fixtures
 for c in cat_c4 cat_c4_bf16 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense cat_c4_statedict; do
@@ -63,6 +68,9 @@ run "check kjv_cat" "$B/cat-check" "$OUT/kjv_cat.cat" $K/kjv_cat.ref
 run "check --incremental kjv_cat" "$B/cat-check" --incremental "$OUT/kjv_cat.cat" $K/kjv_cat.ref
 run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
+run "check kjv perplexities" sh tests/check_ppl.sh "$B"
+# the tokenizer stored in the model file encodes the validation text to the reference ids
+check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 
 echo
 if [ -n "$failed_parts" ]; then echo "failed:$failed_parts"; fi

@@ -229,6 +229,46 @@ static void test_api(const char *path) {
         CHECK(cat_session_feed(s, tok, (size_t)n, NULL) == CAT_OK && maxdiff(cat_session_logits(s), full + (size_t)(n - 1) * PV, PV) < 1e-4, "after reset the same");
         cat_session_close(s);
     }
+    /* several sequences in one session, fed together, equal each fed alone */
+    {
+        const int NS = 3;
+        int32_t sq[3 * 80], tk[3 * 80];
+        float *multi = (float *)malloc(sizeof(float) * (size_t)PV * 3 * 80), *one = (float *)malloc(sizeof(float) * (size_t)PV * 80);
+        int len[3], q, k, cnt = 0, nb;
+        len[0] = n; len[1] = n / 2 + 1; len[2] = n / 3 + 2;
+        for (nb = 0; nb < 2; nb++) {
+            memset(&sp, 0, sizeof sp);
+            sp.n_seq = NS;
+            sp.n_batch = nb ? 5 : 0;   /* steps smaller than the input too */
+            CHECK(cat_session_open(m, &sp, &s) == CAT_OK, "session with %d sequences", NS);
+            /* prompts of different lengths fed together, then token-by-token steps of all three */
+            cnt = 0;
+            for (q = 0; q < NS; q++) for (k = 0; k < len[q] / 2; k++) { sq[cnt] = q; tk[cnt] = (k * (7 + q) + q) % c->vocab_size; cnt++; }
+            for (k = 0; k < n; k++) for (q = 0; q < NS; q++) if (k >= len[q] / 2 && k < len[q]) { sq[cnt] = q; tk[cnt] = (k * (7 + q) + q) % c->vocab_size; cnt++; }
+            CHECK(cat_session_feed_multi(s, sq, tk, (size_t)cnt / 2, multi) == CAT_OK &&
+                  cat_session_feed_multi(s, sq + cnt / 2, tk + cnt / 2, (size_t)(cnt - cnt / 2), multi + (size_t)(cnt / 2) * PV) == CAT_OK, "multi feed");
+            for (q = 0; q < NS; q++) {
+                int32_t own[80];
+                double dmax = 0;
+                int w = 0, e;
+                cat_session *s1;
+                for (e = 0; e < len[q]; e++) own[e] = (e * (7 + q) + q) % c->vocab_size;
+                memset(&sp, 0, sizeof sp);
+                cat_session_open(m, &sp, &s1);
+                cat_session_feed(s1, own, (size_t)len[q], one);
+                for (e = 0; e < cnt; e++) if (sq[e] == q) { double d = maxdiff(multi + (size_t)e * PV, one + (size_t)w * PV, PV); if (d > dmax) dmax = d; w++; }
+                CHECK(w == len[q] && dmax < 1e-4, "%s: sequence %d of %d (n_batch %d) equals it alone (max diff %g)", path, q, NS, sp.n_batch, dmax);
+                CHECK(cat_session_seq_pos(s, q) == len[q] && maxdiff(cat_session_seq_logits(s, q), one + (size_t)(len[q] - 1) * PV, PV) < 1e-4, "sequence %d state", q);
+                cat_session_close(s1);
+            }
+            sq[0] = NS;
+            CHECK(cat_session_feed_multi(s, sq, tk, 1, NULL) == CAT_ERR_ARGS, "sequence id out of range");
+            cat_session_seq_reset(s, 1);
+            CHECK(cat_session_seq_pos(s, 1) == 0 && cat_session_seq_pos(s, 0) == len[0], "reset of one sequence");
+            cat_session_close(s);
+        }
+        free(multi); free(one);
+    }
     /* context limits */
     memset(&sp, 0, sizeof sp);
     sp.max_context = 8;
