@@ -9,7 +9,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
 LDLIBS  := -lm
 
 B := build
-TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate
+TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
 TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
 

@@ -170,6 +170,7 @@ CATDEF int cat_model_tensor_count(const cat_model *m);
 CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);
+CATDEF const char *cat_dtype_name(cat_dtype t);
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
@@ -299,6 +300,14 @@ CAT__API const char *cat_family_name(cat_family f) {
     case CAT_FAMILY_CAT: return "cat";
     case CAT_FAMILY_CAT_ADAPTIVE: return "cat_adaptive";
     case CAT_FAMILY_CAT_LAYER: return "cat_layer";
+    }
+    return "unknown";
+}
+
+CAT__API const char *cat_dtype_name(cat_dtype t) {
+    switch (t) {
+    case CAT_DTYPE_F32: return "f32";
+    case CAT_DTYPE_BF16: return "bf16";
     }
     return "unknown";
 }

@@ -1,0 +1,279 @@
+/* cat-bench: prefill and decode speed, KV-cache and model bytes, CAT against a
+   dense peer, and memory bandwidth, measured in one process.
+   MIT License, see LICENSE. */
+#define _POSIX_C_SOURCE 199309L
+#define CAT_IMPLEMENTATION
+#include "../cat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: cat-bench MODEL [options]\n"
+        "\n"
+        "Measures a model file (make paper-scale ones with `cat-convert random`): prefill\n"
+        "tokens/s, decode tokens/s at a context length, the KV-cache bytes per sequence,\n"
+        "the model bytes, and decode as GB/s of weights + cache read, next to the machine's\n"
+        "read bandwidth measured in the same process. Each figure is the median of --reps\n"
+        "runs; with --peer the two models' runs alternate and the table gives their ratios.\n"
+        "\n"
+        "options:\n"
+        "  --peer MODEL        a dense model to compare with at equal context\n"
+        "  --context L,...     contexts for decode (default 512; capped at the block size)\n"
+        "  --chunk C,...       adaptive CAT: test-time chunk sizes (default: the largest)\n"
+        "  --threads T,...     OpenMP threads (default: all)\n"
+        "  --batch B,...       sequences decoded together (default 1)\n"
+        "  --prefill N         prompt tokens for the prefill figure (default 512)\n"
+        "  --decode N          tokens decoded per run (default 64)\n"
+        "  --reps R            runs per figure, median reported (default 5)\n"
+        "  --no-bandwidth      skip the memory-bandwidth measurement\n"
+        "  --json              one JSON object per row instead of the table\n"
+        "  -h, --help          this text\n");
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int parse_list(const char *s, int *out, int cap) {
+    int n = 0;
+    while (*s && n < cap) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > (1 << 24)) return -1;
+        out[n++] = (int)v;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return n;
+}
+
+static int cmp_d(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+static double median(double *v, int n) { qsort(v, (size_t)n, sizeof *v, cmp_d); return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]); }
+
+/* read bandwidth: sum a 1 GiB array, best of 3 */
+static double bandwidth(int threads) {
+    const size_t n = (size_t)1 << 28;
+    float *a = (float *)malloc(n * sizeof(float));
+    double best = 0;
+    int rep;
+    size_t i;
+    if (!a) return 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads)
+#endif
+    for (i = 0; i < n; i++) a[i] = (float)(i & 7);
+    for (rep = 0; rep < 3; rep++) {
+        double t0 = now(), t, total = 0;
+        long long k;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) reduction(+ : total)
+#endif
+        for (k = 0; k < (long long)n / 65536; k++) {
+            /* lane-wise accumulators: vectorizes without reassociating a reduction */
+            float acc[32];
+            const float *p = a + (size_t)k * 65536;
+            int j, q;
+            for (j = 0; j < 32; j++) acc[j] = 0;
+            for (q = 0; q < 65536; q += 32) for (j = 0; j < 32; j++) acc[j] += p[q + j];
+            for (j = 1; j < 32; j++) acc[0] += acc[j];
+            total += acc[0];
+        }
+        t = now() - t0;
+        if (total < 0) printf("?");
+        if ((double)n * 4 / t > best) best = (double)n * 4 / t;
+    }
+    (void)threads;
+    free(a);
+    return best / 1e9;
+}
+
+/* bytes a decode step reads besides the KV cache: every matrix except the
+   embedding-like tables (one row each); the compressor once per chunk */
+static double weight_bytes_per_token(const cat_model *m, int chunk) {
+    int i, n = cat_model_tensor_count(m);
+    double total = 0;
+    for (i = 0; i < n; i++) {
+        const char *name = ""; uint64_t nb = 0;
+        cat_model_tensor_info(m, i, &name, NULL, NULL, NULL, NULL, &nb);
+        if (strstr(name, "wte.") || strstr(name, "pos_tokens") || strstr(name, "adaptive_token") || strstr(name, "dummy_fx") || strstr(name, "seperator")) continue;
+        if (!strncmp(name, "f.", 2)) total += (double)nb / (chunk > 0 ? chunk : 1);
+        else total += (double)nb;
+    }
+    return total;
+}
+
+static const char *dtype_of(const cat_model *m) {
+    int i, n = cat_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        const char *name = ""; cat_dtype dt = CAT_DTYPE_F32; int nd = 0;
+        cat_model_tensor_info(m, i, &name, &dt, &nd, NULL, NULL, NULL);
+        if (nd == 2 && strstr(name, "wqkv")) return cat_dtype_name(dt);
+    }
+    return "f32";
+}
+
+static long long params_of(const cat_model *m) {
+    int i, n = cat_model_tensor_count(m);
+    long long p = 0;
+    for (i = 0; i < n; i++) {
+        cat_dtype dt; int nd = 0; int64_t dims[4];
+        cat_model_tensor_info(m, i, NULL, &dt, &nd, dims, NULL, NULL);
+        { long long e = 1; int k; for (k = 0; k < nd; k++) e *= dims[k]; p += e; }
+    }
+    return p;
+}
+
+typedef struct { double prefill_tps, decode_tps; size_t kv; } result;
+
+/* one run: prefill tokens/s of `prefill` tokens; decode tokens/s of `dec` steps of
+   `batch` sequences ending at context `ctx` */
+static int run_once(const cat_model *m, int chunk, int threads, int batch, int ctx, int prefill, int dec, result *res) {
+    const cat_config *cfg = cat_model_config(m);
+    cat_session_params sp;
+    cat_session *s;
+    int32_t *tok, *seq;
+    int i, b, start = ctx - dec > 0 ? ctx - dec : 0;
+    double t0, t1;
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = ctx > prefill ? ctx : prefill;
+    if (sp.max_context > cfg->block_size) sp.max_context = cfg->block_size;
+    tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)(sp.max_context + 1) * (size_t)batch);
+    seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)batch);
+    for (i = 0; i < (sp.max_context + 1) * batch; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
+    /* prefill, one sequence */
+    if (cat_session_open(m, &sp, &s)) return 1;
+    t0 = now();
+    if (cat_session_feed(s, tok, (size_t)(prefill < sp.max_context ? prefill : sp.max_context), NULL)) return 1;
+    t1 = now();
+    res->prefill_tps = (prefill < sp.max_context ? prefill : sp.max_context) / (t1 - t0);
+    cat_session_close(s);
+    /* decode: batch sequences filled to ctx - dec, then dec steps of one token each */
+    sp.n_seq = batch;
+    if (cat_session_open(m, &sp, &s)) return 1;
+    for (b = 0; b < batch; b++) {
+        int32_t *sq = (int32_t *)malloc(sizeof(int32_t) * (size_t)(start ? start : 1));
+        for (i = 0; i < start; i++) sq[i] = b;
+        if (start && cat_session_feed_multi(s, sq, tok + (size_t)b * start, (size_t)start, NULL)) return 1;
+        free(sq);
+    }
+    for (b = 0; b < batch; b++) seq[b] = b;
+    t0 = now();
+    for (i = 0; i < dec && start + i < sp.max_context; i++) {
+        if (cat_session_feed_multi(s, seq, tok + (size_t)i * batch, (size_t)batch, NULL)) return 1;
+    }
+    t1 = now();
+    res->decode_tps = (double)i * batch / (t1 - t0);
+    res->kv = cat_session_kv_bytes_at(s, ctx);
+    cat_session_close(s);
+    free(tok); free(seq);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *path = NULL, *peer_path = NULL;
+    int ctxs[32] = { 512 }, nctx = 1, chunks[32] = { 0 }, nchunk = 1, threads[32] = { 0 }, nthr = 1, batches[32] = { 1 }, nbat = 1;
+    int prefill = 512, dec = 64, reps = 5, json = 0, bw = 1, i;
+    cat_model *m, *peer = NULL;
+    char err[512];
+    double bws[64];
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int *lst = NULL, *cnt = NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--json")) { json = 1; continue; }
+        else if (!strcmp(a, "--no-bandwidth")) { bw = 0; continue; }
+        if (a[0] == '-' && !v) { fprintf(stderr, "cat-bench: %s needs a value (try --help)\n", a); return 2; }
+        if (!strcmp(a, "--peer")) { peer_path = v; i++; continue; }
+        else if (!strcmp(a, "--context")) { lst = ctxs; cnt = &nctx; }
+        else if (!strcmp(a, "--chunk")) { lst = chunks; cnt = &nchunk; }
+        else if (!strcmp(a, "--threads")) { lst = threads; cnt = &nthr; }
+        else if (!strcmp(a, "--batch")) { lst = batches; cnt = &nbat; }
+        else if (!strcmp(a, "--prefill") || !strcmp(a, "--decode") || !strcmp(a, "--reps")) {
+            int x[1];
+            if (parse_list(v, x, 1) != 1) { fprintf(stderr, "cat-bench: %s needs a positive number, got '%s'\n", a, v); return 2; }
+            if (!strcmp(a, "--prefill")) prefill = x[0]; else if (!strcmp(a, "--decode")) dec = x[0]; else reps = x[0];
+            i++; continue;
+        } else if (a[0] == '-') { fprintf(stderr, "cat-bench: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (!path) { path = a; continue; }
+        else { fprintf(stderr, "cat-bench: unexpected argument '%s'\n", a); return 2; }
+        if ((*cnt = parse_list(v, lst, 32)) < 1) { fprintf(stderr, "cat-bench: %s needs a comma-separated list of positive numbers, got '%s'\n", a, v); return 2; }
+        i++;
+    }
+    if (!path) { usage(stderr); return 2; }
+    if (cat_model_open(path, &m, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", path, err); return 1; }
+    if (peer_path) {
+        if (cat_model_open(peer_path, &peer, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", peer_path, err); return 1; }
+        if (cat_model_config(peer)->family != CAT_FAMILY_DENSE) fprintf(stderr, "cat-bench: note: the peer %s is not a dense model\n", peer_path);
+    }
+    for (i = 0; i < nchunk; i++) if (chunks[i] && !cat_model_chunk_ok(m, chunks[i])) { fprintf(stderr, "cat-bench: chunk %d does not suit %s\n", chunks[i], path); return 2; }
+    for (i = 0; i < nthr; i++) {
+        if (!threads[i]) {
+#ifdef _OPENMP
+            threads[i] = omp_get_max_threads();
+#else
+            threads[i] = 1;
+#endif
+        }
+        bws[i] = bw ? bandwidth(threads[i]) : 0;
+        if (!json && bw) printf("read bandwidth, %d thread%s: %.1f GB/s (1 GiB array, best of 3)\n", threads[i], threads[i] > 1 ? "s" : "", bws[i]);
+    }
+    if (!json) {
+        printf("%-12s %5s %4s %3s %5s %7s %11s %10s %12s %12s %7s %6s", "family", "chunk", "dtype", "thr", "batch", "context", "prefill t/s", "decode t/s",
+               "kv bytes", "model bytes", "GB/s", "of bw");
+        if (peer) printf(" %9s %9s", "vs dense", "kv ratio");
+        printf("\n");
+    }
+    {
+        int ci, ti, bi, xi, r;
+        const cat_config *cfg = cat_model_config(m);
+        for (ci = 0; ci < nchunk; ci++) for (ti = 0; ti < nthr; ti++) for (bi = 0; bi < nbat; bi++) for (xi = 0; xi < nctx; xi++) {
+            int ctx = ctxs[xi] < cfg->block_size ? ctxs[xi] : cfg->block_size, chunk = chunks[ci];
+            double pf[64], dc[64], ppf[64], pdc[64], bpt, gbs;
+            result res, pres;
+            memset(&pres, 0, sizeof pres);
+            if (reps > 64) reps = 64;
+            for (r = 0; r < reps; r++) {
+                if (run_once(m, chunk, threads[ti], batches[bi], ctx, prefill, dec, &res)) { fprintf(stderr, "cat-bench: run failed\n"); return 1; }
+                pf[r] = res.prefill_tps; dc[r] = res.decode_tps;
+                if (peer) {
+                    int pctx = ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size;
+                    if (run_once(peer, 0, threads[ti], batches[bi], pctx, prefill, dec, &pres)) { fprintf(stderr, "cat-bench: peer run failed\n"); return 1; }
+                    ppf[r] = pres.prefill_tps; pdc[r] = pres.decode_tps;
+                }
+            }
+            res.prefill_tps = median(pf, reps); res.decode_tps = median(dc, reps);
+            if (peer) { pres.prefill_tps = median(ppf, reps); pres.decode_tps = median(pdc, reps); }
+            if (!chunk) chunk = cfg->chunk_size;
+            bpt = (weight_bytes_per_token(m, chunk) + (double)batches[bi] * (double)res.kv) / batches[bi];
+            gbs = bpt * res.decode_tps / 1e9;
+            if (json) {
+                printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d, \"prefill_tps\": %.2f, \"decode_tps\": %.2f, \"kv_bytes\": %zu, \"model_bytes\": %zu, \"decode_gbps\": %.3f, \"bandwidth_gbps\": %.3f, \"prefill_gflops\": %.2f",
+                       cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : chunk, dtype_of(m), threads[ti], batches[bi], ctx,
+                       res.prefill_tps, res.decode_tps, res.kv, cat_model_weight_bytes(m), gbs, bws[ti], 2.0 * (double)params_of(m) * res.prefill_tps / 1e9);
+                if (peer) printf(", \"peer_decode_tps\": %.2f, \"peer_kv_bytes\": %zu, \"decode_ratio\": %.3f, \"kv_ratio\": %.3f", pres.decode_tps, pres.kv,
+                                 res.decode_tps / pres.decode_tps, (double)pres.kv / (double)res.kv);
+                printf("}\n");
+            } else {
+                printf("%-12s %5d %4s %3d %5d %7d %11.1f %10.1f %12zu %12zu %7.2f %5.0f%%", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : chunk,
+                       dtype_of(m), threads[ti], batches[bi], ctx, res.prefill_tps, res.decode_tps, res.kv, cat_model_weight_bytes(m), gbs, bws[ti] > 0 ? 100.0 * gbs / bws[ti] : 0.0);
+                if (peer) printf(" %8.2fx %8.2fx", res.decode_tps / pres.decode_tps, (double)pres.kv / (double)res.kv);
+                printf("\n");
+                if (peer) printf("%-12s %5s %4s %3d %5d %7d %11.1f %10.1f %12zu %12zu\n", "  (peer)", "-", dtype_of(peer), threads[ti], batches[bi], ctx,
+                                 pres.prefill_tps, pres.decode_tps, pres.kv, cat_model_weight_bytes(peer));
+            }
+            fflush(stdout);
+        }
+        if (!json) printf("prefill GFLOP/s (2 x %lld parameters x tokens/s) at the first row: see --json prefill_gflops\n", params_of(m));
+    }
+    if (peer) cat_model_close(peer);
+    cat_model_close(m);
+    return 0;
+}
