@@ -1,7 +1,10 @@
 # cat.h: build, test, run. Binaries go to build/.
 CC      ?= cc
 OPT     ?= -O2
-CFLAGS  ?= $(OPT) -g
+# the SIMD kernels (AVX-512, AVX2, NEON) need the CPU's instruction set: build for this
+# machine when the compiler can (make NATIVE= for a portable build)
+NATIVE  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
+CFLAGS  ?= $(OPT) -g $(NATIVE)
 WARN    := -std=c99 -Wall -Wextra -pedantic
 # OpenMP when the compiler has it (make OPENMP= to build without)
 OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
@@ -10,7 +13,7 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads
+TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h
 
 .PHONY: all test asan run bench clean fuzz

@@ -138,7 +138,7 @@ typedef struct {
     int32_t layer_head_dim;     /* CAT layer: head size of the CAT attention */
 } cat_config;
 
-typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1 } cat_dtype;
+typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1, CAT_DTYPE_Q8 = 2 } cat_dtype;
 
 /* Checks a configuration and fills its derived fields (head_dim, rope_n_elem,
    layer_n_head, layer_head_dim). */
@@ -171,6 +171,9 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);
 CATDEF const char *cat_dtype_name(cat_dtype t);
+/* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
+CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
+CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols);
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
@@ -308,6 +311,7 @@ CAT__API const char *cat_dtype_name(cat_dtype t) {
     switch (t) {
     case CAT_DTYPE_F32: return "f32";
     case CAT_DTYPE_BF16: return "bf16";
+    case CAT_DTYPE_Q8: return "q8";
     }
     return "unknown";
 }
@@ -748,6 +752,8 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     return CAT_OK;
 }
 
+static size_t cat__q8_bytes(int64_t rows, int64_t cols);
+
 static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     const uint8_t *b = m->base;
     uint64_t size = m->size, kv_off, kv_size, tok_off, tok_size, dir_off, dir_size, data_off, data_size, fsize;
@@ -805,7 +811,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         if (c.bad) break;
         memcpy(e->name, nm, nlen); e->name[nlen] = 0;
         if (memchr(e->name, 0, nlen)) { cat__err(err, errlen, "tensor %u has a NUL byte in its name", i); return CAT_ERR_FORMAT; }
-        if (dt > CAT_DTYPE_BF16) { cat__err(err, errlen, "tensor '%s' has unknown dtype %u", e->name, dt); return CAT_ERR_FORMAT; }
+        if (dt > CAT_DTYPE_Q8) { cat__err(err, errlen, "tensor '%s' has unknown dtype %u", e->name, dt); return CAT_ERR_FORMAT; }
         if (nd < 1 || nd > 4) { cat__err(err, errlen, "tensor '%s' has %u dimensions (1..4 allowed)", e->name, nd); return CAT_ERR_FORMAT; }
         e->dtype = (cat_dtype)dt; e->ndim = (int)nd;
         for (k = 0; k < nd; k++) {
@@ -817,8 +823,11 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         }
         e->offset = cat__cu64(&c); e->nbytes = cat__cu64(&c);
         if (c.bad) break;
-        esz = e->dtype == CAT_DTYPE_F32 ? 4 : 2;
-        if (e->nbytes != numel * esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape needs %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)(numel * esz)); return CAT_ERR_FORMAT; }
+        if (e->dtype == CAT_DTYPE_Q8) {
+            if (nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
+            esz = (uint64_t)cat__q8_bytes(e->dims[0], e->dims[1]);
+        } else esz = numel * (e->dtype == CAT_DTYPE_F32 ? 4 : 2);
+        if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
         e->offset += data_off;
@@ -970,51 +979,577 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 /* kernels                                                                 */
 /* ======================================================================= */
 
-static float cat__dot(const float *a, const float *b, int n) {
-    float s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-    int i = 0, k;
-    for (; i + 8 <= n; i += 8) for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) s[0] += a[i] * b[i];
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
+/* ======================================================================= */
+/* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
+/* ======================================================================= */
+/* Standalone use: this block gives the types cat.h already defines. */
 
-static float cat__dot_bf16(const float *a, const uint16_t *b, int n) {
-    float s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-    int i = 0, k;
-    for (; i + 8 <= n; i += 8) for (k = 0; k < 8; k++) s[k] += a[i + k] * cat__bf16_to_f32(b[i + k]);
-    for (; i < n; i++) s[0] += a[i] * cat__bf16_to_f32(b[i]);
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
+/* Q8 FORMAT (dtype 2)
+   A rows x cols matrix (any cols >= 1) is cut along each row into groups of
+   32 consecutive values; the last group of a row holds cols % 32 values when
+   cols is not a multiple of 32. G = ceil(cols / 32) groups per row.
+   Byte layout of the tensor data (cat__q8_bytes(rows, cols) bytes):
+     offset 0:  rows * cols int8 values q, row-major (row r starts at r * cols)
+     offset S = round_up(rows * cols, 64):
+                rows * G float32 scales d (little-endian IEEE), row-major
+                (scale of row r, group g at S + 4 * (r * G + g))
+     bytes between rows * cols and S are zero.
+   Value: W[r][c] = (float)q[r * cols + c] * d[r * G + c / 32]  (one f32 rounding).
+   Quantization (cat__q8_quantize): amax = max |w| over the group;
+   d = amax / 127 (f32 division); q = round-half-away-from-zero(w / d) clamped to
+   [-127, 127] (q = 0 everywhere when amax == 0). -128 never occurs. Inputs must
+   be finite. Size: cols + 4 * G bytes per row (~1.125 bytes per weight).
 
-/* y[i][o] = sum_k x[i][k] * W[o][k]  (x: n rows of W->cols; y: n rows of ldy) */
-static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
-    const int in = (int)W->cols, out = (int)W->rows;
-    int o;
-    (void)nth;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static) if (out * (int64_t)n * in > 32768)
+   NUMERICS (every dtype, every path)
+   An output y[i][o] is the f32 dot product of x row i with the decoded f32
+   weight row o (bf16: exact widening; q8: q * d as above), computed as:
+   16 lane sums s[l] (l = 0..15), lane l takes k = l, l+16, l+32, ... in
+   increasing order, each step s[l] = fma(x[k], w[k], s[l]) (the last partial
+   block of 16 is zero padded), then the fixed tree
+     ((s0+s8)+(s4+s12)) + ((s2+s10)+(s6+s14))  +  ((s1+s9)+(s5+s13)) + ((s3+s11)+(s7+s15))
+   i.e. r8[l] = s[l]+s[l+8]; r4[l] = r8[l]+r8[l+4]; r2[l] = r4[l]+r4[l+2]; r2[0]+r2[1].
+   The sequence depends on nothing but x row i, W row o and cols: not on the
+   thread count, on n, on which rows share a tile, nor on the position in the
+   batch (prefill and one-token decode give the same bits). cat__dot uses the
+   same order, so cat__dot(x, w, n) == cat__matmul for one f32 row. The AVX-512,
+   AVX2 and NEON paths give identical bits to one another; the scalar path does
+   too where the C library has a fast fmaf (FP_FAST_FMAF), else it rounds the
+   product separately (relative difference ~1e-7 * sqrt(cols)). */
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
 #endif
-    for (o = 0; o < out; o++) {
-        int i;
-        if (W->dtype == CAT_DTYPE_F32) {
-            const float *w = (const float *)W->data + (size_t)o * in;
-            for (i = 0; i < n; i++) y[(size_t)i * ldy + o] = cat__dot(x + (size_t)i * in, w, in);
-        } else {
-            const uint16_t *w = (const uint16_t *)W->data + (size_t)o * in;
-            for (i = 0; i < n; i++) y[(size_t)i * ldy + o] = cat__dot_bf16(x + (size_t)i * in, w, in);
+#if defined(__ARM_NEON) || defined(__ARM_NEON__)
+#include <arm_neon.h>
+#endif
+
+/* g++ 12 warns about its own _mm512_undefined_* inside inlined intrinsics (GCC bug 105593) */
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && defined(__AVX512F__)
+#define CAT__GCC_PR105593 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CAT__INLINE static __inline__ __attribute__((always_inline))
+#else
+#define CAT__INLINE static
+#endif
+
+/* register tile: CAT__MR rows of x by CAT__NR rows of W */
+#if defined(__AVX512F__)
+#define CAT__PATH "avx512"
+#define CAT__MR 4
+#define CAT__NR 6
+#elif defined(__AVX2__) && defined(__FMA__)
+#define CAT__PATH "avx2"
+#define CAT__MR 2
+#define CAT__NR 2
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+#define CAT__PATH "neon"
+#define CAT__MR 2
+#define CAT__NR 2
+#else
+#define CAT__PATH "scalar"
+#define CAT__MR 1
+#define CAT__NR 1
+#endif
+#define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
+#define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
+
+#ifdef FP_FAST_FMAF
+#define CAT__FMA(a, b, c) fmaf(a, b, c)
+#else
+#define CAT__FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+static float cat__hsum16(const float *s) {
+    float r8[8], r4[4];
+    int l;
+    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
+    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
+    return (r4[0] + r4[2]) + (r4[1] + r4[3]);
+}
+
+static size_t cat__q8_bytes(int64_t rows, int64_t cols) {
+    size_t nq = (size_t)rows * (size_t)cols, g = (size_t)((cols + 31) / 32);
+    return ((nq + 63) & ~(size_t)63) + (size_t)rows * g * 4;
+}
+CAT__API size_t cat_q8_bytes(int64_t rows, int64_t cols) { return cat__q8_bytes(rows, cols); }
+static const float *cat__q8_scales(const cat__tensor *t) {
+    size_t nq = (size_t)t->rows * (size_t)t->cols;
+    return (const float *)(const void *)((const uint8_t *)t->data + ((nq + 63) & ~(size_t)63));
+}
+
+CAT__API void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols) {
+    const int64_t G = (cols + 31) / 32;
+    const size_t nq = (size_t)rows * (size_t)cols, s0 = (nq + 63) & ~(size_t)63;
+    int8_t *q = (int8_t *)dst;
+    uint8_t *sc = (uint8_t *)dst + s0;
+    int64_t r, g, c;
+    memset((uint8_t *)dst + nq, 0, s0 - nq);
+    for (r = 0; r < rows; r++) for (g = 0; g < G; g++) {
+        const int64_t c0 = g * 32, c1 = c0 + 32 < cols ? c0 + 32 : cols;
+        const float *w = src + r * cols;
+        float amax = 0.0f, d;
+        for (c = c0; c < c1; c++) { float a = fabsf(w[c]); if (a > amax) amax = a; }
+        d = amax / 127.0f;
+        for (c = c0; c < c1; c++) {
+            float v = amax > 0.0f ? roundf(w[c] / d) : 0.0f;
+            if (v > 127.0f) v = 127.0f;
+            if (v < -127.0f) v = -127.0f;
+            q[r * cols + c] = (int8_t)v;
+        }
+        memcpy(sc + 4 * (size_t)(r * G + g), &d, 4);
+    }
+}
+
+/* software prefetch of the cache line `ahead` bytes past p (a hint; never faults) */
+#if defined(__AVX512F__) || defined(__AVX2__)
+#define CAT__PREFETCH(p, ahead) _mm_prefetch((const char *)(uintptr_t)((uintptr_t)(p) + (ahead)), _MM_HINT_T0)
+#elif defined(__GNUC__) || defined(__clang__)
+#define CAT__PREFETCH(p, ahead) __builtin_prefetch((const void *)(uintptr_t)((uintptr_t)(p) + (ahead)))
+#else
+#define CAT__PREFETCH(p, ahead) ((void)0)
+#endif
+
+/* decode nr rows [o0, o0+nr) x columns [k0, k0+kc) of a matrix into
+   buf (row stride CAT__KC floats). k0 is a multiple of 32. */
+static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int nr, int64_t k0, int kc) {
+    const int64_t in = W->cols;
+    int j, k;
+    if (W->dtype == CAT_DTYPE_F32) {
+        for (j = 0; j < nr; j++) {
+            const float *s = (const float *)W->data + (o0 + j) * in + k0;
+            for (k = 0; k < kc; k += 16) CAT__PREFETCH(s + k, 4 * CAT__KC);
+            memcpy(buf + (size_t)j * CAT__KC, s, sizeof(float) * (size_t)kc);
+        }
+    } else if (W->dtype == CAT_DTYPE_BF16) {
+        for (j = 0; j < nr; j++) {
+            const uint16_t *s = (const uint16_t *)W->data + (o0 + j) * in + k0;
+            float *d = buf + (size_t)j * CAT__KC;
+            k = 0;
+#if defined(__AVX512F__)
+            for (; k + 32 <= kc; k += 32) {
+                __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k)));
+                __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k + 16)));
+                CAT__PREFETCH(s + k, 2 * CAT__KC);
+                _mm512_storeu_ps(d + k, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+                _mm512_storeu_ps(d + k + 16, _mm512_castsi512_ps(_mm512_slli_epi32(u, 16)));
+            }
+#elif defined(__AVX2__)
+            for (; k + 8 <= kc; k += 8) {
+                __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+                _mm256_storeu_ps(d + k, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+            }
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+            for (; k + 8 <= kc; k += 8) {
+                uint16x8_t v = vld1q_u16(s + k);
+                vst1q_f32(d + k, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v), 16)));
+                vst1q_f32(d + k + 4, vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(v), 16)));
+            }
+#endif
+            for (; k < kc; k++) d[k] = cat__bf16_to_f32(s[k]);
+        }
+    } else {
+        const int64_t G = (in + 31) / 32;
+        const float *scl = cat__q8_scales(W);
+        for (j = 0; j < nr; j++) {
+            const int8_t *s = (const int8_t *)W->data + (o0 + j) * in + k0;
+            const float *sr = scl + (o0 + j) * G + k0 / 32;
+            float *d = buf + (size_t)j * CAT__KC;
+            k = 0;
+#if defined(__AVX512F__)
+            for (; k + 32 <= kc; k += 32) {
+                __m512 sv = _mm512_set1_ps(sr[k / 32]);
+                __m512i a = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+                __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k + 16)));
+                _mm512_storeu_ps(d + k, _mm512_mul_ps(_mm512_cvtepi32_ps(a), sv));
+                _mm512_storeu_ps(d + k + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(b), sv));
+                CAT__PREFETCH(s + k, CAT__KC);
+            }
+#elif defined(__AVX2__)
+            for (; k + 32 <= kc; k += 32) {
+                __m256 sv = _mm256_set1_ps(sr[k / 32]);
+                int h;
+                for (h = 0; h < 32; h += 8) {
+                    __m128i b8 = _mm_loadl_epi64((const __m128i *)(const void *)(s + k + h));
+                    _mm256_storeu_ps(d + k + h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b8)), sv));
+                }
+            }
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+            for (; k + 32 <= kc; k += 32) {
+                const float sv = sr[k / 32];
+                int h;
+                for (h = 0; h < 32; h += 16) {
+                    int8x16_t b = vld1q_s8(s + k + h);
+                    int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_s8(vget_high_s8(b));
+                    vst1q_f32(d + k + h, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), sv));
+                    vst1q_f32(d + k + h + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), sv));
+                    vst1q_f32(d + k + h + 8, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), sv));
+                    vst1q_f32(d + k + h + 12, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), sv));
+                }
+            }
+#endif
+            for (; k < kc; k++) d[k] = (float)s[k] * sr[k / 32];
         }
     }
 }
 
-/* one row of a table (embedding lookup) into f32 */
-static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
-    int64_t j, n = t->cols;
-    if (t->dtype == CAT_DTYPE_F32) memcpy(dst, (const float *)t->data + row * n, sizeof(float) * (size_t)n);
-    else {
-        const uint16_t *s = (const uint16_t *)t->data + row * n;
-        for (j = 0; j < n; j++) dst[j] = cat__bf16_to_f32(s[j]);
+/* ---- micro-kernels -------------------------------------------------------
+   cat__mk_M: acc[r][j][0..15] (r < M, j < CAT__NR) += lane sums of
+   x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
+#if defined(__AVX512F__)
+
+#define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
+#define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
+#define CAT__LD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
+#define CAT__ST(r, j) if (M > r) _mm512_storeu_ps(acc + (r * CAT__NR + j) * 16, a##r##j);
+#define CAT__FM(r, j) a##r##j = _mm512_fmadd_ps(xv, w##j, a##r##j);
+#define CAT__ROW(r) if (M > r) { __m512 xv = _mm512_loadu_ps(x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
+#define CAT__ROWM(r) if (M > r) { __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
+
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+    CAT__ROWS6(CAT__DECL, 0) CAT__ROWS6(CAT__DECL, 1) CAT__ROWS6(CAT__DECL, 2) CAT__ROWS6(CAT__DECL, 3)
+    int k;
+    if (!first) { CAT__ROWS6(CAT__LD, 0) CAT__ROWS6(CAT__LD, 1) CAT__ROWS6(CAT__LD, 2) CAT__ROWS6(CAT__LD, 3) }
+    for (k = 0; k + 16 <= kc; k += 16) {
+        const __m512 w0 = _mm512_loadu_ps(w + k), w1 = _mm512_loadu_ps(w + ldw + k), w2 = _mm512_loadu_ps(w + 2 * ldw + k);
+        const __m512 w3 = _mm512_loadu_ps(w + 3 * ldw + k), w4 = _mm512_loadu_ps(w + 4 * ldw + k), w5 = _mm512_loadu_ps(w + 5 * ldw + k);
+        if (pf) {
+            CAT__PREFETCH(w + k, pf); CAT__PREFETCH(w + ldw + k, pf); CAT__PREFETCH(w + 2 * ldw + k, pf);
+            CAT__PREFETCH(w + 3 * ldw + k, pf); CAT__PREFETCH(w + 4 * ldw + k, pf); CAT__PREFETCH(w + 5 * ldw + k, pf);
+        }
+        CAT__ROW(0) CAT__ROW(1) CAT__ROW(2) CAT__ROW(3)
+    }
+    if (k < kc) {
+        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + k), w1 = _mm512_maskz_loadu_ps(m, w + ldw + k), w2 = _mm512_maskz_loadu_ps(m, w + 2 * ldw + k);
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ldw + k), w4 = _mm512_maskz_loadu_ps(m, w + 4 * ldw + k), w5 = _mm512_maskz_loadu_ps(m, w + 5 * ldw + k);
+        CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
+    }
+    CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
+}
+#undef CAT__DECL
+#undef CAT__LD
+#undef CAT__ST
+#undef CAT__FM
+#undef CAT__ROW
+#undef CAT__ROWM
+#undef CAT__ROWS6
+
+/* one x row by CAT__NR bf16 / q8 rows, decoding in registers (decode, n == 1):
+   the same bits as decoding into a buffer first. kc is a multiple of 32,
+   k0 (the column of w[0]) a multiple of 32. */
+#define CAT__B16(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
+static void cat__mk1_bf16(float *acc, int first, const float *x, const uint16_t *w, int64_t ldw, int kc) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    int k, h;
+    if (!first) {
+        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
+        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
+    }
+    for (k = 0; k < kc; k += 32) {
+        CAT__PREFETCH(w + k, 2 * CAT__KC); CAT__PREFETCH(w + ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, 2 * CAT__KC);
+        CAT__PREFETCH(w + 3 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, 2 * CAT__KC);
+        for (h = k; h < k + 32; h += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + h);
+            a0 = _mm512_fmadd_ps(xv, CAT__B16(w + h), a0);
+            a1 = _mm512_fmadd_ps(xv, CAT__B16(w + ldw + h), a1);
+            a2 = _mm512_fmadd_ps(xv, CAT__B16(w + 2 * ldw + h), a2);
+            a3 = _mm512_fmadd_ps(xv, CAT__B16(w + 3 * ldw + h), a3);
+            a4 = _mm512_fmadd_ps(xv, CAT__B16(w + 4 * ldw + h), a4);
+            a5 = _mm512_fmadd_ps(xv, CAT__B16(w + 5 * ldw + h), a5);
+        }
+    }
+    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
+    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
+}
+#undef CAT__B16
+#define CAT__Q8(p, sv) _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p)))), sv)
+#define CAT__Q8ROW(j) { const __m512 sv = _mm512_set1_ps(d[(j) * G + k / 32]); \
+        a##j = _mm512_fmadd_ps(x0, CAT__Q8(w + (j) * ldw + k, sv), a##j); a##j = _mm512_fmadd_ps(x1, CAT__Q8(w + (j) * ldw + k + 16, sv), a##j); }
+/* d: the scales of w's first row at its group k0 / 32; G: groups per row */
+static void cat__mk1_q8(float *acc, int first, const float *x, const int8_t *w, int64_t ldw, const float *d, int64_t G, int kc) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    int k;
+    if (!first) {
+        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
+        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
+    }
+    for (k = 0; k < kc; k += 32) {
+        const __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
+        if ((k & 63) == 0) {
+            CAT__PREFETCH(w + k, CAT__KC); CAT__PREFETCH(w + ldw + k, CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, CAT__KC);
+            CAT__PREFETCH(w + 3 * ldw + k, CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, CAT__KC);
+        }
+        CAT__Q8ROW(0) CAT__Q8ROW(1) CAT__Q8ROW(2) CAT__Q8ROW(3) CAT__Q8ROW(4) CAT__Q8ROW(5)
+    }
+    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
+    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
+}
+#undef CAT__Q8
+#undef CAT__Q8ROW
+#define CAT__HAVE_MK1_DEC 1
+
+/* one x row by one w row (edge tiles) */
+static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
+    __m512 a = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc);
+    int k;
+    for (k = 0; k + 16 <= kc; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(w + k), a);
+    if (k < kc) {
+        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + k), _mm512_maskz_loadu_ps(m, w + k), a);
+    }
+    _mm512_storeu_ps(acc, a);
+}
+
+/* the canonical tree for 16 accumulators at once; out[q] = hsum16(a + 16*q) */
+static void cat__hsum16x16(float *out, const float *a) {
+    __m512 v[16], l1[8], l2[4], l3[2], r;
+    float t[16];
+    int q;
+    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
+    for (q = 0; q < 8; q++)
+        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+    for (q = 0; q < 4; q++)
+        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
+    for (q = 0; q < 2; q++)
+        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
+    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
+    _mm512_storeu_ps(t, r);
+    /* lane 4c + h holds accumulator 4h + c */
+    for (q = 0; q < 16; q++) out[q] = t[(q & 3) * 4 + (q >> 2)];
+}
+
+#else /* AVX2, NEON, scalar: one 16-lane accumulator as 2 x 8, 4 x 4 or 16 x 1 */
+
+#if defined(__AVX2__) && defined(__FMA__)
+typedef struct { __m256 a, b; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = _mm256_setzero_ps(); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; r.a = _mm256_loadu_ps(p); r.b = _mm256_loadu_ps(p + 8); return r; }
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { _mm256_storeu_ps(p, v.a); _mm256_storeu_ps(p + 8, v.b); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    s.a = _mm256_fmadd_ps(x.a, w.a, s.a); s.b = _mm256_fmadd_ps(x.b, w.b, s.b); return s;
+}
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+typedef struct { float32x4_t a, b, c, d; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = r.c = r.d = vdupq_n_f32(0.0f); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) {
+    cat__v16 r; r.a = vld1q_f32(p); r.b = vld1q_f32(p + 4); r.c = vld1q_f32(p + 8); r.d = vld1q_f32(p + 12); return r;
+}
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { vst1q_f32(p, v.a); vst1q_f32(p + 4, v.b); vst1q_f32(p + 8, v.c); vst1q_f32(p + 12, v.d); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    s.a = vfmaq_f32(s.a, x.a, w.a); s.b = vfmaq_f32(s.b, x.b, w.b); s.c = vfmaq_f32(s.c, x.c, w.c); s.d = vfmaq_f32(s.d, x.d, w.d); return s;
+}
+#else
+typedef struct { float v[16]; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; memset(&r, 0, sizeof r); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; memcpy(r.v, p, sizeof r.v); return r; }
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { memcpy(p, v.v, sizeof v.v); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    int l;
+    for (l = 0; l < 16; l++) s.v[l] = CAT__FMA(x.v[l], w.v[l], s.v[l]);
+    return s;
+}
+#endif
+/* zero-padded load of the last n < 16 values */
+CAT__INLINE cat__v16 cat__v16_ldn(const float *p, int n) {
+    float t[16] = { 0 };
+    memcpy(t, p, sizeof(float) * (size_t)n);
+    return cat__v16_ld(t);
+}
+
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+    cat__v16 a[CAT__MR][CAT__NR], xv, wv;
+    int r, j, k;
+    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) a[r][j] = first ? cat__v16_zero() : cat__v16_ld(acc + (r * CAT__NR + j) * 16);
+    for (k = 0; k + 16 <= kc; k += 16)
+        for (j = 0; j < CAT__NR; j++) {
+            if (pf) CAT__PREFETCH(w + j * ldw + k, pf);
+            wv = cat__v16_ld(w + j * ldw + k);
+            for (r = 0; r < M; r++) { xv = cat__v16_ld(x + r * ldx + k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
+        }
+    if (k < kc)
+        for (j = 0; j < CAT__NR; j++) {
+            wv = cat__v16_ldn(w + j * ldw + k, kc - k);
+            for (r = 0; r < M; r++) { xv = cat__v16_ldn(x + r * ldx + k, kc - k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
+        }
+    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) cat__v16_st(acc + (r * CAT__NR + j) * 16, a[r][j]);
+}
+
+static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
+    cat__v16 a = first ? cat__v16_zero() : cat__v16_ld(acc);
+    int k;
+    for (k = 0; k + 16 <= kc; k += 16) a = cat__v16_fma(cat__v16_ld(x + k), cat__v16_ld(w + k), a);
+    if (k < kc) a = cat__v16_fma(cat__v16_ldn(x + k, kc - k), cat__v16_ldn(w + k, kc - k), a);
+    cat__v16_st(acc, a);
+}
+
+static void cat__hsum16x16(float *out, const float *a) {
+    int q;
+    for (q = 0; q < 16; q++) out[q] = cat__hsum16(a + 16 * q);
+}
+#endif
+
+static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf); }
+#if CAT__MR >= 2
+static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+#if CAT__MR >= 3
+static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+#if CAT__MR >= 4
+static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+
+static float *cat__align64(float *p) { return (float *)(void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+/* rows [i0, i0+mb) of x (mb <= CAT__MB) by weight rows [o0, o0+nr) (nr <= CAT__NR) */
+static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols;
+    float accm[CAT__MB * CAT__NR * 16 + 16], wbm[CAT__NR * CAT__KC + 16], red[16];
+    float *acc = cat__align64(accm), *wb = cat__align64(wbm);
+    int64_t k0;
+    int i, j, q, nacc;
+    for (k0 = 0; k0 < in; k0 += CAT__KC) {
+        const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
+        const float *w;
+        int64_t ldw;
+        int pf = 0; /* f32: the first x tile prefetches the next chunk of the weight rows */
+#ifdef CAT__HAVE_MK1_DEC
+        if (mb == 1 && nr == CAT__NR && W->dtype != CAT_DTYPE_F32 && kc >= 32) {
+            const int kf = kc & ~31;   /* decode in registers; a tail of < 32 columns goes below */
+            if (W->dtype == CAT_DTYPE_BF16) cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
+            else cat__mk1_q8(acc, first, x + k0, (const int8_t *)W->data + o0 * in + k0, in,
+                             cat__q8_scales(W) + o0 * ((in + 31) / 32) + k0 / 32, (in + 31) / 32, kf);
+            if (kf == kc) continue;
+            cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
+            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
+            continue;
+        }
+#endif
+        if (W->dtype == CAT_DTYPE_F32 && mb <= CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
+        else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
+        if (nr == CAT__NR) {
+            for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
+                const float *xr = x + (size_t)i * in + k0;
+                float *a = acc + (size_t)i * CAT__NR * 16;
+#if CAT__MR == 4
+                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#elif CAT__MR == 2
+                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#else
+                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#endif
+            }
+            switch (mb - i) {
+#if CAT__MR >= 4
+            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+#if CAT__MR >= 3
+            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+#if CAT__MR >= 2
+            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+            default: break;
+            }
+        } else {
+            for (i = 0; i < mb; i++) for (j = 0; j < nr; j++)
+                cat__mk11(acc + ((size_t)i * CAT__NR + j) * 16, first, x + (size_t)i * in + k0, w + j * ldw, kc);
+        }
+    }
+    /* reduce: accumulator q = i * CAT__NR + j */
+    nacc = mb * CAT__NR;
+    for (q = 0; q < nacc; q += 16) {
+        int c = nacc - q < 16 ? nacc - q : 16, t;
+        if (c < 16) memset(acc + (size_t)(q + c) * 16, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc + (size_t)q * 16);
+        for (t = 0; t < c; t++) {
+            i = (q + t) / CAT__NR; j = (q + t) % CAT__NR;
+            if (j < nr) y[(size_t)i * ldy + o0 + j] = red[t];
+        }
     }
 }
+
+/* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
+   Bit-identical for any nth (the threads split tiles of CAT__NR output rows).
+   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
+static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
+    const int64_t out = W->rows, in = W->cols, ntile = (out + CAT__NR - 1) / CAT__NR;
+    (void)nth;
+    if (n <= 0 || out <= 0) return;
+    if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth > 0 ? nth : 1) if (nth > 1 && (int64_t)n * out * in >= 65536)
+#endif
+    {
+        int i0;
+        for (i0 = 0; i0 < n; i0 += CAT__MB) {
+            const int mb = n - i0 < CAT__MB ? n - i0 : CAT__MB;
+            int64_t t;
+#ifdef _OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+            for (t = 0; t < ntile; t++) {
+                const int64_t o0 = t * CAT__NR;
+                const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+                cat__mm_tile(y + (size_t)i0 * ldy, ldy, x + (size_t)i0 * in, mb, W, o0, nr);
+            }
+        }
+    }
+}
+
+/* one row of W (an embedding-table lookup) into f32 */
+static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
+    const int64_t n = t->cols;
+    int64_t j;
+    if (t->dtype == CAT_DTYPE_F32) memcpy(dst, (const float *)t->data + row * n, sizeof(float) * (size_t)n);
+    else if (t->dtype == CAT_DTYPE_BF16) {
+        const uint16_t *s = (const uint16_t *)t->data + row * n;
+        for (j = 0; j < n; j++) dst[j] = cat__bf16_to_f32(s[j]);
+    } else {
+        const int8_t *s = (const int8_t *)t->data + row * n;
+        const float *d = cat__q8_scales(t) + row * ((n + 31) / 32);
+        for (j = 0; j < n; j++) dst[j] = (float)s[j] * d[j / 32];
+    }
+}
+
+/* dot product in the canonical order above (== one cat__matmul element) */
+static float cat__dot(const float *a, const float *b, int n) {
+    float acc[16];
+    cat__mk11(acc, 1, a, b, n > 0 ? n : 0);
+    return cat__hsum16(acc);
+}
+
+/* y[j] += a * x[j] */
+static void cat__axpy(float *y, float a, const float *x, int n) {
+    int j = 0;
+#if defined(__AVX512F__)
+    const __m512 av = _mm512_set1_ps(a);
+    for (; j + 16 <= n; j += 16) _mm512_storeu_ps(y + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
+    if (j < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - j)) - 1u);
+        _mm512_mask_storeu_ps(y + j, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, y + j)));
+    }
+    return;
+#elif defined(__AVX2__) && defined(__FMA__)
+    const __m256 av = _mm256_set1_ps(a);
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
+    for (; j < n; j++) y[j] = fmaf(a, x[j], y[j]);
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+    for (; j + 4 <= n; j += 4) vst1q_f32(y + j, vfmaq_n_f32(vld1q_f32(y + j), vld1q_f32(x + j), a));
+    for (; j < n; j++) y[j] = fmaf(a, x[j], y[j]);
+#else
+    for (; j < n; j++) y[j] = CAT__FMA(a, x[j], y[j]);
+#endif
+}
+
+#ifdef CAT__GCC_PR105593
+#pragma GCC diagnostic pop
+#endif
 
 static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float eps) {
     double ss = 0;
@@ -1023,11 +1558,6 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
     for (i = 0; i < n; i++) ss += (double)x[i] * x[i];
     r = (float)(1.0 / sqrt(ss / n + (double)eps));
     for (i = 0; i < n; i++) y[i] = (x[i] * r) * w[i];
-}
-
-static void cat__axpy(float *y, float a, const float *x, int n) {
-    int j;
-    for (j = 0; j < n; j++) y[j] += a * x[j];
 }
 
 static float cat__silu(float x) { return x / (1.0f + expf(-x)); }

@@ -13,8 +13,10 @@ failed_parts=""
 run() {
     name=$1; shift
     log="$OUT/$(echo "$name" | tr ' /' '__').log"
+    t0=$(date +%s)
     "$@" >"$log" 2>&1
     rc=$?
+    secs=$(( $(date +%s) - t0 ))
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -n "$line" ]; then
         p=$(echo "$line" | sed 's/ passed.*//'); f=$(echo "$line" | sed 's/.*passed, //; s/ failed.*//')
@@ -24,11 +26,11 @@ run() {
     if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     pass=$((pass + p)); fail=$((fail + f))
     if [ "$f" -ne 0 ]; then
-        printf '%-44s FAIL (%s passed, %s failed; log %s)\n' "$name" "$p" "$f" "$log"
+        printf '%-46s FAIL (%s passed, %s failed, %ss; log %s)\n' "$name" "$p" "$f" "$secs" "$log"
         sed 's/^/    | /' "$log" | tail -n 25
         failed_parts="$failed_parts $name"
     else
-        printf '%-44s ok (%s passed)\n' "$name" "$p"
+        printf '%-46s ok (%s passed, %ss)\n' "$name" "$p" "$secs"
     fi
 }
 
@@ -36,6 +38,7 @@ run() {
 check() {
     name=$1; shift
     clog="$OUT/$(echo "$name" | tr ' /' '__').cmd.log"
+    t0c=$(date +%s)
     if "$@" >"$clog" 2>&1; then echo "1 passed, 0 failed" >>"$clog"; else echo "0 passed, 1 failed" >>"$clog"; fi
     run "$name" cat "$clog"
 }
