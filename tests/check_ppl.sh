@@ -22,5 +22,18 @@ done
 "$B/cat-ppl" "$OUT/kjv_dense.cat" --text models/kjv/kjv_val.txt >"$OUT/ppl_dense.txt" 2>"$OUT/ppl_dense.err" || { cat "$OUT/ppl_dense.err"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 got=$(sed -n 's/^loss \([0-9.]*\) .*/\1/p' "$OUT/ppl_dense.txt")
 cmp_loss "kjv_dense (tokenized from text)" "${got:-missing}" "$(ref dense)"
+# 8-bit weights: perplexity within 1% of the reference (chunk 16 and dense)
+"$B/cat-convert" convert models/kjv/kjv_cat.pt "$OUT/kjv_cat.q8.cat" --config models/kjv/kjv_cat.json --dtype q8 >/dev/null
+"$B/cat-convert" convert models/kjv/kjv_dense.pt "$OUT/kjv_dense.q8.cat" --config models/kjv/kjv_dense.json --dtype q8 >/dev/null
+for spec in "kjv_cat.q8.cat --chunk 16:cat_chunk16" "kjv_dense.q8.cat:dense"; do
+    args=${spec%%:*}; key=${spec#*:}
+    got=$("$B/cat-ppl" $OUT/$args --ids models/kjv/kjv_val.ids 2>/dev/null | sed -n 's/^loss \([0-9.]*\) .*/\1/p')
+    want=$(ref $key)
+    if awk -v a="${got:-99}" -v b="$want" 'BEGIN { r = exp(a) / exp(b); exit !(r < 1.01 && r > 0.99) }'; then
+        echo "q8 $args: perplexity $(awk -v a="$got" 'BEGIN{printf "%.3f", exp(a)}'), reference $(awk -v b="$want" 'BEGIN{printf "%.3f", exp(b)}'): within 1%: PASS"; pass=$((pass + 1))
+    else
+        echo "q8 $args: loss ${got:-missing}, reference $want: not within 1%: FAIL"; fail=$((fail + 1))
+    fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -35,8 +35,10 @@ static void usage(FILE *f) {
         "                       norm_eps, intermediate_size)\n"
         "  --set KEY=VALUE      override a configuration field, e.g. --set block_size=1024,\n"
         "                       --set decoder.n_local_heads=4 (repeatable)\n"
-        "  --dtype f32|bf16     weight type in the file (default: keep f32 and bf16 sources,\n"
-        "                       f16 becomes f32); vectors (norms, biases) are always f32\n"
+        "  --dtype f32|bf16|q8  weight type in the file (default: keep f32 and bf16 sources,\n"
+        "                       f16 becomes f32); q8: 8-bit weights with a scale per group\n"
+        "                       of 32 (about 1.1 bytes a weight); vectors (norms, biases)\n"
+        "                       are always f32\n"
         "  --tokenizer FILE     store the tokenizer from a HuggingFace tokenizer.json\n"
         "  --vocab FILE --merges FILE   ... or from GPT-2 style vocab.json + merges.txt\n"
         "  --seed S             random: seed (default 1)\n"
@@ -430,7 +432,8 @@ static int write_model(const char *out, const cat_config *c, otensor *ts, int nt
         dir_size += 4 + strlen(ts[i].spec.name) + 8 + 8ull * ts[i].spec.ndim + 16;
         data_size = (data_size + 63) & ~63ull;
         ts[i].offset = data_size;
-        ts[i].nbytes = (uint64_t)ts[i].spec.dims[0] * (ts[i].spec.ndim == 2 ? (uint64_t)ts[i].spec.dims[1] : 1) * (ts[i].dtype == CAT_DTYPE_F32 ? 4 : 2);
+        if (ts[i].dtype == CAT_DTYPE_Q8) ts[i].nbytes = cat_q8_bytes(ts[i].spec.dims[0], ts[i].spec.dims[1]);
+        else ts[i].nbytes = (uint64_t)ts[i].spec.dims[0] * (ts[i].spec.ndim == 2 ? (uint64_t)ts[i].spec.dims[1] : 1) * (ts[i].dtype == CAT_DTYPE_F32 ? 4 : 2);
         data_size += ts[i].nbytes;
     }
     tok_off = tf ? kv_off + kv_size : 0;
@@ -464,8 +467,19 @@ static int write_model(const char *out, const cat_config *c, otensor *ts, int nt
     for (i = 0; i < nt; i++) {
         uint64_t at = data_off + ts[i].offset;
         while ((uint64_t)pos < at) { fputc(0, f); pos++; }
-        if (ts[i].nbytes > bufcap) { free(buf); bufcap = (size_t)ts[i].nbytes; buf = malloc(bufcap); if (!buf) die("out of memory"); }
-        if (random_init) {
+        {
+            /* q8 goes through an f32 copy of the whole matrix first */
+            size_t need = ts[i].dtype == CAT_DTYPE_Q8 ? (size_t)ts[i].spec.dims[0] * (size_t)ts[i].spec.dims[1] * 4 + (size_t)ts[i].nbytes : (size_t)ts[i].nbytes;
+            if (need > bufcap) { free(buf); bufcap = need; buf = malloc(bufcap); if (!buf) die("out of memory"); }
+        }
+        if (ts[i].dtype == CAT_DTYPE_Q8) {
+            float *f32 = (float *)((char *)buf + ts[i].nbytes);
+            uint64_t j, nel = (uint64_t)ts[i].spec.dims[0] * (uint64_t)ts[i].spec.dims[1];
+            if (random_init) for (j = 0; j < nel; j++) f32[j] = 0.02f * rnd_normal();
+            else if (ckpt_read(ts[i].src, f32, CKPT_F32, err, sizeof err)) { fclose(f); die("reading tensor '%s': %s", ts[i].spec.name, err); }
+            for (j = 0; j < nel; j++) if (!isfinite(f32[j])) { fclose(f); die("tensor '%s' has a non-finite value; q8 cannot hold it", ts[i].spec.name); }
+            cat_q8_quantize(buf, f32, ts[i].spec.dims[0], ts[i].spec.dims[1]);
+        } else if (random_init) {
             uint64_t j, nel = ts[i].nbytes / (ts[i].dtype == CAT_DTYPE_F32 ? 4 : 2);
             int is_norm = ts[i].spec.ndim == 1 && !strstr(ts[i].spec.name, "bias");
             float sd = 0.02f;
@@ -531,8 +545,8 @@ static int cmd_info(const char *path) {
         const char *name; cat_dtype dt; int nd; int64_t dims[4]; uint64_t off, nb; char shp[64];
         cat_model_tensor_info(m, i, &name, &dt, &nd, dims, &off, &nb);
         cat_format_shape(shp, sizeof shp, nd, dims);
-        printf("%-56s %-5s %-16s %12llu %12llu\n", name, dt == CAT_DTYPE_F32 ? "f32" : "bf16", shp, (unsigned long long)off, (unsigned long long)nb);
-        params += nb / (dt == CAT_DTYPE_F32 ? 4 : 2);
+        printf("%-56s %-5s %-16s %12llu %12llu\n", name, cat_dtype_name(dt), shp, (unsigned long long)off, (unsigned long long)nb);
+        { int k; uint64_t e = 1; for (k = 0; k < nd; k++) e *= (uint64_t)dims[k]; params += e; }
     }
     printf("\n%d tensors, %llu parameters, %.2f MB of weights, file %.2f MB\n", n, (unsigned long long)params,
            (double)cat_model_weight_bytes(m) / 1e6, (double)cat_model_file_bytes(m) / 1e6);
@@ -582,7 +596,7 @@ int main(int argc, char **argv) {
     }
     if ((!random_mode && !in) || !out) { fprintf(stderr, "cat-convert: %s needs %s (try --help)\n", cmd, random_mode ? "OUT" : "IN and OUT"); return 2; }
     if (!cfgpath) { fprintf(stderr, "cat-convert: --config CFG.json is required (checkpoints carry no configuration)\n"); return 2; }
-    if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "bf16")) { fprintf(stderr, "cat-convert: --dtype must be f32 or bf16, not '%s'\n", dtype); return 2; }
+    if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "bf16") && strcmp(dtype, "q8")) { fprintf(stderr, "cat-convert: --dtype must be f32, bf16 or q8, not '%s'\n", dtype); return 2; }
     if (tokjson && (vocab || merges)) { fprintf(stderr, "cat-convert: give --tokenizer or --vocab/--merges, not both\n"); return 2; }
     if (!!vocab != !!merges) { fprintf(stderr, "cat-convert: --vocab and --merges go together\n"); return 2; }
 
@@ -618,7 +632,7 @@ int main(int argc, char **argv) {
             const ckpt_tensor *t = random_mode ? NULL : T(specs[i].name);
             ts[i].spec = specs[i];
             if (random_mode) {
-                ts[i].dtype = (dtype && !strcmp(dtype, "bf16") && specs[i].ndim == 2) ? CAT_DTYPE_BF16 : CAT_DTYPE_F32;
+                ts[i].dtype = specs[i].ndim != 2 || !dtype ? CAT_DTYPE_F32 : !strcmp(dtype, "bf16") ? CAT_DTYPE_BF16 : !strcmp(dtype, "q8") ? CAT_DTYPE_Q8 : CAT_DTYPE_F32;
                 continue;
             }
             if (!t) { fprintf(stderr, "cat-convert: %s: tensor '%s' is missing\n", in, specs[i].name); problems++; continue; }
@@ -633,6 +647,7 @@ int main(int argc, char **argv) {
             ts[i].src = t;
             if (specs[i].ndim == 1 || (dtype && !strcmp(dtype, "f32"))) ts[i].dtype = CAT_DTYPE_F32;
             else if (dtype && !strcmp(dtype, "bf16")) ts[i].dtype = CAT_DTYPE_BF16;
+            else if (dtype && !strcmp(dtype, "q8")) ts[i].dtype = CAT_DTYPE_Q8;
             else ts[i].dtype = t->dtype == CKPT_BF16 ? CAT_DTYPE_BF16 : CAT_DTYPE_F32;
         }
         for (k = 0; k < g_nnamed; k++) if (!g_named[k].used) {
