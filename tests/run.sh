@@ -65,6 +65,17 @@ for c in cat_c4 cat_c4_bf16 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense ca
     done
 done
 
+# shapes the main fixtures do not have (tests/fixtures/extra/README.md)
+X=tests/fixtures/extra
+for j in $X/x_*.json; do
+    c=$(basename "$j" .json)
+    src=$X/$c.pt; [ -f "$src" ] || src=$X/$c.safetensors
+    m="$OUT/$c.cat"
+    check "convert extra $c" "$B/cat-convert" convert "$src" "$m" --config "$j"
+    run "check extra $c" "$B/cat-check" "$m" "$X/$c.ref"
+    run "check --incremental extra $c" "$B/cat-check" --incremental "$m" "$X/$c.ref"
+done
+
 # lower-precision weight paths: logits within a tolerance about three times the
 # error measured on these random-weight fixtures (bf16 rounds each weight to 8
 # mantissa bits: max |logit diff| measured 0.034; q8 keeps 8 bits per weight with
