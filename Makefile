@@ -45,6 +45,10 @@ $(DEMO): models/kjv/kjv_cat.pt models/kjv/kjv_cat.json models/kjv/tokenizer.json
 run: $(B)/cat-generate $(DEMO)
 	$(B)/cat-generate -m $(DEMO) -p "Genesis 1:1" -n 128 --temp 0 --chunk 16
 
+# speed and memory figures (README.md); about 15 minutes, models in build/bench
+bench: all $(DEMO)
+	sh tools/bench.sh $(B)
+
 clean:
 	rm -rf $(B) build
 

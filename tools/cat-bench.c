@@ -28,7 +28,8 @@ static void usage(FILE *f) {
         "  --threads T,...     OpenMP threads (default: all)\n"
         "  --batch B,...       sequences decoded together (default 1)\n"
         "  --prefill N         prompt tokens for the prefill figure (default 512)\n"
-        "  --decode N          tokens decoded per run (default 64)\n"
+        "  --decode N          decode steps per run (default 64); the sequences are filled\n"
+        "                      once to context - reps * N tokens, then each run decodes N\n"
         "  --reps R            runs per figure, median reported (default 5)\n"
         "  --no-bandwidth      skip the memory-bandwidth measurement\n"
         "  --json              one JSON object per row instead of the table\n"
@@ -131,51 +132,66 @@ static long long params_of(const cat_model *m) {
     return p;
 }
 
-typedef struct { double prefill_tps, decode_tps; size_t kv; } result;
-
-/* one run: prefill tokens/s of `prefill` tokens; decode tokens/s of `dec` steps of
-   `batch` sequences ending at context `ctx` */
-static int run_once(const cat_model *m, int chunk, int threads, int batch, int ctx, int prefill, int dec, result *res) {
+/* prefill tokens/s of n tokens into a fresh single-sequence session */
+static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     const cat_config *cfg = cat_model_config(m);
     cat_session_params sp;
     cat_session *s;
-    int32_t *tok, *seq;
-    int i, b, start = ctx - dec > 0 ? ctx - dec : 0;
+    int32_t *tok;
+    int i;
     double t0, t1;
+    if (n > cfg->block_size) n = cfg->block_size;
     memset(&sp, 0, sizeof sp);
-    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = ctx > prefill ? ctx : prefill;
-    if (sp.max_context > cfg->block_size) sp.max_context = cfg->block_size;
-    tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)(sp.max_context + 1) * (size_t)batch);
-    seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)batch);
-    for (i = 0; i < (sp.max_context + 1) * batch; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
-    /* prefill, one sequence */
-    if (cat_session_open(m, &sp, &s)) return 1;
+    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = n;
+    if (cat_session_open(m, &sp, &s)) return -1;
+    tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
+    for (i = 0; i < n; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
     t0 = now();
-    if (cat_session_feed(s, tok, (size_t)(prefill < sp.max_context ? prefill : sp.max_context), NULL)) return 1;
+    if (cat_session_feed(s, tok, (size_t)n, NULL)) return -1;
     t1 = now();
-    res->prefill_tps = (prefill < sp.max_context ? prefill : sp.max_context) / (t1 - t0);
     cat_session_close(s);
-    /* decode: batch sequences filled to ctx - dec, then dec steps of one token each */
-    sp.n_seq = batch;
-    if (cat_session_open(m, &sp, &s)) return 1;
+    free(tok);
+    return n / (t1 - t0);
+}
+
+/* batch sequences filled to `start` tokens, ready for decode steps */
+typedef struct { double prefill_tps, decode_tps; size_t kv; } result;
+typedef struct { cat_session *s; int32_t *seq, *tok; int batch, pos, ctx; } decoder;
+
+static int dec_open(decoder *d, const cat_model *m, int chunk, int threads, int batch, int start, int ctx) {
+    const cat_config *cfg = cat_model_config(m);
+    cat_session_params sp;
+    int b, i, n;
+    memset(d, 0, sizeof *d);
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = ctx; sp.n_seq = batch;
+    if (cat_session_open(m, &sp, &d->s)) return 1;
+    d->batch = batch; d->pos = start; d->ctx = ctx;
+    n = start > 1 ? start : 1;
+    d->seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
+    d->tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
     for (b = 0; b < batch; b++) {
-        int32_t *sq = (int32_t *)malloc(sizeof(int32_t) * (size_t)(start ? start : 1));
-        for (i = 0; i < start; i++) sq[i] = b;
-        if (start && cat_session_feed_multi(s, sq, tok + (size_t)b * start, (size_t)start, NULL)) return 1;
-        free(sq);
+        for (i = 0; i < start; i++) { d->seq[i] = b; d->tok[i] = (int32_t)(((i + 31 * b) * 7919u + 13u) % (unsigned)cfg->vocab_size); }
+        if (start && cat_session_feed_multi(d->s, d->seq, d->tok, (size_t)start, NULL)) return 1;
     }
-    for (b = 0; b < batch; b++) seq[b] = b;
-    t0 = now();
-    for (i = 0; i < dec && start + i < sp.max_context; i++) {
-        if (cat_session_feed_multi(s, seq, tok + (size_t)i * batch, (size_t)batch, NULL)) return 1;
-    }
-    t1 = now();
-    res->decode_tps = (double)i * batch / (t1 - t0);
-    res->kv = cat_session_kv_bytes_at(s, ctx);
-    cat_session_close(s);
-    free(tok); free(seq);
+    for (b = 0; b < batch; b++) { d->seq[b % n] = b; }
     return 0;
 }
+
+/* steps decode steps of every sequence; returns tokens/s */
+static double dec_run(decoder *d, int steps) {
+    int i, b;
+    double t0 = now();
+    int32_t *seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)d->batch), *tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)d->batch);
+    for (b = 0; b < d->batch; b++) seq[b] = b;
+    for (i = 0; i < steps && d->pos < d->ctx; i++, d->pos++) {
+        for (b = 0; b < d->batch; b++) tok[b] = (int32_t)((d->pos * 131 + b * 17) % 97);
+        if (cat_session_feed_multi(d->s, seq, tok, (size_t)d->batch, NULL)) { free(seq); free(tok); return -1; }
+    }
+    free(seq); free(tok);
+    return (double)i * d->batch / (now() - t0);
+}
+static void dec_close(decoder *d) { cat_session_close(d->s); free(d->seq); free(d->tok); }
 
 int main(int argc, char **argv) {
     const char *path = NULL, *peer_path = NULL;
@@ -238,17 +254,25 @@ int main(int argc, char **argv) {
             int ctx = ctxs[xi] < cfg->block_size ? ctxs[xi] : cfg->block_size, chunk = chunks[ci];
             double pf[64], dc[64], ppf[64], pdc[64], bpt, gbs;
             result res, pres;
+            decoder dm, dp;
+            int start;
             memset(&pres, 0, sizeof pres);
             if (reps > 64) reps = 64;
+            /* decode windows: both models filled once to ctx - reps*dec, then reps
+               windows of dec steps, the model's and the peer's alternating */
+            start = ctx - reps * dec;
+            if (start < 1) start = 1;
+            if (dec_open(&dm, m, chunk, threads[ti], batches[bi], start, ctx)) { fprintf(stderr, "cat-bench: cannot set up the model (memory?)\n"); return 1; }
+            if (peer && dec_open(&dp, peer, 0, threads[ti], batches[bi], start, ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size)) { fprintf(stderr, "cat-bench: cannot set up the peer (memory?)\n"); return 1; }
             for (r = 0; r < reps; r++) {
-                if (run_once(m, chunk, threads[ti], batches[bi], ctx, prefill, dec, &res)) { fprintf(stderr, "cat-bench: run failed\n"); return 1; }
-                pf[r] = res.prefill_tps; dc[r] = res.decode_tps;
-                if (peer) {
-                    int pctx = ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size;
-                    if (run_once(peer, 0, threads[ti], batches[bi], pctx, prefill, dec, &pres)) { fprintf(stderr, "cat-bench: peer run failed\n"); return 1; }
-                    ppf[r] = pres.prefill_tps; pdc[r] = pres.decode_tps;
-                }
+                dc[r] = dec_run(&dm, dec);
+                if (peer) pdc[r] = dec_run(&dp, dec);
+                pf[r] = prefill_tps(m, chunk, threads[ti], prefill);
+                if (peer) ppf[r] = prefill_tps(peer, 0, threads[ti], prefill);
             }
+            res.kv = cat_session_kv_bytes_at(dm.s, ctx);
+            dec_close(&dm);
+            if (peer) { pres.kv = cat_session_kv_bytes_at(dp.s, ctx); dec_close(&dp); }
             res.prefill_tps = median(pf, reps); res.decode_tps = median(dc, reps);
             if (peer) { pres.prefill_tps = median(ppf, reps); pres.decode_tps = median(pdc, reps); }
             if (!chunk) chunk = cfg->chunk_size;
