@@ -331,9 +331,6 @@ static uint32_t cat__rd32(const uint8_t *p) {
 static uint64_t cat__rd64(const uint8_t *p) {
     return (uint64_t)cat__rd32(p) | ((uint64_t)cat__rd32(p + 4) << 32);
 }
-static double cat__rdf64(const uint8_t *p) {
-    uint64_t u = cat__rd64(p); double d; memcpy(&d, &u, 8); return d;
-}
 static int cat__host_is_le(void) {
     uint32_t one = 1; uint8_t b; memcpy(&b, &one, 1); return b == 1;
 }
@@ -486,8 +483,10 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
                 kv->ival[j] = v; kv->iset[j] = 1;
             }
         } else if (type == CAT__KV_F64) {
-            double v = cat__rdf64(cat__cbytes(c, 8) ? c->p + c->off - 8 : (const uint8_t *)"\0\0\0\0\0\0\0\0");
+            uint64_t u = cat__cu64(c);
+            double v;
             if (c->bad) break;
+            memcpy(&v, &u, 8);
             for (j = 0; j < CAT__NF; j++) if (cat__key_is(key, klen, cat__flt_keys[j])) {
                 if (kv->fset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__flt_keys[j]); return CAT_ERR_FORMAT; }
                 kv->fval[j] = v; kv->fset[j] = 1;
@@ -498,6 +497,7 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
             if (c->bad) break;
             if (cat__key_is(key, klen, "family")) {
                 if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
+                if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
                 memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
             }
         } else {
