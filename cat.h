@@ -72,7 +72,11 @@
 
 #ifndef CATDEF
 #ifdef CAT_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define CATDEF static __attribute__((unused))
+#else
 #define CATDEF static
+#endif
 #else
 #define CATDEF extern
 #endif
@@ -277,7 +281,11 @@ CATDEF void cat_sampler_free(cat_sampler *s);
 #endif
 
 #ifdef CAT_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define CAT__API static __attribute__((unused))
+#else
 #define CAT__API static
+#endif
 #else
 #define CAT__API
 #endif
