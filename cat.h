@@ -1586,7 +1586,9 @@ typedef struct {
     int32_t nl;     /* visible local entries */
     int32_t gidx;   /* >= 0: writes global[gidx]; else writes local[loc0 + lidx] */
     int32_t lidx;
-    int32_t seq;    /* whose global cache */
+    int32_t seq;    /* whose caches */
+    int32_t lsc;    /* 1: its block's local entries are in the step's scratch (a block the
+                       step opened); 0: in the sequence's own current-block list */
 } cat__slot;
 
 typedef struct {
@@ -1685,7 +1687,7 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
                            const cat__slot *sl, int layer, float *out) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0;
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
     float *qkv = s->qkv;
     int i, task;
     cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
@@ -1703,7 +1705,11 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
         if (sl[i].gidx >= 0) {
             const cat__seq *q2 = &s->seqs[sl[i].seq];
             dk = q2->gk + goff + (size_t)sl[i].gidx * kvd; dv = q2->gv + goff + (size_t)sl[i].gidx * kvd;
-        } else { dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; }
+        } else if (sl[i].lsc) { dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; }
+        else {
+            const cat__seq *q2 = &s->seqs[sl[i].seq];
+            dk = q2->lk + loff + (size_t)sl[i].lidx * kvd; dv = q2->lv + loff + (size_t)sl[i].lidx * kvd;
+        }
         memcpy(dk, k, sizeof(float) * (size_t)kvd);
         memcpy(dv, v, sizeof(float) * (size_t)kvd);
     }
@@ -1721,7 +1727,8 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
         float mx = -INFINITY, sum = 0.0f, inv;
         float *o = out + (size_t)si * qd + h * hd;
         const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + kh * hd : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + kh * hd : NULL;
-        const float *lkb = s->sk + (size_t)sl[si].loc0 * kvd + kh * hd, *lvb = s->sv + (size_t)sl[si].loc0 * kvd + kh * hd;
+        const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + kh * hd;
+        const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + kh * hd;
         int e, j;
         for (e = 0; e < ng; e++) { sc[e] = cat__dot(q, gkb + (size_t)e * kvd, hd) * scale; if (sc[e] > mx) mx = sc[e]; }
         for (e = 0; e < nl; e++) { sc[ng + e] = cat__dot(q, lkb + (size_t)e * kvd, hd) * scale; if (sc[ng + e] > mx) mx = sc[ng + e]; }
@@ -1776,7 +1783,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
         for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
         for (i = 0; i < R; i++) {
             cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
-            t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0;
+            t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0; t->lsc = 1;
         }
     }
     for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
@@ -1825,7 +1832,7 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
     for (t = 0; t < r->n; t++) {
         const int P = r->p0 + t, ti = r->first + t;
         cat__slot *sl = &s->slots[ns];
-        sl->seq = r->seq;
+        sl->seq = r->seq; sl->lsc = 0;
         if (!c) {
             sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
             s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
@@ -1833,7 +1840,8 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
             const int k = P / c, j = P % c;
             if (j < c - 1) {
                 sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
-                sl->loc0 = r->base + (k - kf) * stride; sl->lidx = S - 1 + j; sl->nl = S + j;
+                sl->lsc = k > kf; sl->loc0 = k > kf ? r->base + (k - kf - 1) * stride : 0;
+                sl->lidx = S - 1 + j; sl->nl = S + j;
                 s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
             } else {
                 sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
@@ -1841,7 +1849,7 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
                 if (S == 2) {
                     sl = &s->slots[ns];
                     sl->seq = r->seq; sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
-                    sl->loc0 = r->base + (k + 1 - kf) * stride; sl->lidx = 0; sl->nl = 1;
+                    sl->lsc = 1; sl->loc0 = r->base + (k - kf) * stride; sl->lidx = 0; sl->nl = 1;
                     s->skind[ns] = CAT__K_SEP; s->sref[ns] = -1; ns++;
                 }
                 s->out_slot[ti] = ns - 1;
@@ -1851,21 +1859,15 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
     return ns;
 }
 
-/* a sequence's persistent local entries of layer l <-> its region of the scratch */
-static void cat__local_in(cat_session *s, const cat__run *r, int l) {
-    const cat__seq *q = &s->seqs[r->seq];
-    const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    if (q->nloc) {
-        memcpy(s->sk + (size_t)r->base * kvd, q->lk + off, sizeof(float) * q->nloc * kvd);
-        memcpy(s->sv + (size_t)r->base * kvd, q->lv + off, sizeof(float) * q->nloc * kvd);
-    }
-}
+/* A step writes the current block's entries of a sequence in place; blocks the
+   step opens live in its scratch, and the last of them becomes the sequence's
+   current block when the step ends. */
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
-    const int c = s->c, pe = r->p0 + r->n, cnt = s->S - 1 + pe % c;
+    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->S - 1 + pe % c;
     const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    const size_t from = (size_t)r->base + (size_t)(pe / c - r->p0 / c) * (c + s->S);
-    if (cnt > 0) {
+    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->S);
+    if (ke > kf && cnt > 0) {
         memcpy(q->lk + off, s->sk + from * kvd, sizeof(float) * cnt * kvd);
         memcpy(q->lv + off, s->sv + from * kvd, sizeof(float) * cnt * kvd);
     }
@@ -1956,7 +1958,6 @@ static void cat__step_decoder(cat_session *s, int nruns, int ntok, float *logits
         }
     }
     for (l = 0; l < s->cfg.dec.n_layer; l++) {
-        if (s->c) for (r = 0; r < nruns; r++) cat__local_in(s, &s->runs[r], l);
         cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
         if (s->c) for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
     }
@@ -2011,7 +2012,6 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
                 const int P = u->p0 + t;
                 if (P / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
             }
-            cat__local_in(s, u, l);
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
         for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
@@ -2033,7 +2033,7 @@ static void cat__seq_prime(cat_session *s, int j) {
     int l;
     q->pos = 0; q->nloc = 0; q->has_logits = 0;
     if (cfg->family == CAT_FAMILY_DENSE) return;
-    sl[0].pos = 0; sl[0].ng = 1; sl[0].gidx = 0; sl[0].loc0 = 0; sl[0].lidx = 0; sl[0].nl = 0; sl[0].seq = j;
+    sl[0].pos = 0; sl[0].ng = 1; sl[0].gidx = 0; sl[0].loc0 = 0; sl[0].lidx = 0; sl[0].nl = 0; sl[0].seq = j; sl[0].lsc = 0;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
         for (l = 0; l < cfg->dec.n_layer; l++) {
             cat__row(s->h1, &m->layers[l].dummy, 0);
@@ -2041,17 +2041,12 @@ static void cat__seq_prime(cat_session *s, int j) {
         }
     } else {
         const int D = cfg->dec.dim, n = s->S;
-        cat__run r;
-        r.seq = j; r.p0 = 0; r.n = 0; r.first = 0; r.base = 0; r.ch0 = 0; r.nch = 0;
         cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
         if (n == 2) {
             cat__row(s->x + D, &m->separator, 0);
-            sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j;
+            sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j; sl[1].lsc = 0;
         }
-        for (l = 0; l < cfg->dec.n_layer; l++) {
-            cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
-            cat__local_out(s, &r, l);
-        }
+        for (l = 0; l < cfg->dec.n_layer; l++) cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
         q->nloc = n - 1;
     }
 }
@@ -2251,7 +2246,7 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     for (r = 0; r < nruns; r++) {
         cat__run *u = &s->runs[r];
         u->base = base;
-        if (s->c) base += (u->n / s->c + 2) * (s->c + s->S);
+        if (s->c) base += (u->n / s->c + 1) * (s->c + s->S);
     }
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__step_layer(s, nruns, ntok, logits);
     else cat__step_decoder(s, nruns, ntok, logits);
