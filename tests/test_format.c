@@ -315,7 +315,12 @@ int main(int argc, char **argv) {
     CHECK(cat_model_open_memory(NULL, 0, &m, err, sizeof err) != CAT_OK, "empty memory");
     CHECK(strcmp(cat_result_string(CAT_ERR_CONTEXT), "context is full") == 0 && strcmp(cat_result_string((cat_result)999), "unknown error") == 0, "result strings");
     for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
-        snprintf(path, sizeof path, "build/test_format_%s.cat", cases[i]);
+        {
+            /* next to the converter binary, so parallel builds do not collide */
+            const char *slash = strrchr(conv, '/');
+            int dl = slash ? (int)(slash - conv) : 1;
+            snprintf(path, sizeof path, "%.*s/test_format_%s.cat", dl, slash ? conv : ".", cases[i]);
+        }
         snprintf(cmd, sizeof cmd, "%s convert %s/%s.safetensors %s --config %s/%s.json >/dev/null", conv, fx, cases[i], path, fx, cases[i]);
         if (system(cmd) != 0) { CHECK(0, "convert %s", cases[i]); continue; }
         good = slurp(path, &n);

@@ -38,6 +38,10 @@ typedef struct { uint32_t n_vocab; char **tokens; uint32_t *lens; uint32_t n_mer
 
 static int tokfile_load_hf(tokfile *tf, const char *tokenizer_json_path, char *err, size_t errlen);
 static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *merges_txt, char *err, size_t errlen);
+/* the same from memory (text need not be NUL-terminated; name is used in messages) */
+static int tokfile_load_hf_memory(tokfile *tf, const char *text, size_t len, const char *name, char *err, size_t errlen);
+static int tokfile_load_gpt2_memory(tokfile *tf, const char *vocab_text, size_t vocab_len, const char *vocab_name,
+                                    const char *merges_text, size_t merges_len, const char *merges_name, char *err, size_t errlen);
 static void tokfile_free(tokfile *tf);
 
 #endif /* TOKFILE_H */
@@ -113,16 +117,11 @@ static char *tokfile__read(const char *path, size_t *len, char *err, size_t errl
     return buf;
 }
 
-static json_value *tokfile__parse_json(const char *path, char *err, size_t errlen)
+static json_value *tokfile__parse_json(const char *text, size_t n, const char *name, char *err, size_t errlen)
 {
-    size_t n = 0;
     char jerr[200];
-    char *text = tokfile__read(path, &n, err, errlen);
-    json_value *v;
-    if (!text) return NULL;
-    v = json_parse(text, n, jerr, sizeof jerr);
-    free(text);
-    if (!v) tokfile__err(err, errlen, "%s: %s", path, jerr);
+    json_value *v = json_parse(text, n, jerr, sizeof jerr);
+    if (!v) tokfile__err(err, errlen, "%s: %s", name, jerr);
     return v;
 }
 
@@ -347,7 +346,7 @@ static int tokfile__check_hf_config(const json_value *root, const char *what, ch
     return 1;
 }
 
-static int tokfile_load_hf(tokfile *tf, const char *path, char *err, size_t errlen)
+static int tokfile_load_hf_memory(tokfile *tf, const char *text, size_t len, const char *path, char *err, size_t errlen)
 {
     json_value *root;
     const json_value *model, *vocab, *mlist, *added;
@@ -360,7 +359,9 @@ static int tokfile_load_hf(tokfile *tf, const char *path, char *err, size_t errl
     memset(tf, 0, sizeof *tf);
     map.slots = NULL;
     if (err && errlen) err[0] = 0;
-    root = tokfile__parse_json(path, err, errlen);
+    if (!path) path = "tokenizer.json";
+    if (!text) { text = ""; len = 0; }
+    root = tokfile__parse_json(text, len, path, err, errlen);
     if (!root) return 0;
     if (root->type != JSON_OBJECT) { tokfile__err(err, errlen, "%s: not a JSON object", path); goto done; }
     if (!tokfile__check_hf_config(root, path, err, errlen)) goto done;
@@ -440,20 +441,26 @@ done:
     return ok;
 }
 
-static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+static int tokfile_load_gpt2_memory(tokfile *tf, const char *vocab_text, size_t vocab_len, const char *vocab_json,
+                                    const char *merges_text, size_t len, const char *merges_txt, char *err, size_t errlen)
 {
     json_value *root;
     tokfile__entry *e = NULL;
-    size_t n_e = 0, len = 0, cap_m = 0, scap = 0, lineno = 0, k = 0;
+    size_t n_e = 0, cap_m = 0, scap = 0, lineno = 0, k = 0;
     tokfile__map map;
-    char *text = NULL, *p, *end, *scratch = NULL;
+    const char *p, *end;
+    char *scratch = NULL;
     char b1[64];
     int ok = 0;
     uint32_t eot;
     memset(tf, 0, sizeof *tf);
     map.slots = NULL;
     if (err && errlen) err[0] = 0;
-    root = tokfile__parse_json(vocab_json, err, errlen);
+    if (!vocab_json) vocab_json = "vocab.json";
+    if (!merges_txt) merges_txt = "merges.txt";
+    if (!vocab_text) { vocab_text = ""; vocab_len = 0; }
+    if (!merges_text) { merges_text = ""; len = 0; }
+    root = tokfile__parse_json(vocab_text, vocab_len, vocab_json, err, errlen);
     if (!root) return 0;
     e = (tokfile__entry *)malloc((root->type == JSON_OBJECT ? root->count : 0) * sizeof *e + 1);
     if (!e) { tokfile__err(err, errlen, "%s: out of memory", vocab_json); goto done; }
@@ -467,26 +474,24 @@ static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *me
         tf->special[0] = eot;
         tf->n_special = 1;
     }
-    text = tokfile__read(merges_txt, &len, err, errlen);
-    if (!text) goto done;
-    p = text;
-    end = text + len;
+    p = merges_text;
+    end = merges_text + len;
     while (p < end) {
-        char *nl = (char *)memchr(p, '\n', (size_t)(end - p)), *le, *sp;
+        const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p)), *le, *sp;
         char where[64];
         if (!nl) nl = end;
         le = nl;
         if (le > p && le[-1] == '\r') le--;
         lineno++;
-        if (lineno == 1 && le - p >= 8 && memcmp(p, "#version", 8) == 0) { p = nl + 1; continue; }
+        if (lineno == 1 && le - p >= 8 && memcmp(p, "#version", 8) == 0) { p = nl < end ? nl + 1 : end; continue; }
         if (le == p) {
             /* empty lines are allowed only at the end */
-            char *q = nl;
+            const char *q = nl;
             while (q < end && (*q == '\n' || *q == '\r')) q++;
             if (q != end) { tokfile__err(err, errlen, "%s: line %lu: empty line", merges_txt, (unsigned long)lineno); goto done; }
             break;
         }
-        sp = (char *)memchr(p, ' ', (size_t)(le - p));
+        sp = (const char *)memchr(p, ' ', (size_t)(le - p));
         if (!sp || sp == p || sp + 1 == le || memchr(sp + 1, ' ', (size_t)(le - sp - 1))) {
             tokfile__err(err, errlen, "%s: line %lu: %s is not of the form \"left right\"", merges_txt, (unsigned long)lineno, tokfile__show(p, (size_t)(le - p), b1));
             goto done;
@@ -503,17 +508,45 @@ static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *me
         if (!tokfile__add_merge(tf, &map, k, p, (size_t)(sp - p), sp + 1, (size_t)(le - sp - 1), &scratch, &scap,
                                 merges_txt, where, err, errlen)) goto done;
         k++;
-        p = nl + 1;
+        p = nl < end ? nl + 1 : end;
     }
     tf->n_merges = (uint32_t)k;
     ok = 1;
 done:
-    free(text);
     free(scratch);
     free(map.slots);
     free(e);
     json_free(root);
     if (!ok) tokfile_free(tf);
+    return ok;
+}
+
+static int tokfile_load_hf(tokfile *tf, const char *path, char *err, size_t errlen)
+{
+    size_t n = 0;
+    char *text;
+    int ok;
+    memset(tf, 0, sizeof *tf);
+    text = tokfile__read(path, &n, err, errlen);
+    if (!text) return 0;
+    ok = tokfile_load_hf_memory(tf, text, n, path, err, errlen);
+    free(text);
+    return ok;
+}
+
+static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+{
+    size_t vn = 0, mn = 0;
+    char *vtext, *mtext;
+    int ok;
+    memset(tf, 0, sizeof *tf);
+    vtext = tokfile__read(vocab_json, &vn, err, errlen);
+    if (!vtext) return 0;
+    mtext = tokfile__read(merges_txt, &mn, err, errlen);
+    if (!mtext) { free(vtext); return 0; }
+    ok = tokfile_load_gpt2_memory(tf, vtext, vn, vocab_json, mtext, mn, merges_txt, err, errlen);
+    free(vtext);
+    free(mtext);
     return ok;
 }
 

@@ -1,0 +1,228 @@
+#!/bin/sh
+# cli.sh BUILD_DIR: the command-line tools on bad input. Every case must exit
+# non-zero, print a message on stderr that names the problem (a key word is
+# grepped for), and, for cat-convert, leave no output file nor temporary file
+# behind. One line per case, then "N passed, N failed"; exit status 1 if any
+# case failed. Work files go to BUILD_DIR/cli-tmp (removed at the end).
+B=${1:-build}
+F=tests/fixtures
+K=models/kjv
+T=$B/cli-tmp
+pass=0
+fail=0
+rm -rf "$T"
+mkdir -p "$T"
+
+# expect NAME KEYWORD OUTFILE CMD...: CMD (stdin from $IN, default /dev/null)
+# must fail with KEYWORD (case-insensitive) on stderr; OUTFILE ("-" for none)
+# and OUTFILE.tmp.* must not exist afterwards.
+IN=/dev/null
+expect() {
+    name=$1; key=$2; out=$3; shift 3
+    "$@" <"$IN" >"$T/stdout" 2>"$T/stderr"
+    rc=$?
+    why=""
+    if [ $rc -eq 0 ]; then why="exit status 0"
+    elif [ $rc -ge 126 ]; then why="exit status $rc (crash or not run)"
+    elif ! grep -qi -- "$key" "$T/stderr"; then why="no '$key' in the message"
+    elif [ "$out" != - ] && [ -e "$out" ]; then why="left $out behind"
+    elif [ "$out" != - ] && ls "$out".tmp.* >/dev/null 2>&1; then why="left a temporary file behind"
+    fi
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        printf 'ok   %-58s (exit %d) %s\n' "$name" "$rc" "$(head -n 1 "$T/stderr" | cut -c 1-110)"
+    else
+        fail=$((fail + 1))
+        printf 'FAIL %-58s %s\n' "$name" "$why"
+        sed 's/^/     | /' "$T/stderr" | head -n 5
+    fi
+    [ "$out" != - ] && rm -f "$out" "$out".tmp.*
+    IN=/dev/null
+}
+# a setup step that must succeed
+setup() {
+    if ! "$@" >"$T/setup.log" 2>&1; then
+        echo "FAIL setup: $*"; sed 's/^/     | /' "$T/setup.log" | head -n 5
+        fail=$((fail + 1))
+    fi
+}
+size() { wc -c <"$1" | tr -d ' '; }
+u32at() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }     # little-endian u32 of FILE at OFFSET
+# patch FILE OFFSET BYTES(printf format): overwrite in place
+patch() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+
+CONV=$B/cat-convert
+OUT=$T/out.cat
+
+# ---- models the cases need -------------------------------------------------
+# a 5-token vocabulary for the adaptive fixture (vocabulary 300), so that
+# cat-generate accepts it
+printf '{"a": 0, "b": 1, "c": 2, "ab": 3, "<|endoftext|>": 4}' >"$T/v.json"
+printf '#version: 0.2\na b\n' >"$T/m.txt"
+setup "$CONV" convert $F/cat_adaptive_c16.safetensors "$T/adaptive.cat" --config $F/cat_adaptive_c16.json --vocab "$T/v.json" --merges "$T/m.txt"
+setup "$CONV" convert $F/cat_c4.safetensors "$T/cat_c4.cat" --config $F/cat_c4.json
+setup "$CONV" convert $K/kjv_dense.pt "$T/kjv.cat" --config $K/kjv_dense.json --tokenizer $K/tokenizer.json
+
+# ---- cat-convert: truncated checkpoints ------------------------------------
+pt=$F/cat_c4.pt
+pn=$(size $pt)
+cd=$(u32at $pt $((pn - 22 + 16)))       # start of the zip central directory
+for cut in 0:format 4:small 30:truncated $((cd - 1)):truncated $cd:truncated $((cd + 20)):truncated $((pn - 22)):truncated $((pn - 10)):truncated $((pn - 1)):truncated; do
+    c=${cut%%:*}; key=${cut#*:}
+    head -c "$c" $pt >"$T/t.pt"
+    expect "convert: .pt truncated at $c of $pn" "$key" "$OUT" "$CONV" convert "$T/t.pt" "$OUT" --config $F/cat_c4.json
+done
+st=$F/cat_c4.safetensors
+n=$(size $st)
+hl=$(od -An -tu8 -N8 $st | tr -d ' ')
+for cut in 0:format 4:format 8:format $((8 + hl / 2)):exceeds $((8 + hl)):outside $((8 + hl + 1000)):outside $((n - 1)):outside; do
+    c=${cut%%:*}; key=${cut#*:}
+    head -c "$c" $st >"$T/t.safetensors"
+    expect "convert: .safetensors truncated at $c of $n" "$key" "$OUT" "$CONV" convert "$T/t.safetensors" "$OUT" --config $F/cat_c4.json
+done
+
+# ---- cat-convert: wrong magic, broken headers --------------------------------
+cat $pt >"$T/magic.pt"; patch "$T/magic.pt" 0 'XK'
+cat $pt >"$T/eocd.pt"; patch "$T/eocd.pt" $((pn - 22)) 'XXXX'
+expect "convert: .pt with a wrong first magic" "zip" "$OUT" "$CONV" convert "$T/magic.pt" "$OUT" --config $F/cat_c4.json
+expect "convert: .pt with a broken end-of-directory record" "central directory" "$OUT" "$CONV" convert "$T/eocd.pt" "$OUT" --config $F/cat_c4.json
+cat $st >"$T/hlen.safetensors"; patch "$T/hlen.safetensors" 7 '\177'
+expect "convert: .safetensors header length absurd" "header" "$OUT" "$CONV" convert "$T/hlen.safetensors" "$OUT" --config $F/cat_c4.json
+cat $st >"$T/json.safetensors"; patch "$T/json.safetensors" 8 '['
+expect "convert: .safetensors header not a JSON object" "safetensors" "$OUT" "$CONV" convert "$T/json.safetensors" "$OUT" --config $F/cat_c4.json
+printf 'JUNKJUNKJUNKJUNK' >"$T/junk.bin"
+expect "convert: neither zip nor safetensors" "format" "$OUT" "$CONV" convert "$T/junk.bin" "$OUT" --config $F/cat_c4.json
+expect "convert: input does not exist" "cannot" "$OUT" "$CONV" convert "$T/nonexistent.pt" "$OUT" --config $F/cat_c4.json
+
+# ---- cat-convert: tensors that do not match the configuration -------------------
+# edit a safetensors header in place (same length, so offsets stay valid)
+st=$F/dense.safetensors
+hl=$(od -An -tu8 -N8 $st | tr -d ' ')
+hdr=$(tail -c +9 $st | head -c "$hl")
+sthdr() {   # sthdr OUT.safetensors NEW_HEADER
+    if [ ${#2} -ne "$hl" ]; then echo "FAIL setup: header edit changed its length"; fail=$((fail + 1)); fi
+    { head -c 8 $st; printf '%s' "$2"; tail -c +$((9 + hl)) $st; } >"$1"
+}
+ent=$(printf '%s' "$hdr" | grep -o ',"norm.weight":{[^}]*}')
+pad=$(printf '%*s' ${#ent} '')
+sthdr "$T/missing.safetensors" "${hdr%%"$ent"*}$pad${hdr#*"$ent"}"
+sthdr "$T/renamed.safetensors" "${hdr%%'"norm.weight"'*}\"norm.weighX\"${hdr#*'"norm.weight"'}"
+sthdr "$T/dup.safetensors" "${hdr%%'"norm.weight":'*}\"wte.weight\" :${hdr#*'"norm.weight":'}"
+sthdr "$T/shape.safetensors" "${hdr%%'"shape":[64]'*}\"shape\":[32]${hdr#*'"shape":[64]'}"
+expect "convert: a tensor removed from the file" "is missing" "$OUT" "$CONV" convert "$T/missing.safetensors" "$OUT" --config $F/dense.json
+expect "convert: a tensor renamed (missing + unexpected)" "unexpected tensor" "$OUT" "$CONV" convert "$T/renamed.safetensors" "$OUT" --config $F/dense.json
+expect "convert: a duplicate tensor name" "twice\|duplicate" "$OUT" "$CONV" convert "$T/dup.safetensors" "$OUT" --config $F/dense.json
+expect "convert: a tensor whose shape disagrees with its data" "shape\|bytes\|data_offsets" "$OUT" "$CONV" convert "$T/shape.safetensors" "$OUT" --config $F/dense.json
+expect "convert: --set decoder.dim contradicts the tensors" "decoder.dim" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set decoder.dim=32
+expect "convert: --set decoder.n_layer=3 (layer 2 missing)" "n_layer" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set decoder.n_layer=3
+expect "convert: --set vocab_size larger than the rows" "vocab" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set vocab_size=100000
+expect "convert: QK-norm demanded, tensors missing" "is missing" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set decoder.use_qk_norm=true
+expect "convert: QK-norm off, tensors unexpected" "unexpected tensor" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set model.use_qk_norm=false
+expect "convert: chunk size not a power of two (adaptive)" "power of two" "$OUT" "$CONV" convert $F/cat_adaptive_c16.safetensors "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
+expect "convert: absurd block size" "block_size" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set block_size=1e12
+
+# ---- cat-convert: configuration and options -----------------------------------
+sed 's/"vocab_size"/"bogus_key": 1, "vocab_size"/' $F/cat_c4.json >"$T/unknown.json"
+expect "convert: unknown config key" "unknown field 'bogus_key'" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/unknown.json"
+sed 's/"n_head"/"n_heads"/' $F/cat_c4.json >"$T/unknown2.json"
+expect "convert: unknown key in a section" "unknown field 'n_heads'" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/unknown2.json"
+printf '{"family": "cat", "vocab_size": 300,' >"$T/badjson.json"
+expect "convert: config is not valid JSON" "line 1" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/badjson.json"
+sed 's/"family": "cat"/"family": "mamba"/' $F/cat_c4.json >"$T/family.json"
+expect "convert: unknown family" "family" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/family.json"
+expect "convert: --set of an unknown key" "unknown field" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set bogus=1
+expect "convert: --set without a number" "not a number" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set block_size=many
+expect "convert: missing --config" "--config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
+expect "convert: config file does not exist" "cannot open config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/none.json"
+expect "convert: bad --dtype" "dtype" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --dtype f16
+expect "convert: unknown option" "unknown option" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --bogus
+expect "convert: no output named" "IN and OUT" - "$CONV" convert $F/cat_c4.safetensors --config $F/cat_c4.json
+expect "convert: unknown command" "unknown command" - "$CONV" transmogrify
+expect "convert: tokenizer larger than the vocabulary" "tokenizer has" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --tokenizer $K/tokenizer.json
+printf '{"a": 0, "b": 2}' >"$T/gap.json"
+expect "convert: vocabulary ids with a gap" "dense" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --vocab "$T/gap.json" --merges "$T/m.txt"
+printf '#version: 0.2\na c\n' >"$T/m2.txt"
+expect "convert: merge result not in the vocabulary" "not in the vocabulary" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --vocab "$T/v.json" --merges "$T/m2.txt"
+expect "convert: --vocab without --merges" "go together" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --vocab "$T/v.json"
+expect "convert: output directory does not exist" "cannot create" "$T/no/dir/out.cat" "$CONV" convert $F/cat_c4.safetensors "$T/no/dir/out.cat" --config $F/cat_c4.json
+
+# ---- corrupt model files: cat-check, cat-generate, cat-ppl, cat-tokenize, info ---
+m=$T/kjv.cat
+n=$(size "$m")
+head -c 100 "$m" >"$T/short.cat"
+head -c 1000 "$m" >"$T/trunc.cat"
+head -c $((n - 1)) "$m" >"$T/trunc1.cat"
+cat "$m" >"$T/magic.cat"; patch "$T/magic.cat" 0 'XATM'
+cat "$m" >"$T/version.cat"; patch "$T/version.cat" 8 '\002'
+cat "$m" >"$T/padded.cat"; printf 'x' >>"$T/padded.cat"
+cat "$m" >"$T/count.cat"; patch "$T/count.cat" 92 '\377\377\377\377'
+cat "$m" >"$T/dirsec.cat"; patch "$T/dirsec.cat" 63 '\177'
+: >"$T/empty.cat"
+for c in short:shorter trunc:truncated trunc1:truncated magic:CATMODEL version:version padded:padded count:tensor empty:CATMODEL dirsec:outside; do
+    f=${c%%:*}; key=${c#*:}
+    expect "check: $f model file" "$key" - "$B/cat-check" "$T/$f.cat" $K/kjv_dense.ref
+done
+for c in trunc:truncated magic:CATMODEL version:version; do
+    f=${c%%:*}; key=${c#*:}
+    expect "generate: $f model file" "$key" - "$B/cat-generate" -m "$T/$f.cat" -p "In the beginning"
+    expect "ppl: $f model file" "$key" - "$B/cat-ppl" "$T/$f.cat" --ids $K/kjv_val.ids
+    expect "tokenize: $f model file" "$key" - "$B/cat-tokenize" "$T/$f.cat"
+    expect "convert info: $f model file" "$key" - "$CONV" info "$T/$f.cat"
+done
+expect "generate: model file does not exist" "cannot open" - "$B/cat-generate" -m "$T/none.cat" -p x
+
+# ---- cat-generate: options, prompt and chunk sizes ------------------------------
+G=$B/cat-generate
+expect "generate: unknown option" "unknown option" - "$G" -m "$m" --bogus
+expect "generate: option without its value" "needs a value" - "$G" -m "$m" -n
+expect "generate: -n not a number" "whole number" - "$G" -m "$m" -n ten
+expect "generate: --temp out of range" "number from" - "$G" -m "$m" --temp -1
+expect "generate: no model" "-m MODEL" - "$G" -p x
+expect "generate: prompt longer than the context (-c 4)" "context" - "$G" -m "$m" -c 4 -p "In the beginning God created the heaven and the earth."
+expect "generate: --ctx above the block size" "exceeds" - "$G" -m "$m" -c 100000 -p x
+expect "generate: --chunk 3 on an adaptive CAT (max 16)" "power of two" - "$G" -m "$T/adaptive.cat" --chunk 3 -p ab
+expect "generate: --chunk 64 on an adaptive CAT (max 16)" "power of two" - "$G" -m "$T/adaptive.cat" --chunk 64 -p ab
+expect "generate: --chunk on a dense model" "adaptive" - "$G" -m "$m" --chunk 4 -p x
+expect "generate: model without a tokenizer" "tokenizer" - "$G" -m "$T/cat_c4.cat" -p x
+expect "generate: prompt file does not exist" "cannot read" - "$G" -m "$m" -f "$T/none.txt"
+
+# ---- cat-ppl: ids and chunk sizes -------------------------------------------------
+P=$B/cat-ppl
+head -c 400 $K/kjv_val.ids >"$T/ids.bin"; printf '\377\377\377\177' >>"$T/ids.bin"; head -c 4000 $K/kjv_val.ids | tail -c 3000 >>"$T/ids.bin"
+expect "ppl: token id 2^31-1 outside the vocabulary" "outside the model's vocabulary" - "$P" "$m" --ids "$T/ids.bin"
+{ head -c 40 $K/kjv_val.ids; printf '\377\377\377\377'; head -c 4000 $K/kjv_val.ids; } >"$T/neg.bin"
+expect "ppl: token id -1" "outside the model's vocabulary" - "$P" "$m" --ids "$T/neg.bin"
+{ head -c 40 $K/kjv_val.ids; printf '\000\010\000\000'; head -c 4000 $K/kjv_val.ids; } >"$T/pv.bin"
+expect "ppl: token id = padded vocabulary (2048)" "outside the model's vocabulary" - "$P" "$m" --ids "$T/pv.bin"
+head -c 4001 $K/kjv_val.ids >"$T/odd.bin"
+expect "ppl: ids file not a whole number of int32" "whole number" - "$P" "$m" --ids "$T/odd.bin"
+head -c 400 $K/kjv_val.ids >"$T/few.bin"
+expect "ppl: fewer tokens than one window" "window" - "$P" "$m" --ids "$T/few.bin"
+expect "ppl: --chunk on a dense model" "adaptive" - "$P" "$m" --ids $K/kjv_val.ids --chunk 4
+expect "ppl: --chunk on a fixed-chunk CAT" "adaptive" - "$P" "$T/cat_c4.cat" --ids $K/kjv_val.ids --chunk 4
+expect "ppl: --chunk 3 on an adaptive CAT" "power of two" - "$P" "$T/adaptive.cat" --ids "$T/few.bin" --chunk 3
+expect "ppl: --chunk 32 on an adaptive CAT (max 16)" "power of two" - "$P" "$T/adaptive.cat" --ids "$T/few.bin" --chunk 32
+expect "ppl: --window above the block size" "exceeds" - "$P" "$m" --ids $K/kjv_val.ids --window 100000
+expect "ppl: --window 0" "positive whole number" - "$P" "$m" --ids $K/kjv_val.ids --window 0
+expect "ppl: --text on a model without a tokenizer" "tokenizer" - "$P" "$T/cat_c4.cat" --text $K/kjv_val.txt
+expect "ppl: unknown option" "unknown option" - "$P" "$m" --ids $K/kjv_val.ids --bogus
+
+# ---- cat-tokenize ------------------------------------------------------------------
+Z=$B/cat-tokenize
+echo "12 999999 7" >"$T/ids.txt"
+IN=$T/ids.txt expect "tokenize --decode: id outside the vocabulary" "out of range" - "$Z" "$m" --decode
+echo "12 -1 7" >"$T/ids.txt"
+IN=$T/ids.txt expect "tokenize --decode: negative id" "out of range\|not a number" - "$Z" "$m" --decode
+echo "12 seven 7" >"$T/ids.txt"
+IN=$T/ids.txt expect "tokenize --decode: not a number" "not a number" - "$Z" "$m" --decode
+echo "12 99999999999999999999999 7" >"$T/ids.txt"
+IN=$T/ids.txt expect "tokenize --decode: id overflows" "out of range\|not a number" - "$Z" "$m" --decode
+expect "tokenize: model without a tokenizer" "tokenizer" - "$Z" "$T/cat_c4.cat"
+expect "tokenize: broken tokenizer.json" "line" - "$Z" --tokenizer "$T/badjson.json"
+expect "tokenize: --vocab without --merges" "go together" - "$Z" --vocab "$T/v.json"
+expect "tokenize: unknown option" "unknown option" - "$Z" "$m" --bogus
+
+rm -rf "$T"
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
