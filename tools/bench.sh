@@ -28,7 +28,7 @@ echo
 echo "== 1. single-sequence decode of a model larger than the caches (2.4 GB f32): roofline"
 echo "   (GB/s = weights read per token, embedding rows aside, x tokens/s; 'of bw' = that / read bandwidth)"
 for d in f32 bf16 q8; do
-    "$B/cat-bench" "$D/big_$d.cat" --context 64 --decode 16 --reps 5 --prefill 8 --threads "$T" $( [ $d = f32 ] || echo --no-bandwidth )
+    "$B/cat-bench" "$D/big_$d.cat" --context 128 --decode 16 --reps 5 --prefill 8 --threads "$T" $( [ $d = f32 ] || echo --no-bandwidth )
 done
 
 echo

@@ -255,18 +255,22 @@ int main(int argc, char **argv) {
             double pf[64], dc[64], ppf[64], pdc[64], bpt, gbs;
             result res, pres;
             decoder dm, dp;
-            int start;
+            int start, dw;
             memset(&pres, 0, sizeof pres);
             if (reps > 64) reps = 64;
             /* decode windows: both models filled once to ctx - reps*dec, then reps
                windows of dec steps, the model's and the peer's alternating */
-            start = ctx - reps * dec;
+            /* every run needs its own window of dw steps below the context */
+            dw = dec;
+            if (reps * dw > ctx - 1) dw = (ctx - 1) / reps > 0 ? (ctx - 1) / reps : 1;
+            if (dw != dec && !json) printf("(context %d: %d runs of %d decode steps)\n", ctx, reps, dw);
+            start = ctx - reps * dw;
             if (start < 1) start = 1;
             if (dec_open(&dm, m, chunk, threads[ti], batches[bi], start, ctx)) { fprintf(stderr, "cat-bench: cannot set up the model (memory?)\n"); return 1; }
             if (peer && dec_open(&dp, peer, 0, threads[ti], batches[bi], start, ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size)) { fprintf(stderr, "cat-bench: cannot set up the peer (memory?)\n"); return 1; }
             for (r = 0; r < reps; r++) {
-                dc[r] = dec_run(&dm, dec);
-                if (peer) pdc[r] = dec_run(&dp, dec);
+                dc[r] = dec_run(&dm, dw);
+                if (peer) pdc[r] = dec_run(&dp, dw);
                 pf[r] = prefill_tps(m, chunk, threads[ti], prefill);
                 if (peer) ppf[r] = prefill_tps(peer, 0, threads[ti], prefill);
             }
