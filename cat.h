@@ -1694,7 +1694,6 @@ typedef struct {
 /* the state of one sequence */
 typedef struct {
     int32_t pos;          /* tokens held */
-    int32_t nloc;         /* persistent local entries held */
     int32_t has_logits;
     float *gk, *gv;       /* [layers][gcap][kvd] */
     float *lk, *lv;       /* [layers][lcap][kvd] */
@@ -1733,7 +1732,7 @@ struct cat_session {
     int32_t *gtok;          /* [n_batch] tokens in grouped order */
     cat__run *runs;         /* [n_seq] */
     int32_t *cnt;           /* [n_seq] */
-    int32_t *cids, *ck, *cseq; /* completed chunks: ids [chunk_cap][c], chunk index, sequence */
+    int32_t *cids, *ck;     /* completed chunks: ids [chunk_cap][c], chunk index */
     float *sk, *sv;         /* local scratch [loc_cap][kvd] */
     float *x, *xn, *qkv, *att, *h1, *h2, *y;
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
@@ -1981,7 +1980,7 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
                 const int at = k * c + j;
                 s->cids[nch * c + j] = at >= r->p0 ? s->gtok[r->first + at - r->p0] : q->chunk_ids[j];
             }
-            s->ck[nch] = k; s->cseq[nch] = r->seq;
+            s->ck[nch] = k;
             nch++;
         }
     }
@@ -1996,7 +1995,6 @@ static void cat__after_run(cat_session *s, const cat__run *r) {
         const int k = pe / c;
         int j;
         for (j = 0; j < pe % c; j++) { const int at = k * c + j; if (at >= r->p0) q->chunk_ids[j] = s->gtok[r->first + at - r->p0]; }
-        q->nloc = s->S - 1 + pe % c;
     }
     q->pos = pe;
 }
@@ -2125,7 +2123,7 @@ static void cat__seq_prime(cat_session *s, int j) {
     cat__seq *q = &s->seqs[j];
     cat__slot *sl = s->slots;
     int l;
-    q->pos = 0; q->nloc = 0; q->has_logits = 0;
+    q->pos = 0; q->has_logits = 0;
     if (cfg->family == CAT_FAMILY_DENSE) return;
     sl[0].pos = 0; sl[0].ng = 1; sl[0].gidx = 0; sl[0].loc0 = 0; sl[0].lidx = 0; sl[0].nl = 0; sl[0].seq = j; sl[0].lsc = 0;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
@@ -2141,7 +2139,6 @@ static void cat__seq_prime(cat_session *s, int j) {
             sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j; sl[1].lsc = 0;
         }
         for (l = 0; l < cfg->dec.n_layer; l++) cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
-        q->nloc = n - 1;
     }
 }
 
@@ -2198,7 +2195,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
     /* each sequence's region: its blocks touched in a step, plus the persistent entries */
-    s->loc_cap = s->c ? (s->n_batch / s->c + 2 * s->n_seq) * (s->c + s->S) + s->n_seq * s->lcap : 1;
+    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->S) : 1;
     maxrows = s->slot_cap;
     wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
     attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
@@ -2242,7 +2239,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     total += CAT__SZ(s->n_seq, cat__run);
     total += CAT__SZ(s->n_seq, int32_t);
     total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    total += 2 * CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
+    total += CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
     total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
     total += 3 * CAT__SZ((size_t)maxrows * wmax, float);
     total += CAT__SZ((size_t)maxrows * qkvw, float);
@@ -2299,7 +2296,6 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     CAT__TAKE(s->cnt, s->n_seq, int32_t);
     CAT__TAKE(s->cids, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
     CAT__TAKE(s->ck, s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    CAT__TAKE(s->cseq, s->chunk_cap ? s->chunk_cap : 1, int32_t);
     CAT__TAKE(s->sk, (size_t)s->loc_cap * kvd, float);
     CAT__TAKE(s->sv, (size_t)s->loc_cap * kvd, float);
     CAT__TAKE(s->x, (size_t)maxrows * wmax, float);
