@@ -13,7 +13,7 @@ FUZZ_JOBS      ?= 2
 FUZZ_HARNESSES ?= zip_pickle safetensors json tokfile model encode
 FUZZ_DIR       := $(B)/fuzz
 FUZZ_CFLAGS    := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_SRC       := tests/fuzz/fuzz.h tests/fuzz/fuzz_zip_pickle.c tests/fuzz/fuzz_safetensors.c tests/fuzz/fuzz_json.c \
+FUZZ_SRC       := tests/fuzz/fuzz.h tests/fuzz/fuzz_ckpt.h tests/fuzz/fuzz_zip_pickle.c tests/fuzz/fuzz_safetensors.c tests/fuzz/fuzz_json.c \
                   tests/fuzz/fuzz_tokfile.c tests/fuzz/fuzz_model.c tests/fuzz/fuzz_encode.c
 
 .PHONY: fuzz fuzz-build fuzz-seeds
@@ -25,7 +25,7 @@ fuzz: fuzz-build fuzz-seeds
 fuzz-seeds: $(FUZZ_DIR)/mkseeds $(B)/cat-convert
 	@sh tests/fuzz/seeds.sh $(FUZZ_DIR)/mkseeds $(B)/cat-convert $(FUZZ_DIR)/seeds
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ckpt.h $(HDRS)
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ -lm
 
