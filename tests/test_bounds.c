@@ -58,31 +58,15 @@ static void *cnt_realloc(void *q, size_t n) {
 #define CAT_REALLOC(p, sz) cnt_realloc(p, sz)
 #define CAT_IMPLEMENTATION
 #include "cat.h"
+#include "../tools/util.h"
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *b;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (unsigned char *)malloc((size_t)n + 1);
-    if (!b || fread(b, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(b); return NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-static uint32_t r32(const unsigned char *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-static uint64_t r64(const unsigned char *p) { return (uint64_t)r32(p) | ((uint64_t)r32(p + 4) << 32); }
-static void w32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
-static void w64(unsigned char *p, uint64_t v) { w32(p, (uint32_t)v); w32(p + 4, (uint32_t)(v >> 32)); }
-
 /* the bound above, from the header as it is in the buffer (sections that
    lie outside the file count as empty: they are rejected before use) */
 static size_t bound_of(const unsigned char *b, size_t n, int copied) {
-    uint64_t d = n >= 128 ? r64(b + 64) : 0, t = n >= 128 ? r64(b + 48) : 0;
+    uint64_t d = n >= 128 ? util_rd64(b + 64) : 0, t = n >= 128 ? util_rd64(b + 48) : 0;
     if (d > n) d = 0;
     if (t > n) t = 0;
     return (copied ? n : 0) + 16 * (size_t)(d + t) + 65536;
@@ -129,15 +113,15 @@ static void hostile(const char *what, const unsigned char *b, size_t n) { hostil
 
 /* find a config entry's value by key; returns the offset of its value or 0 */
 static size_t kv_value(const unsigned char *b, size_t n, const char *key) {
-    size_t p, kl = strlen(key), kv = (size_t)r64(b + 24), end = kv + (size_t)r64(b + 32);
+    size_t p, kl = strlen(key), kv = (size_t)util_rd64(b + 24), end = kv + (size_t)util_rd64(b + 32);
     for (p = kv; p + kl + 16 <= end && p + kl + 16 <= n; p++)
-        if (r32(b + p) == kl && !memcmp(b + p + 4, key, kl)) return p + 4 + kl + 4;
+        if (util_rd32(b + p) == kl && !memcmp(b + p + 4, key, kl)) return p + 4 + kl + 4;
     return 0;
 }
 
 static void test_hostile(const unsigned char *good, size_t n, const char *name) {
     unsigned char *b = (unsigned char *)malloc(n);
-    uint64_t dir = r64(good + 56), dsz = r64(good + 64), tok = r64(good + 40), tsz = r64(good + 48);
+    uint64_t dir = util_rd64(good + 56), dsz = util_rd64(good + 64), tok = util_rd64(good + 40), tsz = util_rd64(good + 48);
     char what[128];
     size_t v, peak;
     char err[512];
@@ -152,61 +136,61 @@ static void test_hostile(const unsigned char *good, size_t n, const char *name) 
     CHECK(r == CAT_OK && peak <= bound_of(good, n, 1), "%s copied: %s, peak %zu <= %zu", name, err, peak, bound_of(good, n, 1));
 
     /* counts the header claims */
-    memcpy(b, good, n); w32(b + 92, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + 92, 0xFFFFFFFFu);
     snprintf(what, sizeof what, "%s: n_tensors = 2^32-1", name); hostile(what, b, n);
-    memcpy(b, good, n); w32(b + 92, (uint32_t)(dsz / 32));
+    memcpy(b, good, n); util_wr32(b + 92, (uint32_t)(dsz / 32));
     snprintf(what, sizeof what, "%s: n_tensors = directory bytes / 32", name); hostile(what, b, n);
-    memcpy(b, good, n); w32(b + 88, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + 88, 0xFFFFFFFFu);
     snprintf(what, sizeof what, "%s: n_kv = 2^32-1", name); hostile(what, b, n);
-    memcpy(b, good, n); w64(b + 64, UINT64_MAX);
+    memcpy(b, good, n); util_wr64(b + 64, UINT64_MAX);
     snprintf(what, sizeof what, "%s: directory size 2^64-1", name); hostile(what, b, n);
-    memcpy(b, good, n); w64(b + 80, UINT64_MAX / 2);
+    memcpy(b, good, n); util_wr64(b + 80, UINT64_MAX / 2);
     snprintf(what, sizeof what, "%s: data size 2^63", name); hostile(what, b, n);
     /* the configuration claims huge models */
     if ((v = kv_value(good, n, "decoder.n_layer")) != 0) {
-        memcpy(b, good, n); w64(b + v, 4096);
+        memcpy(b, good, n); util_wr64(b + v, 4096);
         snprintf(what, sizeof what, "%s: decoder.n_layer = 4096", name); hostile(what, b, n);
     }
     if ((v = kv_value(good, n, "compressor.n_layer")) != 0) {
-        memcpy(b, good, n); w64(b + v, 4096);
+        memcpy(b, good, n); util_wr64(b + v, 4096);
         snprintf(what, sizeof what, "%s: compressor.n_layer = 4096", name); hostile(what, b, n);
     }
     if ((v = kv_value(good, n, "decoder.dim")) != 0) {
-        memcpy(b, good, n); w64(b + v, 1 << 20);
+        memcpy(b, good, n); util_wr64(b + v, 1 << 20);
         snprintf(what, sizeof what, "%s: decoder.dim = 2^20", name); hostile(what, b, n);
     }
     if ((v = kv_value(good, n, "padded_vocab_size")) != 0) {
-        memcpy(b, good, n); w64(b + v, 1 << 24);
+        memcpy(b, good, n); util_wr64(b + v, 1 << 24);
         snprintf(what, sizeof what, "%s: padded_vocab_size = 2^24", name); hostile(what, b, n);
     }
     if ((v = kv_value(good, n, "block_size")) != 0) {
-        memcpy(b, good, n); w64(b + v, 1 << 24);
+        memcpy(b, good, n); util_wr64(b + v, 1 << 24);
         snprintf(what, sizeof what, "%s: block_size = 2^24", name); hostile2(what, b, n, 1);
     }
     /* a tensor claims a huge shape */
     {
-        size_t p = (size_t)dir + 4 + r32(good + dir);    /* first entry: after its name */
-        memcpy(b, good, n); w64(b + p + 8, (uint64_t)1 << 31); w64(b + p + 16, (uint64_t)1 << 31);
+        size_t p = (size_t)dir + 4 + util_rd32(good + dir);    /* first entry: after its name */
+        memcpy(b, good, n); util_wr64(b + p + 8, (uint64_t)1 << 31); util_wr64(b + p + 16, (uint64_t)1 << 31);
         snprintf(what, sizeof what, "%s: first tensor [2^31, 2^31]", name); hostile(what, b, n);
     }
     /* the tokenizer section claims huge counts */
     if (tsz >= 12) {
-        memcpy(b, good, n); w32(b + tok, 0xFFFFFFFFu);
+        memcpy(b, good, n); util_wr32(b + tok, 0xFFFFFFFFu);
         snprintf(what, sizeof what, "%s: tokenizer n_vocab = 2^32-1", name); hostile(what, b, n);
-        memcpy(b, good, n); w32(b + tok, (uint32_t)(tsz / 5));
+        memcpy(b, good, n); util_wr32(b + tok, (uint32_t)(tsz / 5));
         snprintf(what, sizeof what, "%s: tokenizer n_vocab = section bytes / 5", name); hostile(what, b, n);
-        memcpy(b, good, n); w32(b + tok + 4, (uint32_t)(tsz / 8));
+        memcpy(b, good, n); util_wr32(b + tok + 4, (uint32_t)(tsz / 8));
         snprintf(what, sizeof what, "%s: tokenizer n_merges = section bytes / 8", name); hostile(what, b, n);
-        memcpy(b, good, n); w32(b + tok + 8, 0xFFFFFFFFu);
+        memcpy(b, good, n); util_wr32(b + tok + 8, 0xFFFFFFFFu);
         snprintf(what, sizeof what, "%s: tokenizer n_special = 2^32-1", name); hostile(what, b, n);
-        memcpy(b, good, n); w32(b + tok + 12, 0xFFFFFFF0u);
+        memcpy(b, good, n); util_wr32(b + tok + 12, 0xFFFFFFF0u);
         snprintf(what, sizeof what, "%s: tokenizer first token length 2^32-16", name); hostile(what, b, n);
     }
     /* random corruption of the metadata: whatever happens stays in bounds */
     {
         uint64_t st = 88172645463325252ull;
         int over = 0, leaks = 0;
-        size_t meta = (size_t)r64(good + 72);
+        size_t meta = (size_t)util_rd64(good + 72);
         for (k = 0; k < 3000; k++) {
             size_t at, i;
             memcpy(b, good, n);
@@ -297,7 +281,7 @@ int main(int argc, char **argv) {
             snprintf(cmd, sizeof cmd, "%s convert %s/%s.safetensors %s --config %s/%s.json >/dev/null", conv, fx, name, path, fx, name);
         else
             snprintf(cmd, sizeof cmd, "%s convert models/kjv/kjv_dense.pt %s --config models/kjv/kjv_dense.json --tokenizer models/kjv/tokenizer.json >/dev/null", conv, path);
-        if (system(cmd) != 0 || !(good = slurp(path, &n))) { CHECK(0, "convert %s", name); continue; }
+        if (system(cmd) != 0 || !(good = (unsigned char *)util_read_file(path, &n))) { CHECK(0, "convert %s", name); continue; }
         remove(path);
         test_hostile(good, n, name);
         test_nomem(good, n, name);

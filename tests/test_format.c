@@ -3,6 +3,7 @@
    usage: test_format FIXTURES_DIR CAT_CONVERT_BINARY */
 #define CAT_IMPLEMENTATION
 #include "cat.h"
+#include "../tools/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,23 +12,6 @@
 
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *b;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (unsigned char *)malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-static uint32_t r32(const unsigned char *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-static uint64_t r64(const unsigned char *p) { return (uint64_t)r32(p) | ((uint64_t)r32(p + 4) << 32); }
-static void w32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
-static void w64(unsigned char *p, uint64_t v) { w32(p, (uint32_t)v); w32(p + 4, (uint32_t)(v >> 32)); }
 
 /* open a (possibly corrupt) copy from memory; returns the result, fills err */
 static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t errlen) {
@@ -52,13 +36,13 @@ static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t e
 /* directory walk: offset of entry i's fields */
 typedef struct { size_t name, name_len, dtype, ndim, dims, offset, nbytes; } ent;
 static int walk(const unsigned char *b, ent *e, int cap) {
-    uint64_t dir = r64(b + 56);
-    uint32_t n = r32(b + 92), i;
+    uint64_t dir = util_rd64(b + 56);
+    uint32_t n = util_rd32(b + 92), i;
     size_t p = (size_t)dir;
     for (i = 0; i < n && (int)i < cap; i++) {
-        e[i].name_len = p; e[i].name = p + 4; p += 4 + r32(b + p);
+        e[i].name_len = p; e[i].name = p + 4; p += 4 + util_rd32(b + p);
         e[i].dtype = p; e[i].ndim = p + 4; p += 8;
-        e[i].dims = p; p += 8 * r32(b + e[i].ndim);
+        e[i].dims = p; p += 8 * util_rd32(b + e[i].ndim);
         e[i].offset = p; e[i].nbytes = p + 8; p += 16;
     }
     return (int)n;
@@ -71,7 +55,7 @@ static void test_corrupt(const unsigned char *good, size_t n) {
     ent e[256];
     int ne, i, j = 0;
     size_t cut;
-    uint64_t kv = r64(good + 24), dir = r64(good + 56), data = r64(good + 72);
+    uint64_t kv = util_rd64(good + 24), dir = util_rd64(good + 56), data = util_rd64(good + 72);
     const size_t bounds[] = { 0, 1, 7, 8, 12, 16, 64, 127, 128, (size_t)kv + 3, (size_t)kv + 20, (size_t)dir - 1, (size_t)dir,
                               (size_t)dir + 5, (size_t)data - 1, (size_t)data, (size_t)data + 100, n - 1 };
 
@@ -92,58 +76,58 @@ static void test_corrupt(const unsigned char *good, size_t n) {
     /* wrong magic, version, size */
     memcpy(b, good, n); b[0] = 'X';
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_MAGIC, "bad magic -> CAT_ERR_MAGIC");
-    memcpy(b, good, n); w32(b + 8, 2);
+    memcpy(b, good, n); util_wr32(b + 8, 2);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_VERSION && strstr(err, "version"), "version 2 -> CAT_ERR_VERSION (%s)", err);
-    memcpy(b, good, n); w64(b + 16, n + 1);
+    memcpy(b, good, n); util_wr64(b + 16, n + 1);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "file size mismatch");
-    memcpy(b, good, n); w64(b + 56, n - 4);
+    memcpy(b, good, n); util_wr64(b + 56, n - 4);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "directory near the end of the file");
-    memcpy(b, good, n); w64(b + 64, UINT64_MAX - 10);
+    memcpy(b, good, n); util_wr64(b + 64, UINT64_MAX - 10);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "directory size overflows");
-    memcpy(b, good, n); w32(b + 92, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + 92, 0xFFFFFFFFu);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd tensor count");
-    memcpy(b, good, n); w32(b + 88, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + 88, 0xFFFFFFFFu);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd config count");
-    memcpy(b, good, n); w64(b + 72, data + 1);
+    memcpy(b, good, n); util_wr64(b + 72, data + 1);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "unaligned data section");
 
     ne = walk(good, e, 256);
     CHECK(ne > 4 && ne <= 256, "directory walk (%d tensors)", ne);
     if (ne < 5 || ne > 256) { free(b); return; }
     /* tensor offsets and sizes outside the file */
-    memcpy(b, good, n); w64(b + e[0].offset, n);
+    memcpy(b, good, n); util_wr64(b + e[0].offset, n);
     r = try_open(b, n, err, sizeof err);
     CHECK(r == CAT_ERR_FORMAT && strstr(err, "outside"), "offset past the end: %s", err);
-    memcpy(b, good, n); w64(b + e[1].offset, r64(good + e[1].offset) + 32);
+    memcpy(b, good, n); util_wr64(b + e[1].offset, util_rd64(good + e[1].offset) + 32);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "unaligned tensor offset");
-    memcpy(b, good, n); w64(b + e[2].nbytes, r64(good + e[2].nbytes) + 4);
+    memcpy(b, good, n); util_wr64(b + e[2].nbytes, util_rd64(good + e[2].nbytes) + 4);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "nbytes disagrees with shape");
     /* shape products that overflow, absurd and zero dimensions */
-    for (i = 0; i < ne; i++) if (r32(good + e[i].ndim) == 2) break;
-    memcpy(b, good, n); w64(b + e[i].dims, (uint64_t)1 << 31); w64(b + e[i].dims + 8, (uint64_t)1 << 31);
+    for (i = 0; i < ne; i++) if (util_rd32(good + e[i].ndim) == 2) break;
+    memcpy(b, good, n); util_wr64(b + e[i].dims, (uint64_t)1 << 31); util_wr64(b + e[i].dims + 8, (uint64_t)1 << 31);
     r = try_open(b, n, err, sizeof err);
     CHECK(r == CAT_ERR_FORMAT && strstr(err, "overflow"), "shape product overflow: %s", err);
-    memcpy(b, good, n); w64(b + e[i].dims, (uint64_t)1 << 40);
+    memcpy(b, good, n); util_wr64(b + e[i].dims, (uint64_t)1 << 40);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd dimension");
-    memcpy(b, good, n); w64(b + e[i].dims, 0);
+    memcpy(b, good, n); util_wr64(b + e[i].dims, 0);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "zero dimension");
-    memcpy(b, good, n); w32(b + e[i].ndim, 9);
+    memcpy(b, good, n); util_wr32(b + e[i].ndim, 9);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "9 dimensions");
-    memcpy(b, good, n); w32(b + e[i].dtype, 7);
+    memcpy(b, good, n); util_wr32(b + e[i].dtype, 7);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT && strstr(err, "dtype"), "unknown dtype: %s", err);
-    memcpy(b, good, n); w32(b + e[i].name_len, 0xFFFFFF00u);
+    memcpy(b, good, n); util_wr32(b + e[i].name_len, 0xFFFFFF00u);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd name length");
     /* a missing tensor (renamed) and a duplicate (two of the same length) */
     memcpy(b, good, n); b[e[0].name] = 'X';
     r = try_open(b, n, err, sizeof err);
     CHECK(r == CAT_ERR_TENSOR && strstr(err, "missing"), "renamed tensor reported missing: %s", err);
     for (i = 0; i < ne; i++) for (j = i + 1; j < ne; j++) {
-        if (r32(good + e[i].name_len) == r32(good + e[j].name_len)) goto found;
+        if (util_rd32(good + e[i].name_len) == util_rd32(good + e[j].name_len)) goto found;
     }
 found:
     if (j < ne) {
         memcpy(b, good, n);
-        memcpy(b + e[j].name, good + e[i].name, r32(good + e[i].name_len));
+        memcpy(b + e[j].name, good + e[i].name, util_rd32(good + e[i].name_len));
         r = try_open(b, n, err, sizeof err);
         CHECK(r == CAT_ERR_FORMAT && strstr(err, "twice"), "duplicate tensor: %s", err);
     }
@@ -151,16 +135,16 @@ found:
     {
         const char *key = "decoder.intermediate_size";
         size_t p, kl = strlen(key);
-        for (p = (size_t)kv; p + kl + 16 < (size_t)dir; p++) if (r32(good + p) == kl && !memcmp(good + p + 4, key, kl)) break;
+        for (p = (size_t)kv; p + kl + 16 < (size_t)dir; p++) if (util_rd32(good + p) == kl && !memcmp(good + p + 4, key, kl)) break;
         CHECK(p + kl + 16 < (size_t)dir, "found %s in the config", key);
         if (p + kl + 16 < (size_t)dir) {
-            memcpy(b, good, n); w64(b + p + 4 + kl + 4, r64(good + p + 4 + kl + 4) * 2);
+            memcpy(b, good, n); util_wr64(b + p + 4 + kl + 4, util_rd64(good + p + 4 + kl + 4) * 2);
             r = try_open(b, n, err, sizeof err);
             CHECK(r == CAT_ERR_TENSOR && strstr(err, "expected"), "config contradicting tensors: %s", err);
-            memcpy(b, good, n); w64(b + p + 4 + kl + 4, (uint64_t)1 << 40);
+            memcpy(b, good, n); util_wr64(b + p + 4 + kl + 4, (uint64_t)1 << 40);
             r = try_open(b, n, err, sizeof err);
             CHECK(r == CAT_ERR_CONFIG, "absurd config value: %s", err);
-            memcpy(b, good, n); w32(b + p + 4 + kl, 9);
+            memcpy(b, good, n); util_wr32(b + p + 4 + kl, 9);
             CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "unknown config value type");
         }
     }
@@ -323,7 +307,7 @@ int main(int argc, char **argv) {
         }
         snprintf(cmd, sizeof cmd, "%s convert %s/%s.safetensors %s --config %s/%s.json >/dev/null", conv, fx, cases[i], path, fx, cases[i]);
         if (system(cmd) != 0) { CHECK(0, "convert %s", cases[i]); continue; }
-        good = slurp(path, &n);
+        good = (unsigned char *)util_read_file(path, &n);
         if (!good) { CHECK(0, "read %s", path); continue; }
         if (i < 2) test_corrupt(good, n);
         test_api(path);

@@ -2,6 +2,7 @@
  *   cc -std=c99 -Itools tests/test_json.c -lm -o build/test_json && build/test_json
  * Prints one line per check and "N passed, N failed"; exit status 0 iff all pass. */
 #define JSON_IMPLEMENTATION
+#include "../tools/util.h"
 #include "../tools/json.h"
 
 #include <stdio.h>
@@ -57,29 +58,6 @@ static void expect_err(const char *doc, const char *needle)
     snprintf(det, sizeof det, "got %s, err='%s', expected err containing '%s'", v ? "success" : "failure", err, needle);
     check(v == NULL && strstr(err, needle) != NULL && strncmp(err, "line ", 5) == 0, what, det);
     json_free(v);
-}
-
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, len = 0, r;
-    if (!f) return NULL;
-    for (;;) {
-        if (len == cap) {
-            char *nb;
-            cap = cap ? cap * 2 : 4096;
-            nb = (char *)realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); return NULL; }
-            buf = nb;
-        }
-        r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    fclose(f);
-    *n = len;
-    return buf;
 }
 
 int main(void)
@@ -314,7 +292,7 @@ int main(void)
         size_t i;
         for (i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
             size_t n = 0;
-            char *text = read_file(fixtures[i], &n);
+            char *text = (char *)util_read_file(fixtures[i], &n);
             char what[300];
             snprintf(what, sizeof what, "parse %s", fixtures[i]);
             if (!text) { check(0, what, "cannot read file (run from the repository root)"); continue; }

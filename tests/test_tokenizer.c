@@ -5,6 +5,7 @@
  * Data: models/kjv/ (tokenizer.json, vocab.json, merges.txt, kjv_val.txt, kjv_val.ids)
  *       tests/fixtures/gpt2/ (encoder.json, vocab.bpe, text.txt, expected.ids, random.txt, random.ids) */
 #define CAT_IMPLEMENTATION
+#include "../tools/util.h"
 #include "../cat.h"
 #define TOKFILE_IMPLEMENTATION
 #include "../tools/tokfile.h"
@@ -22,29 +23,6 @@ static void check(int ok, const char *what, const char *detail)
     else { n_fail++; printf("FAIL %s%s%s\n", what, detail && *detail ? ": " : "", detail ? detail : ""); }
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, len = 0, r;
-    if (!f) return NULL;
-    for (;;) {
-        if (len == cap) {
-            char *nb;
-            cap = cap ? cap * 2 : 65536;
-            nb = (char *)realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); return NULL; }
-            buf = nb;
-        }
-        r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    fclose(f);
-    *n = len;
-    return buf;
-}
-
 static int write_file(const char *path, const char *s)
 {
     FILE *f = fopen(path, "wb");
@@ -57,7 +35,7 @@ static int write_file(const char *path, const char *s)
 static int32_t *read_text_ids(const char *path, size_t *n)
 {
     size_t len = 0, i = 0, k = 0;
-    char *s = read_file(path, &len);
+    char *s = (char *)util_read_file(path, &len);
     int32_t *ids;
     if (!s) return NULL;
     ids = (int32_t *)malloc((len / 2 + 1) * sizeof(int32_t));
@@ -78,7 +56,7 @@ static int32_t *read_text_ids(const char *path, size_t *n)
 static int32_t *read_bin_ids(const char *path, size_t *n)
 {
     size_t len = 0, i;
-    char *s = read_file(path, &len);
+    char *s = (char *)util_read_file(path, &len);
     int32_t *ids;
     if (!s) return NULL;
     ids = (int32_t *)malloc((len / 4 + 1) * sizeof(int32_t));
@@ -151,7 +129,7 @@ static void test_kjv(void)
     tokfile tf;
     char err[512];
     size_t len = 0, n_ref = 0;
-    char *text = read_file("models/kjv/kjv_val.txt", &len);
+    char *text = (char *)util_read_file("models/kjv/kjv_val.txt", &len);
     int32_t *ref = read_bin_ids("models/kjv/kjv_val.ids", &n_ref);
     cat_tokenizer *t;
     check(text && ref && n_ref == 20503, "read models/kjv/kjv_val.txt and kjv_val.ids (20503 ids)", NULL);
@@ -221,7 +199,7 @@ static void test_gpt2_files(void)
     if (!gpt2) return;
     for (k = 0; k < 2; k++) {
         size_t len = 0, n_want = 0;
-        char *text = read_file(pairs[k][0], &len);
+        char *text = (char *)util_read_file(pairs[k][0], &len);
         int32_t *want = read_text_ids(pairs[k][1], &n_want);
         snprintf(msg, sizeof msg, "GPT-2: encode(%s) == %s (%lu ids)", pairs[k][0], pairs[k][1], (unsigned long)n_want);
         if (!text || !want) check(0, msg, "cannot read the files");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -38,12 +39,6 @@ static void usage(FILE *f) {
         "  --no-bandwidth      skip the memory-bandwidth measurement\n"
         "  --json              one JSON object per row instead of the table\n"
         "  -h, --help          this text\n");
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int parse_list(const char *s, int *out, int cap) {
@@ -76,7 +71,7 @@ static double bandwidth(int threads) {
 #endif
     for (i = 0; i < n; i++) a[i] = (float)(i & 7);
     for (rep = 0; rep < 3; rep++) {
-        double t0 = now(), t, total = 0;
+        double t0 = util_now(), t, total = 0;
         long long k;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) reduction(+ : total)
@@ -101,7 +96,7 @@ static double bandwidth(int threads) {
             total += acc[0];
 #endif
         }
-        t = now() - t0;
+        t = util_now() - t0;
         if (total < 0) printf("?");
         if ((double)n * 4 / t > best) best = (double)n * 4 / t;
     }
@@ -160,9 +155,9 @@ static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     if (cat_session_open(m, &sp, &s)) return -1;
     tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
     for (i = 0; i < n; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
-    t0 = now();
+    t0 = util_now();
     if (cat_session_feed(s, tok, (size_t)n, NULL)) return -1;
-    t1 = now();
+    t1 = util_now();
     cat_session_close(s);
     free(tok);
     return n / (t1 - t0);
@@ -195,7 +190,7 @@ static int dec_open(decoder *d, const cat_model *m, int chunk, int threads, int 
 /* steps decode steps of every sequence; returns tokens/s */
 static double dec_run(decoder *d, int steps) {
     int i, b;
-    double t0 = now();
+    double t0 = util_now();
     int32_t *seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)d->batch), *tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)d->batch);
     for (b = 0; b < d->batch; b++) seq[b] = b;
     for (i = 0; i < steps && d->pos < d->ctx; i++, d->pos++) {
@@ -203,7 +198,7 @@ static double dec_run(decoder *d, int steps) {
         if (cat_session_feed_multi(d->s, seq, tok, (size_t)d->batch, NULL)) { free(seq); free(tok); return -1; }
     }
     free(seq); free(tok);
-    return (double)i * d->batch / (now() - t0);
+    return (double)i * d->batch / (util_now() - t0);
 }
 static void dec_close(decoder *d) { cat_session_close(d->s); free(d->seq); free(d->tok); }
 

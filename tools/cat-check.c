@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -36,20 +37,6 @@ static int rd_u32(rd *r, uint32_t *v) {
     *v = (uint32_t)r->p[r->off] | ((uint32_t)r->p[r->off + 1] << 8) | ((uint32_t)r->p[r->off + 2] << 16) | ((uint32_t)r->p[r->off + 3] << 24);
     r->off += 4;
     return 1;
-}
-
-static unsigned char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = (unsigned char *)malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* greedy continuation of prompt[0..np) for ngen tokens; writes out[ngen] */
@@ -131,7 +118,7 @@ int main(int argc, char **argv) {
     res = cat_model_open(model_path, &m, err, sizeof err);
     if (res) { fprintf(stderr, "cat-check: %s: %s (%s)\n", model_path, err, cat_result_string(res)); return 1; }
     cfg = cat_model_config(m);
-    buf = read_file(ref_path, &len);
+    buf = (unsigned char *)util_read_file(ref_path, &len);
     if (!buf) { fprintf(stderr, "cat-check: cannot read '%s'\n", ref_path); cat_model_close(m); return 1; }
     r.p = buf; r.len = len; r.off = 0;
     if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); return 1; }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "util.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -31,26 +32,6 @@ static void usage(FILE *f) {
         "  -h, --help        this text\n");
 }
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *b = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = (unsigned char *)malloc((size_t)n + 1);
-        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return b;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* loss over all windows at one chunk size; returns 0 on success */
 static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *ids, size_t n, int W, double *loss, long *count) {
     const cat_config *cfg = cat_model_config(m);
@@ -60,7 +41,7 @@ static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *
     size_t nwin = (n - 1) / (size_t)W, w;
     int nb, tty = isatty(2);
     float *lg;
-    double total = 0, t0 = now();
+    double total = 0, t0 = util_now();
     cat_result r;
     memset(&sp, 0, sizeof sp);
     sp.chunk_size = chunk;
@@ -90,7 +71,7 @@ static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *
             done += b;
         }
         if (tty || w + 1 == nwin || (w + 1) % 10 == 0) {
-            double el = now() - t0;
+            double el = util_now() - t0;
             fprintf(stderr, "%schunk %d: window %zu/%zu, loss so far %.4f, %.0f tok/s%s", tty ? "\r" : "", chunk, w + 1, nwin,
                     total / ((double)(w + 1) * W), (double)(w + 1) * W / (el > 0 ? el : 1e-9), tty && w + 1 < nwin ? "" : "\n");
         }
@@ -146,7 +127,7 @@ int main(int argc, char **argv) {
     if (W > cfg->block_size) { fprintf(stderr, "cat-ppl: --window %ld exceeds the model's block size %d\n", W, cfg->block_size); return 2; }
     if (idsf) {
         size_t len, k;
-        unsigned char *b = slurp(idsf, &len);
+        unsigned char *b = (unsigned char *)util_read_file(idsf, &len);
         if (!b) { fprintf(stderr, "cat-ppl: cannot read '%s'\n", idsf); return 1; }
         if (len % 4) { fprintf(stderr, "cat-ppl: '%s' has %zu bytes, not a whole number of int32 ids\n", idsf, len); return 1; }
         n = len / 4;
@@ -155,7 +136,7 @@ int main(int argc, char **argv) {
         free(b);
     } else {
         size_t len;
-        unsigned char *b = slurp(text, &len);
+        unsigned char *b = (unsigned char *)util_read_file(text, &len);
         const cat_tokenizer *tok = cat_model_tokenizer(m);
         if (!b) { fprintf(stderr, "cat-ppl: cannot read '%s'\n", text); return 1; }
         if (!tok) { fprintf(stderr, "cat-ppl: %s holds no tokenizer; use --ids or convert with --tokenizer\n", model_path); return 1; }
