@@ -1018,8 +1018,8 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
    i.e. r8[l] = s[l]+s[l+8]; r4[l] = r8[l]+r8[l+4]; r2[l] = r4[l]+r4[l+2]; r2[0]+r2[1].
    The sequence depends on nothing but x row i, W row o and cols: not on the
    thread count, on n, on which rows share a tile, nor on the position in the
-   batch (prefill and one-token decode give the same bits). cat__dot uses the
-   same order, so cat__dot(x, w, n) == cat__matmul for one f32 row. The AVX-512,
+   batch (prefill and one-token decode give the same bits). cat__scores (attention) uses the
+   same order, so a score == cat__matmul of the query by one key row. The AVX-512,
    AVX2 and NEON paths give identical bits to one another; the scalar path does
    too where the C library has a fast fmaf (FP_FAST_FMAF), else it rounds the
    product separately (relative difference ~1e-7 * sqrt(cols)). */
@@ -1438,7 +1438,7 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
             continue;
         }
 #endif
-        if (W->dtype == CAT_DTYPE_F32 && mb <= CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
+        if (W->dtype == CAT_DTYPE_F32 && mb <= 4 * CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
         else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
         if (nr == CAT__NR) {
             for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
@@ -1619,34 +1619,98 @@ static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
     }
 }
 
-/* dot product in the canonical order above (== one cat__matmul element) */
-static float cat__dot(const float *a, const float *b, int n) {
-    float acc[16];
-    cat__mk11(acc, 1, a, b, n > 0 ? n : 0);
-    return cat__hsum16(acc);
+/* Attention reads one head's keys and values at a stride of the KV row (a
+   cache line or more apart): prefetch the lines of the row 16 ahead, so that
+   several rows are on their way while one is used. */
+#define CAT__AHEAD 16
+static void cat__prefetch_row(const float *p, int n) {
+    int l;
+    for (l = 0; l < n; l += 16) CAT__PREFETCH(p + l, 0);
 }
 
-/* y[j] += a * x[j] */
-static void cat__axpy(float *y, float a, const float *x, int n) {
-    int j = 0;
-#if defined(__AVX512F__)
-    const __m512 av = _mm512_set1_ps(a);
-    for (; j + 16 <= n; j += 16) _mm512_storeu_ps(y + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
-    if (j < n) {
-        const __mmask16 m = (__mmask16)((1u << (n - j)) - 1u);
-        _mm512_mask_storeu_ps(y + j, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, y + j)));
+/* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
+   order above (the bits of a one-row cat__matmul), 16 rows a group so that
+   one tree reduces them all */
+static void cat__scores(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
+    float accm[16 * 16 + 16], red[16];
+    float *acc = cat__align64(accm);
+    int e0, e, c;
+    for (e0 = 0; e0 < n; e0 += 16) {
+        c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < c; e++) {
+            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(k + (size_t)(e0 + e + CAT__AHEAD) * stride, hd);
+            cat__mk11(acc + 16 * e, 1, q, k + (size_t)(e0 + e) * stride, hd > 0 ? hd : 0);
+        }
+        if (c < 16) memset(acc + 16 * c, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc);
+        for (e = 0; e < c; e++) sc[e0 + e] = red[e] * scale;
     }
-    return;
-#elif defined(__AVX2__) && defined(__FMA__)
-    const __m256 av = _mm256_set1_ps(a);
-    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
-    for (; j < n; j++) y[j] = fmaf(a, x[j], y[j]);
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-    for (; j + 4 <= n; j += 4) vst1q_f32(y + j, vfmaq_n_f32(vld1q_f32(y + j), vld1q_f32(x + j), a));
-    for (; j < n; j++) y[j] = fmaf(a, x[j], y[j]);
-#else
-    for (; j < n; j++) y[j] = CAT__FMA(a, x[j], y[j]);
+}
+
+/* o[j] += p[e] * v[e * stride + j] for e = 0, 1, ..., n-1 in turn (j < hd):
+   one fma per element and row, in row order */
+#if defined(__AVX512F__)
+CAT__INLINE void cat__wsum_r(float *o, const float *p, const float *v, size_t stride, int n, const int NV) {
+    __m512 a0 = _mm512_loadu_ps(o), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    int e;
+    if (NV > 1) a1 = _mm512_loadu_ps(o + 16);
+    if (NV > 2) { a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48); }
+    if (NV > 4) { a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80); a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112); }
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride;
+        const __m512 pv = _mm512_set1_ps(p[e]);
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, 16 * NV);
+        a0 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r), a0);
+        if (NV > 1) a1 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 16), a1);
+        if (NV > 2) { a2 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 32), a2); a3 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 48), a3); }
+        if (NV > 4) {
+            a4 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 64), a4); a5 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 80), a5);
+            a6 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 96), a6); a7 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 112), a7);
+        }
+    }
+    _mm512_storeu_ps(o, a0);
+    if (NV > 1) _mm512_storeu_ps(o + 16, a1);
+    if (NV > 2) { _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3); }
+    if (NV > 4) { _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5); _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7); }
+}
 #endif
+static void cat__wsum(float *o, const float *p, const float *v, size_t stride, int n, int hd) {
+    int e, j;
+#if defined(__AVX512F__)
+    switch (hd) {   /* the head sizes in use: o lives in registers */
+    case 16: cat__wsum_r(o, p, v, stride, n, 1); return;
+    case 32: cat__wsum_r(o, p, v, stride, n, 2); return;
+    case 64: cat__wsum_r(o, p, v, stride, n, 4); return;
+    case 128: cat__wsum_r(o, p, v, stride, n, 8); return;
+    default: break;
+    }
+#endif
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride;
+        j = 0;
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, hd);
+#if defined(__AVX512F__)
+        {
+            const __m512 av = _mm512_set1_ps(p[e]);
+            for (; j + 16 <= hd; j += 16) _mm512_storeu_ps(o + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(r + j), _mm512_loadu_ps(o + j)));
+            if (j < hd) {
+                const __mmask16 m = (__mmask16)((1u << (hd - j)) - 1u);
+                _mm512_mask_storeu_ps(o + j, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, r + j), _mm512_maskz_loadu_ps(m, o + j)));
+            }
+        }
+#elif defined(__AVX2__) && defined(__FMA__)
+        {
+            const __m256 av = _mm256_set1_ps(p[e]);
+            for (; j + 8 <= hd; j += 8) _mm256_storeu_ps(o + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(r + j), _mm256_loadu_ps(o + j)));
+            for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
+        }
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+        for (; j + 4 <= hd; j += 4) vst1q_f32(o + j, vfmaq_n_f32(vld1q_f32(o + j), vld1q_f32(r + j), p[e]));
+        for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
+#else
+        for (; j < hd; j++) o[j] = CAT__FMA(p[e], r[j], o[j]);
+#endif
+    }
 }
 
 #ifdef CAT__GCC_PR105593
@@ -1695,8 +1759,8 @@ typedef struct {
 typedef struct {
     int32_t pos;          /* tokens held */
     int32_t has_logits;
-    float *gk, *gv;       /* [layers][gcap][kvd] */
-    float *lk, *lv;       /* [layers][lcap][kvd] */
+    float *gk, *gv;       /* [layers][kv heads][gcap][head_dim]: one head's keys are contiguous */
+    float *lk, *lv;       /* [layers][kv heads][lcap][head_dim] */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
     float *logits;        /* [padded_vocab] */
@@ -1795,16 +1859,21 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             if (g->b->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
             cat__rope(k + h * hd, g, sl[i].pos);
         }
-        if (sl[i].gidx >= 0) {
+        if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
+            dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd;
+            memcpy(dk, k, sizeof(float) * (size_t)kvd);
+            memcpy(dv, v, sizeof(float) * (size_t)kvd);
+        } else {          /* the sequence's lists: head-major */
             const cat__seq *q2 = &s->seqs[sl[i].seq];
-            dk = q2->gk + goff + (size_t)sl[i].gidx * kvd; dv = q2->gv + goff + (size_t)sl[i].gidx * kvd;
-        } else if (sl[i].lsc) { dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; }
-        else {
-            const cat__seq *q2 = &s->seqs[sl[i].seq];
-            dk = q2->lk + loff + (size_t)sl[i].lidx * kvd; dv = q2->lv + loff + (size_t)sl[i].lidx * kvd;
+            const int glob = sl[i].gidx >= 0;
+            const size_t cap = glob ? (size_t)s->gcap : (size_t)s->lcap, at = glob ? (size_t)sl[i].gidx : (size_t)sl[i].lidx;
+            dk = glob ? q2->gk + goff : q2->lk + loff;
+            dv = glob ? q2->gv + goff : q2->lv + loff;
+            for (h = 0; h < KV; h++) {
+                memcpy(dk + ((size_t)h * cap + at) * hd, k + (size_t)h * hd, sizeof(float) * (size_t)hd);
+                memcpy(dv + ((size_t)h * cap + at) * hd, v + (size_t)h * hd, sizeof(float) * (size_t)hd);
+            }
         }
-        memcpy(dk, k, sizeof(float) * (size_t)kvd);
-        memcpy(dv, v, sizeof(float) * (size_t)kvd);
     }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
@@ -1819,17 +1888,20 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
 #endif
         float mx = -INFINITY, sum = 0.0f, inv;
         float *o = out + (size_t)si * qd + h * hd;
-        const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + kh * hd : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + kh * hd : NULL;
-        const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + kh * hd;
-        const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + kh * hd;
+        const size_t gh = (size_t)kh * s->gcap * hd, lh = (size_t)kh * s->lcap * hd, lstride = sl[si].lsc ? (size_t)kvd : (size_t)hd;
+        const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
+        const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + lh;
+        const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + lh;
         int e, j;
-        for (e = 0; e < ng; e++) { sc[e] = cat__dot(q, gkb + (size_t)e * kvd, hd) * scale; if (sc[e] > mx) mx = sc[e]; }
-        for (e = 0; e < nl; e++) { sc[ng + e] = cat__dot(q, lkb + (size_t)e * kvd, hd) * scale; if (sc[ng + e] > mx) mx = sc[ng + e]; }
+        cat__scores(sc, q, gkb, (size_t)hd, ng, hd, scale);
+        cat__scores(sc + ng, q, lkb, lstride, nl, hd, scale);
+        for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
         for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
         inv = 1.0f / sum;
+        for (e = 0; e < ng + nl; e++) sc[e] *= inv;
         for (j = 0; j < hd; j++) o[j] = 0.0f;
-        for (e = 0; e < ng; e++) cat__axpy(o, sc[e] * inv, gvb + (size_t)e * kvd, hd);
-        for (e = 0; e < nl; e++) cat__axpy(o, sc[ng + e] * inv, lvb + (size_t)e * kvd, hd);
+        cat__wsum(o, sc, gvb, (size_t)hd, ng, hd);
+        cat__wsum(o, sc + ng, lvb, lstride, nl, hd);
     }
 }
 
@@ -1960,10 +2032,13 @@ static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->S - 1 + pe % c;
     const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
     const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->S);
-    if (ke > kf && cnt > 0) {
-        memcpy(q->lk + off, s->sk + from * kvd, sizeof(float) * cnt * kvd);
-        memcpy(q->lv + off, s->sv + from * kvd, sizeof(float) * cnt * kvd);
-    }
+    const int hd = s->dg.hd;
+    int t, h;
+    if (ke > kf && cnt > 0)  /* scratch rows of kvd into the head-major list */
+        for (t = 0; t < cnt; t++) for (h = 0; h < s->dg.n_kv; h++) {
+            memcpy(q->lk + off + ((size_t)h * s->lcap + t) * hd, s->sk + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
+            memcpy(q->lv + off + ((size_t)h * s->lcap + t) * hd, s->sv + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
+        }
 }
 
 /* the chunks that tokens of run r complete, appended to the step's chunk list */
