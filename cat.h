@@ -1631,10 +1631,59 @@ static void cat__prefetch_row(const float *p, int n) {
 /* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
    order above (the bits of a one-row cat__matmul), 16 rows a group so that
    one tree reduces them all */
+#if defined(__AVX512F__)
+/* hd = 16 * NV (NV <= 8): q in registers, 16 keys' lane sums reduced in
+   registers by the tree of cat__hsum16x16 */
+CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) {
+    __m512 a = _mm512_mul_ps(qv[0], _mm512_loadu_ps(r));   /* == fma(q, k, 0) */
+    if (NV > 1) a = _mm512_fmadd_ps(qv[1], _mm512_loadu_ps(r + 16), a);
+    if (NV > 2) { a = _mm512_fmadd_ps(qv[2], _mm512_loadu_ps(r + 32), a); a = _mm512_fmadd_ps(qv[3], _mm512_loadu_ps(r + 48), a); }
+    if (NV > 4) {
+        a = _mm512_fmadd_ps(qv[4], _mm512_loadu_ps(r + 64), a); a = _mm512_fmadd_ps(qv[5], _mm512_loadu_ps(r + 80), a);
+        a = _mm512_fmadd_ps(qv[6], _mm512_loadu_ps(r + 96), a); a = _mm512_fmadd_ps(qv[7], _mm512_loadu_ps(r + 112), a);
+    }
+    return a;
+}
+CAT__INLINE void cat__scores_r(float *sc, const float *q, const float *k, size_t stride, int n, float scale, const int NV) {
+    /* lane 4c + h of the tree's result holds key 4h + c */
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512 sv = _mm512_set1_ps(scale);
+    __m512 qv[8], v[16], l1[8], l2[4], l3[2], r;
+    int e0, e, j;
+    for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q + 16 * j);
+    for (e0 = 0; e0 < n; e0 += 16) {
+        const int c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < 16; e++) {
+            const float *row = k + (size_t)(e0 + e) * stride;
+            if (e >= c) { v[e] = _mm512_setzero_ps(); continue; }
+            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(row + CAT__AHEAD * stride, 16 * NV);
+            v[e] = cat__dot16_r(qv, row, NV);
+        }
+        for (j = 0; j < 8; j++)
+            l1[j] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], 0x44), _mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], 0xEE));
+        for (j = 0; j < 4; j++)
+            l2[j] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * j], l1[2 * j + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * j], l1[2 * j + 1], 0xDD));
+        for (j = 0; j < 2; j++)
+            l3[j] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * j], l2[2 * j + 1], 0x44), _mm512_shuffle_ps(l2[2 * j], l2[2 * j + 1], 0xEE));
+        r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
+        r = _mm512_mul_ps(_mm512_permutexvar_ps(perm, r), sv);
+        _mm512_mask_storeu_ps(sc + e0, (__mmask16)((1u << c) - 1u), r);
+    }
+}
+#endif
 static void cat__scores(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
     float accm[16 * 16 + 16], red[16];
     float *acc = cat__align64(accm);
     int e0, e, c;
+#if defined(__AVX512F__)
+    switch (hd) {
+    case 16: cat__scores_r(sc, q, k, stride, n, scale, 1); return;
+    case 32: cat__scores_r(sc, q, k, stride, n, scale, 2); return;
+    case 64: cat__scores_r(sc, q, k, stride, n, scale, 4); return;
+    case 128: cat__scores_r(sc, q, k, stride, n, scale, 8); return;
+    default: break;
+    }
+#endif
     for (e0 = 0; e0 < n; e0 += 16) {
         c = n - e0 < 16 ? n - e0 : 16;
         for (e = 0; e < c; e++) {

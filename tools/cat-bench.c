@@ -23,8 +23,12 @@ static void usage(FILE *f) {
         "tokens/s, decode tokens/s at a context length, the KV-cache bytes per sequence,\n"
         "the model bytes, and decode as GB/s of weights + cache read, next to the machine's\n"
         "read bandwidth measured in the same process, and prefill as GFLOP/s counted as\n"
-        "2 x parameters x tokens/s. Each figure is the median of --reps\n"
-        "runs; with --peer the two models' runs alternate and the table gives their ratios.\n"
+        "2 x parameters x tokens over the matrices each token passes through (lookup\n"
+        "tables aside; the output head once, for the last token). Each figure is the median of --reps runs. The decode\n"
+        "runs of every batch size and of the --peer alternate, and each ratio (\"vs bN\":\n"
+        "decode tokens/s against the first batch size; \"vs dense\": against the peer;\n"
+        "JSON batch_speedup and decode_ratio) is the median of the ratios of runs made\n"
+        "in the same round.\n"
         "\n"
         "options:\n"
         "  --peer MODEL        a dense model to compare with at equal context\n"
@@ -130,18 +134,36 @@ static const char *dtype_of(const cat_model *m) {
     return "f32";
 }
 
-static long long params_of(const cat_model *m) {
-    int i, n = cat_model_tensor_count(m);
-    long long p = 0;
-    for (i = 0; i < n; i++) {
-        cat_dtype dt; int nd = 0; int64_t dims[4];
-        cat_model_tensor_info(m, i, NULL, &dt, &nd, dims, NULL, NULL);
-        { long long e = 1; int k; for (k = 0; k < nd; k++) e *= dims[k]; p += e; }
+/* FLOPs of a prefill of n tokens, counted as 2 x parameters x tokens over the
+   matrices every token passes through (decoder and compressor), plus the
+   output head once (a prompt's logits are those of its last token). Lookup
+   tables (embeddings, learned positions) cost no multiplications. */
+static double prefill_flops(const cat_model *m, int n) {
+    int i, nt = cat_model_tensor_count(m);
+    double per_token = 0, once = 0;
+    for (i = 0; i < nt; i++) {
+        const char *name = ""; int nd = 0; int64_t dims[4];
+        double e = 1;
+        int k;
+        cat_model_tensor_info(m, i, &name, NULL, &nd, dims, NULL, NULL);
+        for (k = 0; k < nd; k++) e *= (double)dims[k];
+        if (strstr(name, "wte.") || strstr(name, "pos_tokens") || strstr(name, "adaptive_token") || strstr(name, "dummy_fx") || strstr(name, "seperator")) continue;
+        if (!strncmp(name, "output.", 7)) once += e;
+        else per_token += e;
     }
-    return p;
+    return 2.0 * (per_token * n + once);
 }
 
-/* prefill tokens/s of n tokens into a fresh single-sequence session */
+/* GFLOP/s of a prefill of n tokens (capped at the block size, as prefill_tps) at tps tokens/s */
+static double prefill_gflops(const cat_model *m, int n, double tps) {
+    const int bs = cat_model_config(m)->block_size;
+    if (n > bs) n = bs;
+    return n > 0 ? prefill_flops(m, n) / n * tps / 1e9 : 0;
+}
+
+/* prefill tokens/s of n tokens into a single-sequence session that has held
+   the same prompt once before (its memory mapped, the weights' pages touched):
+   the steady state of a program that serves one prompt after another */
 static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     const cat_config *cfg = cat_model_config(m);
     cat_session_params sp;
@@ -154,9 +176,12 @@ static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = n;
     if (cat_session_open(m, &sp, &s)) return -1;
     tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
+    if (!tok) { cat_session_close(s); return -1; }
     for (i = 0; i < n; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
+    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return -1; }
+    cat_session_reset(s);
     t0 = util_now();
-    if (cat_session_feed(s, tok, (size_t)n, NULL)) return -1;
+    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return -1; }
     t1 = util_now();
     cat_session_close(s);
     free(tok);
@@ -253,59 +278,76 @@ int main(int argc, char **argv) {
     if (!json) {
         printf("%-12s %5s %4s %3s %5s %7s %11s %7s %10s %12s %12s %7s %6s", "family", "chunk", "dtype", "thr", "batch", "context", "prefill t/s", "GFLOP/s", "decode t/s",
                "kv bytes", "model bytes", "GB/s", "of bw");
+        if (nbat > 1) { char lab[32]; snprintf(lab, sizeof lab, "vs b%d", batches[0]); printf(" %8s", lab); }
         if (peer) printf(" %9s %9s", "vs dense", "kv ratio");
         printf("\n");
     }
     {
         int ci, ti, bi, xi, r;
         const cat_config *cfg = cat_model_config(m);
-        for (ci = 0; ci < nchunk; ci++) for (ti = 0; ti < nthr; ti++) for (bi = 0; bi < nbat; bi++) for (xi = 0; xi < nctx; xi++) {
+        static decoder dm[32], dp[32];
+        static double dc[32][64], pdc[32][64], rat[32][64], prat[32][64];
+        double pf[64], ppf[64], prefill_med = 0, pprefill_med = 0;
+        for (ci = 0; ci < nchunk; ci++) for (ti = 0; ti < nthr; ti++) for (xi = 0; xi < nctx; xi++) {
             int ctx = ctxs[xi] < cfg->block_size ? ctxs[xi] : cfg->block_size, chunk = chunks[ci];
-            double pf[64], dc[64], ppf[64], pdc[64], bpt, gbs;
-            result res, pres;
-            decoder dm, dp;
+            int pctx = peer ? (ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size) : 0;
             int start, dw;
-            memset(&pres, 0, sizeof pres);
             if (reps > 64) reps = 64;
-            /* decode windows: both models filled once to ctx - reps*dec, then reps
-               windows of dec steps, the model's and the peer's alternating */
-            /* every run needs its own window of dw steps below the context */
+            /* decode windows: every sequence of every batch size (and the peer's)
+               is filled once to ctx - reps*dw tokens; then reps rounds, each
+               decoding a window of dw steps with every batch size and the peer
+               in turn, so that the ratios compare runs made moments apart */
             dw = dec;
             if (reps * dw > ctx - 1) dw = (ctx - 1) / reps > 0 ? (ctx - 1) / reps : 1;
             if (dw != dec && !json) printf("(context %d: %d runs of %d decode steps)\n", ctx, reps, dw);
             start = ctx - reps * dw;
             if (start < 1) start = 1;
-            if (dec_open(&dm, m, chunk, threads[ti], batches[bi], start, ctx)) { fprintf(stderr, "cat-bench: cannot set up the model (memory?)\n"); return 1; }
-            if (peer && dec_open(&dp, peer, 0, threads[ti], batches[bi], start, ctx < cat_model_config(peer)->block_size ? ctx : cat_model_config(peer)->block_size)) { fprintf(stderr, "cat-bench: cannot set up the peer (memory?)\n"); return 1; }
+            for (bi = 0; bi < nbat; bi++) {
+                if (dec_open(&dm[bi], m, chunk, threads[ti], batches[bi], start, ctx)) { fprintf(stderr, "cat-bench: cannot set up %d sequences of the model (memory?)\n", batches[bi]); return 1; }
+                if (peer && dec_open(&dp[bi], peer, 0, threads[ti], batches[bi], start, pctx)) { fprintf(stderr, "cat-bench: cannot set up %d sequences of the peer (memory?)\n", batches[bi]); return 1; }
+            }
             for (r = 0; r < reps; r++) {
-                dc[r] = dec_run(&dm, dw);
-                if (peer) pdc[r] = dec_run(&dp, dw);
+                for (bi = 0; bi < nbat; bi++) {
+                    dc[bi][r] = dec_run(&dm[bi], dw);
+                    if (peer) pdc[bi][r] = dec_run(&dp[bi], dw);
+                }
+                for (bi = 0; bi < nbat; bi++) { rat[bi][r] = dc[bi][r] / dc[0][r]; if (peer) prat[bi][r] = dc[bi][r] / pdc[bi][r]; }
                 pf[r] = prefill_tps(m, chunk, threads[ti], prefill);
                 if (peer) ppf[r] = prefill_tps(peer, 0, threads[ti], prefill);
             }
-            res.kv = cat_session_kv_bytes_at(dm.s, ctx);
-            dec_close(&dm);
-            if (peer) { pres.kv = cat_session_kv_bytes_at(dp.s, ctx); dec_close(&dp); }
-            res.prefill_tps = median(pf, reps); res.decode_tps = median(dc, reps);
-            if (peer) { pres.prefill_tps = median(ppf, reps); pres.decode_tps = median(pdc, reps); }
-            if (!chunk) chunk = cfg->chunk_size;
-            bpt = (weight_bytes_per_token(m, chunk) + (double)batches[bi] * (double)res.kv) / batches[bi];
-            gbs = bpt * res.decode_tps / 1e9;
-            if (json) {
-                printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d, \"prefill_tps\": %.2f, \"decode_tps\": %.2f, \"kv_bytes\": %zu, \"model_bytes\": %zu, \"decode_gbps\": %.3f, \"bandwidth_gbps\": %.3f, \"prefill_gflops\": %.2f",
-                       cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : chunk, dtype_of(m), threads[ti], batches[bi], ctx,
-                       res.prefill_tps, res.decode_tps, res.kv, cat_model_weight_bytes(m), gbs, bws[ti], 2.0 * (double)params_of(m) * res.prefill_tps / 1e9);
-                if (peer) printf(", \"peer_decode_tps\": %.2f, \"peer_kv_bytes\": %zu, \"decode_ratio\": %.3f, \"kv_ratio\": %.3f", pres.decode_tps, pres.kv,
-                                 res.decode_tps / pres.decode_tps, (double)pres.kv / (double)res.kv);
-                printf("}\n");
-            } else {
-                printf("%-12s %5d %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu %7.2f %5.0f%%", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : chunk,
-                       dtype_of(m), threads[ti], batches[bi], ctx, res.prefill_tps, 2.0 * (double)params_of(m) * res.prefill_tps / 1e9, res.decode_tps, res.kv,
-                       cat_model_weight_bytes(m), gbs, bws[ti] > 0 ? 100.0 * gbs / bws[ti] : 0.0);
-                if (peer) printf(" %8.2fx %8.2fx", res.decode_tps / pres.decode_tps, (double)pres.kv / (double)res.kv);
-                printf("\n");
-                if (peer) printf("%-12s %5s %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu\n", "  (peer)", "-", dtype_of(peer), threads[ti], batches[bi], ctx,
-                                 pres.prefill_tps, 2.0 * (double)params_of(peer) * pres.prefill_tps / 1e9, pres.decode_tps, pres.kv, cat_model_weight_bytes(peer));
+            prefill_med = median(pf, reps);
+            if (peer) pprefill_med = median(ppf, reps);
+            for (bi = 0; bi < nbat; bi++) {
+                result res, pres;
+                double bpt, gbs, bratio = median(rat[bi], reps), pratio = peer ? median(prat[bi], reps) : 0;
+                int ch = chunk;
+                memset(&pres, 0, sizeof pres);
+                res.kv = cat_session_kv_bytes_at(dm[bi].s, ctx);
+                dec_close(&dm[bi]);
+                if (peer) { pres.kv = cat_session_kv_bytes_at(dp[bi].s, ctx); dec_close(&dp[bi]); }
+                res.prefill_tps = prefill_med; res.decode_tps = median(dc[bi], reps);
+                if (peer) { pres.prefill_tps = pprefill_med; pres.decode_tps = median(pdc[bi], reps); }
+                if (!ch) ch = cfg->chunk_size;
+                bpt = (weight_bytes_per_token(m, ch) + (double)batches[bi] * (double)res.kv) / batches[bi];
+                gbs = bpt * res.decode_tps / 1e9;
+                if (json) {
+                    printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d, \"prefill_tps\": %.2f, \"decode_tps\": %.2f, \"kv_bytes\": %zu, \"model_bytes\": %zu, \"decode_gbps\": %.3f, \"bandwidth_gbps\": %.3f, \"prefill_gflops\": %.2f",
+                           cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch, dtype_of(m), threads[ti], batches[bi], ctx,
+                           res.prefill_tps, res.decode_tps, res.kv, cat_model_weight_bytes(m), gbs, bws[ti], prefill_gflops(m, prefill, res.prefill_tps));
+                    if (nbat > 1) printf(", \"batch_speedup\": %.3f", bratio);
+                    if (peer) printf(", \"peer_decode_tps\": %.2f, \"peer_kv_bytes\": %zu, \"decode_ratio\": %.3f, \"kv_ratio\": %.3f", pres.decode_tps, pres.kv,
+                                     pratio, (double)pres.kv / (double)res.kv);
+                    printf("}\n");
+                } else {
+                    printf("%-12s %5d %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu %7.2f %5.0f%%", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch,
+                           dtype_of(m), threads[ti], batches[bi], ctx, res.prefill_tps, prefill_gflops(m, prefill, res.prefill_tps), res.decode_tps, res.kv,
+                           cat_model_weight_bytes(m), gbs, bws[ti] > 0 ? 100.0 * gbs / bws[ti] : 0.0);
+                    if (nbat > 1) printf(" %7.2fx", bratio);
+                    if (peer) printf(" %8.2fx %8.2fx", pratio, (double)pres.kv / (double)res.kv);
+                    printf("\n");
+                    if (peer) printf("%-12s %5s %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu\n", "  (peer)", "-", dtype_of(peer), threads[ti], batches[bi], ctx,
+                                     pres.prefill_tps, prefill_gflops(peer, prefill, pres.prefill_tps), pres.decode_tps, pres.kv, cat_model_weight_bytes(peer));
+                }
             }
             fflush(stdout);
         }
