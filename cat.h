@@ -2377,6 +2377,13 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
     s->arena_size = total + 64;
     memset(s->arena, 0, s->arena_size);
+    {   /* fault every page in now, so that feeding never stops for the kernel
+           to map memory (a compiler may turn malloc + memset into calloc,
+           whose fresh pages stay unmapped until written) */
+        volatile uint8_t *pg = (volatile uint8_t *)s->arena;
+        size_t off;
+        for (off = 0; off < s->arena_size; off += 4096) pg[off] = 0;
+    }
     a = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
 #define CAT__TAKE(ptr, count, type) do { (ptr) = (type *)(void *)a; a += CAT__SZ(count, type); } while (0)
     CAT__TAKE(s->seqs, s->n_seq, cat__seq);

@@ -2,7 +2,7 @@
 # `make bench`: the speed and memory figures of README.md, measured on this
 # machine with cat-bench on random-weight models (made once with
 # `cat-convert random`, about 5 GB in build/bench) and on the demo.
-# Takes about 15 minutes on 2 cores. BENCH_THREADS=1,2 by default.
+# Takes about 20 minutes on 2 cores. BENCH_THREADS=1,2 by default.
 set -e
 B=${1:-build}
 D=$B/bench
@@ -25,20 +25,23 @@ model mid_f32 "$mid"
 model dense "$dense"; model cat "$cat"
 
 echo
-echo "== 1. single-sequence decode of a model larger than the caches (2.4 GB f32): roofline"
+echo "== 1. single-sequence decode of a model larger than the caches (dense 2048 x 12, 3.0 GB f32): roofline"
 echo "   (GB/s = weights read per token, embedding rows aside, x tokens/s; 'of bw' = that / read bandwidth)"
 for d in f32 bf16 q8; do
     "$B/cat-bench" "$D/big_$d.cat" --context 128 --decode 16 --reps 5 --prefill 8 --threads "$T" $( [ $d = f32 ] || echo --no-bandwidth )
 done
 
 echo
-echo "== 2. prefill: dense dim 1024 x 12 layers (151M parameters), 512-token prompt"
+echo "== 2. prefill: dense dim 1024 x 12 layers, 512-token prompt"
+echo "   (FLOPs = 2 x 151M parameters of the layers x tokens + the output head once; the embedding is a lookup)"
 "$B/cat-bench" "$D/mid_f32.cat" --context 600 --decode 8 --reps 5 --prefill 512 --threads "$T" --no-bandwidth --json |
     sed 's/.*"threads": \([0-9]*\).*"prefill_tps": \([0-9.]*\).*"prefill_gflops": \([0-9.]*\).*/   threads \1: \2 tokens\/s = \3 GFLOP\/s (2 x parameters x tokens)/'
 
 echo
-echo "== 3. batched decode: sequences decoded together, weights read once per step (mid model, context 128)"
-"$B/cat-bench" "$D/mid_f32.cat" --context 128 --decode 16 --reps 3 --prefill 8 --batch 1,2,4,8 --no-bandwidth
+echo "== 3. batched decode: sequences decoded together, weights read once per step"
+echo "   (the f32 model of section 1, larger than the caches; 'vs b1' = tokens/s against batch 1:"
+echo "   the median of the ratios of runs made in the same round)"
+"$B/cat-bench" "$D/big_f32.cat" --context 64 --decode 8 --reps 5 --prefill 8 --batch 1,2,4,8 --no-bandwidth
 
 echo
 echo "== 4. CAT (decoder 1024, compressor 512) against its dense peer (dim 512), both 6 layers, f32"
@@ -48,7 +51,7 @@ for ctx in 512 1024 2048 4096; do
 done
 echo "   ... and with 8 sequences decoded together (the KV cache dominates memory traffic)"
 for ctx in 1024 4096; do
-    "$B/cat-bench" "$D/cat.cat" --peer "$D/dense.cat" --context $ctx --chunk 8,32 --batch 8 --decode 8 --reps 3 --prefill 64 --no-bandwidth
+    "$B/cat-bench" "$D/cat.cat" --peer "$D/dense.cat" --context $ctx --chunk 8,32 --batch 8 --decode 8 --reps 5 --prefill 64 --no-bandwidth
 done
 
 if [ -f "$B/kjv_cat.cat" ]; then
