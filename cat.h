@@ -175,6 +175,8 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);
 CATDEF const char *cat_dtype_name(cat_dtype t);
+/* the matrix kernels this build compiled in: "avx512", "avx2", "neon" or "scalar" */
+CATDEF const char *cat_kernels(void);
 /* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
 CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
 CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols);
@@ -1063,6 +1065,8 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 #define CAT__MR 1
 #define CAT__NR 1
 #endif
+CAT__API const char *cat_kernels(void) { return CAT__PATH; }
+
 #define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
 

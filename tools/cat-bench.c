@@ -276,6 +276,11 @@ int main(int argc, char **argv) {
         if (!json && bw) printf("read bandwidth, %d thread%s: %.1f GB/s (1 GiB array, best of 3)\n", threads[i], threads[i] > 1 ? "s" : "", bws[i]);
     }
     if (!json) {
+#ifdef _OPENMP
+        printf("kernels: %s, OpenMP\n", cat_kernels());
+#else
+        printf("kernels: %s, no OpenMP (one thread)\n", cat_kernels());
+#endif
         printf("%-12s %5s %4s %3s %5s %7s %11s %7s %10s %12s %12s %7s %6s", "family", "chunk", "dtype", "thr", "batch", "context", "prefill t/s", "GFLOP/s", "decode t/s",
                "kv bytes", "model bytes", "GB/s", "of bw");
         if (nbat > 1) { char lab[32]; snprintf(lab, sizeof lab, "vs b%d", batches[0]); printf(" %8s", lab); }
