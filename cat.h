@@ -1317,12 +1317,13 @@ static void cat__mk11(float *acc, int first, const float *x, const float *w, int
     _mm512_storeu_ps(acc, a);
 }
 
-/* the canonical tree for 16 accumulators at once; out[q] = hsum16(a + 16*q) */
-static void cat__hsum16x16(float *out, const float *a) {
-    __m512 v[16], l1[8], l2[4], l3[2], r;
-    float t[16];
+/* the canonical tree for 16 accumulators in registers: lane q of the result
+   is hsum16 of v[q] */
+CAT__INLINE __m512 cat__tree16(const __m512 *v) {
+    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    __m512 l1[8], l2[4], l3[2], r;
     int q;
-    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
     for (q = 0; q < 8; q++)
         l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
     for (q = 0; q < 4; q++)
@@ -1330,9 +1331,15 @@ static void cat__hsum16x16(float *out, const float *a) {
     for (q = 0; q < 2; q++)
         l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
     r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-    _mm512_storeu_ps(t, r);
-    /* lane 4c + h holds accumulator 4h + c */
-    for (q = 0; q < 16; q++) out[q] = t[(q & 3) * 4 + (q >> 2)];
+    return _mm512_permutexvar_ps(perm, r);
+}
+
+/* out[q] = hsum16(a + 16*q), q < 16 */
+static void cat__hsum16x16(float *out, const float *a) {
+    __m512 v[16];
+    int q;
+    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
+    _mm512_storeu_ps(out, cat__tree16(v));
 }
 
 #else /* AVX2, NEON, scalar: one 16-lane accumulator as 2 x 8, 4 x 4 or 16 x 1 */
@@ -1632,12 +1639,9 @@ static void cat__prefetch_row(const float *p, int n) {
     for (l = 0; l < n; l += 16) CAT__PREFETCH(p + l, 0);
 }
 
-/* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
-   order above (the bits of a one-row cat__matmul), 16 rows a group so that
-   one tree reduces them all */
 #if defined(__AVX512F__)
 /* hd = 16 * NV (NV <= 8): q in registers, 16 keys' lane sums reduced in
-   registers by the tree of cat__hsum16x16 */
+   registers by cat__tree16 */
 CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) {
     __m512 a = _mm512_mul_ps(qv[0], _mm512_loadu_ps(r));   /* == fma(q, k, 0) */
     if (NV > 1) a = _mm512_fmadd_ps(qv[1], _mm512_loadu_ps(r + 16), a);
@@ -1649,10 +1653,8 @@ CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) 
     return a;
 }
 CAT__INLINE void cat__scores_r(float *sc, const float *q, const float *k, size_t stride, int n, float scale, const int NV) {
-    /* lane 4c + h of the tree's result holds key 4h + c */
-    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
     const __m512 sv = _mm512_set1_ps(scale);
-    __m512 qv[8], v[16], l1[8], l2[4], l3[2], r;
+    __m512 qv[8], v[16];
     int e0, e, j;
     for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q + 16 * j);
     for (e0 = 0; e0 < n; e0 += 16) {
@@ -1663,18 +1665,13 @@ CAT__INLINE void cat__scores_r(float *sc, const float *q, const float *k, size_t
             if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(row + CAT__AHEAD * stride, 16 * NV);
             v[e] = cat__dot16_r(qv, row, NV);
         }
-        for (j = 0; j < 8; j++)
-            l1[j] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], 0x44), _mm512_shuffle_f32x4(v[2 * j], v[2 * j + 1], 0xEE));
-        for (j = 0; j < 4; j++)
-            l2[j] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * j], l1[2 * j + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * j], l1[2 * j + 1], 0xDD));
-        for (j = 0; j < 2; j++)
-            l3[j] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * j], l2[2 * j + 1], 0x44), _mm512_shuffle_ps(l2[2 * j], l2[2 * j + 1], 0xEE));
-        r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-        r = _mm512_mul_ps(_mm512_permutexvar_ps(perm, r), sv);
-        _mm512_mask_storeu_ps(sc + e0, (__mmask16)((1u << c) - 1u), r);
+        _mm512_mask_storeu_ps(sc + e0, (__mmask16)((1u << c) - 1u), _mm512_mul_ps(cat__tree16(v), sv));
     }
 }
 #endif
+/* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
+   order above (the bits of a one-row cat__matmul), 16 rows a group so that
+   one tree reduces them all */
 static void cat__scores(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
     float accm[16 * 16 + 16], red[16];
     float *acc = cat__align64(accm);
