@@ -29,7 +29,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ckpt.h
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ -lm
 
-$(FUZZ_DIR)/mkseeds: tests/fuzz/mkseeds.c
+$(FUZZ_DIR)/mkseeds: tests/fuzz/mkseeds.c tests/synth_ckpt.h
 	@mkdir -p $(FUZZ_DIR)
 	$(CC) $(WARN) -O1 $< -o $@
 
