@@ -9,7 +9,7 @@ WARN    := -std=c99 -Wall -Wextra -pedantic
 # OpenMP when the compiler has it (make OPENMP= to build without)
 OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
-LDLIBS  := -lm
+LDLIBS  := -lm -pthread
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench

@@ -37,8 +37,13 @@
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
-     _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
-                          are bit-identical for any number of threads
+     CAT_NO_THREADS       one thread. Otherwise a session runs its matmuls and
+                          attention on a pool of POSIX threads of its own (link
+                          with -pthread; params.n_threads); where there are no
+                          POSIX threads, OpenMP (-fopenmp) if enabled. Results are
+                          bit-identical for any number of threads, and waiting
+                          threads sleep after a short spin, so a busy machine
+                          does not stall them
      CAT_NO_MMAP          read model files into memory instead of mapping them
      CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides
 
@@ -188,7 +193,7 @@ typedef struct {
     int32_t chunk_size;   /* adaptive CAT: test-time chunk (power of two <= max); 0 = the model's */
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
-    int32_t n_threads;    /* OpenMP threads; 0 = OpenMP's default */
+    int32_t n_threads;    /* threads (at most 256); 0 = OMP_NUM_THREADS in an OpenMP build, else the CPUs online */
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
 } cat_session_params;
 
@@ -986,6 +991,205 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 }
 
 /* ======================================================================= */
+/* threads: a pool of the session's own                                    */
+/* ======================================================================= */
+/* Parallel work is a job of n independent items (tiles of output rows, or
+   heads): each item writes its own outputs with the same operations whoever
+   runs it, so results are bit-identical for any thread count. The calling
+   thread works too, taking items one at a time from a shared counter as the
+   workers do: a worker the OS has not scheduled yet takes nothing, so the
+   caller never waits for a thread that has not started, only for items
+   already taken. Waiting threads spin for a short while (CAT__SPIN pauses,
+   tens of microseconds: the gap between two matmuls of a decode step) and
+   then sleep on a condition variable, so that with other processes on the
+   cores no thread burns its time slice waiting for a descheduled partner.
+   POSIX threads with gcc / clang atomics; elsewhere OpenMP if enabled, else
+   one thread. CAT_NO_THREADS forces one thread. */
+typedef void (*cat__job_fn)(void *ctx, int64_t item, int tid);
+
+#if !defined(CAT_NO_THREADS) && (defined(__unix__) || defined(__APPLE__)) && (defined(__GNUC__) || defined(__clang__))
+#define CAT__POOL_PTHREAD 1
+#include <pthread.h>
+#include <unistd.h>
+#ifndef CAT__SPIN
+#define CAT__SPIN 4096
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#define CAT__PAUSE() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define CAT__PAUSE() __asm__ __volatile__("yield")
+#else
+#define CAT__PAUSE() ((void)0)
+#endif
+#define CAT__LD_A(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define CAT__LD_R(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define CAT__ST_R(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+
+typedef struct cat__pool cat__pool;
+typedef struct { cat__pool *p; int id; } cat__warg;
+struct cat__pool {
+    int nth;                /* threads working on a job, the caller included */
+    int nw;                 /* workers started (nth - 1) */
+    pthread_t *th;
+    cat__warg *args;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;    /* workers sleep here between jobs */
+    pthread_cond_t idle;    /* the caller sleeps here until a job is done */
+    /* The job word: generation (16 bits) | items (24) | next item (24). A
+       worker claims an item by compare-and-swap on the whole word, so the
+       claim is valid for the job that word describes; fn and ctx stay fixed
+       until every item of that job is done. */
+    uint64_t word;
+    cat__job_fn fn;
+    void *ctx;
+    int64_t done;           /* items of the current job finished */
+    int sleepers, waiting, stop;
+};
+
+/* take and run items of the current job until none is left */
+static void cat__pool_work(cat__pool *p, int tid) {
+    for (;;) {
+        uint64_t v = CAT__LD_A(&p->word), nv = v + 1;
+        const int64_t i = (int64_t)(v & 0xFFFFFF), n = (int64_t)((v >> 24) & 0xFFFFFF);
+        cat__job_fn fn;
+        void *ctx;
+        if (i >= n) return;
+        if (!__atomic_compare_exchange_n(&p->word, &v, nv, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+        fn = CAT__LD_R(&p->fn); ctx = CAT__LD_R(&p->ctx);
+        fn(ctx, i, tid);
+        if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == n && __atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->idle);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+static void *cat__pool_main(void *arg) {
+    cat__warg *a = (cat__warg *)arg;
+    cat__pool *p = a->p;
+    uint64_t seen = 0;
+    for (;;) {
+        int spins = 0;
+        uint64_t v;
+        for (;;) {   /* wait for a job of another generation */
+            if (CAT__LD_A(&p->stop)) return NULL;
+            v = CAT__LD_A(&p->word);
+            if ((v >> 48) != seen) break;
+            if (++spins < CAT__SPIN) { CAT__PAUSE(); continue; }
+            pthread_mutex_lock(&p->mu);
+            __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            while (!__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST) && (__atomic_load_n(&p->word, __ATOMIC_SEQ_CST) >> 48) == seen)
+                pthread_cond_wait(&p->wake, &p->mu);
+            __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&p->mu);
+            spins = 0;
+        }
+        seen = v >> 48;
+        cat__pool_work(p, a->id);
+    }
+}
+
+/* a pool of nth threads (the caller and nth - 1 workers); fewer if some cannot
+   start; NULL (one thread) when nth <= 1 or out of memory */
+static cat__pool *cat__pool_open(int nth) {
+    cat__pool *p;
+    int i;
+    if (nth <= 1) return NULL;
+    p = (cat__pool *)CAT_MALLOC(sizeof *p);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->th = (pthread_t *)CAT_MALLOC(sizeof(pthread_t) * (size_t)(nth - 1));
+    p->args = (cat__warg *)CAT_MALLOC(sizeof(cat__warg) * (size_t)(nth - 1));
+    if (!p->th || !p->args || pthread_mutex_init(&p->mu, NULL) != 0) goto fail_mem;
+    if (pthread_cond_init(&p->wake, NULL) != 0) { pthread_mutex_destroy(&p->mu); goto fail_mem; }
+    if (pthread_cond_init(&p->idle, NULL) != 0) { pthread_cond_destroy(&p->wake); pthread_mutex_destroy(&p->mu); goto fail_mem; }
+    for (i = 0; i < nth - 1; i++) {
+        p->args[i].p = p; p->args[i].id = i + 1;
+        if (pthread_create(&p->th[i], NULL, cat__pool_main, &p->args[i]) != 0) break;
+    }
+    p->nw = i;
+    p->nth = i + 1;
+    return p;
+fail_mem:
+    CAT_FREE(p->th); CAT_FREE(p->args); CAT_FREE(p);
+    return NULL;
+}
+
+static void cat__pool_close(cat__pool *p) {
+    int i;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    __atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->nw; i++) pthread_join(p->th[i], NULL);
+    pthread_cond_destroy(&p->idle); pthread_cond_destroy(&p->wake); pthread_mutex_destroy(&p->mu);
+    CAT_FREE(p->th); CAT_FREE(p->args); CAT_FREE(p);
+}
+
+static int cat__pool_threads(const cat__pool *p) { return p ? p->nth : 1; }
+
+/* run fn(ctx, i, tid) for i < n (n < 2^24), tid < cat__pool_threads(p) */
+static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
+    uint64_t gen;
+    int spins = 0;
+    int64_t i;
+    if (!p || n <= 1 || n > 0xFFFFFF) { for (i = 0; i < n; i++) fn(ctx, i, 0); return; }
+    CAT__ST_R(&p->fn, fn); CAT__ST_R(&p->ctx, ctx);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    gen = ((CAT__LD_R(&p->word) >> 48) + 1) & 0xFFFF;
+    __atomic_store_n(&p->word, (gen << 48) | ((uint64_t)n << 24), __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
+    cat__pool_work(p, 0);
+    /* every item is taken: wait for the ones other threads are running */
+    while (CAT__LD_A(&p->done) < n) {
+        if (++spins < CAT__SPIN) { CAT__PAUSE(); continue; }
+        pthread_mutex_lock(&p->mu);
+        __atomic_store_n(&p->waiting, 1, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(&p->done, __ATOMIC_SEQ_CST) < n) pthread_cond_wait(&p->idle, &p->mu);
+        __atomic_store_n(&p->waiting, 0, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+#undef CAT__LD_A
+#undef CAT__LD_R
+#undef CAT__ST_R
+
+#else /* OpenMP or one thread */
+
+typedef struct cat__pool { int nth; } cat__pool;
+static cat__pool *cat__pool_open(int nth) {
+    cat__pool *p;
+#ifndef _OPENMP
+    nth = 1;
+#endif
+    if (nth <= 1) return NULL;
+    p = (cat__pool *)CAT_MALLOC(sizeof *p);
+    if (p) p->nth = nth;
+    return p;
+}
+static void cat__pool_close(cat__pool *p) { CAT_FREE(p); }
+static int cat__pool_threads(const cat__pool *p) { return p ? p->nth : 1; }
+static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
+    int64_t i;
+    (void)p;
+#ifdef _OPENMP
+    if (p && n > 1) {
+#pragma omp parallel for num_threads(p->nth) schedule(dynamic, 1)
+        for (i = 0; i < n; i++) fn(ctx, i, omp_get_thread_num());
+        return;
+    }
+#endif
+    for (i = 0; i < n; i++) fn(ctx, i, 0);
+}
+#endif
+
+/* ======================================================================= */
 /* kernels                                                                 */
 /* ======================================================================= */
 
@@ -1556,63 +1760,57 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
 
 /* Rows of x in groups of at most 4 (their slices stay in L1), over blocks of
    16 weight rows (a block stays in L2 while each group passes over it). */
-static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
-    const int64_t out = W->rows, in = W->cols, nblk = (out + 15) / 16;
-    const float *scales = W->dtype == CAT_DTYPE_Q8 ? cat__q8_scales(W) : NULL;
-    int64_t b;
-    (void)nth;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth > 0 ? nth : 1) schedule(static) if (nth > 1 && (int64_t)n * out * in >= 65536)
-#endif
-    for (b = 0; b < nblk; b++) {
-        const int64_t o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
-        int g;
-        for (g = 0; g < n; g += 4) {
-            float *yg = y + (size_t)g * ldy;
-            const float *xg = x + (size_t)g * in;
-            int64_t o;
-            for (o = b * 16; o < o1; o++) {
-                switch (n - g) {
-                case 1: cat__mv_row(yg, ldy, xg, in, W, scales, o, 1); break;
-                case 2: cat__mv_row(yg, ldy, xg, in, W, scales, o, 2); break;
-                case 3: cat__mv_row(yg, ldy, xg, in, W, scales, o, 3); break;
-                default: cat__mv_row(yg, ldy, xg, in, W, scales, o, 4); break;
-                }
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; const float *scales; } cat__mv_job;
+static void cat__mvn_item(void *ctx, int64_t b, int tid) {
+    const cat__mv_job *j = (const cat__mv_job *)ctx;
+    const int64_t out = j->W->rows, in = j->W->cols, o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
+    int g;
+    (void)tid;
+    for (g = 0; g < j->n; g += 4) {
+        float *yg = j->y + (size_t)g * j->ldy;
+        const float *xg = j->x + (size_t)g * in;
+        int64_t o;
+        for (o = b * 16; o < o1; o++) {
+            switch (j->n - g) {
+            case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 1); break;
+            case 2: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 2); break;
+            case 3: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 3); break;
+            default: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 4); break;
             }
         }
     }
 }
+static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
+    cat__mv_job j;
+    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W;
+    j.scales = W->dtype == CAT_DTYPE_Q8 ? cat__q8_scales(W) : NULL;
+    cat__par((int64_t)n * W->rows * W->cols >= 65536 ? pool : NULL, cat__mvn_item, &j, (W->rows + 15) / 16);
+}
 #endif
 
 /* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
-   Bit-identical for any nth (the threads split tiles of CAT__NR output rows).
+   Bit-identical for any thread count (the threads take tiles of CAT__NR output rows).
    Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
-static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
-    const int64_t out = W->rows, in = W->cols, ntile = (out + CAT__NR - 1) / CAT__NR;
-    (void)nth;
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
+static void cat__mm_item(void *ctx, int64_t item, int tid) {
+    const cat__mm_job *j = (const cat__mm_job *)ctx;
+    const int i0 = (int)(item / j->ntile) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
+    const int64_t o0 = (item % j->ntile) * CAT__NR, out = j->W->rows;
+    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    (void)tid;
+    cat__mm_tile(j->y + (size_t)i0 * j->ldy, j->ldy, j->x + (size_t)i0 * j->W->cols, mb, j->W, o0, nr);
+}
+static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
+    const int64_t out = W->rows, in = W->cols;
+    cat__mm_job j;
     if (n <= 0 || out <= 0) return;
     if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
 #if defined(__AVX512F__)
-    if (n <= 2) { cat__mvn(y, ldy, x, n, W, nth); return; }
+    if (n <= 2) { cat__mvn(y, ldy, x, n, W, pool); return; }
 #endif
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth > 0 ? nth : 1) if (nth > 1 && (int64_t)n * out * in >= 65536)
-#endif
-    {
-        int i0;
-        for (i0 = 0; i0 < n; i0 += CAT__MB) {
-            const int mb = n - i0 < CAT__MB ? n - i0 : CAT__MB;
-            int64_t t;
-#ifdef _OPENMP
-#pragma omp for schedule(static) nowait
-#endif
-            for (t = 0; t < ntile; t++) {
-                const int64_t o0 = t * CAT__NR;
-                const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
-                cat__mm_tile(y + (size_t)i0 * ldy, ldy, x + (size_t)i0 * in, mb, W, o0, nr);
-            }
-        }
-    }
+    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.ntile = (out + CAT__NR - 1) / CAT__NR;
+    /* items: x blocks of CAT__MB rows (outer) by tiles of CAT__NR weight rows */
+    cat__par((int64_t)n * out * in >= 65536 ? pool : NULL, cat__mm_item, &j, j.ntile * ((n + CAT__MB - 1) / CAT__MB));
 }
 
 /* one row of W (an embedding-table lookup) into f32 */
@@ -1852,16 +2050,21 @@ struct cat_session {
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
     float *scores;          /* [nth][ent_cap] */
+    cat__pool *pool;        /* NULL: one thread */
     float *lgt;             /* [n_seq][padded_vocab] last-token logits of a step (n_seq > 1) */
     void *arena;
     size_t arena_size;
 };
 
+/* threads when the caller asks for 0: OpenMP's default (OMP_NUM_THREADS) in an
+   OpenMP build, else the processors online */
 static int cat__nthreads(int want) {
+    if (want > 0) return want < 256 ? want : 256;
 #ifdef _OPENMP
-    return want > 0 ? want : omp_get_max_threads();
+    return omp_get_max_threads();
+#elif defined(CAT__POOL_PTHREAD) && defined(_SC_NPROCESSORS_ONLN)
+    { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (n < 256 ? (int)n : 256) : 1; }
 #else
-    (void)want;
     return 1;
 #endif
 }
@@ -1890,14 +2093,48 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
 
 /* attention over n slots whose inputs are xin[n][L->wqkv.cols]; writes out[n][n_head*hd].
    layer >= 0: global entries come from each slot's sequence's cache of that layer. */
+/* one attention item: query row si, head h */
+typedef struct {
+    cat_session *s; const cat__geom *g; const cat__slot *sl; const float *qkv; float *out;
+    size_t goff, loff; int w;
+} cat__att_job;
+static void cat__att_item(void *ctx, int64_t task, int tid) {
+    const cat__att_job *J = (const cat__att_job *)ctx;
+    cat_session *s = J->s;
+    const cat__slot *sl = J->sl;
+    const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = J->w;
+    const float scale = 1.0f / sqrtf((float)hd);
+    const size_t goff = J->goff, loff = J->loff;
+    const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
+    const float *q = J->qkv + (size_t)si * w + h * hd;
+    float *sc = s->scores + (size_t)tid * s->ent_cap;
+    float mx = -INFINITY, sum = 0.0f, inv;
+    float *o = J->out + (size_t)si * qd + h * hd;
+    const size_t gh = (size_t)kh * s->gcap * hd, lh = (size_t)kh * s->lcap * hd, lstride = sl[si].lsc ? (size_t)kvd : (size_t)hd;
+    const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
+    const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + lh;
+    const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + lh;
+    int e, j;
+    cat__scores(sc, q, gkb, (size_t)hd, ng, hd, scale);
+    cat__scores(sc + ng, q, lkb, lstride, nl, hd, scale);
+    for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
+    for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
+    inv = 1.0f / sum;
+    for (e = 0; e < ng + nl; e++) sc[e] *= inv;
+    for (j = 0; j < hd; j++) o[j] = 0.0f;
+    cat__wsum(o, sc, gvb, (size_t)hd, ng, hd);
+    cat__wsum(o, sc + ng, lvb, lstride, nl, hd);
+}
+
 static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
                            const cat__slot *sl, int layer, float *out) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
-    const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
+    const float eps = (float)g->b->norm_eps;
     const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
     float *qkv = s->qkv;
-    int i, task;
-    cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
+    cat__att_job J;
+    int i;
+    cat__matmul(qkv, w, xin, n, &L->wqkv, s->pool);
     for (i = 0; i < n; i++) {
         float *q = qkv + (size_t)i * w, *k = q + qd, *v = k + kvd, *dk, *dv;
         int h;
@@ -1925,34 +2162,8 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             }
         }
     }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
-#endif
-    for (task = 0; task < n * H; task++) {
-        const int si = task / H, h = task % H, kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
-        const float *q = qkv + (size_t)si * w + h * hd;
-#ifdef _OPENMP
-        float *sc = s->scores + (size_t)omp_get_thread_num() * s->ent_cap;
-#else
-        float *sc = s->scores;
-#endif
-        float mx = -INFINITY, sum = 0.0f, inv;
-        float *o = out + (size_t)si * qd + h * hd;
-        const size_t gh = (size_t)kh * s->gcap * hd, lh = (size_t)kh * s->lcap * hd, lstride = sl[si].lsc ? (size_t)kvd : (size_t)hd;
-        const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-        const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + lh;
-        const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + lh;
-        int e, j;
-        cat__scores(sc, q, gkb, (size_t)hd, ng, hd, scale);
-        cat__scores(sc + ng, q, lkb, lstride, nl, hd, scale);
-        for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
-        for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
-        inv = 1.0f / sum;
-        for (e = 0; e < ng + nl; e++) sc[e] *= inv;
-        for (j = 0; j < hd; j++) o[j] = 0.0f;
-        cat__wsum(o, sc, gvb, (size_t)hd, ng, hd);
-        cat__wsum(o, sc + ng, lvb, lstride, nl, hd);
-    }
+    J.s = s; J.g = g; J.sl = sl; J.qkv = qkv; J.out = out; J.goff = goff; J.loff = loff; J.w = w;
+    cat__par(n * H > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * H);
 }
 
 /* feed-forward half of a block: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
@@ -1960,10 +2171,10 @@ static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
-    cat__matmul(s->h1, I, s->xn, n, &L->fc1, s->nth);
-    cat__matmul(s->h2, I, s->xn, n, &L->fc2, s->nth);
+    cat__matmul(s->h1, I, s->xn, n, &L->fc1, s->pool);
+    cat__matmul(s->h2, I, s->xn, n, &L->fc2, s->pool);
     for (i = 0; i < n * I; i++) s->h1[i] = cat__silu(s->h1[i]) * s->h2[i];
-    cat__matmul(s->y, D, s->h1, n, &L->proj, s->nth);
+    cat__matmul(s->y, D, s->h1, n, &L->proj, s->pool);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
 
@@ -1974,7 +2185,7 @@ static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, 
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
     cat__attention(s, g, L, s->xn, n, sl, layer, s->att);
-    cat__matmul(s->y, D, s->att, n, &L->wo, s->nth);
+    cat__matmul(s->y, D, s->att, n, &L->wo, s->pool);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
     cat__ffn(s, b, L, x, n);
 }
@@ -2031,7 +2242,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
             }
         }
     }
-    cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
+    cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->pool);
 }
 
 /* ---- one step: tokens of one or more sequences, one pass through the layers */
@@ -2134,7 +2345,7 @@ static void cat__logits(cat_session *s, const float *x, int nruns, int ntok, flo
     if (logits) {
         /* rows in the caller's order */
         for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)s->order[t] * D, x + (size_t)s->out_slot[t] * D, (const float *)m->norm.data, D, eps);
-        cat__matmul(logits, PV, s->xn, ntok, &m->output, s->nth);
+        cat__matmul(logits, PV, s->xn, ntok, &m->output, s->pool);
         for (r = 0; r < nruns; r++) {
             const cat__run *u = &s->runs[r];
             cat__seq *q = &s->seqs[u->seq];
@@ -2146,8 +2357,8 @@ static void cat__logits(cat_session *s, const float *x, int nruns, int ntok, flo
             const cat__run *u = &s->runs[r];
             cat__rmsnorm(s->xn + (size_t)r * D, x + (size_t)s->out_slot[u->first + u->n - 1] * D, (const float *)m->norm.data, D, eps);
         }
-        if (nruns == 1) cat__matmul(s->seqs[s->runs[0].seq].logits, PV, s->xn, 1, &m->output, s->nth);
-        else cat__matmul(s->lgt, PV, s->xn, nruns, &m->output, s->nth);
+        if (nruns == 1) cat__matmul(s->seqs[s->runs[0].seq].logits, PV, s->xn, 1, &m->output, s->pool);
+        else cat__matmul(s->lgt, PV, s->xn, nruns, &m->output, s->pool);
         for (r = 0; r < nruns; r++) {
             cat__seq *q = &s->seqs[s->runs[r].seq];
             if (nruns > 1) memcpy(q->logits, s->lgt + (size_t)r * PV, sizeof(float) * PV);
@@ -2198,7 +2409,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
         const cat__layer *L = &m->layers[l];
         for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)t * D, x + (size_t)t * D, (const float *)L->attn_norm.data, D, eps);
         /* slot inputs: expand(normed token), or compressor(normed chunk) + bias */
-        cat__matmul(in, FX, s->xn, ntok, &L->expand, s->nth);
+        cat__matmul(in, FX, s->xn, ntok, &L->expand, s->pool);
         if (nch) {
             int ch = 0;
             for (r = 0; r < nruns; r++) {
@@ -2214,7 +2425,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
                     }
                 }
             }
-            cat__matmul(s->fx, FX, s->flat, nch, &L->comp_w, s->nth);
+            cat__matmul(s->fx, FX, s->flat, nch, &L->comp_w, s->pool);
             for (i = 0; i < ns; i++) if (s->skind[i] == CAT__K_FX) {
                 const float *f = s->fx + (size_t)s->sref[i] * FX, *bias = (const float *)L->comp_b.data;
                 float *d = in + (size_t)i * FX;
@@ -2232,8 +2443,8 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
         for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
-        cat__matmul(s->y, FX, s->att, ns, &L->wo, s->nth);
-        cat__matmul(s->xn, D, s->y, ns, &L->final_proj, s->nth);
+        cat__matmul(s->y, FX, s->att, ns, &L->wo, s->pool);
+        cat__matmul(s->xn, D, s->y, ns, &L->final_proj, s->pool);
         for (t = 0; t < ntok; t++) for (j = 0; j < D; j++) x[(size_t)t * D + j] += s->xn[(size_t)t * D + j];
         cat__ffn(s, &cfg->dec, L, x, ntok);
     }
@@ -2444,12 +2655,15 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
 #undef CAT__TAKE
 #undef CAT__SZ
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
+    s->pool = cat__pool_open(s->nth);   /* fewer threads if some cannot start */
+    s->nth = cat__pool_threads(s->pool);
     *out = s;
     return CAT_OK;
 }
 
 CAT__API void cat_session_close(cat_session *s) {
     if (!s) return;
+    cat__pool_close(s->pool);
     CAT_FREE(s->arena);
     CAT_FREE(s);
 }
