@@ -92,6 +92,23 @@ for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
     done
 done
 
+# every kernel path this CPU runs (chosen at run time; CAT_KERNELS forces one): the
+# paths against one another and a reference, then the fixtures' logits on each
+# path other than the default one (the checks above)
+run "unit: kernel paths" "$B/test_kernels"
+paths=$("$B/test_kernels" --list)
+best=$(echo "$paths" | tail -n 1)
+for k in $paths; do
+    [ "$k" = "$best" ] && continue
+    for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
+        run "check $c ($k kernels)" env CAT_KERNELS=$k "$B/cat-check" --logits-only "$OUT/$c.safetensors.cat" "$F/$c.ref"
+        for d in bf16:0.1 q8:0.25; do
+            dt=${d%%:*}; tol=${d#*:}
+            run "check $c $dt ($k kernels, atol $tol)" env CAT_KERNELS=$k "$B/cat-check" --logits-only --atol $tol "$OUT/$c.$dt.cat" "$F/$c.ref"
+        done
+    done
+done
+
 K=models/kjv
 check "convert kjv_cat.pt" "$B/cat-convert" convert $K/kjv_cat.pt "$OUT/kjv_cat.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json
 check "convert kjv_dense.pt" "$B/cat-convert" convert $K/kjv_dense.pt "$OUT/kjv_dense.cat" --config $K/kjv_dense.json --vocab $K/vocab.json --merges $K/merges.txt
