@@ -180,7 +180,9 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);
 CATDEF const char *cat_dtype_name(cat_dtype t);
-/* the matrix kernels this build compiled in: "avx512", "avx2", "neon" or "scalar" */
+/* the kernels a session runs by default on this CPU: "avx512", "avx2", "neon" or
+   "scalar" (x86: chosen at run time; CAT_KERNELS=scalar|avx2|avx512|avx512bf16
+   in the environment picks one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
 /* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
 CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
@@ -195,6 +197,9 @@ typedef struct {
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
     int32_t n_threads;    /* threads (at most 256); 0 = OMP_NUM_THREADS in an OpenMP build, else the CPUs online */
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
+    int32_t bf16_dot;     /* 1: where the CPU has AVX512_BF16, bf16 weights multiply activations
+                             rounded to bf16 (about 2x prefill; logits move by up to ~0.08 on the
+                             demo); 0 = f32 activations (exact products) */
 } cat_session_params;
 
 CATDEF cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out);
@@ -210,6 +215,7 @@ CATDEF const float *cat_session_seq_logits(const cat_session *s, int32_t seq);
 CATDEF int32_t cat_session_seq_pos(const cat_session *s, int32_t seq);
 CATDEF void cat_session_seq_reset(cat_session *s, int32_t seq);
 CATDEF int32_t cat_session_n_seq(const cat_session *s);
+CATDEF const char *cat_session_kernels(const cat_session *s);
 CATDEF int32_t cat_session_pos(const cat_session *s);         /* tokens held */
 CATDEF int32_t cat_session_chunk(const cat_session *s);       /* chunk size in use (0 for dense) */
 CATDEF int32_t cat_session_max_context(const cat_session *s);
@@ -1239,8 +1245,9 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
    per instruction set (scalar, AVX2+FMA, AVX-512), each pass under a target
    pragma, by including this file again (CAT_SELF names it: "cat.h" unless
-   renamed); a session takes the best one the CPU has (or CAT_KERNELS=scalar,
-   avx2 or avx512 in the environment, when the CPU has it), so a build without
+   renamed), and once more for AVX-512 with AVX512_BF16 (bf16 weights by bf16
+   activations); a session takes the best one the CPU has (or CAT_KERNELS=scalar,
+   avx2, avx512 or avx512bf16 in the environment, when the CPU has it), so a build without
    -march=native runs the AVX-512 kernels on an AVX-512 CPU. Elsewhere, or with
    CAT_NO_DISPATCH, one pass for the instruction set the compiler targets
    (NEON on aarch64). */
@@ -1280,13 +1287,6 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #define CAT__FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-static float cat__hsum16(const float *s) {
-    float r8[8], r4[4];
-    int l;
-    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
-    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
-    return (r4[0] + r4[2]) + (r4[1] + r4[3]);
-}
 
 static size_t cat__q8_bytes(int64_t rows, int64_t cols) {
     size_t nq = (size_t)rows * (size_t)cols, g = (size_t)((cols + 31) / 32);
@@ -1360,7 +1360,8 @@ typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W;
 /* the kernels of one instruction set: cat__kern_NAME */
 typedef struct {
     const char *name;
-    void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool);
+    /* xb: room for xb_cap bf16 activations (the bf16 dot-product path; may be NULL elsewhere) */
+    void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap);
     void (*scores)(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale);
     void (*wsum)(float *o, const float *p, const float *v, size_t stride, int n, int hd);
 } cat__kern;
@@ -1398,19 +1399,37 @@ typedef struct {
 #pragma GCC pop_options
 #endif
 #undef CAT__ISA
+#define CAT__ISA 4
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma")
+#endif
+#include CAT_SELF
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef CAT__ISA
 
-/* the best kernels this CPU runs, or those CAT_KERNELS names if it runs them */
-static const cat__kern *cat__kern_pick(void) {
+/* the best kernels this CPU runs (with bf16 dot products only if bf16dot), or
+   those CAT_KERNELS names if it runs them */
+static const cat__kern *cat__kern_pick(int bf16dot) {
     const cat__kern *best = &cat__kern_scalar, *want = NULL;
     const char *e = getenv("CAT_KERNELS");
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    const int bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
     if (avx2) best = &cat__kern_avx2;
     if (avx512) best = &cat__kern_avx512;
+    if (bf16 && bf16dot) best = &cat__kern_avx512bf16;
     if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
     if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
     if (e && strcmp(e, "avx512") == 0 && avx512) want = &cat__kern_avx512;
+    if (e && strcmp(e, "avx512bf16") == 0 && bf16) want = &cat__kern_avx512bf16;
     return want ? want : best;
 }
 #else
@@ -1425,7 +1444,8 @@ static const cat__kern *cat__kern_pick(void) {
 #endif
 #include CAT_SELF
 #undef CAT__ISA
-static const cat__kern *cat__kern_pick(void) {
+static const cat__kern *cat__kern_pick(int bf16dot) {
+    (void)bf16dot;
 #if defined(__AVX512F__)
     return &cat__kern_avx512;
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -1438,7 +1458,7 @@ static const cat__kern *cat__kern_pick(void) {
 }
 #endif
 #undef CAT__KPASS
-CAT__API const char *cat_kernels(void) { return cat__kern_pick()->name; }
+CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
 
 #ifdef CAT__GCC_PR105593
 #pragma GCC diagnostic pop
@@ -1531,6 +1551,8 @@ struct cat_session {
     float *scores;          /* [nth][ent_cap] */
     cat__pool *pool;        /* NULL: one thread */
     const cat__kern *kern;  /* the kernels in use */
+    uint16_t *xb;           /* bf16 activations for the bf16 dot-product kernels (or NULL) */
+    size_t xb_cap;
     float *lgt;             /* [n_seq][padded_vocab] last-token logits of a step (n_seq > 1) */
     void *arena;
     size_t arena_size;
@@ -1575,7 +1597,7 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
    layer >= 0: global entries come from each slot's sequence's cache of that layer. */
 /* y = x W^T with the session's kernels and threads */
 static void cat__mm(const cat_session *s, float *y, int ldy, const float *x, int n, const cat__tensor *W) {
-    s->kern->matmul(y, ldy, x, n, W, s->pool);
+    s->kern->matmul(y, ldy, x, n, W, s->pool, s->xb, s->xb_cap);
 }
 
 /* one attention item: query row si, head h */
@@ -1987,6 +2009,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
     if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
+    s->kern = cat__kern_pick(p.bf16_dot);
     L = cfg->dec.n_layer;
     D = cfg->dec.dim;
     switch (cfg->family) {
@@ -2069,6 +2092,16 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
     total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
     total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
+    if (strcmp(s->kern->name, "avx512bf16") == 0) {
+        /* bf16 activations: any matmul's rows (at most maxrows or chunk_cap) by the
+           widest bf16 matrix */
+        int64_t cols = 0;
+        uint32_t e;
+        for (e = 0; e < m->n_dir; e++)
+            if (m->dir[e].dtype == CAT_DTYPE_BF16 && m->dir[e].ndim == 2 && m->dir[e].dims[1] > cols) cols = m->dir[e].dims[1];
+        s->xb_cap = (size_t)(maxrows > s->chunk_cap ? maxrows : s->chunk_cap) * (size_t)cols;
+        total += CAT__SZ(s->xb_cap, uint16_t);
+    }
     total += s->n_seq > 1 ? CAT__SZ((size_t)s->n_seq * cfg->padded_vocab, float) : 0;
     s->arena = CAT_MALLOC(total + 64);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
@@ -2136,10 +2169,10 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     CAT__TAKE(s->fx, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
     CAT__TAKE(s->flat, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
     CAT__TAKE(s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->xb_cap) CAT__TAKE(s->xb, s->xb_cap, uint16_t);
     if (s->n_seq > 1) CAT__TAKE(s->lgt, (size_t)s->n_seq * cfg->padded_vocab, float);
 #undef CAT__TAKE
 #undef CAT__SZ
-    s->kern = cat__kern_pick();
     if (cat__pool_open(s->nth, &s->pool) != CAT_OK) { cat_session_close(s); return CAT_ERR_NOMEM; }
     s->nth = cat__pool_threads(s->pool);   /* fewer if some threads cannot start */
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
@@ -2233,6 +2266,7 @@ CAT__API int32_t cat_session_seq_pos(const cat_session *s, int32_t seq) { return
 CAT__API int32_t cat_session_n_seq(const cat_session *s) { return s->n_seq; }
 CAT__API int32_t cat_session_chunk(const cat_session *s) { return s->c; }
 CAT__API int32_t cat_session_max_context(const cat_session *s) { return s->max_ctx; }
+CAT__API const char *cat_session_kernels(const cat_session *s) { return s->kern->name; }
 CAT__API size_t cat_session_memory(const cat_session *s) { return s->arena_size + sizeof *s + cat__pool_bytes(s->pool); }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
@@ -3171,10 +3205,15 @@ done:
 /* kernels of one instruction set                                          */
 /* ======================================================================= */
 /* This part is compiled once per pass of the kernels section (CAT__ISA: 0
-   scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512; every name gets the pass's suffix),
+   scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 4 AVX-512 with AVX512_BF16; every name gets the pass's suffix),
    and ends with the pass's table, cat__kern_<name>. */
 #ifdef CAT__KPASS
-#if CAT__ISA == 3
+#if CAT__ISA == 4
+#define CAT__KS(n) n##_avx512bf16
+#define CAT__PATH "avx512bf16"
+#define CAT__MR 4
+#define CAT__NR 6
+#elif CAT__ISA == 3
 #define CAT__KS(n) n##_avx512
 #define CAT__PATH "avx512"
 #define CAT__MR 4
@@ -3195,6 +3234,7 @@ done:
 #define CAT__MR 1
 #define CAT__NR 1
 #endif
+#define cat__hsum16 CAT__KS(cat__hsum16)
 #define cat__decode_chunk CAT__KS(cat__decode_chunk)
 #define cat__mk CAT__KS(cat__mk)
 #define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
@@ -3223,6 +3263,27 @@ done:
 #define cat__scores CAT__KS(cat__scores)
 #define cat__wsum_r CAT__KS(cat__wsum_r)
 #define cat__wsum CAT__KS(cat__wsum)
+#define cat__x_to_bf16 CAT__KS(cat__x_to_bf16)
+#define cat__mkdp CAT__KS(cat__mkdp)
+#define cat__mkdp_1 CAT__KS(cat__mkdp_1)
+#define cat__mkdp_2 CAT__KS(cat__mkdp_2)
+#define cat__mkdp_3 CAT__KS(cat__mkdp_3)
+#define cat__mkdp_4 CAT__KS(cat__mkdp_4)
+#define cat__dp11 CAT__KS(cat__dp11)
+#define cat__mm_tile_dp CAT__KS(cat__mm_tile_dp)
+#define cat__mvdp_item CAT__KS(cat__mvdp_item)
+#define cat__mmdp_item CAT__KS(cat__mmdp_item)
+#define cat__matmul_dp CAT__KS(cat__matmul_dp)
+
+/* the canonical tree of 16 lane sums (compiled in each pass: a call from
+   AVX-512 code into code built for another instruction set is slow) */
+CAT__INLINE float cat__hsum16(const float *s) {
+    float r8[8], r4[4];
+    int l;
+    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
+    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
+    return (r4[0] + r4[2]) + (r4[1] + r4[3]);
+}
 
 /* decode nr rows [o0, o0+nr) x columns [k0, k0+kc) of a matrix into
    buf (row stride CAT__KC floats). k0 is a multiple of 32. */
@@ -3240,7 +3301,7 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
             const uint16_t *s = (const uint16_t *)W->data + (o0 + j) * in + k0;
             float *d = buf + (size_t)j * CAT__KC;
             k = 0;
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
             for (; k + 32 <= kc; k += 32) {
                 __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k)));
                 __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k + 16)));
@@ -3270,7 +3331,7 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
             const float *sr = scl + (o0 + j) * G + k0 / 32;
             float *d = buf + (size_t)j * CAT__KC;
             k = 0;
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
             for (; k + 32 <= kc; k += 32) {
                 __m512 sv = _mm512_set1_ps(sr[k / 32]);
                 __m512i a = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
@@ -3310,7 +3371,7 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
 /* ---- micro-kernels -------------------------------------------------------
    cat__mk_M: acc[r][j][0..15] (r < M, j < CAT__NR) += lane sums of
    x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
 
 #define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
 #define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
@@ -3590,7 +3651,7 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
     }
 }
 
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
 /* One or two rows of x times the weights (decode): streams each weight row
    once, one 16-lane accumulator per row of x. Measured 15-40% faster from DRAM
    than the tiled kernel at n = 1; from n = 3 on the tiled kernel is as fast or
@@ -3691,12 +3752,172 @@ static void cat__mm_item(void *ctx, int64_t item, int tid) {
     (void)tid;
     cat__mm_tile(j->y + (size_t)i0 * j->ldy, j->ldy, j->x + (size_t)i0 * j->W->cols, mb, j->W, o0, nr);
 }
-static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
+#if CAT__ISA == 4
+/* bf16 weights on a CPU with AVX512_BF16: the activations are rounded to bf16
+   (nearest even) once per matmul, and vdpbf16ps multiplies 32 pairs at a
+   time, twice the f32 rate. The order, for every n (decode and prefill alike)
+   and every thread count: 16 lane sums, lane l takes the pairs
+   (k, k+1) = (32b + 2l, 32b + 2l + 1) for b = 0, 1, ... in turn (the
+   instruction adds the two products to the lane, each addition rounded), the
+   last partial block zero-padded, then the tree of cat__hsum16. So bf16
+   results here differ from the f32-activation paths (the cost is measured in
+   the README) but not between prefill and decode nor between thread counts. */
+#define CAT__LDBH(p) ((__m512bh)_mm512_loadu_si512((const void *)(p)))
+#define CAT__LDBHM(m, p) ((__m512bh)_mm512_maskz_loadu_epi16(m, (const void *)(p)))
+
+/* n rows of in values (contiguous) to bf16 */
+static void cat__x_to_bf16(uint16_t *xb, const float *x, size_t N) {
+    size_t i;
+    for (i = 0; i + 16 <= N; i += 16) _mm256_storeu_si256((__m256i *)(void *)(xb + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
+    if (i < N) {
+        const __mmask16 m = (__mmask16)((1u << (N - i)) - 1u);
+        _mm256_mask_storeu_epi16((void *)(xb + i), m, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+#define CAT__DROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
+#define CAT__DDECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
+#define CAT__DLD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
+#define CAT__DST(r, j) if (M > r) _mm512_storeu_ps(acc + (r * CAT__NR + j) * 16, a##r##j);
+#define CAT__DFM(r, j) a##r##j = _mm512_dpbf16_ps(a##r##j, xv, w##j);
+#define CAT__DROW(r) if (M > r) { __m512bh xv = CAT__LDBH(x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
+#define CAT__DROWM(r) if (M > r) { __m512bh xv = CAT__LDBHM(m, x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
+/* acc[r][j] (r < M, j < 6) += pair sums of bf16 x row r by bf16 w row j, k < kc */
+CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) {
+    CAT__DROWS6(CAT__DDECL, 0) CAT__DROWS6(CAT__DDECL, 1) CAT__DROWS6(CAT__DDECL, 2) CAT__DROWS6(CAT__DDECL, 3)
+    int k;
+    if (!first) { CAT__DROWS6(CAT__DLD, 0) CAT__DROWS6(CAT__DLD, 1) CAT__DROWS6(CAT__DLD, 2) CAT__DROWS6(CAT__DLD, 3) }
+    for (k = 0; k + 32 <= kc; k += 32) {
+        const __m512bh w0 = CAT__LDBH(w + k), w1 = CAT__LDBH(w + ldw + k), w2 = CAT__LDBH(w + 2 * ldw + k);
+        const __m512bh w3 = CAT__LDBH(w + 3 * ldw + k), w4 = CAT__LDBH(w + 4 * ldw + k), w5 = CAT__LDBH(w + 5 * ldw + k);
+        if (pf) {
+            CAT__PREFETCH(w + k, pf); CAT__PREFETCH(w + ldw + k, pf); CAT__PREFETCH(w + 2 * ldw + k, pf);
+            CAT__PREFETCH(w + 3 * ldw + k, pf); CAT__PREFETCH(w + 4 * ldw + k, pf); CAT__PREFETCH(w + 5 * ldw + k, pf);
+        }
+        CAT__DROW(0) CAT__DROW(1) CAT__DROW(2) CAT__DROW(3)
+    }
+    if (k < kc) {
+        const __mmask32 m = (__mmask32)((1u << (kc - k)) - 1u);
+        const __m512bh w0 = CAT__LDBHM(m, w + k), w1 = CAT__LDBHM(m, w + ldw + k), w2 = CAT__LDBHM(m, w + 2 * ldw + k);
+        const __m512bh w3 = CAT__LDBHM(m, w + 3 * ldw + k), w4 = CAT__LDBHM(m, w + 4 * ldw + k), w5 = CAT__LDBHM(m, w + 5 * ldw + k);
+        CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
+    }
+    CAT__DROWS6(CAT__DST, 0) CAT__DROWS6(CAT__DST, 1) CAT__DROWS6(CAT__DST, 2) CAT__DROWS6(CAT__DST, 3)
+}
+#undef CAT__DROWS6
+#undef CAT__DDECL
+#undef CAT__DLD
+#undef CAT__DST
+#undef CAT__DFM
+#undef CAT__DROW
+#undef CAT__DROWM
+static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf); }
+/* one x row by one w row */
+static __m512 cat__dp11(__m512 a, const uint16_t *x, const uint16_t *w, int64_t kc) {
+    int64_t k;
+    for (k = 0; k + 32 <= kc; k += 32) a = _mm512_dpbf16_ps(a, CAT__LDBH(x + k), CAT__LDBH(w + k));
+    if (k < kc) {
+        const __mmask32 m = (__mmask32)((1u << (kc - k)) - 1u);
+        a = _mm512_dpbf16_ps(a, CAT__LDBHM(m, x + k), CAT__LDBHM(m, w + k));
+    }
+    return a;
+}
+
+/* rows of xb (mb <= CAT__MB, row stride in) by weight rows [o0, o0+nr) */
+static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols;
+    const uint16_t *w = (const uint16_t *)W->data + o0 * in;
+    float accm[CAT__MB * CAT__NR * 16 + 16], red[16];
+    float *acc = cat__align64(accm);
+    int64_t k0;
+    int i, j, q, nacc;
+    for (k0 = 0; k0 < in; k0 += CAT__KC) {
+        const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
+        if (nr == CAT__NR) {
+            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0);
+            switch (mb - i) {
+            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            default: break;
+            }
+        } else {
+            for (i = 0; i < mb; i++) for (j = 0; j < nr; j++) {
+                float *a = acc + ((size_t)i * CAT__NR + j) * 16;
+                _mm512_storeu_ps(a, cat__dp11(first ? _mm512_setzero_ps() : _mm512_loadu_ps(a), xb + (size_t)i * in + k0, w + j * in + k0, kc));
+            }
+        }
+    }
+    nacc = mb * CAT__NR;
+    for (q = 0; q < nacc; q += 16) {
+        int c = nacc - q < 16 ? nacc - q : 16, t;
+        if (c < 16) memset(acc + (size_t)(q + c) * 16, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc + (size_t)q * 16);
+        for (t = 0; t < c; t++) {
+            i = (q + t) / CAT__NR; j = (q + t) % CAT__NR;
+            if (j < nr) y[(size_t)i * ldy + o0 + j] = red[t];
+        }
+    }
+}
+
+typedef struct { float *y; int ldy; const uint16_t *xb; int n; const cat__tensor *W; int64_t ntile; } cat__dp_job;
+/* decode: a block of 16 weight rows against every row of xb (n <= 2) */
+static void cat__mvdp_item(void *ctx, int64_t b, int tid) {
+    const cat__dp_job *J = (const cat__dp_job *)ctx;
+    const int64_t out = J->W->rows, in = J->W->cols, o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
+    float sum[16];
+    int64_t o;
+    (void)tid;
+    for (o = b * 16; o < o1; o++) {
+        const uint16_t *w = (const uint16_t *)J->W->data + o * in;
+        if (o + 1 < o1) CAT__PREFETCH(w + in, 0);
+        _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb, w, in));
+        J->y[o] = cat__hsum16(sum);
+        if (J->n > 1) {
+            _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb + in, w, in));
+            J->y[(size_t)J->ldy + o] = cat__hsum16(sum);
+        }
+    }
+}
+static void cat__mmdp_item(void *ctx, int64_t item, int tid) {
+    const cat__dp_job *J = (const cat__dp_job *)ctx;
+    const int i0 = (int)(item / J->ntile) * CAT__MB, mb = J->n - i0 < CAT__MB ? J->n - i0 : CAT__MB;
+    const int64_t o0 = (item % J->ntile) * CAT__NR, out = J->W->rows;
+    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    (void)tid;
+    cat__mm_tile_dp(J->y + (size_t)i0 * J->ldy, J->ldy, J->xb + (size_t)i0 * J->W->cols, mb, J->W, o0, nr);
+}
+static void cat__matmul_dp(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
+    const int64_t out = W->rows, in = W->cols;
+    const int per = (int)((int64_t)(xb_cap / (size_t)in) < (int64_t)n ? (int64_t)(xb_cap / (size_t)in) : n);
+    int r0;
+    cat__dp_job J;
+    J.ldy = ldy; J.W = W; J.xb = xb; J.ntile = (out + CAT__NR - 1) / CAT__NR;
+    for (r0 = 0; r0 < n; r0 += per) {   /* as many rows at a time as xb holds */
+        const int nn = n - r0 < per ? n - r0 : per;
+        cat__x_to_bf16(xb, x + (size_t)r0 * in, (size_t)nn * (size_t)in);
+        J.y = y + (size_t)r0 * ldy; J.n = nn;
+        if (nn <= 2) cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mvdp_item, &J, (out + 15) / 16);
+        else cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mmdp_item, &J, J.ntile * ((nn + CAT__MB - 1) / CAT__MB));
+    }
+}
+#undef CAT__LDBH
+#undef CAT__LDBHM
+#endif
+
+static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
     const int64_t out = W->rows, in = W->cols;
     cat__mm_job j;
+    (void)xb; (void)xb_cap;
     if (n <= 0 || out <= 0) return;
     if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
-#if CAT__ISA == 3
+#if CAT__ISA == 4
+    if (W->dtype == CAT_DTYPE_BF16 && xb && xb_cap >= (size_t)in) { cat__matmul_dp(y, ldy, x, n, W, pool, xb, xb_cap); return; }
+#endif
+#if CAT__ISA >= 3
     if (n <= 2) { cat__mvn(y, ldy, x, n, W, pool); return; }
 #endif
     j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.ntile = (out + CAT__NR - 1) / CAT__NR;
@@ -3704,7 +3925,7 @@ static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__ten
     cat__par((int64_t)n * out * in >= 65536 ? pool : NULL, cat__mm_item, &j, j.ntile * ((n + CAT__MB - 1) / CAT__MB));
 }
 
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
 /* hd = 16 * NV (NV <= 8): q in registers, 16 keys' lane sums reduced in
    registers by cat__tree16 */
 CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) {
@@ -3741,7 +3962,7 @@ static void cat__scores(float *sc, const float *q, const float *k, size_t stride
     float accm[16 * 16 + 16], red[16];
     float *acc = cat__align64(accm);
     int e0, e, c;
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
     switch (hd) {
     case 16: cat__scores_r(sc, q, k, stride, n, scale, 1); return;
     case 32: cat__scores_r(sc, q, k, stride, n, scale, 2); return;
@@ -3764,7 +3985,7 @@ static void cat__scores(float *sc, const float *q, const float *k, size_t stride
 
 /* o[j] += p[e] * v[e * stride + j] for e = 0, 1, ..., n-1 in turn (j < hd):
    one fma per element and row, in row order */
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
 CAT__INLINE void cat__wsum_r(float *o, const float *p, const float *v, size_t stride, int n, const int NV) {
     __m512 a0 = _mm512_loadu_ps(o), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     int e;
@@ -3791,7 +4012,7 @@ CAT__INLINE void cat__wsum_r(float *o, const float *p, const float *v, size_t st
 #endif
 static void cat__wsum(float *o, const float *p, const float *v, size_t stride, int n, int hd) {
     int e, j;
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
     switch (hd) {   /* the head sizes in use: o lives in registers */
     case 16: cat__wsum_r(o, p, v, stride, n, 1); return;
     case 32: cat__wsum_r(o, p, v, stride, n, 2); return;
@@ -3804,7 +4025,7 @@ static void cat__wsum(float *o, const float *p, const float *v, size_t stride, i
         const float *r = v + (size_t)e * stride;
         j = 0;
         if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, hd);
-#if CAT__ISA == 3
+#if CAT__ISA >= 3
         {
             const __m512 av = _mm512_set1_ps(p[e]);
             for (; j + 16 <= hd; j += 16) _mm512_storeu_ps(o + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(r + j), _mm512_loadu_ps(o + j)));
@@ -3831,6 +4052,7 @@ static void cat__wsum(float *o, const float *p, const float *v, size_t stride, i
 
 static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum };
 
+#undef cat__hsum16
 #undef cat__decode_chunk
 #undef cat__mk
 #undef cat__mk1_bf16
@@ -3859,6 +4081,17 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__scores
 #undef cat__wsum_r
 #undef cat__wsum
+#undef cat__x_to_bf16
+#undef cat__mkdp
+#undef cat__mkdp_1
+#undef cat__mkdp_2
+#undef cat__mkdp_3
+#undef cat__mkdp_4
+#undef cat__dp11
+#undef cat__mm_tile_dp
+#undef cat__mvdp_item
+#undef cat__mmdp_item
+#undef cat__matmul_dp
 #undef CAT__HAVE_MK1_DEC
 #undef CAT__KS
 #undef CAT__PATH

@@ -1,10 +1,13 @@
 /* test_kernels: every kernel path this CPU runs (CAT_KERNELS=scalar, avx2,
-   avx512) against a double-precision reference, and the paths against one
-   another: AVX2 and AVX-512 give identical bits (the order of operations is
-   the same), the scalar path too where fmaf is fused in hardware, else within
-   float rounding. Matrices of every weight type, shapes with partial tiles and
+   avx512, avx512bf16) against a double-precision reference, and the paths
+   against one another: AVX2 and AVX-512 give identical bits (the order of
+   operations is the same), the scalar path too where fmaf is fused in
+   hardware, else within float rounding; avx512bf16 gives the AVX-512 bits for
+   f32 and q8 weights, and for bf16 weights (activations rounded to bf16) the
+   same bits whether the rows of x come together (prefill) or one at a time
+   (decode). Matrices of every weight type, shapes with partial tiles and
    partial 16- and 32-column blocks, 1 to 70 rows of x, 1 and 3 threads.
-   usage: test_kernels [--list]   (--list: print the paths this CPU runs)
+   usage: test_kernels [--list | --default]   (the paths this CPU runs; the default one)
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 200112L
 #define CAT_IMPLEMENTATION
@@ -18,8 +21,8 @@
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static const char *const paths[] = { "scalar", "avx2", "avx512" };
-#define NPATH 3
+static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16" };
+#define NPATH 4
 
 static uint64_t rng = 88172645463325252ull;
 static float frand(void) {
@@ -31,7 +34,7 @@ static float frand(void) {
 static const cat__kern *path_kern(const char *name) {
     const cat__kern *k;
     setenv("CAT_KERNELS", name, 1);
-    k = cat__kern_pick();
+    k = cat__kern_pick(0);
     unsetenv("CAT_KERNELS");
     return strcmp(k->name, name) == 0 ? k : NULL;
 }
@@ -41,6 +44,7 @@ int main(int argc, char **argv) {
     static const int ns[] = { 1, 2, 3, 5, 64, 70 };
     const cat__kern *ks[NPATH];
     int p, si, ni, dt, th;
+    if (argc > 1 && strcmp(argv[1], "--default") == 0) { printf("%s\n", cat_kernels()); return 0; }
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {
         for (p = 0; p < NPATH; p++) if (path_kern(paths[p])) printf("%s\n", paths[p]);
         return 0;
@@ -51,6 +55,7 @@ int main(int argc, char **argv) {
         const char *best = ks[2] ? "avx512" : ks[1] ? "avx2" : "scalar";
         unsetenv("CAT_KERNELS");
         CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
+        CHECK(strcmp(cat__kern_pick(1)->name, ks[3] ? "avx512bf16" : best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
     }
     for (p = 0; p < NPATH; p++) printf("path %s: %s\n", paths[p], ks[p] ? "runs here" : "not on this CPU");
     for (th = 1; th <= 3; th += 2) {
@@ -66,7 +71,8 @@ int main(int argc, char **argv) {
             size_t bytes = dt == 0 ? sizeof(float) * (size_t)(out * in) : dt == 1 ? 2 * (size_t)(out * in) : cat_q8_bytes(out, in);
             cat__tensor W;
             int64_t i, o, k;
-            double maxerr = 0, maxref = 0;
+            double maxerr = 0, maxref = 0, maxerr_bh = 0;
+            uint16_t *xb = (uint16_t *)malloc(sizeof(uint16_t) * (size_t)(n * in));
             data = malloc(bytes + 64);
             for (i = 0; i < out * in; i++) w[i] = frand();
             for (i = 0; i < n * in; i++) x[i] = frand();
@@ -79,16 +85,39 @@ int main(int argc, char **argv) {
                 y[p] = NULL;
                 if (!ks[p]) continue;
                 y[p] = (float *)malloc(sizeof(float) * (size_t)(n * out));
-                ks[p]->matmul(y[p], (int)out, x, n, &W, pool);
+                ks[p]->matmul(y[p], (int)out, x, n, &W, pool, xb, (size_t)(n * in));
+            }
+            if (y[3] && dt == 1) {   /* bf16 by bf16: one row at a time gives the same bits */
+                float *y1 = (float *)malloc(sizeof(float) * (size_t)out);
+                int same = 1;
+                for (i = 0; i < n; i++) {
+                    ks[3]->matmul(y1, (int)out, x + i * in, 1, &W, pool, xb, (size_t)in);
+                    if (memcmp(y1, y[3] + i * out, sizeof(float) * (size_t)out) != 0) same = 0;
+                }
+                CHECK(same, "avx512bf16, %lld x %lld, n %d, %d threads: rows one at a time differ from the batch", (long long)out, (long long)in, n, th);
+                free(y1);
             }
             for (i = 0; i < n; i++) for (o = 0; o < out; o++) {
                 double r = 0;
                 for (k = 0; k < in; k++) r += (double)x[i * in + k] * wd[o * in + k];
-                for (p = 0; p < NPATH; p++) if (y[p]) { double e = fabs(y[p][i * out + o] - r); if (e > maxerr) maxerr = e; }
+                for (p = 0; p < NPATH; p++) if (y[p] && !(p == 3 && dt == 1)) { double e = fabs(y[p][i * out + o] - r); if (e > maxerr) maxerr = e; }
                 if (fabs(r) > maxref) maxref = fabs(r);
+                if (y[3] && dt == 1) {   /* against the product of bf16-rounded x */
+                    double rb = 0;
+                    for (k = 0; k < in; k++) {
+                        uint32_t u; float xr;
+                        memcpy(&u, &x[i * in + k], 4); u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u; memcpy(&xr, &u, 4);
+                        rb += (double)xr * wd[o * in + k];
+                    }
+                    if (fabs(y[3][i * out + o] - rb) > maxerr_bh) maxerr_bh = fabs(y[3][i * out + o] - rb);
+                }
             }
             CHECK(maxerr <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "dtype %d, %lld x %lld, n %d: error %g against the reference",
                   dt, (long long)out, (long long)in, n, maxerr);
+            CHECK(maxerr_bh <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "avx512bf16, %lld x %lld, n %d: error %g against the bf16-activation reference",
+                  (long long)out, (long long)in, n, maxerr_bh);
+            if (y[3] && y[2] && dt != 1) CHECK(memcmp(y[3], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512bf16 and avx512 bits differ",
+                                               dt, (long long)out, (long long)in, n);
             if (y[1] && y[2]) CHECK(memcmp(y[1], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d, %d threads: avx2 and avx512 bits differ",
                                     dt, (long long)out, (long long)in, n, th);
 #ifdef FP_FAST_FMAF
@@ -96,7 +125,7 @@ int main(int argc, char **argv) {
                                     dt, (long long)out, (long long)in, n);
 #endif
             for (p = 0; p < NPATH; p++) free(y[p]);
-            free(w); free(x); free(wd); free(data);
+            free(w); free(x); free(wd); free(data); free(xb);
         }
         /* attention scores and weighted sums: every path gives the bits of the first */
         {
