@@ -13,7 +13,13 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
+TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+         $(API_TESTS)
+# the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
+# C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
+API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
+CXX     ?= c++
+STRICT  := -Wall -Wextra -pedantic -Werror
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h
 
 .PHONY: all test asan run bench clean fuzz
@@ -27,6 +33,24 @@ $(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
 $(B)/test_threads: tests/test_threads.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -pthread -Itools -I. $< -o $@ $(LDLIBS)
+$(B)/api_impl.o: tests/api_impl.c cat.h | $(B)
+	$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
+$(B)/test_api_c99: tests/test_api.c tests/harness.h $(B)/api_impl.o
+	$(CC) -std=c99 $(STRICT) -Werror=implicit-function-declaration $(CFLAGS) -I. $< $(B)/api_impl.o -o $@ $(OPENMP) $(LDLIBS)
+$(B)/test_api_c11: tests/test_api.c tests/harness.h $(B)/api_impl.o
+	$(CC) -std=c11 $(STRICT) -Werror=implicit-function-declaration $(CFLAGS) -I. $< $(B)/api_impl.o -o $@ $(OPENMP) $(LDLIBS)
+$(B)/test_api_cxx: tests/test_api.c tests/harness.h $(B)/api_impl.o
+	$(CXX) -x c++ -std=c++11 $(STRICT) $(CFLAGS) -I. $< -x none $(B)/api_impl.o -o $@ $(OPENMP) $(LDLIBS)
+$(B)/test_notok: tests/test_notok.c tests/harness.h cat.h | $(B)
+	$(CC) -std=c99 $(STRICT) $(CFLAGS) -I. $< -o $@ $(OPENMP) $(LDLIBS)
+# the README's example, cut out of README.md so that the two cannot drift apart
+$(B)/readme_example.c: README.md | $(B)
+	sed -n '/^## Using cat.h from C$$/,/^```$$/p' README.md | sed '1,/^```c$$/d; $$d' > $@
+	test -s $@
+$(B)/readme_example: $(B)/readme_example.c cat.h
+	$(CC) -std=c99 $(STRICT) -Werror=implicit-function-declaration $(CFLAGS) -I. $< -o $@ $(OPENMP) $(LDLIBS)
+$(B)/readme_example_cxx: $(B)/readme_example.c cat.h
+	$(CXX) -x c++ -std=c++11 $(STRICT) $(CFLAGS) -I. $< -o $@ $(OPENMP) $(LDLIBS)
 $(B):
 	mkdir -p $(B)
 

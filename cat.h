@@ -16,22 +16,32 @@
          #include "cat.h"
      Everywhere else just #include "cat.h".
 
-   EXAMPLE (greedy generation; error handling shortened)
-         cat_model *m; cat_session *s; char err[256];
-         if (cat_model_open("model.cat", &m, err, sizeof err)) { puts(err); return 1; }
-         cat_session_params sp; memset(&sp, 0, sizeof sp);   // zero = defaults
-         sp.chunk_size = 16;                                  // adaptive CATs only
-         cat_session_open(m, &sp, &s);
-         int32_t ids[256]; size_t n;
-         cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n);
-         cat_session_feed(s, ids, n, NULL);                   // prefill
-         for (int i = 0; i < 64; i++) {
-             int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
-             size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
-             fwrite(piece, 1, len, stdout);
-             if (cat_session_feed(s, &t, 1, NULL) != CAT_OK) break;   // CAT_ERR_CONTEXT when full
-         }
-         cat_session_close(s); cat_model_close(m);
+   EXAMPLE (greedy generation on the demo model that `make run` builds; the same
+   program as in README.md, where a test compiles it as C99 and as C++)
+       #define CAT_IMPLEMENTATION          // in exactly one .c file; elsewhere just #include "cat.h"
+       #include "cat.h"
+       #include <stdio.h>
+       #include <string.h>
+
+       int main(void) {
+           cat_model *m; cat_session *s; char err[256];
+           if (cat_model_open("build/kjv_cat.cat", &m, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+           cat_session_params sp; memset(&sp, 0, sizeof sp);       // zero = defaults
+           sp.chunk_size = 16;                                      // adaptive CATs: test-time chunk
+           if (cat_session_open(m, &sp, &s)) return 1;
+           int32_t ids[256]; size_t n;
+           if (cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n)) return 1;
+           cat_session_feed(s, ids, n, NULL);                       // prefill
+           for (int i = 0; i < 64; i++) {
+               int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
+               size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
+               fwrite(piece, 1, len, stdout);
+               if (cat_session_feed(s, &t, 1, NULL)) break;           // CAT_ERR_CONTEXT when full
+           }
+           printf("\nKV cache: %zu bytes\n", cat_session_kv_bytes(s));
+           cat_session_close(s); cat_model_close(m);
+           return 0;
+       }
 
    BUILD FLAGS
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
@@ -247,6 +257,42 @@ CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, 
 CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
 CATDEF void cat_sampler_free(cat_sampler *s);
 
+/* ---- tokenizer ------------------------------------------------------- */
+#ifndef CAT_NO_TOKENIZER
+
+/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
+   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
+   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
+   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
+   twice, the later rank wins, like encoder.py and HF);
+   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
+   text before pre-tokenization, and which decode to their string literally.
+   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
+   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
+CATDEF void cat_tokenizer_free(cat_tokenizer *t);
+CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
+/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
+   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
+   The count never exceeds len, so max_ids = len always suffices.
+   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
+   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
+/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
+   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
+   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
+CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
+/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
+   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
+   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
+CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
+
+/* id of the token whose string (raw bytes) is s[0..len), or -1 */
+CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
+CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+#endif /* CAT_NO_TOKENIZER */
+
 #ifdef __cplusplus
 }
 #endif
@@ -415,42 +461,10 @@ struct cat_model {
 #define CAT__HDR 128
 enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
+#ifndef CAT_NO_TOKENIZER
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
-/* ---- tokenizer: declarations (begin) ---- */
-
-/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
-   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
-   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
-   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
-   twice, the later rank wins, like encoder.py and HF);
-   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
-   text before pre-tokenization, and which decode to their string literally.
-   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
-   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
-CATDEF void cat_tokenizer_free(cat_tokenizer *t);
-CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
-/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
-   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
-   The count never exceeds len, so max_ids = len always suffices.
-   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
-   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
-/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
-   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
-   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
-CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
-/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
-   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
-   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
-CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
-
-/* ---- tokenizer: declarations (end) ---- */
-/* id of the token whose string (raw bytes) is s[0..len), or -1 */
-CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
-CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+#endif
 
 typedef struct {
     int has_family; char family[32];
@@ -853,6 +867,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
+#ifndef CAT_NO_TOKENIZER
     if (tok_size) {
         r = cat__tokenizer_from_section(&m->tok, b + tok_off, tok_size, err, errlen);
         if (r) return r;
@@ -861,6 +876,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
             return CAT_ERR_TOKENIZER;
         }
     }
+#endif
     return CAT_OK;
 }
 
@@ -869,7 +885,9 @@ CAT__API void cat_model_close(cat_model *m) {
 #ifdef CAT__HAVE_MMAP
     if (m->map) munmap(m->map, m->map_len);
 #endif
+#ifndef CAT_NO_TOKENIZER
     if (m->tok) cat_tokenizer_free(m->tok);
+#endif
     CAT_FREE(m->owned_raw);
     CAT_FREE(m->layers);
     CAT_FREE(m->c_layers);
@@ -2654,6 +2672,7 @@ CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
     return cat_argmax(logits, V);
 }
 
+#ifndef CAT_NO_TOKENIZER
 /* ======================================================================= */
 /* tokenizer: GPT-2 byte-level BPE                                         */
 /* ======================================================================= */
@@ -3463,6 +3482,7 @@ done:
     CAT_FREE(toks); CAT_FREE(lens); CAT_FREE(merges); CAT_FREE(special);
     return r;
 }
+#endif /* CAT_NO_TOKENIZER */
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */

@@ -103,6 +103,18 @@ run "check --incremental kjv_cat" "$B/cat-check" --incremental "$OUT/kjv_cat.cat
 run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check kjv perplexities" sh tests/check_ppl.sh "$B"
+# the embedding contract: the public API from a second translation unit, every public function
+# called; the header without its tokenizer; the README's example as written, run from a
+# directory where the demo model lies at its path build/kjv_cat.cat
+for v in c99 c11 cxx; do
+    run "unit: public API from a second unit ($v)" "$B/test_api_$v" "$OUT/kjv_cat.cat"
+done
+check "every public function is called by tests/test_api.c" sh -c 'for f in $(sed -n "s/^CATDEF[^(]*[ *]\(cat_[a-z0-9_]*\)(.*/\1/p" cat.h); do grep -q "$f(" tests/test_api.c || { echo "not called: $f"; exit 1; }; done'
+run "unit: CAT_NO_TOKENIZER" "$B/test_notok" "$OUT/kjv_cat.cat"
+mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/example/build/kjv_cat.cat"
+for v in readme_example readme_example_cxx; do
+    check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
+done
 # the tokenizer stored in the model file encodes the validation text to the reference ids
 check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 
