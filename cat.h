@@ -137,7 +137,7 @@ typedef struct {
     int32_t use_qk_norm;        /* 0 or 1 */
     int32_t rope_n_elem;        /* dims rotated by RoPE (head_dim, except CAT layers) */
     double rope_base, norm_eps;
-} cat_block_config;
+} cat_stack_config;
 
 typedef struct {
     cat_family family;
@@ -146,8 +146,8 @@ typedef struct {
     int32_t block_size;         /* maximum context */
     int32_t chunk_size;         /* CATs: chunk size (adaptive: the largest); dense: 0 */
     int32_t dim_fx;             /* CATs: width of a compressed chunk; CAT layer: attention width */
-    cat_block_config dec;       /* decoder (or the whole model for dense / CAT layer) */
-    cat_block_config comp;      /* compressor (CAT, adaptive CAT only) */
+    cat_stack_config dec;       /* decoder (or the whole model for dense / CAT layer) */
+    cat_stack_config comp;      /* compressor (CAT, adaptive CAT only) */
     int32_t layer_n_head;       /* CAT layer: heads of the CAT attention (dim_fx / 64) */
     int32_t layer_head_dim;     /* CAT layer: head size of the CAT attention */
 } cat_config;
@@ -171,9 +171,17 @@ typedef struct cat_tokenizer cat_tokenizer;
 /* ---- models ----------------------------------------------------------- */
 /* err (may be NULL) receives a sentence naming the problem on failure. */
 CATDEF cat_result cat_model_open(const char *path, cat_model **out, char *err, size_t errlen);
-/* Uses data in place when it is 64-byte aligned (it must then outlive the
-   model), otherwise copies it. */
-CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen);
+/* How cat_model_open_memory holds the bytes it is given. */
+typedef enum {
+    CAT_MEMORY_COPY = 0,    /* the model copies them: data may be freed as soon as the call returns */
+    CAT_MEMORY_IN_PLACE = 1 /* the weights are read from data in place: data must be 64-byte aligned
+                               (else CAT_ERR_ARGS, nothing copied) and outlive the model */
+} cat_memory_mode;
+/* A model file already in memory (size bytes at data), held as mode says. Returns as
+   cat_model_open, and CAT_ERR_ARGS for NULL data with size > 0, an unknown mode, or
+   CAT_MEMORY_IN_PLACE with data not 64-byte aligned. */
+CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                        char *err, size_t errlen);
 CATDEF void cat_model_close(cat_model *m);
 CATDEF const cat_config *cat_model_config(const cat_model *m);
 CATDEF const cat_tokenizer *cat_model_tokenizer(const cat_model *m); /* NULL if the file has none */
@@ -288,8 +296,10 @@ CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id,
    CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
 CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
 
-/* id of the token whose string (raw bytes) is s[0..len), or -1 */
+/* id of the token whose string (raw bytes) is s[0..len), or -1 (also for t NULL) */
 CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
+/* id of the end-of-text token <|endoftext|>, or -1 when the tokenizer has none (or t is NULL) */
+CATDEF int32_t cat_tokenizer_eot(const cat_tokenizer *t);
 CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #endif /* CAT_NO_TOKENIZER */
 
@@ -378,6 +388,17 @@ static void cat__err(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* writes the message (when err is not NULL) and returns the code:
+   return cat__fail(err, errlen, CAT_ERR_CONFIG, "n_head %d ...", n); */
+static cat_result cat__fail(char *err, size_t errlen, cat_result code, const char *fmt, ...) {
+    va_list ap;
+    if (!err || errlen == 0) return code;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
 }
 
 /* ---- little-endian readers (no struct I/O, no unaligned loads) ---------- */
@@ -537,7 +558,7 @@ static int cat__is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int cat__log2i(int64_t x) { int p = 0; while (x > 1) { x >>= 1; p++; } return p; }
 
 /* validate one block config and fill its derived fields */
-static cat_result cat__block_validate(cat_block_config *b, const char *what, char *err, size_t errlen) {
+static cat_result cat__block_validate(cat_stack_config *b, const char *what, char *err, size_t errlen) {
     const int32_t v[5] = { b->dim, b->n_head, b->n_local_heads, b->n_layer, b->intermediate_size };
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
@@ -605,7 +626,7 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     cfg->chunk_size = (int32_t)kv->ival[3];
     cfg->dim_fx = (int32_t)kv->ival[4];
     {
-        cat_block_config *b[2];
+        cat_stack_config *b[2];
         int ib, k;
         b[0] = &cfg->dec; b[1] = &cfg->comp;
         for (k = 0; k < 2; k++) {
@@ -628,7 +649,7 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
    where the loader binds it. Returns the count (may exceed cap). */
 static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, cat__tensor **dst, int cap) {
     int n = 0, i, j;
-    const cat_block_config *d = &c->dec;
+    const cat_stack_config *d = &c->dec;
     const int64_t PV = c->padded_vocab;
 #define CAT__EMIT(ptr, nd, a, b, ...) do { if (n < cap) { \
         snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__); \
@@ -637,7 +658,7 @@ static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, c
     CAT__EMIT(m ? &m->wte : NULL, 2, PV, d->dim, "wte.weight");
     for (j = 0; j < 2; j++) {
         const int comp = j == 1;
-        const cat_block_config *b = comp ? &c->comp : d;
+        const cat_stack_config *b = comp ? &c->comp : d;
         const char *pre = comp ? "f." : "";
         const int cl = !comp && c->family == CAT_FAMILY_CAT_LAYER;
         const char *ap = cl ? "attention.attention." : "attention.";
@@ -912,15 +933,20 @@ static void *cat__aligned_alloc(size_t size, void **raw) {
     return p + (CAT__ALIGN - ((uintptr_t)p % CAT__ALIGN)) % CAT__ALIGN;
 }
 
-CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen) {
+CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                          char *err, size_t errlen) {
     cat_model *m;
     if (!out) return CAT_ERR_ARGS;
     *out = NULL;
-    if (!data && size) return CAT_ERR_ARGS;
+    if (!data && size) return cat__fail(err, errlen, CAT_ERR_ARGS, "no data (NULL) for a model of %zu bytes", size);
+    if (mode != CAT_MEMORY_COPY && mode != CAT_MEMORY_IN_PLACE)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "unknown memory mode %d", (int)mode);
+    if (mode == CAT_MEMORY_IN_PLACE && (uintptr_t)data % CAT__ALIGN != 0)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "CAT_MEMORY_IN_PLACE needs 64-byte aligned data (the tensors are used in place)");
     m = (cat_model *)CAT_MALLOC(sizeof *m);
     if (!m) return CAT_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-    if ((uintptr_t)data % CAT__ALIGN == 0) {
+    if (mode == CAT_MEMORY_IN_PLACE) {
         m->base = (const uint8_t *)data;
     } else {
         void *p = cat__aligned_alloc(size, &m->owned_raw);
@@ -1818,7 +1844,7 @@ typedef struct {
 } cat__slot;
 
 typedef struct {
-    const cat_block_config *b;
+    const cat_stack_config *b;
     int n_head, n_kv, hd, rn;   /* attention geometry (the CAT layer's differs from b) */
     const float *cos, *sin;     /* [maxpos][rn/2] */
 } cat__geom;
@@ -1974,7 +2000,7 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
 }
 
 /* feed-forward half of a block: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
-static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer *L, float *x, int n) {
+static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer *L, float *x, int n) {
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
@@ -1987,7 +2013,7 @@ static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer
 
 /* a standard pre-norm block over n slots: x += wo(attn(norm(x))); x += ffn */
 static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
-    const cat_block_config *b = g->b;
+    const cat_stack_config *b = g->b;
     const int D = b->dim;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
@@ -2004,7 +2030,7 @@ static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, 
 static void cat__compress(cat_session *s, int nch, float *fx_out) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
-    const cat_block_config *f = &cfg->comp;
+    const cat_stack_config *f = &cfg->comp;
     const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
     cat__slot *sl = s->slots;
     float *x = s->x;
@@ -2351,7 +2377,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
         fxw = cfg->chunk_size * D;
     }
     if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
-        const cat_block_config *f = &cfg->comp;
+        const cat_stack_config *f = &cfg->comp;
         const int32_t crow = s->chunk_cap * (s->c + s->P);
         cmax = s->c + s->P;
         if (crow > maxrows) maxrows = crow;
@@ -3440,6 +3466,10 @@ CAT__API int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_
         if (b && l == len && memcmp(b, s, len) == 0) return (int32_t)i;
     }
     return -1;
+}
+
+CAT__API int32_t cat_tokenizer_eot(const cat_tokenizer *t) {
+    return cat_tokenizer_find(t, "<|endoftext|>", 13);
 }
 
 CAT__API int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id) {
