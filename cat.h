@@ -7,8 +7,63 @@
    chunks plus its own chunk. Its KV cache holds about L/C + C entries per layer
    instead of L.
 
-   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^p),
+   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^log2c),
    CAT-as-a-layer, and the dense transformer peer.
+
+   MAP (search for a section's name in capitals to find its banner)
+     Public API: declarations, seen by every file that includes cat.h
+       RESULTS          cat_result (one X-macro list) and cat_result_string
+       CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
+       MODELS           open (file or memory), close, getters, tensor directory, q8
+       SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
+       SAMPLING         RNG, argmax, the sampler (temperature, top-k, top-p)
+       TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
+     Implementation: only where CAT_IMPLEMENTATION is defined
+       1 BASICS         allocator and linkage macros, names, error helpers, LE readers
+       2 MODEL FILE     model structs, config keys and checks, tensor specs, loader,
+                        open/close, getters
+       3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
+                        and weighted sums, RMSNorm, SiLU
+       4 SESSION STATE  slots, each sequence's caches, struct cat_session
+       5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
+       6 COMPRESSOR     the tokens of completed chunks -> their fx
+       7 STEP           slots and the CAT mask, one pass of a batch through the layers
+       8 SESSIONS       the arena layout, open/reset/close, feed, getters, cat_forward
+       9 SAMPLING       RNG, argmax, the sampler
+      10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
+
+   GLOSSARY (the paper's words -> the code's names)
+     chunk               C consecutive tokens; c in a session (cat_session_chunk), the
+                         model's cfg.chunk_size (adaptive CATs: the largest, c = 2^log2c)
+     compressed chunk,   the compressor's output for one completed chunk, dim_fx wide:
+       fx                cat__compress writes it; in the decoder it is an fx slot
+                         (CAT__K_FX); compressor weights are the model's c_* tensors
+     dummy fx            m->dummy_fx: the fx slot that opens every sequence, before any
+                         chunk is complete (adaptive: one row per chunk size); written
+                         by cat__seq_prime
+     separator           m->separator: adaptive CATs put it after each fx (CAT__K_SEP)
+     chunk-resetting     positions restart in every chunk: its fx at 0, the separator
+       RoPE              at 1, its tokens from n_lead on (cat__slot.pos, cat__build_slots);
+                         compressor inputs count 0.. within their chunk
+     the CAT mask        a token of chunk k sees the fx of chunks 0..k (global entries
+                         [0, ng)) and the earlier slots of its own chunk (local entries
+                         [loc0, loc0 + nl)); attention reads only those (cat__slot)
+     compressed KV       a sequence's global list gk/gv: the keys and values of its fx
+       cache             slots, gcap = 1 + max_context / c entries a layer (a dense model
+                         keeps every token there)
+     the current chunk   a sequence's local list lk/lv (lcap = c + n_lead entries a
+                         layer), refilled chunk by chunk; chunk_ids holds its tokens
+                         until the chunk completes and is compressed
+     stack               cat_stack_config: the settings of one transformer stack, the
+                         decoder (cfg.dec) or the compressor (cfg.comp)
+     layer               one transformer layer: cat__layer (weights), cat__layer_forward
+     prefix              the n_prefix compressor slots before a chunk's tokens: the
+                         chunk's index (c_pos) and, adaptive, its size (c_adaptive)
+     slot, step, run     a row of the attention sequence (cat__slot); one pass of a batch
+                         of tokens through the layers; one sequence's tokens in a step
+     block_size          the reference models' name for the maximum context
+     CAT as a layer      CAT_FAMILY_CAT_LAYER: each layer compresses its own normed input
+                         (cat__step_layer)
 
    USAGE
      In exactly one C or C++ file:
@@ -96,7 +151,8 @@
 extern "C" {
 #endif
 
-/* ---- results ---------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   RESULTS: every fallible call returns a cat_result; CAT_OK is 0. */
 #define CAT_RESULT_LIST(X) \
     X(CAT_OK,               "ok") \
     X(CAT_ERR_IO,           "cannot open or read the file") \
@@ -124,7 +180,8 @@ typedef enum {
 
 CATDEF const char *cat_result_string(cat_result r);
 
-/* ---- configuration ---------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   CONFIGURATION: what a model is (family, sizes of its stacks). */
 typedef enum {
     CAT_FAMILY_DENSE = 0,        /* transformer.py */
     CAT_FAMILY_CAT = 1,          /* cat_transformer.py (fixed chunk) */
@@ -168,7 +225,8 @@ typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
 typedef struct cat_tokenizer cat_tokenizer;
 
-/* ---- models ----------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   MODELS: open a model file (mapped, or from memory), read what it holds. */
 /* err (may be NULL) receives a sentence naming the problem on failure. */
 CATDEF cat_result cat_model_open(const char *path, cat_model **out, char *err, size_t errlen);
 /* How cat_model_open_memory holds the bytes it is given. */
@@ -201,7 +259,8 @@ CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t c
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
-/* ---- sessions --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SESSIONS: feed tokens of one or more sequences, read the next-token logits. */
 typedef struct {
     int32_t chunk_size;   /* adaptive CAT: test-time chunk (power of two <= max); 0 = the model's */
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
@@ -237,7 +296,8 @@ CATDEF void cat_session_close(cat_session *s);
    temporary session. */
 CATDEF cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits);
 
-/* ---- sampling --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SAMPLING: choose the next token from logits. */
 typedef struct { uint64_t state; } cat_rng;
 CATDEF void cat_rng_seed(cat_rng *r, uint64_t seed);
 CATDEF uint64_t cat_rng_next(cat_rng *r);
@@ -265,7 +325,8 @@ CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, 
 CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
 CATDEF void cat_sampler_free(cat_sampler *s);
 
-/* ---- tokenizer ------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   TOKENIZER: text <-> token ids (GPT-2 byte-level BPE). */
 #ifndef CAT_NO_TOKENIZER
 
 /* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
@@ -312,6 +373,9 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #ifdef CAT_IMPLEMENTATION
 #ifndef CAT_IMPLEMENTATION_DONE
 #define CAT_IMPLEMENTATION_DONE
+
+/* ----------------------------------------------------------------------------
+   1 BASICS: allocator and linkage macros, names, error helpers, little-endian readers. */
 
 #include <math.h>
 #include <stdio.h>
@@ -432,9 +496,9 @@ static float cat__bf16_to_f32(uint16_t h) {
     uint32_t u = (uint32_t)h << 16; float f; memcpy(&f, &u, 4); return f;
 }
 
-/* ======================================================================= */
-/* model                                                                   */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   2 MODEL FILE: the model in memory, its configuration keys and checks, the
+   tensors a configuration needs, the loader that validates every field of a file. */
 
 typedef struct {
     const void *data;   /* 64-byte aligned inside the mapping */
@@ -557,8 +621,8 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
 static int cat__is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int cat__log2i(int64_t x) { int p = 0; while (x > 1) { x >>= 1; p++; } return p; }
 
-/* validate one block config and fill its derived fields */
-static cat_result cat__block_validate(cat_stack_config *b, const char *what, char *err, size_t errlen) {
+/* validate one stack's settings (decoder or compressor) and fill its derived fields */
+static cat_result cat__stack_validate(cat_stack_config *b, const char *what, char *err, size_t errlen) {
     const int32_t v[5] = { b->dim, b->n_head, b->n_local_heads, b->n_layer, b->intermediate_size };
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
@@ -582,7 +646,7 @@ CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errle
     if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
     if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
     if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
+    r = cat__stack_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
     if (r) return r;
     if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
     if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
@@ -599,7 +663,7 @@ CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errle
     cfg->layer_n_head = cfg->layer_head_dim = 0;
     if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
     if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->comp, "compressor", err, errlen);
+    r = cat__stack_validate(&cfg->comp, "compressor", err, errlen);
     if (r) return r;
     if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
     return CAT_OK;
@@ -1029,9 +1093,9 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
     return chunk == 0 || chunk == c->chunk_size;
 }
 
-/* ======================================================================= */
-/* kernels                                                                 */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   3 KERNELS: matrix products over f32, bf16 and q8 weights, attention scores
+   and weighted sums, RMSNorm and SiLU; bit-identical for any thread count. */
 
 /* ======================================================================= */
 /* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
@@ -1822,29 +1886,29 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
 
 static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
-/* ======================================================================= */
-/* sessions                                                                */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   4 SESSION STATE: slots (rows of the attention sequence), each sequence's
+   compressed KV cache and current chunk, and the session that holds them. */
 
 /* A slot is one row of the attention sequence: a token, a compressed chunk
    (fx), a separator, or a compressor input. Its key/value goes either to the
    global list of its sequence (fx slots, or every token of a dense model) or
-   to the local list of its block. It sees global entries [0, ng) and local
+   to the local list of its chunk. It sees global entries [0, ng) and local
    entries [loc0, loc0 + nl) of the local scratch. */
 typedef struct {
     int32_t pos;    /* RoPE position */
     int32_t ng;     /* visible global entries */
-    int32_t loc0;   /* block start in the local scratch */
+    int32_t loc0;   /* its chunk's start in the local scratch */
     int32_t nl;     /* visible local entries */
     int32_t gidx;   /* >= 0: writes global[gidx]; else writes local[loc0 + lidx] */
     int32_t lidx;
     int32_t seq;    /* whose caches */
-    int32_t lsc;    /* 1: its block's local entries are in the step's scratch (a block the
-                       step opened); 0: in the sequence's own current-block list */
+    int32_t lsc;    /* 1: its chunk's local entries are in the step's scratch (a chunk the
+                       step opened); 0: in the sequence's own current-chunk list */
 } cat__slot;
 
 typedef struct {
-    const cat_stack_config *b;
+    const cat_stack_config *stack;
     int n_head, n_kv, hd, rn;   /* attention geometry (the CAT layer's differs from b) */
     const float *cos, *sin;     /* [maxpos][rn/2] */
 } cat__geom;
@@ -1871,9 +1935,10 @@ struct cat_session {
     const cat_model *m;
     cat_config cfg;
     int32_t c;            /* chunk size in use (0 dense) */
-    int32_t p;            /* adaptive: log2(c) */
-    int32_t S;            /* decoder slots per completed chunk: 1 (fx) or 2 (fx, separator); 0 dense */
-    int32_t P;            /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
+    int32_t log2c;        /* adaptive: log2(c) */
+    int32_t n_lead;       /* slots that lead each chunk in the decoder: its fx, + the separator when
+                             adaptive (1 or 2); 0 dense */
+    int32_t n_prefix;     /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
     int32_t max_ctx, n_batch, n_seq, nth;
     int32_t kvd;          /* key/value width of a decoder cache entry */
     int32_t gcap, lcap;   /* global and persistent local entries per layer per sequence */
@@ -1910,6 +1975,10 @@ static int cat__nthreads(int want) {
 #endif
 }
 
+/* ----------------------------------------------------------------------------
+   5 LAYERS: RoPE, attention (write the new keys and values, then attend), the
+   feed-forward half, and one pre-norm transformer layer. */
+
 static void cat__rope_table(float *cs, float *sn, int maxpos, int rn, double base) {
     int half = rn / 2, i, t;
     for (t = 0; t < maxpos; t++) for (i = 0; i < half; i++) {
@@ -1937,7 +2006,7 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
 static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
                            const cat__slot *sl, int layer, float *out) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
-    const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
+    const float eps = (float)g->stack->norm_eps, scale = 1.0f / sqrtf((float)hd);
     const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
     float *qkv = s->qkv;
     int i, task;
@@ -1946,11 +2015,11 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
         float *q = qkv + (size_t)i * w, *k = q + qd, *v = k + kvd, *dk, *dv;
         int h;
         for (h = 0; h < H; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
+            if (g->stack->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
             cat__rope(q + h * hd, g, sl[i].pos);
         }
         for (h = 0; h < KV; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
+            if (g->stack->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
             cat__rope(k + h * hd, g, sl[i].pos);
         }
         if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
@@ -1999,7 +2068,7 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
     }
 }
 
-/* feed-forward half of a block: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
+/* feed-forward half of a layer: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
 static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer *L, float *x, int n) {
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
@@ -2011,9 +2080,9 @@ static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
 
-/* a standard pre-norm block over n slots: x += wo(attn(norm(x))); x += ffn */
-static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
-    const cat_stack_config *b = g->b;
+/* one pre-norm transformer layer over n slots: x += wo(attn(norm(x))); x += ffn */
+static void cat__layer_forward(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
+    const cat_stack_config *b = g->stack;
     const int D = b->dim;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
@@ -2023,7 +2092,8 @@ static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, 
     cat__ffn(s, b, L, x, n);
 }
 
-/* ---- compressor -------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   6 COMPRESSOR: the tokens of each completed chunk -> its compressed chunk (fx). */
 /* Compress the nch chunks listed in s->cids / s->ck (token ids, chunk index);
    writes fx_out[nch][dim_fx]. All chunks run as one batch: every weight is
    read once for all of them. */
@@ -2031,26 +2101,26 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
     const cat_stack_config *f = &cfg->comp;
-    const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
+    const int Dc = f->dim, c = s->c, npre = s->n_prefix, R = c + npre, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
     cat__slot *sl = s->slots;
     float *x = s->x;
     int ch, i, l;
     for (ch = 0; ch < nch; ch++) {
         float *xr = x + (size_t)ch * R * Dc;
-        if (P == 2) { cat__row(xr, &m->c_adaptive, s->p); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
+        if (npre == 2) { cat__row(xr, &m->c_adaptive, s->log2c); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
         else cat__row(xr, &m->c_pos, s->ck[ch]);
-        for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
+        for (i = 0; i < c; i++) cat__row(xr + (size_t)(npre + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
         for (i = 0; i < R; i++) {
             cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
             t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0; t->lsc = 1;
         }
     }
-    for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
+    for (l = 0; l < f->n_layer; l++) cat__layer_forward(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
     /* final norm, drop the prefix slots, flatten, project */
     for (ch = 0; ch < nch; ch++) {
         float *dst = s->flat + (size_t)ch * in;
         if (c == Cmax) {
-            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
         } else {
             /* The reference resizes proj_fx (dim_fx x Cmax*Dc) to (dim_fx x c*Dc) by
                bilinear interpolation along its input axis (align_corners=False), then
@@ -2060,7 +2130,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
             const float scl = (float)in / (float)nin;
             float *tmp = s->xn;
             int jj;
-            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
             for (jj = 0; jj < in; jj++) dst[jj] = 0.0f;
             for (jj = 0; jj < nin; jj++) {
                 float src = ((float)jj + 0.5f) * scl - 0.5f, l1;
@@ -2078,34 +2148,36 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
     cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
 }
 
-/* ---- one step: tokens of one or more sequences, one pass through the layers */
+/* ----------------------------------------------------------------------------
+   7 STEP: tokens of one or more sequences laid out as slots under the CAT
+   mask, and one pass of them through the layers. */
 enum { CAT__K_TOK = 0, CAT__K_FX = 1, CAT__K_SEP = 2 };
 
 /* Lay out the slots of run r. A token that is not the last of its chunk is one
-   token slot in its block; the last token of a chunk needs no slot (no query
+   token slot in its chunk; the last token of a chunk needs no slot (no query
    sees it and its output is unused): the chunk's fx slot (adaptive: and the
    separator after it) stands in its place and gives its next-token logits. */
 static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
-    const int c = s->c, S = s->S, kf = c ? r->p0 / c : 0, stride = c + S;
+    const int c = s->c, lead = s->n_lead, kf = c ? r->p0 / c : 0, stride = c + lead;
     int t, chn = r->ch0;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t, ti = r->first + t;
+        const int pos = r->p0 + t, ti = r->first + t;
         cat__slot *sl = &s->slots[ns];
         sl->seq = r->seq; sl->lsc = 0;
         if (!c) {
-            sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
+            sl->pos = pos; sl->ng = pos + 1; sl->gidx = pos; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
             s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
         } else {
-            const int k = P / c, j = P % c;
+            const int k = pos / c, j = pos % c;
             if (j < c - 1) {
-                sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
+                sl->pos = lead + j; sl->ng = k + 1; sl->gidx = -1;
                 sl->lsc = k > kf; sl->loc0 = k > kf ? r->base + (k - kf - 1) * stride : 0;
-                sl->lidx = S - 1 + j; sl->nl = S + j;
+                sl->lidx = lead - 1 + j; sl->nl = lead + j;
                 s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
             } else {
                 sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
                 s->skind[ns] = CAT__K_FX; s->sref[ns] = chn++; ns++;
-                if (S == 2) {
+                if (lead == 2) {
                     sl = &s->slots[ns];
                     sl->seq = r->seq; sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
                     sl->lsc = 1; sl->loc0 = r->base + (k - kf) * stride; sl->lidx = 0; sl->nl = 1;
@@ -2118,14 +2190,14 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
     return ns;
 }
 
-/* A step writes the current block's entries of a sequence in place; blocks the
+/* A step writes the current chunk's entries of a sequence in place; chunks the
    step opens live in its scratch, and the last of them becomes the sequence's
-   current block when the step ends. */
+   current chunk when the step ends. */
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
-    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->S - 1 + pe % c;
+    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->n_lead - 1 + pe % c;
     const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->S);
+    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->n_lead);
     const int hd = s->dg.hd;
     int t, h;
     if (ke > kf && cnt > 0)  /* scratch rows of kvd into the head-major list */
@@ -2142,9 +2214,9 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
     int t, j;
     r->ch0 = nch;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t;
-        if (P % c == c - 1) {
-            const int k = P / c;
+        const int pos = r->p0 + t;
+        if (pos % c == c - 1) {
+            const int k = pos / c;
             for (j = 0; j < c; j++) {
                 const int at = k * c + j;
                 s->cids[nch * c + j] = at >= r->p0 ? s->gtok[r->first + at - r->p0] : q->chunk_ids[j];
@@ -2219,7 +2291,7 @@ static void cat__step_decoder(cat_session *s, int nruns, int ntok, float *logits
         }
     }
     for (l = 0; l < s->cfg.dec.n_layer; l++) {
-        cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
+        cat__layer_forward(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
         if (s->c) for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
     }
     cat__logits(s, s->x, nruns, ntok, logits);
@@ -2236,7 +2308,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     float *x = s->x, *in = s->h1;
     for (r = 0; r < nruns; r++) nch = cat__collect_chunks(s, &s->runs[r], nch);
     for (r = 0; r < nruns; r++) ns = cat__build_slots(s, &s->runs[r], ns);
-    /* one slot per token here (S = 1), in grouped order: slot i is token i */
+    /* one slot per token here (lead = 1), in grouped order: slot i is token i */
     for (t = 0; t < ntok; t++) cat__row(x + (size_t)t * D, &m->wte, s->gtok[t]);
     for (l = 0; l < cfg->dec.n_layer; l++) {
         const cat__layer *L = &m->layers[l];
@@ -2270,8 +2342,8 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
             const cat__run *u = &s->runs[r];
             float *cxn = s->seqs[u->seq].chunk_xn + (size_t)l * c * D;
             for (t = 0; t < u->n; t++) {
-                const int P = u->p0 + t;
-                if (P / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
+                const int pos = u->p0 + t;
+                if (pos / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(pos % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
             }
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
@@ -2285,7 +2357,11 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     for (r = 0; r < nruns; r++) cat__after_run(s, &s->runs[r]);
 }
 
-/* block 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
+/* ----------------------------------------------------------------------------
+   8 SESSIONS: the arena layout (measured, then carved), open, reset, close, feed,
+   the getters, and the full-sequence forward. */
+
+/* chunk 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
 static void cat__seq_prime(cat_session *s, int j) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
@@ -2301,13 +2377,13 @@ static void cat__seq_prime(cat_session *s, int j) {
             cat__attention(s, &s->dg, &m->layers[l], s->h1, 1, sl, l, s->att);
         }
     } else {
-        const int D = cfg->dec.dim, n = s->S;
-        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
+        const int D = cfg->dec.dim, n = s->n_lead;
+        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->log2c : 0);
         if (n == 2) {
             cat__row(s->x + D, &m->separator, 0);
             sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j; sl[1].lsc = 0;
         }
-        for (l = 0; l < cfg->dec.n_layer; l++) cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
+        for (l = 0; l < cfg->dec.n_layer; l++) cat__layer_forward(s, &s->dg, &m->layers[l], s->x, n, sl, l);
     }
 }
 
@@ -2339,22 +2415,22 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     D = cfg->dec.dim;
     switch (cfg->family) {
     case CAT_FAMILY_DENSE:
-        s->c = 0; s->S = 0; s->P = 0;
+        s->c = 0; s->n_lead = 0; s->n_prefix = 0;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = s->max_ctx; s->lcap = 0;
         break;
     case CAT_FAMILY_CAT:
     case CAT_FAMILY_CAT_ADAPTIVE:
         s->c = p.chunk_size ? p.chunk_size : cfg->chunk_size;
-        s->p = cat__log2i(s->c);
-        s->S = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
-        s->P = s->S;
+        s->log2c = cat__log2i(s->c);
+        s->n_lead = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
+        s->n_prefix = s->n_lead;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
-        s->lcap = s->c + s->S;
+        s->lcap = s->c + s->n_lead;
         break;
     case CAT_FAMILY_CAT_LAYER:
-        s->c = cfg->chunk_size; s->S = 1; s->P = 0;
+        s->c = cfg->chunk_size; s->n_lead = 1; s->n_prefix = 0;
         s->kvd = cfg->layer_n_head * cfg->layer_head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
         s->lcap = s->c + 1;
@@ -2363,8 +2439,8 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     kvd = s->kvd;
     s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
-    /* each sequence's region: its blocks touched in a step, plus the persistent entries */
-    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->S) : 1;
+    /* each sequence's region: its chunks touched in a step, plus the persistent entries */
+    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->n_lead) : 1;
     maxrows = s->slot_cap;
     wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
     attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
@@ -2378,8 +2454,8 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     }
     if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
         const cat_stack_config *f = &cfg->comp;
-        const int32_t crow = s->chunk_cap * (s->c + s->P);
-        cmax = s->c + s->P;
+        const int32_t crow = s->chunk_cap * (s->c + s->n_prefix);
+        cmax = s->c + s->n_prefix;
         if (crow > maxrows) maxrows = crow;
         if (crow > s->loc_cap) s->loc_cap = crow;
         if (f->dim > wmax) wmax = f->dim;
@@ -2444,7 +2520,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     }
     CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
     CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    s->dg.b = &s->cfg.dec;
+    s->dg.stack = &s->cfg.dec;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
         s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
     } else {
@@ -2456,7 +2532,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     if (cmax) {
         CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
         CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        s->cg.b = &s->cfg.comp;
+        s->cg.stack = &s->cfg.comp;
         s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
         s->cg.rn = cfg->comp.head_dim;
         cat__rope_table(s->ccos, s->csin, cmax, s->cg.rn, cfg->comp.rope_base);
@@ -2512,7 +2588,7 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     for (r = 0; r < nruns; r++) {
         cat__run *u = &s->runs[r];
         u->base = base;
-        if (s->c) base += (u->n / s->c + 1) * (s->c + s->S);
+        if (s->c) base += (u->n / s->c + 1) * (s->c + s->n_lead);
     }
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__step_layer(s, nruns, ntok, logits);
     else cat__step_decoder(s, nruns, ntok, logits);
@@ -2585,7 +2661,7 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     if (s->c) {
         /* global: dummy + completed chunks; local: separator + tokens of the current chunk
            (the last token of a chunk never needs an entry) */
-        entries = (size_t)(1 + pos / s->c) + (size_t)(s->S - 1 + pos % s->c);
+        entries = (size_t)(1 + pos / s->c) + (size_t)(s->n_lead - 1 + pos % s->c);
     } else entries = (size_t)pos;
     return entries * per;
 }
@@ -2608,7 +2684,8 @@ CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t
     return r;
 }
 
-/* ---- sampling ------------------------------------------------------------ */
+/* ----------------------------------------------------------------------------
+   9 SAMPLING: a seeded RNG, argmax, and the sampler (temperature, top-k, top-p). */
 CAT__API void cat_rng_seed(cat_rng *r, uint64_t seed) { r->state = seed ^ 0x9E3779B97F4A7C15ull; if (!r->state) r->state = 1; }
 CAT__API uint64_t cat_rng_next(cat_rng *r) {
     /* xorshift64* */
@@ -2699,9 +2776,9 @@ CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
 }
 
 #ifndef CAT_NO_TOKENIZER
-/* ======================================================================= */
-/* tokenizer: GPT-2 byte-level BPE                                         */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   10 TOKENIZER: GPT-2 byte-level BPE: Unicode classes, the byte map, merges,
+   create, encode and decode (left out by CAT_NO_TOKENIZER). */
 /* ---- tokenizer: implementation (begin) ---- */
 
 /* ------------------------------------------------------------------------ */
@@ -3228,7 +3305,7 @@ typedef struct {
     size_t *prev, *next;
     cat__heap_item *heap;
     size_t cap; /* symbols the scratch can hold */
-    void *heap_block; /* allocated block (NULL while the stack arrays are used) */
+    void *heap_buf; /* allocated block (NULL while the stack arrays are used) */
     int32_t s_sym[CAT__SMALL_PIECE];
     size_t s_prev[CAT__SMALL_PIECE], s_next[CAT__SMALL_PIECE];
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
@@ -3286,8 +3363,8 @@ static int cat__reserve(cat__encoder *e, size_t n)
     bytes = cap * (sizeof(int32_t) + 2 * sizeof(size_t) + 3 * sizeof(cat__heap_item));
     blk = (char *)CAT_MALLOC(bytes);
     if (!blk) return 0;
-    CAT_FREE(e->heap_block);
-    e->heap_block = blk;
+    CAT_FREE(e->heap_buf);
+    e->heap_buf = blk;
     /* largest alignment first */
     e->heap = (cat__heap_item *)(void *)blk;
     e->prev = (size_t *)(void *)(blk + cap * 3 * sizeof(cat__heap_item));
@@ -3427,7 +3504,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
     e.n_ids = 0;
     e.sym = e.s_sym; e.prev = e.s_prev; e.next = e.s_next; e.heap = e.s_heap;
     e.cap = CAT__SMALL_PIECE;
-    e.heap_block = NULL;
+    e.heap_buf = NULL;
     if (t->n_special) {
         for (i = 0; i < len && ok; ) {
             size_t best_len = 0, k;
@@ -3450,7 +3527,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
         }
     }
     if (ok && start < len) ok = cat__encode_plain(&e, s + start, len - start);
-    CAT_FREE(e.heap_block);
+    CAT_FREE(e.heap_buf);
     *n_ids = e.n_ids;
     if (!ok) return CAT_ERR_NOMEM;
     return e.n_ids > max_ids ? CAT_ERR_BUFFER : CAT_OK;
