@@ -2001,19 +2001,15 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
     }
 }
 
-/* attention over n slots whose inputs are xin[n][L->wqkv.cols]; writes out[n][n_head*hd].
-   layer >= 0: global entries come from each slot's sequence's cache of that layer. */
-static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
-                           const cat__slot *sl, int layer, float *out) {
+/* the queries, keys and values of n slots whose inputs are xin[n][L->wqkv.cols], into
+   s->qkv (rows of q | k | v), QK-normed and rotated to each slot's position */
+static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n, const cat__slot *sl) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
-    const float eps = (float)g->stack->norm_eps, scale = 1.0f / sqrtf((float)hd);
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
-    float *qkv = s->qkv;
-    int i, task;
-    cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
+    const float eps = (float)g->stack->norm_eps;
+    int i, h;
+    cat__matmul(s->qkv, w, xin, n, &L->wqkv, s->nth);
     for (i = 0; i < n; i++) {
-        float *q = qkv + (size_t)i * w, *k = q + qd, *v = k + kvd, *dk, *dv;
-        int h;
+        float *q = s->qkv + (size_t)i * w, *k = q + qd;
         for (h = 0; h < H; h++) {
             if (g->stack->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
             cat__rope(q + h * hd, g, sl[i].pos);
@@ -2022,6 +2018,19 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             if (g->stack->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
             cat__rope(k + h * hd, g, sl[i].pos);
         }
+    }
+}
+
+/* each slot's key and value (from s->qkv) into the list the slot writes: the step's
+   scratch (rows of kvd), or its sequence's compressed KV cache or current chunk of
+   this layer (head-major) */
+static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer) {
+    const int KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = g->n_head * hd, w = qd + 2 * kvd;
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    int i, h;
+    for (i = 0; i < n; i++) {
+        const float *k = s->qkv + (size_t)i * w + qd, *v = k + kvd;
+        float *dk, *dv;
         if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
             dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd;
             memcpy(dk, k, sizeof(float) * (size_t)kvd);
@@ -2038,6 +2047,16 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             }
         }
     }
+}
+
+/* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
+   global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd] */
+static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
+    const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    const float *qkv = s->qkv;
+    int task;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
 #endif
@@ -2066,6 +2085,16 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
         cat__wsum(o, sc, gvb, (size_t)hd, ng, hd);
         cat__wsum(o, sc + ng, lvb, lstride, nl, hd);
     }
+}
+
+/* attention over n slots: project, write the new keys and values, attend.
+   layer >= 0: global entries come from each slot's sequence's cache of that layer;
+   layer < 0 (the compressor): every entry is in the step's scratch. */
+static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
+                           const cat__slot *sl, int layer, float *out) {
+    cat__qkv(s, g, L, xin, n, sl);
+    cat__cache_write(s, g, n, sl, layer);
+    cat__attend(s, g, n, sl, layer, out);
 }
 
 /* feed-forward half of a layer: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
@@ -2387,22 +2416,15 @@ static void cat__seq_prime(cat_session *s, int j) {
     }
 }
 
-CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+/* Every parameter resolved in one place: zero means the default documented at
+   cat_session_params. */
+static cat_result cat__session_params(cat_session *s, const cat_model *m, const cat_session_params *pp) {
     cat_session_params p;
-    cat_session *s;
-    const cat_config *cfg;
-    size_t total = 0;
-    uint8_t *a;
-    int32_t L, kvd, D, maxrows, wmax, qkvw, attw, hw, fxw, j, dmax, cmax = 0;
-    if (!m || !out) return CAT_ERR_ARGS;
-    *out = NULL;
-    cfg = &m->cfg;
+    const cat_config *cfg = &m->cfg;
     if (pp) p = *pp; else memset(&p, 0, sizeof p);
-    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096) return CAT_ERR_ARGS;
+    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
+        return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
-    s = (cat_session *)CAT_MALLOC(sizeof *s);
-    if (!s) return CAT_ERR_NOMEM;
-    memset(s, 0, sizeof *s);
     s->m = m; s->cfg = *cfg;
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
@@ -2411,8 +2433,6 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
     if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
-    L = cfg->dec.n_layer;
-    D = cfg->dec.dim;
     switch (cfg->family) {
     case CAT_FAMILY_DENSE:
         s->c = 0; s->n_lead = 0; s->n_prefix = 0;
@@ -2436,67 +2456,159 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
         s->lcap = s->c + 1;
         break;
     }
-    kvd = s->kvd;
+    return CAT_OK;
+}
+
+/* the sizes of a step's scratch: the most rows a step lays out and the widest
+   row any stack writes into each buffer */
+typedef struct {
+    int32_t rows;      /* slots of a step (decoder or compressor) */
+    int32_t width;     /* x, xn, y */
+    int32_t qkv, att, hidden;
+    int32_t flat;      /* one chunk's flattened input to the compressor's projection (or a CAT layer's) */
+    int32_t kvd;       /* a row of the local scratch */
+    int32_t rope_dec;  /* positions of the decoder's RoPE table */
+    int32_t rope_comp; /* positions of the compressor's RoPE table (0: none) */
+} cat__scratch;
+
+static void cat__scratch_sizes(cat_session *s, cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
     s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
     /* each sequence's region: its chunks touched in a step, plus the persistent entries */
     s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->n_lead) : 1;
-    maxrows = s->slot_cap;
-    wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
-    attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
-    fxw = 1;
+    d->rows = s->slot_cap;
+    d->width = cfg->dec.dim;
+    d->qkv = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
+    d->att = cfg->dec.n_head * cfg->dec.head_dim;
+    d->hidden = cfg->dec.intermediate_size;
+    d->flat = 1;
+    d->kvd = s->kvd;
+    d->rope_comp = 0;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        if (cfg->dim_fx > wmax) wmax = cfg->dim_fx;
-        if (3 * cfg->dim_fx > qkvw) qkvw = 3 * cfg->dim_fx;
-        if (cfg->dim_fx > attw) attw = cfg->dim_fx;
-        if (cfg->dim_fx > hw) hw = cfg->dim_fx;
-        fxw = cfg->chunk_size * D;
+        if (cfg->dim_fx > d->width) d->width = cfg->dim_fx;
+        if (3 * cfg->dim_fx > d->qkv) d->qkv = 3 * cfg->dim_fx;
+        if (cfg->dim_fx > d->att) d->att = cfg->dim_fx;
+        if (cfg->dim_fx > d->hidden) d->hidden = cfg->dim_fx;
+        d->flat = cfg->chunk_size * cfg->dec.dim;
     }
     if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
         const cat_stack_config *f = &cfg->comp;
         const int32_t crow = s->chunk_cap * (s->c + s->n_prefix);
-        cmax = s->c + s->n_prefix;
-        if (crow > maxrows) maxrows = crow;
+        d->rope_comp = s->c + s->n_prefix;
+        if (crow > d->rows) d->rows = crow;
         if (crow > s->loc_cap) s->loc_cap = crow;
-        if (f->dim > wmax) wmax = f->dim;
-        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > qkvw) qkvw = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
-        if (f->n_head * f->head_dim > attw) attw = f->n_head * f->head_dim;
-        if (f->intermediate_size > hw) hw = f->intermediate_size;
-        if (f->n_local_heads * f->head_dim > kvd) kvd = f->n_local_heads * f->head_dim;
-        fxw = cfg->chunk_size * f->dim;
+        if (f->dim > d->width) d->width = f->dim;
+        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > d->qkv) d->qkv = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
+        if (f->n_head * f->head_dim > d->att) d->att = f->n_head * f->head_dim;
+        if (f->intermediate_size > d->hidden) d->hidden = f->intermediate_size;
+        if (f->n_local_heads * f->head_dim > d->kvd) d->kvd = f->n_local_heads * f->head_dim;
+        d->flat = cfg->chunk_size * f->dim;
     }
-    s->ent_cap = s->gcap + s->lcap + cmax + 2;
-    dmax = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
-#define CAT__SZ(count, type) (((size_t)(count) * sizeof(type) + 63) & ~(size_t)63)
-    total += CAT__SZ(s->n_seq, cat__seq);
+    s->ent_cap = s->gcap + s->lcap + d->rope_comp + 2;
+    d->rope_dec = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
+}
+
+/* The arena, walked twice: first to measure (at == NULL: only sizes add up),
+   then to carve (every pointer set). Each buffer is 64-byte aligned. */
+typedef struct { uint8_t *at; size_t used; } cat__arena;
+static void *cat__take(cat__arena *a, size_t count, size_t size) {
+    void *p = a->at ? a->at + a->used : NULL;
+    a->used += (count * size + 63) & ~(size_t)63;
+    return p;
+}
+#define CAT__TAKE(a, ptr, count, type) ((ptr) = (type *)cat__take(a, (size_t)(count), sizeof(type)))
+
+/* every buffer of a session, once */
+static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__arena *a) {
+    const cat_config *cfg = &s->cfg;
+    const size_t L = (size_t)cfg->dec.n_layer, D = (size_t)cfg->dec.dim, PV = (size_t)cfg->padded_vocab;
+    const size_t chunks = s->chunk_cap ? (size_t)s->chunk_cap : 1, c1 = s->c ? (size_t)s->c : 1;
+    const size_t rows = (size_t)d->rows;
+    int32_t j;
+    CAT__TAKE(a, s->seqs, s->n_seq, cat__seq);
     for (j = 0; j < s->n_seq; j++) {
-        total += 2 * CAT__SZ((size_t)L * s->gcap * s->kvd, float);
-        total += 2 * CAT__SZ((size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        total += CAT__SZ(s->c ? s->c : 1, int32_t);
-        total += cfg->family == CAT_FAMILY_CAT_LAYER ? CAT__SZ((size_t)L * s->c * D, float) : 0;
-        total += CAT__SZ(cfg->padded_vocab, float);
+        cat__seq measuring, *q = a->at ? &s->seqs[j] : &measuring;
+        CAT__TAKE(a, q->gk, L * s->gcap * s->kvd, float);          /* compressed KV cache */
+        CAT__TAKE(a, q->gv, L * s->gcap * s->kvd, float);
+        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
+        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(a, q->chunk_ids, c1, int32_t);
+        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
+        CAT__TAKE(a, q->logits, PV, float);
     }
-    total += 2 * CAT__SZ((size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    total += cmax ? 2 * CAT__SZ((size_t)cmax * cfg->comp.head_dim / 2 + 1, float) : 0;
-    total += CAT__SZ(maxrows, cat__slot);
-    total += 2 * CAT__SZ(maxrows, int32_t);
-    total += 3 * CAT__SZ(s->n_batch, int32_t);
-    total += CAT__SZ(s->n_seq, cat__run);
-    total += CAT__SZ(s->n_seq, int32_t);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    total += CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
-    total += 3 * CAT__SZ((size_t)maxrows * wmax, float);
-    total += CAT__SZ((size_t)maxrows * qkvw, float);
-    total += CAT__SZ((size_t)maxrows * attw, float);
-    total += 2 * CAT__SZ((size_t)maxrows * hw, float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
-    total += s->n_seq > 1 ? CAT__SZ((size_t)s->n_seq * cfg->padded_vocab, float) : 0;
-    s->arena = CAT_MALLOC(total + 64);
+    CAT__TAKE(a, s->dcos, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    CAT__TAKE(a, s->dsin, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    if (d->rope_comp) {
+        CAT__TAKE(a, s->ccos, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+        CAT__TAKE(a, s->csin, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+    }
+    CAT__TAKE(a, s->slots, rows, cat__slot);
+    CAT__TAKE(a, s->skind, rows, int32_t);
+    CAT__TAKE(a, s->sref, rows, int32_t);
+    CAT__TAKE(a, s->out_slot, s->n_batch, int32_t);
+    CAT__TAKE(a, s->order, s->n_batch, int32_t);
+    CAT__TAKE(a, s->gtok, s->n_batch, int32_t);
+    CAT__TAKE(a, s->runs, s->n_seq, cat__run);
+    CAT__TAKE(a, s->cnt, s->n_seq, int32_t);
+    CAT__TAKE(a, s->cids, chunks * c1, int32_t);
+    CAT__TAKE(a, s->ck, chunks, int32_t);
+    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->x, rows * d->width, float);
+    CAT__TAKE(a, s->xn, rows * d->width, float);
+    CAT__TAKE(a, s->y, rows * d->width, float);
+    CAT__TAKE(a, s->qkv, rows * d->qkv, float);
+    CAT__TAKE(a, s->att, rows * d->att, float);
+    CAT__TAKE(a, s->h1, rows * d->hidden, float);
+    CAT__TAKE(a, s->h2, rows * d->hidden, float);
+    CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
+    CAT__TAKE(a, s->flat, chunks * d->flat, float);
+    CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
+}
+#undef CAT__TAKE
+
+/* the attention geometry of each stack and its RoPE tables */
+static void cat__session_geometry(cat_session *s, const cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
+    s->dg.stack = &s->cfg.dec;
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
+    } else {
+        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
+    }
+    s->dg.rn = cfg->dec.head_dim;
+    cat__rope_table(s->dcos, s->dsin, d->rope_dec, s->dg.rn, cfg->dec.rope_base);
+    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
+    if (d->rope_comp) {
+        s->cg.stack = &s->cfg.comp;
+        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
+        s->cg.rn = cfg->comp.head_dim;
+        cat__rope_table(s->ccos, s->csin, d->rope_comp, s->cg.rn, cfg->comp.rope_base);
+        s->cg.cos = s->ccos; s->cg.sin = s->csin;
+    }
+}
+
+CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+    cat_session *s;
+    cat__scratch d;
+    cat__arena a;
+    cat_result r;
+    int32_t j;
+    if (!m || !out) return CAT_ERR_ARGS;
+    *out = NULL;
+    s = (cat_session *)CAT_MALLOC(sizeof *s);
+    if (!s) return CAT_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    r = cat__session_params(s, m, pp);
+    if (r) { CAT_FREE(s); return r; }
+    cat__scratch_sizes(s, &d);
+    a.at = NULL; a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* measure */
+    s->arena_size = a.used + 64;
+    s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
-    s->arena_size = total + 64;
     memset(s->arena, 0, s->arena_size);
     {   /* fault every page in now, so that feeding never stops for the kernel
            to map memory (a compiler may turn malloc + memset into calloc,
@@ -2505,64 +2617,10 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
         size_t off;
         for (off = 0; off < s->arena_size; off += 4096) pg[off] = 0;
     }
-    a = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
-#define CAT__TAKE(ptr, count, type) do { (ptr) = (type *)(void *)a; a += CAT__SZ(count, type); } while (0)
-    CAT__TAKE(s->seqs, s->n_seq, cat__seq);
-    for (j = 0; j < s->n_seq; j++) {
-        cat__seq *q = &s->seqs[j];
-        CAT__TAKE(q->gk, (size_t)L * s->gcap * s->kvd, float);
-        CAT__TAKE(q->gv, (size_t)L * s->gcap * s->kvd, float);
-        CAT__TAKE(q->lk, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        CAT__TAKE(q->lv, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        CAT__TAKE(q->chunk_ids, s->c ? s->c : 1, int32_t);
-        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(q->chunk_xn, (size_t)L * s->c * D, float);
-        CAT__TAKE(q->logits, cfg->padded_vocab, float);
-    }
-    CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    s->dg.stack = &s->cfg.dec;
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
-    } else {
-        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
-    }
-    s->dg.rn = cfg->dec.head_dim;
-    cat__rope_table(s->dcos, s->dsin, dmax, s->dg.rn, cfg->dec.rope_base);
-    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
-    if (cmax) {
-        CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        s->cg.stack = &s->cfg.comp;
-        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
-        s->cg.rn = cfg->comp.head_dim;
-        cat__rope_table(s->ccos, s->csin, cmax, s->cg.rn, cfg->comp.rope_base);
-        s->cg.cos = s->ccos; s->cg.sin = s->csin;
-    }
-    CAT__TAKE(s->slots, maxrows, cat__slot);
-    CAT__TAKE(s->skind, maxrows, int32_t);
-    CAT__TAKE(s->sref, maxrows, int32_t);
-    CAT__TAKE(s->out_slot, s->n_batch, int32_t);
-    CAT__TAKE(s->order, s->n_batch, int32_t);
-    CAT__TAKE(s->gtok, s->n_batch, int32_t);
-    CAT__TAKE(s->runs, s->n_seq, cat__run);
-    CAT__TAKE(s->cnt, s->n_seq, int32_t);
-    CAT__TAKE(s->cids, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    CAT__TAKE(s->ck, s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    CAT__TAKE(s->sk, (size_t)s->loc_cap * kvd, float);
-    CAT__TAKE(s->sv, (size_t)s->loc_cap * kvd, float);
-    CAT__TAKE(s->x, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->xn, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->y, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->qkv, (size_t)maxrows * qkvw, float);
-    CAT__TAKE(s->att, (size_t)maxrows * attw, float);
-    CAT__TAKE(s->h1, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->h2, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->fx, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    CAT__TAKE(s->flat, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    CAT__TAKE(s->scores, (size_t)s->nth * s->ent_cap, float);
-    if (s->n_seq > 1) CAT__TAKE(s->lgt, (size_t)s->n_seq * cfg->padded_vocab, float);
-#undef CAT__TAKE
-#undef CAT__SZ
+    a.at = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
+    a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* carve */
+    cat__session_geometry(s, &d);
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
