@@ -627,45 +627,45 @@ static cat_result cat__stack_validate(cat_stack_config *b, const char *what, cha
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
     for (k = 0; k < 5; k++) if (v[k] <= 0 || v[k] > CAT__MAX_DIM || (k == 3 && v[k] > CAT__MAX_LAYERS)) {
-        cat__err(err, errlen, "config %s.%s = %d is out of range", what, names[k], (int)v[k]); return CAT_ERR_CONFIG;
+        return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.%s = %d is out of range", what, names[k], (int)v[k]);
     }
-    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) { cat__err(err, errlen, "config %s.use_qk_norm must be 0 or 1", what); return CAT_ERR_CONFIG; }
-    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) { cat__err(err, errlen, "config %s.rope_base = %g is out of range", what, b->rope_base); return CAT_ERR_CONFIG; }
-    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) { cat__err(err, errlen, "config %s.norm_eps = %g is out of range", what, b->norm_eps); return CAT_ERR_CONFIG; }
-    if (b->dim % b->n_head) { cat__err(err, errlen, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head); return CAT_ERR_CONFIG; }
-    if (b->n_head % b->n_local_heads) { cat__err(err, errlen, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads); return CAT_ERR_CONFIG; }
+    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.use_qk_norm must be 0 or 1", what);
+    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.rope_base = %g is out of range", what, b->rope_base);
+    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.norm_eps = %g is out of range", what, b->norm_eps);
+    if (b->dim % b->n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head);
+    if (b->n_head % b->n_local_heads) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads);
     b->head_dim = b->dim / b->n_head;
-    if (b->head_dim % 2) { cat__err(err, errlen, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim); return CAT_ERR_CONFIG; }
+    if (b->head_dim % 2) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim);
     b->rope_n_elem = b->head_dim;
     return CAT_OK;
 }
 
 CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen) {
     cat_result r;
-    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) { cat__err(err, errlen, "config family %d is unknown", (int)cfg->family); return CAT_ERR_CONFIG; }
-    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
+    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config family %d is unknown", (int)cfg->family);
+    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config vocab_size = %d is out of range", (int)cfg->vocab_size);
+    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size);
+    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is out of range", (int)cfg->block_size);
     r = cat__stack_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
     if (r) return r;
     if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
-    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) { cat__err(err, errlen, "config dim_fx = %d is out of range", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
-    if (cfg->block_size % cfg->chunk_size) { cat__err(err, errlen, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size);
+    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d is out of range", (int)cfg->dim_fx);
+    if (cfg->block_size % cfg->chunk_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size);
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
         cfg->layer_n_head = cfg->dim_fx / 64;
-        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) { cat__err(err, errlen, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
+        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx);
         cfg->layer_head_dim = cfg->dim_fx / cfg->layer_n_head;
-        if (cfg->dec.head_dim > cfg->layer_head_dim) { cat__err(err, errlen, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim); return CAT_ERR_CONFIG; }
-        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * dim is too large"); return CAT_ERR_CONFIG; }
+        if (cfg->dec.head_dim > cfg->layer_head_dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim);
+        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * dim is too large");
         return CAT_OK;
     }
     cfg->layer_n_head = cfg->layer_head_dim = 0;
-    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
+    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size);
+    if (cfg->dim_fx != cfg->dec.dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim);
     r = cat__stack_validate(&cfg->comp, "compressor", err, errlen);
     if (r) return r;
-    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
+    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * compressor.dim is too large");
     return CAT_OK;
 }
 
@@ -854,10 +854,8 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     }
     CAT_FREE(specs); CAT_FREE(dst);
     if (r) return r;
-    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used) {
-        cat__err(err, errlen, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
-        return CAT_ERR_TENSOR;
-    }
+    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used)
+        return cat__fail(err, errlen, CAT_ERR_TENSOR, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
     return CAT_OK;
 }
 
@@ -1035,7 +1033,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     {
         int fd = open(path, O_RDONLY);
         struct stat st;
-        if (fd < 0) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+        if (fd < 0) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); cat__err(err, errlen, "'%s' is not a regular file", path); CAT_FREE(m); return CAT_ERR_IO; }
         if (st.st_size > 0) {
             void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -1050,7 +1048,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     }
 #endif
     f = fopen(path, "rb");
-    if (!f) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+    if (!f) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
     if (fseek(f, 0, SEEK_END) != 0 || (len = (long long)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f); cat__err(err, errlen, "cannot determine the size of '%s'", path); CAT_FREE(m); return CAT_ERR_IO;
     }
@@ -3169,125 +3167,120 @@ CAT__API void cat_tokenizer_free(cat_tokenizer *t)
     CAT_FREE(t);
 }
 
-CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special)
-{
-    cat_tokenizer *t = NULL;
-    cat__strmap map;
-    unsigned char *cat_buf = NULL;
-    size_t i, total = 0, cap, max_len = 0;
-    cat_result rc = CAT_ERR_NOMEM;
-    unsigned char *is_special = NULL;
-
-    if (out) *out = NULL;
-    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
-        (n_merges && !merges) || (n_special && !special))
-        return CAT_ERR_ARGS;
-    map.slots = NULL;
-    map.tokens = tokens;
-    map.lens = lens;
-
+/* cat_tokenizer_create, phase 1: arguments, and the bytes all token strings need */
+static cat_result cat__tok_sizes(uint32_t n_vocab, const char *const *tokens, const uint32_t *lens, uint32_t n_merges,
+                                 uint32_t n_special, const uint32_t *special, size_t *total, size_t *max_len) {
+    size_t i;
+    *total = 0; *max_len = 0;
     for (i = 0; i < n_vocab; i++) {
         if (lens[i] == 0 || !tokens[i]) return CAT_ERR_TOKENIZER;
-        if (lens[i] > max_len) max_len = lens[i];
-        if (total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
-        total += (size_t)lens[i] + 1;
+        if (lens[i] > *max_len) *max_len = lens[i];
+        if (*total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
+        *total += (size_t)lens[i] + 1;
     }
     for (i = 0; i < n_special; i++)
         if (special[i] >= n_vocab) return CAT_ERR_TOKENIZER;
     if (!cat__fits(n_vocab, 4 * sizeof(size_t)) || !cat__fits(n_merges, 4 * sizeof(cat__merge_slot))) return CAT_ERR_NOMEM;
+    return CAT_OK;
+}
 
-    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
-    if (!t) return CAT_ERR_NOMEM;
-    memset(t, 0, sizeof *t);
-    t->n_vocab = n_vocab;
-
-    /* string -> id map (temporary), rejecting duplicates */
-    cap = cat__pow2_at_least((size_t)n_vocab * 2);
-    map.mask = cap - 1;
-    map.slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
-    if (!map.slots) goto fail;
-    memset(map.slots, 0xFF, cap * sizeof(uint32_t));
+/* phase 2: the string -> id map (temporary), rejecting duplicates */
+static cat_result cat__tok_string_map(cat__strmap *map, uint32_t n_vocab) {
+    const size_t cap = cat__pow2_at_least((size_t)n_vocab * 2);
+    size_t i;
+    map->mask = cap - 1;
+    map->slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
+    if (!map->slots) return CAT_ERR_NOMEM;
+    memset(map->slots, 0xFF, cap * sizeof(uint32_t));
     for (i = 0; i < n_vocab; i++) {
-        const unsigned char *s = (const unsigned char *)tokens[i];
-        size_t j = (size_t)cat__str_hash(s, lens[i]) & map.mask;
-        while (map.slots[j] != UINT32_MAX) {
-            uint32_t o = map.slots[j];
-            if (lens[o] == lens[i] && memcmp(tokens[o], s, lens[i]) == 0) { rc = CAT_ERR_TOKENIZER; goto fail; }
-            j = (j + 1) & map.mask;
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        const uint32_t n = map->lens[i];
+        size_t j = (size_t)cat__str_hash(s, n) & map->mask;
+        while (map->slots[j] != UINT32_MAX) {
+            uint32_t o = map->slots[j];
+            if (map->lens[o] == n && memcmp(map->tokens[o], s, n) == 0) return CAT_ERR_TOKENIZER;
+            j = (j + 1) & map->mask;
         }
-        map.slots[j] = (uint32_t)i;
+        map->slots[j] = (uint32_t)i;
     }
+    return CAT_OK;
+}
 
-    /* special tokens */
-    is_special = (unsigned char *)CAT_MALLOC(n_vocab);
-    if (!is_special) goto fail;
-    memset(is_special, 0, n_vocab);
-    if (n_special) {
-        t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
-        if (!t->special) goto fail;
-        memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
-        t->n_special = n_special;
-        for (i = 0; i < n_special; i++) {
-            unsigned char c0 = (unsigned char)tokens[special[i]][0];
-            is_special[special[i]] = 1;
-            t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
-        }
+/* phase 3: the special tokens (and is_special[n_vocab], which marks them) */
+static cat_result cat__tok_specials(cat_tokenizer *t, const char *const *tokens, uint32_t n_special, const uint32_t *special,
+                                    unsigned char *is_special) {
+    size_t i;
+    memset(is_special, 0, t->n_vocab);
+    if (!n_special) return CAT_OK;
+    t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
+    if (!t->special) return CAT_ERR_NOMEM;
+    memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
+    t->n_special = n_special;
+    for (i = 0; i < n_special; i++) {
+        unsigned char c0 = (unsigned char)tokens[special[i]][0];
+        is_special[special[i]] = 1;
+        t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
     }
+    return CAT_OK;
+}
 
-    /* raw bytes of every token: special tokens literally, the others through the
-       unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte,
-       is kept as its UTF-8 bytes) */
+/* phase 4: raw bytes of every token: special tokens literally, the others through the
+   unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte, is kept
+   as its UTF-8 bytes); then the single-byte token of each byte */
+static cat_result cat__tok_bytes(cat_tokenizer *t, const cat__strmap *map, const unsigned char *is_special, size_t total) {
+    size_t i, o = 0;
     t->bytes = (char *)CAT_MALLOC(total);
-    t->offs = (size_t *)CAT_MALLOC(((size_t)n_vocab + 1) * sizeof(size_t));
-    if (!t->bytes || !t->offs) goto fail;
-    {
-        size_t o = 0;
-        for (i = 0; i < n_vocab; i++) {
-            const unsigned char *s = (const unsigned char *)tokens[i];
-            size_t n = lens[i], k = 0;
-            t->offs[i] = o;
-            if (is_special[i]) {
-                memcpy(t->bytes + o, s, n);
-                o += n;
-            } else {
-                while (k < n) {
-                    uint32_t cp;
-                    size_t l = cat__utf8_next(s + k, n - k, &cp);
-                    int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
-                    if (b >= 0) t->bytes[o++] = (char)b;
-                    else { memcpy(t->bytes + o, s + k, l); o += l; }
-                    k += l;
-                }
+    t->offs = (size_t *)CAT_MALLOC(((size_t)t->n_vocab + 1) * sizeof(size_t));
+    if (!t->bytes || !t->offs) return CAT_ERR_NOMEM;
+    for (i = 0; i < t->n_vocab; i++) {
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        size_t n = map->lens[i], k = 0;
+        t->offs[i] = o;
+        if (is_special[i]) {
+            memcpy(t->bytes + o, s, n);
+            o += n;
+        } else {
+            while (k < n) {
+                uint32_t cp;
+                size_t l = cat__utf8_next(s + k, n - k, &cp);
+                int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
+                if (b >= 0) t->bytes[o++] = (char)b;
+                else { memcpy(t->bytes + o, s + k, l); o += l; }
+                k += l;
             }
-            t->bytes[o++] = 0;
         }
-        t->offs[n_vocab] = o;
+        t->bytes[o++] = 0;
     }
-
-    /* single-byte symbols */
+    t->offs[t->n_vocab] = o;
     for (i = 0; i < 256; i++) {
         unsigned char u[4];
         size_t n = cat__utf8_put(u, cat__byte_to_cp((unsigned)i));
-        uint32_t id = cat__strmap_get(&map, u, n);
+        uint32_t id = cat__strmap_get(map, u, n);
         t->byte_id[i] = id == UINT32_MAX ? -1 : (int32_t)id;
     }
+    return CAT_OK;
+}
 
-    /* merges: (left, right) -> (rank, id of left+right) */
-    cap = cat__pow2_at_least((size_t)n_merges * 2);
+/* phase 5: the merges: (left, right) -> (rank, id of left+right) */
+static cat_result cat__tok_merges(cat_tokenizer *t, const cat__strmap *map, uint32_t n_merges, const uint32_t *merges,
+                                  size_t max_len) {
+    const size_t cap = cat__pow2_at_least((size_t)n_merges * 2);
+    const char *const *tokens = map->tokens;
+    const uint32_t *lens = map->lens;
+    unsigned char *pair = (unsigned char *)CAT_MALLOC(2 * max_len);
+    size_t i;
     t->merge_mask = cap - 1;
     t->merges = (cat__merge_slot *)CAT_MALLOC(cap * sizeof(cat__merge_slot));
-    cat_buf = (unsigned char *)CAT_MALLOC(2 * max_len);
-    if (!t->merges || !cat_buf) goto fail;
+    if (!t->merges || !pair) { CAT_FREE(pair); return CAT_ERR_NOMEM; }
     for (i = 0; i < cap; i++) t->merges[i].left = UINT32_MAX;
     for (i = 0; i < n_merges; i++) {
         uint32_t l = merges[2 * i], r = merges[2 * i + 1], id;
         size_t j;
-        if (l >= n_vocab || r >= n_vocab) { rc = CAT_ERR_TOKENIZER; goto fail; }
-        memcpy(cat_buf, tokens[l], lens[l]);
-        memcpy(cat_buf + lens[l], tokens[r], lens[r]);
-        id = cat__strmap_get(&map, cat_buf, (size_t)lens[l] + lens[r]);
-        if (id == UINT32_MAX) { rc = CAT_ERR_TOKENIZER; goto fail; }
+        if (l >= t->n_vocab || r >= t->n_vocab) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
+        memcpy(pair, tokens[l], lens[l]);
+        memcpy(pair + lens[l], tokens[r], lens[r]);
+        id = cat__strmap_get(map, pair, (size_t)lens[l] + lens[r]);
+        if (id == UINT32_MAX) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
         j = cat__pair_hash(l, r) & t->merge_mask;
         while (t->merges[j].left != UINT32_MAX && !(t->merges[j].left == l && t->merges[j].right == r))
             j = (j + 1) & t->merge_mask;
@@ -3296,19 +3289,39 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
         t->merges[j].rank = (uint32_t)i; /* a repeated pair: the later rank wins */
         t->merges[j].id = id;
     }
+    CAT_FREE(pair);
+    return CAT_OK;
+}
 
-    CAT_FREE(cat_buf);
+CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                         uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special) {
+    cat_tokenizer *t;
+    cat__strmap map;
+    unsigned char *is_special;
+    size_t total, max_len;
+    cat_result rc;
+    if (out) *out = NULL;
+    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
+        (n_merges && !merges) || (n_special && !special))
+        return CAT_ERR_ARGS;
+    rc = cat__tok_sizes(n_vocab, tokens, lens, n_merges, n_special, special, &total, &max_len);
+    if (rc) return rc;
+    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
+    if (!t) return CAT_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->n_vocab = n_vocab;
+    map.slots = NULL; map.tokens = tokens; map.lens = lens;
+    is_special = NULL;
+    rc = cat__tok_string_map(&map, n_vocab);
+    if (!rc) rc = (is_special = (unsigned char *)CAT_MALLOC(n_vocab)) != NULL ? CAT_OK : CAT_ERR_NOMEM;
+    if (!rc) rc = cat__tok_specials(t, tokens, n_special, special, is_special);
+    if (!rc) rc = cat__tok_bytes(t, &map, is_special, total);
+    if (!rc) rc = cat__tok_merges(t, &map, n_merges, merges, max_len);
     CAT_FREE(map.slots);
     CAT_FREE(is_special);
+    if (rc) { cat_tokenizer_free(t); return rc; }
     *out = t;
     return CAT_OK;
-
-fail:
-    CAT_FREE(cat_buf);
-    CAT_FREE(map.slots);
-    CAT_FREE(is_special);
-    cat_tokenizer_free(t);
-    return rc;
 }
 
 CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
@@ -3622,12 +3635,10 @@ static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t
     cat_result r = CAT_ERR_TOKENIZER;
     c.p = p; c.len = len; c.off = 0; c.bad = 0;
     nv = cat__cu32(&c); nm = cat__cu32(&c); ns = cat__cu32(&c);
-    if (c.bad) { cat__err(err, errlen, "tokenizer section of %llu bytes is too short", (unsigned long long)len); return CAT_ERR_TRUNCATED; }
+    if (c.bad) return cat__fail(err, errlen, CAT_ERR_TRUNCATED, "tokenizer section of %llu bytes is too short", (unsigned long long)len);
     /* every count is bounded by what the section can hold before anything is allocated */
-    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv) {
-        cat__err(err, errlen, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
-        return CAT_ERR_TOKENIZER;
-    }
+    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv)
+        return cat__fail(err, errlen, CAT_ERR_TOKENIZER, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
     toks = (const char **)CAT_MALLOC(sizeof(char *) * nv);
     lens = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * nv);
     merges = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * 2 * (size_t)(nm ? nm : 1));
