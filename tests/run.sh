@@ -46,6 +46,7 @@ check() {
 run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
 run "unit: json" "$B/test_json" tests/fixtures
 run "unit: tokenizer" "$B/test_tokenizer"
+run "unit: sampler (penalty, min_p)" "$B/test_sampler"
 run "unit: model file format" "$B/test_format" tests/fixtures "$B/cat-convert"
 run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-convert"
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
