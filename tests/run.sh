@@ -104,6 +104,9 @@ run "check --incremental kjv_cat" "$B/cat-check" --incremental "$OUT/kjv_cat.cat
 run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check kjv perplexities" sh tests/check_ppl.sh "$B"
+# the tools' options acting as documented (prompt sources, stop strings, penalties,
+# seed, -i, --stride, --json, n/a figures, --version, closest-option hints)
+run "tools: options" sh tests/options.sh "$B" "$OUT/kjv_cat.cat"
 # the tokenizer stored in the model file encodes the validation text to the reference ids
 check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 
