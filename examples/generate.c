@@ -311,7 +311,7 @@ int main(int argc, char **argv) {
     ids_cap = plen + 2;
     ids = (int32_t *)malloc(sizeof(int32_t) * ids_cap);
     if (!ids) { fprintf(stderr, "cat-generate: out of memory\n"); goto done; }
-    eot = cat_tokenizer_find(tok, "<|endoftext|>", 13);
+    eot = cat_tokenizer_eot(tok);
     if (plen) {
         r = cat_tokenizer_encode(tok, prompt, plen, ids, plen + 1, &n_ids);
         if (r) { fprintf(stderr, "cat-generate: cannot tokenize the prompt: %s\n", cat_result_string(r)); goto done; }

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static void *read_file(const char *path, size_t *size) {
@@ -79,11 +80,30 @@ static void test_model(cat_model *m, const char *path) {
     data = read_file(path, &size);
     CHECK(data != NULL, "read %s", path);
     if (data) {
-        cat_result r = cat_model_open_memory(data, size, &m2, err, sizeof err);
+        cat_result r = cat_model_open_memory(data, size, CAT_MEMORY_COPY, &m2, err, sizeof err);
         CHECK(r == CAT_OK, "cat_model_open_memory: %s", err);
         if (r == CAT_OK) {
             CHECK(cat_model_file_bytes(m2) == size, "cat_model_file_bytes of a model in memory");
             cat_model_close(m2);
+        }
+        {   /* in place: aligned data is used as it is; misaligned data is refused, not copied */
+            unsigned char *raw = (unsigned char *)malloc(size + 65), *al;
+            CHECK(raw != NULL, "malloc");
+            if (raw) {
+                al = raw + (64 - (size_t)((uintptr_t)raw % 64)) % 64;
+                memcpy(al, data, size);
+                err[0] = 0;
+                CHECK(cat_model_open_memory(al, size, CAT_MEMORY_IN_PLACE, &m2, err, sizeof err) == CAT_OK, "in place: %s", err);
+                if (m2) cat_model_close(m2);
+                m2 = NULL;
+                memmove(al + 1, al, size);
+                err[0] = 0;
+                CHECK(cat_model_open_memory(al + 1, size, CAT_MEMORY_IN_PLACE, &m2, err, sizeof err) == CAT_ERR_ARGS
+                      && m2 == NULL && err[0], "misaligned data in place is refused");
+                CHECK(cat_model_open_memory(al + 1, size, CAT_MEMORY_COPY, &m2, err, sizeof err) == CAT_OK, "misaligned copied");
+                if (m2) cat_model_close(m2);
+                free(raw);
+            }
         }
         free(data);
     }
@@ -114,6 +134,7 @@ static void test_tokenizer(const cat_model *m) {
     if (t) {
         CHECK(cat_tokenizer_encode(t, "ab<|endoftext|>", 15, ids, 128, &n) == CAT_OK && n == 2 && ids[0] == 2 && ids[1] == 3,
               "encode with a merge and a special token");
+        CHECK(cat_tokenizer_eot(t) == 3, "cat_tokenizer_eot");
         CHECK(cat_tokenizer_is_special(t, 3) == 1 && cat_tokenizer_is_special(t, 2) == 0, "cat_tokenizer_is_special");
         cat_tokenizer_free(t);
     }

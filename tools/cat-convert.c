@@ -243,7 +243,7 @@ static int64_t dim_of(const char *name, int k) {
     return t->shape[k];
 }
 
-static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_block_config *b) {
+static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
     char key[96], nm[160];
     int64_t inf;
     int ml;
@@ -354,7 +354,7 @@ static void kv_i(FILE *f, const char *k, int64_t v) { if (f) { putstr(f, k); put
 static void kv_f(FILE *f, const char *k, double v) { if (f) { putstr(f, k); put32(f, 2); putf64(f, v); } g_nkv++; }
 static void kv_s(FILE *f, const char *k, const char *v) { if (f) { putstr(f, k); put32(f, 3); putstr(f, v); } g_nkv++; }
 
-static void write_block_kv(FILE *f, const char *sec, const cat_block_config *b) {
+static void write_block_kv(FILE *f, const char *sec, const cat_stack_config *b) {
     char k[64];
     snprintf(k, sizeof k, "%s.dim", sec); kv_i(f, k, b->dim);
     snprintf(k, sizeof k, "%s.n_head", sec); kv_i(f, k, b->n_head);
