@@ -37,6 +37,9 @@
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
+     CAT_BUILD_SHARED     building a shared library (make lib): the public functions
+                          get default visibility, so that with -fvisibility=hidden
+                          only the API is exported
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
@@ -77,6 +80,8 @@
 #else
 #define CATDEF static
 #endif
+#elif defined(CAT_BUILD_SHARED) && (defined(__GNUC__) || defined(__clang__))
+#define CATDEF extern __attribute__((visibility("default")))
 #else
 #define CATDEF extern
 #endif
