@@ -54,7 +54,8 @@ class _SessionParams(ctypes.Structure):
 class _SamplerParams(ctypes.Structure):
     _fields_ = [("temperature", ctypes.c_float), ("top_k", ctypes.c_int32), ("top_p", ctypes.c_float),
                 ("seed", ctypes.c_uint64), ("min_p", ctypes.c_float), ("repeat_penalty", ctypes.c_float),
-                ("repeat_last_n", ctypes.c_int32), ("_spare", ctypes.c_char * 256)]
+                ("repeat_last_n", ctypes.c_int32), ("frequency_penalty", ctypes.c_float), ("presence_penalty", ctypes.c_float),
+                ("_spare", ctypes.c_char * 256)]
 
 
 _LIB = None
@@ -218,7 +219,8 @@ class Model(object):
         return Sampler(self, **kw)
 
     def generate(self, prompt="", n=128, temp=0.8, top_k=40, top_p=0.95, min_p=0.0, repeat_penalty=1.0,
-                 repeat_last_n=64, seed=0, chunk=0, ctx=0, threads=0, stop=(), ids=False):
+                 repeat_last_n=64, frequency_penalty=0.0, presence_penalty=0.0, seed=0, chunk=0, ctx=0, threads=0,
+                 stop=(), ids=False):
         """Text generated after prompt (a str, or a list of ids), as cat-generate
         makes it: n tokens at most, ending at <|endoftext|>, a full context or a
         stop string (not included). ids=True returns the generated ids instead."""
@@ -229,7 +231,8 @@ class Model(object):
             toks = [self.eot]
         s = self.session(chunk=chunk, ctx=ctx, threads=threads)
         smp = self.sampler(temp=temp, top_k=top_k, top_p=top_p, min_p=min_p, repeat_penalty=repeat_penalty,
-                           repeat_last_n=repeat_last_n if repeat_last_n >= 0 else s.max_context, seed=seed)
+                           repeat_last_n=repeat_last_n if repeat_last_n >= 0 else s.max_context,
+                           frequency_penalty=frequency_penalty, presence_penalty=presence_penalty, seed=seed)
         try:
             for t in toks:
                 smp.accept(t)
@@ -392,17 +395,21 @@ class Session(object):
 
 class Sampler(object):
     """cat_sampler: temperature (0 = greedy), top_k, top_p, min_p, the
-    repetition penalty (repeat_penalty over the last repeat_last_n tokens),
-    and its own RNG (seed)."""
+    penalties over the last repeat_last_n tokens (repeat_penalty,
+    frequency_penalty, presence_penalty), and its own RNG (seed)."""
 
     _SIZE = 512   # room for struct cat_sampler (opaque here)
 
-    def __init__(self, model, temp=0.8, top_k=40, top_p=0.95, min_p=0.0, repeat_penalty=1.0, repeat_last_n=64, seed=0):
+    def __init__(self, model, temp=0.8, top_k=40, top_p=0.95, min_p=0.0, repeat_penalty=1.0, repeat_last_n=64,
+                 frequency_penalty=0.0, presence_penalty=0.0, seed=0):
         self.model = model
         self._lib = model._lib
         p = _SamplerParams()
         p.temperature, p.top_k, p.top_p, p.seed = temp, top_k, top_p, seed
-        p.min_p, p.repeat_penalty, p.repeat_last_n = min_p, (1.0 if repeat_last_n == 0 else repeat_penalty), repeat_last_n
+        off = repeat_last_n == 0   # as in cat-generate: no history, no penalties
+        p.min_p, p.repeat_last_n = min_p, repeat_last_n
+        p.repeat_penalty = 1.0 if off else repeat_penalty
+        p.frequency_penalty, p.presence_penalty = (0.0, 0.0) if off else (frequency_penalty, presence_penalty)
         self._buf = ctypes.create_string_buffer(self._SIZE)
         self._p = ctypes.cast(self._buf, ctypes.c_void_p)
         self._ok = False

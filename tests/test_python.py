@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True
+
 B = sys.argv[1] if len(sys.argv) > 1 else "build"
 CATM = sys.argv[2] if len(sys.argv) > 2 else os.path.join(B, "kjv_cat.cat")
 DENSE = sys.argv[3] if len(sys.argv) > 3 else None
@@ -79,6 +81,7 @@ for opts, kw in [(["-s", 7], dict(seed=7)),
                  (["-s", 11, "--temp", 1.2, "--top-k", 0, "--top-p", 1], dict(seed=11, temp=1.2, top_k=0, top_p=1.0)),
                  (["-s", 3, "--repeat-penalty", 1.3, "--repeat-last-n", 32], dict(seed=3, repeat_penalty=1.3, repeat_last_n=32)),
                  (["-s", 5, "--min-p", 0.1, "--top-k", 0], dict(seed=5, min_p=0.1, top_k=0)),
+                 (["-s", 9, "--frequency-penalty", 0.4, "--presence-penalty", 0.3], dict(seed=9, frequency_penalty=0.4, presence_penalty=0.3)),
                  (["--temp", 0, "--repeat-penalty", 1.5], dict(temp=0, repeat_penalty=1.5))]:
     want = gen_ids(CATM, "-p", PROMPT, "-n", 32, "--chunk", 8, *opts)
     got = m.tokenize(PROMPT) + m.generate(PROMPT, n=32, chunk=8, threads=1, ids=True, **kw)
