@@ -102,6 +102,9 @@
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
+     CAT_BUILD_SHARED     building a shared library (make lib): the public functions
+                          get default visibility, so that with -fvisibility=hidden
+                          only the API is exported
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
@@ -142,6 +145,8 @@
 #else
 #define CATDEF static
 #endif
+#elif defined(CAT_BUILD_SHARED) && (defined(__GNUC__) || defined(__clang__))
+#define CATDEF extern __attribute__((visibility("default")))
 #else
 #define CATDEF extern
 #endif
@@ -304,9 +309,10 @@ CATDEF uint64_t cat_rng_next(cat_rng *r);
 CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
 CATDEF int32_t cat_argmax(const float *logits, int32_t n);
 
-/* Sampling, in this order: repetition penalty (as llama.cpp applies it: the
-   logit of every distinct token among the last repeat_last_n seen is divided by
-   repeat_penalty when positive and multiplied by it otherwise), then greedy at
+/* Sampling, in this order: the penalties (as llama.cpp applies them: the logit
+   of every distinct token among the last repeat_last_n seen, c times, is divided
+   by repeat_penalty when positive and multiplied by it otherwise, then lowered by
+   c * frequency_penalty + presence_penalty), then greedy at
    temperature 0, else softmax(logits / T) restricted to the top_k most likely
    (0 = all), to the smallest set whose probability reaches top_p (1 = all) and
    to the tokens at least min_p times as likely as the most likely one. Only ids
@@ -319,7 +325,9 @@ typedef struct {
     uint64_t seed;
     float min_p;          /* 0 = off; in [0, 1] */
     float repeat_penalty; /* 0 or 1 = off; > 1 discourages repeats, < 1 favours them */
-    int32_t repeat_last_n; /* tokens of history the penalty looks at; 0 = 64 */
+    int32_t repeat_last_n; /* tokens of history the penalties look at; 0 = 64 */
+    float frequency_penalty; /* 0 = off; subtracted once per occurrence */
+    float presence_penalty;  /* 0 = off; subtracted once if the token occurs */
 } cat_sampler_params;
 typedef struct {
     cat_sampler_params p;
@@ -327,7 +335,7 @@ typedef struct {
     int32_t vocab;
     float *prob;        /* [vocab] */
     int32_t *idx;       /* [vocab] */
-    int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (penalty on only) */
+    int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (a penalty on only) */
     int32_t n_recent, recent_next;
 } cat_sampler;
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
@@ -2781,6 +2789,7 @@ CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p
     if (!s || !p || vocab_size <= 0) return CAT_ERR_ARGS;
     if (!(p->temperature >= 0.0f) || p->top_k < 0 || !(p->top_p >= 0.0f && p->top_p <= 1.0f)) return CAT_ERR_ARGS;
     if (!(p->min_p >= 0.0f && p->min_p <= 1.0f) || !(p->repeat_penalty >= 0.0f && p->repeat_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (!(p->frequency_penalty >= -1e30f && p->frequency_penalty <= 1e30f) || !(p->presence_penalty >= -1e30f && p->presence_penalty <= 1e30f)) return CAT_ERR_ARGS;
     if (p->repeat_last_n < 0 || p->repeat_last_n > CAT__MAX_CTX) return CAT_ERR_ARGS;
     memset(s, 0, sizeof *s);
     s->p = *p;
@@ -2789,7 +2798,7 @@ CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p
     s->prob = (float *)CAT_MALLOC(sizeof(float) * (size_t)vocab_size);
     s->idx = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)vocab_size);
     if (!s->prob || !s->idx) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
-    if (p->repeat_penalty != 0.0f && p->repeat_penalty != 1.0f) {
+    if ((p->repeat_penalty != 0.0f && p->repeat_penalty != 1.0f) || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f) {
         last_n = p->repeat_last_n ? p->repeat_last_n : 64;
         s->p.repeat_last_n = last_n;
         s->recent = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)last_n);
@@ -2840,17 +2849,20 @@ static void cat__sort_idx(const float *prob, int32_t *idx, int32_t n) {
 
 /* The logits sampling works on: the caller's, or the penalized copy in prob. */
 static const float *cat__sampler_logits(cat_sampler *s, const float *logits) {
-    int32_t i, t;
-    const float pen = s->p.repeat_penalty;
+    int32_t i, t, c;
+    const float pen = s->p.repeat_penalty != 0.0f ? s->p.repeat_penalty : 1.0f;
     if (!s->recent || !s->n_recent) return logits;
     memcpy(s->prob, logits, sizeof(float) * (size_t)s->vocab);
-    /* each distinct token once, however often it occurs (idx marks the done ones) */
+    /* idx counts each token's occurrences; each distinct token is penalized once */
     for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]] = 0;
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]]++;
     for (i = 0; i < s->n_recent; i++) {
         t = s->recent[i];
-        if (s->idx[t]) continue;
-        s->idx[t] = 1;
-        s->prob[t] = s->prob[t] > 0.0f ? s->prob[t] / pen : s->prob[t] * pen;
+        if (!(c = s->idx[t])) continue;
+        s->idx[t] = 0;
+        if (pen != 1.0f) s->prob[t] = s->prob[t] > 0.0f ? s->prob[t] / pen : s->prob[t] * pen;
+        if (s->p.frequency_penalty != 0.0f || s->p.presence_penalty != 0.0f)
+            s->prob[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
     }
     return s->prob;
 }

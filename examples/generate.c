@@ -6,6 +6,7 @@
 #include "../tools/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,15 +40,19 @@ static void usage(FILE *f) {
         "                          likely one (default 0 = off)\n"
         "      --repeat-penalty F  divide the positive logits of recently seen tokens by F and\n"
         "                          multiply the negative ones (as llama.cpp; default 1 = off)\n"
-        "      --repeat-last-n N   tokens the penalty looks back on (default 64; 0 = penalty off;\n"
-        "                          -1 = the whole context)\n"
+        "      --repeat-last-n N   tokens the penalties look back on (default 64; 0 = penalties\n"
+        "                          off; -1 = the whole context)\n"
+        "      --frequency-penalty F  subtract F x (times seen) from those logits (default 0)\n"
+        "      --presence-penalty F   subtract F once from the logit of a seen token (default 0)\n"
         "  -s, --seed S            random seed, 0 .. 2^64-1 (default: from the clock, printed)\n"
         "      --stop STR          stop when the output contains STR (not printed); repeatable\n"
         "  -i, --interactive       after generating, read a line from standard input, append it\n"
         "                          and continue (the session is kept: nothing is recomputed),\n"
         "                          until end of input; -n and --stop end each turn. Without -p/-f\n"
         "                          the first line is the prompt.\n"
+        "      --ignore-eos        go on past <|endoftext|> (it is never sampled)\n"
         "  -t, --threads N         OpenMP threads (default: all)\n"
+        "  -b, --batch-size N      prompt tokens per prefill step (default 512)\n"
         "      --ids               print token ids instead of text\n"
         "      --version           print the version and exit\n"
         "  -h, --help              this text\n"
@@ -58,8 +63,9 @@ static void usage(FILE *f) {
 
 static const char *const known_options[] = {
     "-m", "--model", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size", "--ctx", "--chunk",
-    "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "-s", "--seed", "--stop",
-    "-i", "--interactive", "-t", "--threads", "--ids", "--version", "-h", "--help", NULL};
+    "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "--frequency-penalty",
+    "--presence-penalty", "--ignore-eos", "-s", "--seed", "--stop", "-i", "--interactive", "-t", "--threads", "-b",
+    "--batch-size", "--ids", "--version", "-h", "--help", NULL};
 
 static double now(void) {
     struct timespec ts;
@@ -204,10 +210,10 @@ static int read_line(char **buf, size_t *cap, size_t *len) {
 int main(int argc, char **argv) {
     const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL;
     const char *stops[MAX_STOPS];
-    long n_predict = 128, chunk = 0, ctx = 0, threads = 0, top_k = 40, last_n = 64;
-    double temp = 0.8, top_p = 0.95, min_p = 0, penalty = 1;
+    long n_predict = 128, chunk = 0, ctx = 0, threads = 0, top_k = 40, last_n = 64, n_batch = 0;
+    double temp = 0.8, top_p = 0.95, min_p = 0, penalty = 1, freq_pen = 0, pres_pen = 0;
     unsigned long long seed = 0;
-    int have_seed = 0, print_ids = 0, interactive = 0, n_stop = 0, i, status = 1, sampler_ok = 0;
+    int have_seed = 0, print_ids = 0, interactive = 0, ignore_eos = 0, n_stop = 0, i, status = 1, sampler_ok = 0;
     cat_model *m = NULL;
     cat_session *s = NULL;
     cat_session_params sp;
@@ -220,6 +226,7 @@ int main(int argc, char **argv) {
     int32_t *ids = NULL;
     size_t n_ids = 0, plen = 0, n_fed = 0, line_cap = 0, ids_cap = 0, k;
     char *pbuf = NULL, *line = NULL;
+    float *eot_mask = NULL;
     double t_feed = 0, t_gen = 0, t;
     long generated = 0;
     int32_t eot = -1, pending = -1;
@@ -243,6 +250,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--min-p")) { NEED(); if (!parse_float(a, val, 0, 1, &min_p)) return 2; }
         else if (!strcmp(a, "--repeat-penalty")) { NEED(); if (!parse_float(a, val, 0, 1e6, &penalty)) return 2; }
         else if (!strcmp(a, "--repeat-last-n")) { NEED(); if (!parse_int(a, val, -1, 1 << 24, &last_n)) return 2; }
+        else if (!strcmp(a, "--frequency-penalty")) { NEED(); if (!parse_float(a, val, -1e6, 1e6, &freq_pen)) return 2; }
+        else if (!strcmp(a, "--presence-penalty")) { NEED(); if (!parse_float(a, val, -1e6, 1e6, &pres_pen)) return 2; }
+        else if (!strcmp(a, "--ignore-eos")) ignore_eos = 1;
+        else if (!strcmp(a, "-b") || !strcmp(a, "--batch-size")) { NEED(); if (!parse_int(a, val, 1, 1 << 24, &n_batch)) return 2; }
         else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEED(); if (!parse_seed(val, &seed)) return 2; have_seed = 1; }
         else if (!strcmp(a, "--stop")) {
             NEED();
@@ -325,6 +336,7 @@ int main(int argc, char **argv) {
     sp.chunk_size = (int32_t)chunk;
     sp.max_context = (int32_t)ctx;
     sp.n_threads = (int32_t)threads;
+    sp.n_batch = (int32_t)n_batch;
     r = cat_session_open(m, &sp, &s);
     if (r) { fprintf(stderr, "cat-generate: cannot open a session: %s\n", cat_result_string(r)); goto done; }
     if (n_ids > (size_t)cat_session_max_context(s)) {
@@ -338,6 +350,8 @@ int main(int argc, char **argv) {
     smp.top_p = (float)top_p;
     smp.min_p = (float)min_p;
     smp.repeat_penalty = last_n == 0 ? 1.0f : (float)penalty;
+    smp.frequency_penalty = last_n == 0 ? 0.0f : (float)freq_pen;
+    smp.presence_penalty = last_n == 0 ? 0.0f : (float)pres_pen;
     smp.repeat_last_n = last_n < 0 ? cat_session_max_context(s) : (int32_t)last_n;
     if (!have_seed) {
         struct timespec ts;
@@ -369,7 +383,14 @@ int main(int argc, char **argv) {
         n_fed += n_ids;
         t = now();
         while (!end && (n_predict < 0 || turn < n_predict)) {
-            int32_t tk = cat_sampler_sample(&sampler, cat_session_logits(s));
+            int32_t tk;
+            if (ignore_eos && eot >= 0) {   /* mask it in a copy of the logits */
+                if (!eot_mask) eot_mask = (float *)malloc(sizeof(float) * (size_t)cfg->padded_vocab);
+                if (!eot_mask) { fprintf(stderr, "\ncat-generate: out of memory\n"); goto done; }
+                memcpy(eot_mask, cat_session_logits(s), sizeof(float) * (size_t)cfg->padded_vocab);
+                eot_mask[eot] = -INFINITY;
+                tk = cat_sampler_sample(&sampler, eot_mask);
+            } else tk = cat_sampler_sample(&sampler, cat_session_logits(s));
             size_t len;
             const char *piece;
             int hit;
@@ -445,5 +466,6 @@ done:
     free(out.text);
     free(out.ids);
     free(out.ends);
+    free(eot_mask);
     return status;
 }

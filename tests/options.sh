@@ -62,6 +62,14 @@ gen -p "$P" -n 40 --repeat-penalty 1.5 --repeat-last-n 0 >"$T/pen0.txt" 2>/dev/n
 same "--repeat-last-n 0 turns the penalty off" "$T/ref.txt" "$T/pen0.txt"
 gen -p "$P" -n 40 --repeat-penalty 1.5 --repeat-last-n -1 >"$T/penall.txt" 2>/dev/null
 [ -s "$T/penall.txt" ] && ok "--repeat-last-n -1 (whole context) runs" || bad "--repeat-last-n -1"
+gen -p "$P" -n 40 --frequency-penalty 0.5 --presence-penalty 0.5 >"$T/fp.txt" 2>/dev/null
+if ! cmp -s "$T/ref.txt" "$T/fp.txt"; then ok "--frequency-penalty/--presence-penalty change the greedy text"; else bad "--frequency-penalty"; fi
+gen -p "$P" -n 40 --frequency-penalty 0.5 --presence-penalty 0.5 --repeat-last-n 0 >"$T/fp0.txt" 2>/dev/null
+same "--repeat-last-n 0 turns them off too" "$T/ref.txt" "$T/fp0.txt"
+gen -p "$P" -n 40 -b 3 >"$T/b3.txt" 2>/dev/null
+same "-b 3 (prefill 3 tokens a step): the same text" "$T/ref.txt" "$T/b3.txt"
+gen -p "$P" -n 40 --ignore-eos >"$T/ieos.txt" 2>/dev/null
+same "--ignore-eos (this text has no end-of-text): the same text" "$T/ref.txt" "$T/ieos.txt"
 "$G" -m "$M" -t 1 --chunk 16 -p "$P" -n 40 --temp 1 --min-p 1 -s 7 >"$T/minp.txt" 2>/dev/null
 same "--min-p 1 at temperature 1 keeps only the most likely: greedy" "$T/ref.txt" "$T/minp.txt"
 

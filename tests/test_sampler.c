@@ -118,6 +118,27 @@ int main(void) {
         cat_sampler_free(&s);
     }
 
+    {   /* frequency and presence penalties, after the repeat penalty (llama.cpp's order) */
+        const float l[4] = {1.0f, 1.0f, 1.0f, -1.0f};
+        p = params(1.0f, 0.0f, 0, 0.0f);
+        p.frequency_penalty = 0.5f; p.presence_penalty = 0.25f;
+        check(cat_sampler_init(&s, &p, 4) == CAT_OK && s.recent != NULL, "frequency/presence alone turn the history on");
+        cat_sampler_accept(&s, 0); cat_sampler_accept(&s, 0); cat_sampler_accept(&s, 1); cat_sampler_accept(&s, 3);
+        cat_sampler_probs(&s, l, probs);
+        w[0] = 1 - 2 * 0.5 - 0.25; w[1] = 1 - 0.5 - 0.25; w[2] = 1; w[3] = -1 - 0.5 - 0.25;
+        softmax(w, 4, 1.0, want);
+        check(close_to(probs, want, 4), "frequency 0.5 x count + presence 0.25 subtracted");
+        cat_sampler_free(&s);
+        p.repeat_penalty = 2.0f;
+        cat_sampler_init(&s, &p, 4);
+        cat_sampler_accept(&s, 0); cat_sampler_accept(&s, 0); cat_sampler_accept(&s, 1); cat_sampler_accept(&s, 3);
+        cat_sampler_probs(&s, l, probs);
+        w[0] = 0.5 - 2 * 0.5 - 0.25; w[1] = 0.5 - 0.5 - 0.25; w[2] = 1; w[3] = -2 - 0.5 - 0.25;
+        softmax(w, 4, 1.0, want);
+        check(close_to(probs, want, 4), "with repeat penalty 2: divided (or multiplied) first, then subtracted");
+        cat_sampler_free(&s);
+    }
+
     {   /* greedy with the penalty; the sampler records its own picks */
         const float l[2] = {1.0f, 0.9f}, ln[2] = {-1.0f, -1.5f};
         p = params(0.0f, 1.5f, 0, 0.0f);
