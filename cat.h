@@ -102,6 +102,9 @@
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
+     CAT_BUILD_SHARED     building a shared library (make lib): the public functions
+                          get default visibility, so that with -fvisibility=hidden
+                          only the API is exported
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
@@ -142,6 +145,8 @@
 #else
 #define CATDEF static
 #endif
+#elif defined(CAT_BUILD_SHARED) && (defined(__GNUC__) || defined(__clang__))
+#define CATDEF extern __attribute__((visibility("default")))
 #else
 #define CATDEF extern
 #endif
@@ -304,15 +309,25 @@ CATDEF uint64_t cat_rng_next(cat_rng *r);
 CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
 CATDEF int32_t cat_argmax(const float *logits, int32_t n);
 
-/* Sampling: greedy at temperature 0, else softmax(logits / T) restricted to the
-   top_k most likely (0 = all) and to the smallest set whose probability reaches
-   top_p (1 = all). Only ids below vocab_size are ever sampled (the padded ones
-   are masked). The RNG state lives in the sampler. */
+/* Sampling, in this order: the penalties (as llama.cpp applies them: the logit
+   of every distinct token among the last repeat_last_n seen, c times, is divided
+   by repeat_penalty when positive and multiplied by it otherwise, then lowered by
+   c * frequency_penalty + presence_penalty), then greedy at
+   temperature 0, else softmax(logits / T) restricted to the top_k most likely
+   (0 = all), to the smallest set whose probability reaches top_p (1 = all) and
+   to the tokens at least min_p times as likely as the most likely one. Only ids
+   below vocab_size are ever sampled (the padded ones are masked). The RNG state
+   and the penalty's history live in the sampler. Every field's zero is "off". */
 typedef struct {
-    float temperature;  /* 0 = greedy */
-    int32_t top_k;      /* 0 = off */
-    float top_p;        /* 0 or 1 = off */
+    float temperature;    /* 0 = greedy */
+    int32_t top_k;        /* 0 = off */
+    float top_p;          /* 0 or 1 = off */
     uint64_t seed;
+    float min_p;          /* 0 = off; in [0, 1] */
+    float repeat_penalty; /* 0 or 1 = off; > 1 discourages repeats, < 1 favours them */
+    int32_t repeat_last_n; /* tokens of history the penalties look at; 0 = 64 */
+    float frequency_penalty; /* 0 = off; subtracted once per occurrence */
+    float presence_penalty;  /* 0 = off; subtracted once if the token occurs */
 } cat_sampler_params;
 typedef struct {
     cat_sampler_params p;
@@ -320,9 +335,19 @@ typedef struct {
     int32_t vocab;
     float *prob;        /* [vocab] */
     int32_t *idx;       /* [vocab] */
+    int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (a penalty on only) */
+    int32_t n_recent, recent_next;
 } cat_sampler;
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
+/* Draws the next token from logits (vocab_size floats, or more: the padding
+   is ignored) and records it in the penalty's history. */
 CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
+/* Records a token the sampler did not pick (a prompt token, user input) in the
+   penalty's history; ids outside 0..vocab_size-1 are ignored. */
+CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
+/* The distribution sample() would draw from (vocab_size probabilities, zero for
+   the excluded tokens; one-hot at temperature 0), without drawing. */
+CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
 CATDEF void cat_sampler_free(cat_sampler *s);
 
 /* ----------------------------------------------------------------------------
@@ -2758,8 +2783,12 @@ CAT__API int32_t cat_argmax(const float *logits, int32_t n) {
 }
 
 CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size) {
+    int32_t last_n;
     if (!s || !p || vocab_size <= 0) return CAT_ERR_ARGS;
     if (!(p->temperature >= 0.0f) || p->top_k < 0 || !(p->top_p >= 0.0f && p->top_p <= 1.0f)) return CAT_ERR_ARGS;
+    if (!(p->min_p >= 0.0f && p->min_p <= 1.0f) || !(p->repeat_penalty >= 0.0f && p->repeat_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (!(p->frequency_penalty >= -1e30f && p->frequency_penalty <= 1e30f) || !(p->presence_penalty >= -1e30f && p->presence_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (p->repeat_last_n < 0 || p->repeat_last_n > CAT__MAX_CTX) return CAT_ERR_ARGS;
     memset(s, 0, sizeof *s);
     s->p = *p;
     s->vocab = vocab_size;
@@ -2767,13 +2796,26 @@ CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p
     s->prob = (float *)CAT_MALLOC(sizeof(float) * (size_t)vocab_size);
     s->idx = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)vocab_size);
     if (!s->prob || !s->idx) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    if ((p->repeat_penalty != 0.0f && p->repeat_penalty != 1.0f) || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f) {
+        last_n = p->repeat_last_n ? p->repeat_last_n : 64;
+        s->p.repeat_last_n = last_n;
+        s->recent = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)last_n);
+        if (!s->recent) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    }
     return CAT_OK;
 }
 
 CAT__API void cat_sampler_free(cat_sampler *s) {
     if (!s) return;
-    CAT_FREE(s->prob); CAT_FREE(s->idx);
-    s->prob = NULL; s->idx = NULL;
+    CAT_FREE(s->prob); CAT_FREE(s->idx); CAT_FREE(s->recent);
+    s->prob = NULL; s->idx = NULL; s->recent = NULL;
+}
+
+CAT__API void cat_sampler_accept(cat_sampler *s, int32_t token) {
+    if (!s || !s->recent || token < 0 || token >= s->vocab) return;
+    s->recent[s->recent_next] = token;
+    s->recent_next = (s->recent_next + 1) % s->p.repeat_last_n;
+    if (s->n_recent < s->p.repeat_last_n) s->n_recent++;
 }
 
 /* descending probability, ties by id: a total order, so results are reproducible */
@@ -2803,32 +2845,92 @@ static void cat__sort_idx(const float *prob, int32_t *idx, int32_t n) {
        each round leaves idx in cmp order: most probable first */
 }
 
-CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+/* The logits sampling works on: the caller's, or the penalized copy in prob. */
+static const float *cat__sampler_logits(cat_sampler *s, const float *logits) {
+    int32_t i, t, c;
+    const float pen = s->p.repeat_penalty != 0.0f ? s->p.repeat_penalty : 1.0f;
+    if (!s->recent || !s->n_recent) return logits;
+    memcpy(s->prob, logits, sizeof(float) * (size_t)s->vocab);
+    /* idx counts each token's occurrences; each distinct token is penalized once */
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]] = 0;
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]]++;
+    for (i = 0; i < s->n_recent; i++) {
+        t = s->recent[i];
+        if (!(c = s->idx[t])) continue;
+        s->idx[t] = 0;
+        if (pen != 1.0f) s->prob[t] = s->prob[t] > 0.0f ? s->prob[t] / pen : s->prob[t] * pen;
+        if (s->p.frequency_penalty != 0.0f || s->p.presence_penalty != 0.0f)
+            s->prob[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
+    }
+    return s->prob;
+}
+
+/* Fills prob with softmax(logits / T) and returns the candidates' count n; *sorted
+   says whether idx[0..n) lists them, most likely first (otherwise n == vocab: every
+   token). Temperature 0: returns 0 with the greedy choice in idx[0]. */
+static int32_t cat__sampler_dist(cat_sampler *s, const float *logits, int *sorted) {
     const int32_t V = s->vocab;
     int32_t i, n = V;
-    float mx, sum = 0.0f, r, acc = 0.0f;
-    if (s->p.temperature <= 0.0f) return cat_argmax(logits, V);
-    mx = logits[cat_argmax(logits, V)];
-    for (i = 0; i < V; i++) { s->prob[i] = expf((logits[i] - mx) / s->p.temperature); sum += s->prob[i]; }
+    float mx, sum = 0.0f;
+    const float *l = cat__sampler_logits(s, logits);
+    *sorted = 0;
+    if (s->p.temperature <= 0.0f) { s->idx[0] = cat_argmax(l, V); return 0; }
+    mx = l[cat_argmax(l, V)];
+    for (i = 0; i < V; i++) { s->prob[i] = expf((l[i] - mx) / s->p.temperature); sum += s->prob[i]; }
     for (i = 0; i < V; i++) s->prob[i] /= sum;
-    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f)) {
+    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f) || s->p.min_p > 0.0f) {
         /* candidates, most likely first */
         for (i = 0; i < V; i++) s->idx[i] = i;
         cat__sort_idx(s->prob, s->idx, V);
+        *sorted = 1;
         if (s->p.top_k > 0 && s->p.top_k < n) n = s->p.top_k;
         if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
             float c = 0.0f;
             for (i = 0; i < n; i++) { c += s->prob[s->idx[i]]; if (c >= s->p.top_p) { n = i + 1; break; } }
         }
+        if (s->p.min_p > 0.0f) {
+            const float cut = s->p.min_p * s->prob[s->idx[0]];
+            for (i = 1; i < n; i++) if (s->prob[s->idx[i]] < cut) { n = i; break; }
+        }
+    }
+    return n;
+}
+
+CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+    const int32_t V = s->vocab;
+    int32_t i, n, t = -1;
+    int sorted;
+    float sum, r, acc = 0.0f;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n == 0) t = s->idx[0];
+    else if (sorted) {
         sum = 0.0f;
         for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
         r = cat_rng_float(&s->rng) * sum;
-        for (i = 0; i < n; i++) { acc += s->prob[s->idx[i]]; if (r < acc) return s->idx[i]; }
-        return s->idx[n - 1];
+        for (i = 0; i < n && t < 0; i++) { acc += s->prob[s->idx[i]]; if (r < acc) t = s->idx[i]; }
+        if (t < 0) t = s->idx[n - 1];
+    } else {
+        r = cat_rng_float(&s->rng);
+        for (i = 0; i < V && t < 0; i++) { acc += s->prob[i]; if (r < acc) t = i; }
+        if (t < 0) t = cat_argmax(cat__sampler_logits(s, logits), V);
     }
-    r = cat_rng_float(&s->rng);
-    for (i = 0; i < V; i++) { acc += s->prob[i]; if (r < acc) return i; }
-    return cat_argmax(logits, V);
+    cat_sampler_accept(s, t);
+    return t;
+}
+
+CAT__API cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs) {
+    const int32_t V = s ? s->vocab : 0;
+    int32_t i, n;
+    int sorted;
+    float sum = 0.0f;
+    if (!s || !logits || !probs) return CAT_ERR_ARGS;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n > 0 && !sorted) { memcpy(probs, s->prob, sizeof(float) * (size_t)V); return CAT_OK; }
+    memset(probs, 0, sizeof(float) * (size_t)V);
+    if (n == 0) { probs[s->idx[0]] = 1.0f; return CAT_OK; }
+    for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
+    for (i = 0; i < n; i++) probs[s->idx[i]] = s->prob[s->idx[i]] / sum;
+    return CAT_OK;
 }
 
 #ifndef CAT_NO_TOKENIZER

@@ -46,6 +46,7 @@ check() {
 run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
 run "unit: json" "$B/test_json" tests/fixtures
 run "unit: tokenizer" "$B/test_tokenizer"
+run "unit: sampler (penalty, min_p)" "$B/test_sampler"
 run "unit: model file format" "$B/test_format" tests/fixtures "$B/cat-convert"
 run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-convert"
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
@@ -115,6 +116,17 @@ mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/
 for v in readme_example readme_example_cxx; do
     check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
 done
+# the tools' options acting as documented (prompt sources, stop strings, penalties,
+# seed, -i, --stride, --json, n/a figures, --version, closest-option hints)
+run "tools: options" sh tests/options.sh "$B" "$OUT/kjv_cat.cat"
+# make lib / install / uninstall, a program built against the installed header via pkg-config
+run "install: lib exports, pkg-config build" sh tests/install.sh "$B" "$OUT/kjv_cat.cat"
+# the Python module (ctypes over libcat.so) against the tools
+if command -v python3 >/dev/null 2>&1; then
+    run "python: ctypes module" python3 tests/test_python.py "$B" "$OUT/kjv_cat.cat" "$OUT/kjv_dense.cat"
+else
+    echo "python: ctypes module                          skipped (no python3)"
+fi
 # the tokenizer stored in the model file encodes the validation text to the reference ids
 check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 

@@ -185,6 +185,16 @@ static void test_session(const cat_model *m) {
         CHECK(cat_sampler_init(&smp, &p, cfg->vocab_size) == CAT_OK, "cat_sampler_init");
         id = cat_sampler_sample(&smp, full);
         CHECK(id >= 0 && id < cfg->vocab_size, "cat_sampler_sample: %d", (int)id);
+        cat_sampler_accept(&smp, id);
+        {
+            float *pr = (float *)malloc((size_t)cfg->vocab_size * sizeof *pr);
+            double sum = 0;
+            int32_t i;
+            CHECK(pr && cat_sampler_probs(&smp, full, pr) == CAT_OK, "cat_sampler_probs");
+            for (i = 0; pr && i < cfg->vocab_size; i++) sum += pr[i];
+            CHECK(sum > 0.999 && sum < 1.001, "cat_sampler_probs sums to %g", sum);
+            free(pr);
+        }
         cat_sampler_free(&smp);
     }
     free(full);

@@ -9,6 +9,7 @@
 #include "json.h"
 #define TOKFILE_IMPLEMENTATION
 #include "tokfile.h"
+#include "cli.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ static void usage(FILE *f) {
         "  --tokenizer FILE     store the tokenizer from a HuggingFace tokenizer.json\n"
         "  --vocab FILE --merges FILE   ... or from GPT-2 style vocab.json + merges.txt\n"
         "  --seed S             random: seed (default 1)\n"
+        "  --version            print the version and exit\n"
         "  -h, --help           this text\n"
         "\n"
         "Shapes the checkpoint determines (dims, layer counts, intermediate size, padded\n"
@@ -570,6 +572,7 @@ int main(int argc, char **argv) {
     uint64_t seed = 1;
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) { usage(argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+    if (!strcmp(argv[1], "--version")) { cli_version("cat-convert"); return 0; }
     cmd = argv[1];
     if (!strcmp(cmd, "info")) {
         if (argc != 3) { fprintf(stderr, "usage: cat-convert info MODEL\n"); return 2; }
@@ -588,7 +591,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--vocab")) vocab = NEXT();
         else if (!strcmp(a, "--merges")) merges = NEXT();
         else if (!strcmp(a, "--seed")) { char *e; const char *v = NEXT(); seed = strtoull(v, &e, 10); if (*e) die("--seed needs a number"); }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-convert: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--seed", "--help", NULL};
+            return cli_unknown("cat-convert", a, known);
+        }
         else if (!random_mode && !in) in = a;
         else if (!out) out = a;
         else { fprintf(stderr, "cat-convert: unexpected argument '%s' (try --help)\n", a); return 2; }
