@@ -544,7 +544,7 @@ static void test_malformed_pickles(void)
     TENSOR_CASE("torch: view at offset past storage", "reaches past its storage", "FloatStorage", "0", 12, 1, 2, s34, t41);
     TENSOR_CASE("torch: negative stride", "negative", "FloatStorage", "0", 12, 0, 2, s34, neg);
     TENSOR_CASE("torch: missing storage entry", "no archive entry 'arch/data/9'", "FloatStorage", "9", 1, 0, 2, s34, t41);
-    TENSOR_CASE("torch: unsupported storage type", "unsupported global 'torch.LongStorage'", "LongStorage", "0", 1, 0, 2, s34, t41);
+    TENSOR_CASE("torch: unsupported storage type", "unsupported global 'torch.DoubleStorage'", "DoubleStorage", "0", 1, 0, 2, s34, t41);
 #undef TENSOR_CASE
     {
         static const int64_t big[8] = { 1 << 20, 1 << 20, 1 << 20, 1 << 20, 1, 1, 1, 1 }, z8[8] = { 0 };
@@ -828,7 +828,7 @@ static void test_safetensors(void)
             "safetensors: tensor 'a' data_offsets [4,12] outside the data section of 8 bytes");
     st_fail("safetensors: data_offsets reversed", "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,4]}}", 8, "outside the data section");
     st_fail("safetensors: shape inconsistent with offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "needs 12 bytes");
-    st_fail("safetensors: unsupported dtype", "{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'I64'");
+    st_fail("safetensors: unsupported dtype", "{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'F64'");
     st_fail("safetensors: duplicate key", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "duplicate tensor name 'a'");
     st_fail("safetensors: missing data_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 8, "missing 'data_offsets'");
     st_fail("safetensors: missing dtype", "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 8, "missing 'dtype'");
