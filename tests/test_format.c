@@ -20,7 +20,7 @@ static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t e
     unsigned char *copy = (unsigned char *)malloc(n ? n : 1);
     if (n) memcpy(copy, b, n);
     err[0] = 0;
-    r = cat_model_open_memory(copy, n, &m, err, errlen);
+    r = cat_model_open_memory(copy, n, CAT_MEMORY_COPY, &m, err, errlen);
     if (r == CAT_OK) {
         /* a file that loads must also run */
         float *lg = (float *)malloc(sizeof(float) * (size_t)cat_model_config(m)->padded_vocab * 5);
@@ -186,7 +186,7 @@ static void test_writer(const unsigned char *good, size_t n) {
     cat_writer w;
     int nt, i;
     cat_result r;
-    if (cat_model_open_memory(good, n, &m, err, sizeof err)) { CHECK(0, "open: %s", err); return; }
+    if (cat_model_open_memory(good, n, CAT_MEMORY_COPY, &m, err, sizeof err)) { CHECK(0, "open: %s", err); return; }
     nt = cat_model_tensor_count(m);
     ds = (cat_tensor_desc *)calloc((size_t)nt, sizeof *ds);
     data = (const unsigned char **)calloc((size_t)nt, sizeof *data);
@@ -241,7 +241,7 @@ static void test_writer(const unsigned char *good, size_t n) {
         for (i = 0; i < nt && !r; i++) r = cat_writer_data(&w, data[i], (size_t)cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims), err, sizeof err);
         if (!r) r = cat_writer_end(&w, err, sizeof err);
         CHECK(r == CAT_OK, "writing with a tokenizer: %s", err);
-        r = cat_model_open_memory(mb.p, mb.n, &m2, err, sizeof err);
+        r = cat_model_open_memory(mb.p, mb.n, CAT_MEMORY_COPY, &m2, err, sizeof err);
         CHECK(r == CAT_OK, "the file with a tokenizer opens: %s", err);
         if (!r) {
             CHECK(cat_model_tokenizer(m2) && cat_tokenizer_vocab_size(cat_model_tokenizer(m2)) == 4 &&
@@ -384,7 +384,7 @@ int main(int argc, char **argv) {
     char err[256];
 
     CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && strstr(err, "cannot open"), "missing file -> CAT_ERR_IO");
-    CHECK(cat_model_open_memory(NULL, 0, &m, err, sizeof err) != CAT_OK, "empty memory");
+    CHECK(cat_model_open_memory(NULL, 0, CAT_MEMORY_COPY, &m, err, sizeof err) != CAT_OK, "empty memory");
     CHECK(strcmp(cat_result_string(CAT_ERR_CONTEXT), "context is full") == 0 && strcmp(cat_result_string((cat_result)999), "unknown error") == 0, "result strings");
     for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
         {

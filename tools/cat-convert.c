@@ -10,6 +10,7 @@
 #define TOKFILE_IMPLEMENTATION
 #include "tokfile.h"
 #include "util.h"
+#include "cli.h"
 #include "gpt2_data.h" /* generated at build time from models/gpt2 (tools/embed.c) */
 
 #include <math.h>
@@ -63,6 +64,7 @@ static void usage(FILE *f) {
         "  --no-tokenizer       store no tokenizer\n"
         "  --allow-nonfinite    convert weights that hold NaN or infinity (refused by default)\n"
         "  --seed S             random: seed (default 1)\n"
+        "  --version            print the version and exit\n"
         "  -h, --help           this text\n"
         "\n"
         "Keys prefixed 'module.' or '_orig_mod.' are stripped. OUT is written to a\n"
@@ -497,7 +499,7 @@ static int max_layer_index(const char *prefix) {
     return mx;
 }
 
-static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_block_config *b) {
+static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
     char key[96], nm[160];
     int64_t inf, hd;
     int ml;
@@ -957,6 +959,7 @@ int main(int argc, char **argv) {
     char err[512];
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) { usage(argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+    if (!strcmp(argv[1], "--version")) { cli_version("cat-convert"); return 0; }
     cmd = argv[1];
     if (!strcmp(cmd, "info")) {
         if (argc != 3) { fprintf(stderr, "usage: cat-convert info MODEL\n"); return 2; }
@@ -977,7 +980,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--no-tokenizer")) no_tok = 1;
         else if (!strcmp(a, "--allow-nonfinite")) g_allow_nonfinite = 1;
         else if (!strcmp(a, "--seed")) { char *e; const char *v = NEXT(); seed = strtoull(v, &e, 10); if (*e) die("--seed needs a number"); }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-convert: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--no-tokenizer",
+                                                "--allow-nonfinite", "--seed", "--help", NULL};
+            return cli_unknown("cat-convert", a, known);
+        }
         else if (!random_mode && !in) in = a;
         else if (!out) out = a;
         else { fprintf(stderr, "cat-convert: unexpected argument '%s' (try --help)\n", a); return 2; }
