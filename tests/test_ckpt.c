@@ -871,6 +871,20 @@ static void test_safetensors(void)
         static const uint8_t legacy[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8 };
         expect_fail("legacy torch pickle format", legacy, sizeof legacy, 0, "legacy");
     }
+    {
+        /* a safetensors header of 0x480 bytes: the file starts 0x80 0x04 like a
+           pickle, and must still be recognized as safetensors */
+        static uint8_t st[8 + 0x480 + 4];
+        const char *h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        ckpt_file g;
+        memset(st, 0, sizeof st);
+        st[0] = 0x80; st[1] = 0x04;
+        memset(st + 8, ' ', 0x480);
+        memcpy(st + 8, h, strlen(h));
+        ok = ckpt_open_memory(&g, st, sizeof st, 0, err, sizeof err) == 0 && g.n_tensors == 1;
+        check(ok, "autodetect: safetensors whose header length starts like a pickle (0x80 0x04) -> \"%s\"", ok ? "opened" : err);
+        ckpt_close(&g);
+    }
     ok = ckpt_open(&f, "/nonexistent/dir/x.pt", err, sizeof err) == -1 && err[0] && f.priv == NULL && f.tensors == NULL;
     check(ok, "ckpt_open of a missing file fails -> \"%s\"", err);
     ckpt_close(&f);

@@ -1802,6 +1802,8 @@ static int ckpt__open_owned(ckpt_file *f, uint8_t *buf, size_t len, int fd, int 
     if (format == 0) {
         if (len >= 4 && buf[0] == 'P' && buf[1] == 'K' && ((buf[2] == 3 && buf[3] == 4) || (buf[2] == 5 && buf[3] == 6)))
             format = 1;
+        else if (len >= 9 && buf[8] == '{' && ckpt__u64(buf) <= (uint64_t)len - 8)
+            format = 2; /* before the pickle check: a header length such as 0x480 starts with 0x80 0x04 */
         else if (len >= 2 && buf[0] == 0x80 && buf[1] <= 5) {
             ckpt__seterr(err, errlen, "legacy (non-zip) torch.save format is not supported; re-save with torch >= 1.6 or convert to safetensors");
             goto fail;

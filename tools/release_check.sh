@@ -45,6 +45,15 @@ for m in cat vanilla; do
         echo "#   $(head -c 160 "$D/gen.out" | tr '\n' ' ')" >&2
         rm -f "$out"
     done
+    if [ $m = vanilla ]; then
+        # the same weights as safetensors shards (a Hugging Face directory): bounded memory there too
+        nice "$B/mkckpt" shard "$D/$m.pt" "$D/st" 2 >/dev/null 2>&1 &&
+        nice $TIME -v "$B/cat-convert" convert "$D/st" "$D/st.cat" --dtype bf16 >/dev/null 2>"$D/conv.err" || { echo "release-check: converting the shards failed"; fail=1; }
+        secs=$(grep 'Elapsed (wall clock)' "$D/conv.err" | awk '{print $NF}' | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+        rss=$(grep 'Maximum resident set size' "$D/conv.err" | awk '{printf "%.0f MB", $NF / 1024}')
+        printf '%-8s %-5s %9s %9s %10s   (from 2 safetensors shards, directory input)\n' $m bf16 "$secs" "$rss" "$(($(wc -c <"$D/st.cat") / 1000000))"
+        rm -rf "$D/st" "$D/st.cat"
+    fi
     rm -f "$D/$m.pt"
 done
 [ $fail -eq 0 ] && echo "release-check: ok" || echo "release-check: FAILED"
