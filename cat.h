@@ -226,6 +226,94 @@ typedef struct { char name[96]; int ndim; int64_t dims[2]; } cat_tensor_spec;
 CATDEF int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap);
 CATDEF void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *dims);
 
+/* ---- the model file format (FORMAT.md describes it for people) ---------
+   Defined here once: the reader (cat_model_open) and the writer (cat_writer_*)
+   share these constants and the table of configuration keys. A file is a
+   128-byte little-endian header, the configuration section (key/value
+   entries), the tokenizer section (optional), the tensor directory and the
+   tensor data, every tensor 64-byte aligned. */
+#define CAT_FILE_MAGIC "CATMODEL"          /* 8 bytes, no NUL */
+#define CAT_FILE_VERSION 1
+#define CAT_FILE_HEADER_SIZE 128
+#define CAT_FILE_ALIGN 64
+/* byte offsets of the header's fields (u32 or u64, see FORMAT.md) */
+enum {
+    CAT_HDR_MAGIC = 0, CAT_HDR_VERSION = 8, CAT_HDR_FLAGS = 12, CAT_HDR_FILE_SIZE = 16,
+    CAT_HDR_KV_OFFSET = 24, CAT_HDR_KV_SIZE = 32, CAT_HDR_TOK_OFFSET = 40, CAT_HDR_TOK_SIZE = 48,
+    CAT_HDR_DIR_OFFSET = 56, CAT_HDR_DIR_SIZE = 64, CAT_HDR_DATA_OFFSET = 72, CAT_HDR_DATA_SIZE = 80,
+    CAT_HDR_N_KV = 88, CAT_HDR_N_TENSORS = 92, CAT_HDR_RESERVED = 96
+};
+/* type codes of configuration values */
+typedef enum { CAT_KV_I64 = 1, CAT_KV_F64 = 2, CAT_KV_STR = 3 } cat_kv_type;
+/* the configuration section: the string key "family" (dense, cat, cat_adaptive,
+   cat_layer) first, then these keys, in this order, for the families in their
+   scope. X(cat_config field, key, type, scope, default when optional).
+   Scopes: CAT_KEY_ALL and CAT_KEY_OPT every family; CAT_KEY_CHUNKED every family
+   but dense; CAT_KEY_COMP and CAT_KEY_COMP_OPT cat and cat_adaptive (the
+   compressor). *_OPT keys may be absent (then the default holds). An i64 key
+   fills an int32_t field, an f64 key a double. */
+enum { CAT_KEY_ALL, CAT_KEY_OPT, CAT_KEY_CHUNKED, CAT_KEY_COMP, CAT_KEY_COMP_OPT };
+#define CAT_CONFIG_KEYS(X) \
+    X(vocab_size,             "vocab_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(padded_vocab,           "padded_vocab_size",            CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(block_size,             "block_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(chunk_size,             "chunk_size",                   CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dim_fx,                 "dim_fx",                       CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dec.dim,                "decoder.dim",                  CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_head,             "decoder.n_head",               CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_local_heads,      "decoder.n_local_heads",        CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_layer,            "decoder.n_layer",              CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.intermediate_size,  "decoder.intermediate_size",    CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.use_qk_norm,        "decoder.use_qk_norm",          CAT_KV_I64, CAT_KEY_OPT,      0) \
+    X(dec.rope_base,          "decoder.rope_base",            CAT_KV_F64, CAT_KEY_OPT,      10000.0) \
+    X(dec.norm_eps,           "decoder.norm_eps",             CAT_KV_F64, CAT_KEY_OPT,      1e-5) \
+    X(comp.dim,               "compressor.dim",               CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_head,            "compressor.n_head",            CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_local_heads,     "compressor.n_local_heads",     CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_layer,           "compressor.n_layer",           CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.intermediate_size, "compressor.intermediate_size", CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.use_qk_norm,       "compressor.use_qk_norm",       CAT_KV_I64, CAT_KEY_COMP_OPT, 0) \
+    X(comp.rope_base,         "compressor.rope_base",         CAT_KV_F64, CAT_KEY_COMP_OPT, 10000.0) \
+    X(comp.norm_eps,          "compressor.norm_eps",          CAT_KV_F64, CAT_KEY_COMP_OPT, 1e-5)
+
+/* Bytes of one tensor's data (f32, bf16; q8: see FORMAT.md); 0 for a shape or
+   type the format does not allow (ndim 1..4, each dim 1..2^31, q8 only 2-d). */
+CATDEF uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims);
+
+/* The writer: begin with the configuration, the tokenizer (or NULL) and the
+   tensor directory; then give the tensors' data in directory order, in pieces
+   of any size (alignment padding is inserted between tensors), so a converter
+   holds one tensor, or part of one, at a time; then end, which checks that
+   every byte was given. Bytes go out through write(user, data, n), which
+   returns n on success. The tensors array must stay valid until the end.
+   Errors: CAT_ERR_ARGS, CAT_ERR_CONFIG, CAT_ERR_TENSOR (a bad entry, or data
+   that does not fit the directory), CAT_ERR_TOKENIZER, CAT_ERR_IO (write
+   failed), with a sentence in err. */
+typedef size_t (*cat_write_fn)(void *user, const void *data, size_t n);
+typedef struct {
+    char name[96];              /* 1..95 bytes */
+    cat_dtype dtype;
+    int ndim;                   /* 1..4 */
+    int64_t dims[4];            /* outermost first */
+} cat_tensor_desc;
+typedef struct {                /* a tokenizer, as cat_tokenizer_create takes it */
+    uint32_t n_vocab; const char *const *tokens; const uint32_t *lens;
+    uint32_t n_merges; const uint32_t *merges;    /* n_merges (left, right) pairs */
+    uint32_t n_special; const uint32_t *special;
+} cat_tokenizer_data;
+typedef struct {
+    uint64_t file_size;         /* the whole file, set by cat_writer_begin */
+    /* private */
+    cat_write_fn write_; void *user_;
+    const cat_tensor_desc *tensors_; int n_tensors_, cur_, failed_;
+    uint64_t pos_, data_off_, tensor_off_, cur_done_;
+} cat_writer;
+CATDEF cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                   const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                   char *err, size_t errlen);
+CATDEF cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen);
+CATDEF cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen);
+
 typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
 typedef struct cat_tokenizer cat_tokenizer;
@@ -437,7 +525,7 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #define CAT__API
 #endif
 
-#define CAT__ALIGN 64
+#define CAT__ALIGN CAT_FILE_ALIGN
 #define CAT__MAX_DIM (1 << 20)
 #define CAT__MAX_LAYERS 4096
 #define CAT__MAX_CTX (1 << 24)
@@ -565,35 +653,29 @@ struct cat_model {
     size_t weight_bytes;
 };
 
-/* file layout constants (see FORMAT.md) */
-#define CAT__MAGIC "CATMODEL"
-#define CAT__VERSION 1
-#define CAT__HDR 128
-enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
 #ifndef CAT_NO_TOKENIZER
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
 #endif
 
+/* the configuration keys as a table (CAT_CONFIG_KEYS), for the reader and the writer */
+typedef struct { const char *key; cat_kv_type type; int scope; size_t offset; double def; } cat__keyrow;
+#define CAT__KEYROW(field, key, type, scope, def) { key, type, scope, offsetof(cat_config, field), def },
+static const cat__keyrow cat__keys[] = { CAT_CONFIG_KEYS(CAT__KEYROW) };
+#undef CAT__KEYROW
+#define CAT__NKEYS ((int)(sizeof cat__keys / sizeof cat__keys[0]))
+
+static int cat__key_in_scope(int scope, cat_family f) {
+    if (scope == CAT_KEY_ALL || scope == CAT_KEY_OPT) return 1;
+    if (scope == CAT_KEY_CHUNKED) return f != CAT_FAMILY_DENSE;
+    return f == CAT_FAMILY_CAT || f == CAT_FAMILY_CAT_ADAPTIVE;
+}
+
 typedef struct {
     int has_family; char family[32];
-    int64_t ival[64]; double fval[64]; int iset[64], fset[64];
+    int set[CAT__NKEYS]; int64_t ival[CAT__NKEYS]; double fval[CAT__NKEYS];
 } cat__kvset;
-
-/* known config keys; index into cat__kvset arrays */
-static const char *const cat__int_keys[] = {
-    "vocab_size", "padded_vocab_size", "block_size", "chunk_size", "dim_fx",
-    "decoder.dim", "decoder.n_head", "decoder.n_local_heads", "decoder.n_layer",
-    "decoder.intermediate_size", "decoder.use_qk_norm",
-    "compressor.dim", "compressor.n_head", "compressor.n_local_heads", "compressor.n_layer",
-    "compressor.intermediate_size", "compressor.use_qk_norm"
-};
-static const char *const cat__flt_keys[] = {
-    "decoder.rope_base", "decoder.norm_eps", "compressor.rope_base", "compressor.norm_eps"
-};
-#define CAT__NI ((int)(sizeof cat__int_keys / sizeof cat__int_keys[0]))
-#define CAT__NF ((int)(sizeof cat__flt_keys / sizeof cat__flt_keys[0]))
 
 static int cat__key_is(const uint8_t *k, uint32_t n, const char *s) {
     return strlen(s) == n && memcmp(k, s, n) == 0;
@@ -605,38 +687,27 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
     for (i = 0; i < n_kv; i++) {
         uint32_t klen = cat__cu32(c), type;
         const uint8_t *key;
+        int64_t iv = 0; double fv = 0; uint32_t slen = 0; const uint8_t *s = NULL;
         if (klen == 0 || klen > 256) { if (!c->bad) { cat__err(err, errlen, "config entry %u has a key length of %u (1..256 allowed)", i, klen); return CAT_ERR_FORMAT; } break; }
         key = cat__cbytes(c, klen);
         type = cat__cu32(c);
         if (c->bad) break;
-        if (type == CAT__KV_I64) {
-            int64_t v = (int64_t)cat__cu64(c);
-            if (c->bad) break;
-            for (j = 0; j < CAT__NI; j++) if (cat__key_is(key, klen, cat__int_keys[j])) {
-                if (kv->iset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__int_keys[j]); return CAT_ERR_FORMAT; }
-                kv->ival[j] = v; kv->iset[j] = 1;
-            }
-        } else if (type == CAT__KV_F64) {
-            uint64_t u = cat__cu64(c);
-            double v;
-            if (c->bad) break;
-            memcpy(&v, &u, 8);
-            for (j = 0; j < CAT__NF; j++) if (cat__key_is(key, klen, cat__flt_keys[j])) {
-                if (kv->fset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__flt_keys[j]); return CAT_ERR_FORMAT; }
-                kv->fval[j] = v; kv->fset[j] = 1;
-            }
-        } else if (type == CAT__KV_STR) {
-            uint32_t slen = cat__cu32(c);
-            const uint8_t *s = cat__cbytes(c, slen);
-            if (c->bad) break;
-            if (cat__key_is(key, klen, "family")) {
-                if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
-                if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
-                memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
-            }
-        } else {
-            cat__err(err, errlen, "config entry %u has unknown value type %u", i, type);
-            return CAT_ERR_FORMAT;
+        if (type == CAT_KV_I64) iv = (int64_t)cat__cu64(c);
+        else if (type == CAT_KV_F64) { uint64_t u = cat__cu64(c); memcpy(&fv, &u, 8); }
+        else if (type == CAT_KV_STR) { slen = cat__cu32(c); s = cat__cbytes(c, slen); }
+        else { cat__err(err, errlen, "config entry %u has unknown value type %u", i, type); return CAT_ERR_FORMAT; }
+        if (c->bad) break;
+        if (cat__key_is(key, klen, "family")) {
+            if (type != CAT_KV_STR) { cat__err(err, errlen, "config key 'family' must be a string"); return CAT_ERR_FORMAT; }
+            if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
+            if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
+            memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
+            continue;
+        }
+        for (j = 0; j < CAT__NKEYS; j++) if (cat__key_is(key, klen, cat__keys[j].key)) {
+            if ((uint32_t)cat__keys[j].type != type) { cat__err(err, errlen, "config key '%s' has value type %u, expected %d", cat__keys[j].key, type, (int)cat__keys[j].type); return CAT_ERR_FORMAT; }
+            if (kv->set[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__keys[j].key); return CAT_ERR_FORMAT; }
+            kv->ival[j] = iv; kv->fval[j] = fv; kv->set[j] = 1;
         }
     }
     if (c->bad) { cat__err(err, errlen, "config section ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -703,34 +774,192 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     else if (!strcmp(kv->family, "cat_adaptive")) cfg->family = CAT_FAMILY_CAT_ADAPTIVE;
     else if (!strcmp(kv->family, "cat_layer")) cfg->family = CAT_FAMILY_CAT_LAYER;
     else { cat__err(err, errlen, "config family '%s' is unknown (dense, cat, cat_adaptive, cat_layer)", kv->family); return CAT_ERR_CONFIG; }
-    for (i = 0; i < CAT__NI; i++) {
-        int needed = i < 3 || (i >= 5 && i <= 9) || (cfg->family != CAT_FAMILY_DENSE && (i == 3 || i == 4)) ||
-                     ((cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) && i >= 11 && i <= 15);
-        if (needed && !kv->iset[i]) { cat__err(err, errlen, "config lacks '%s'", cat__int_keys[i]); return CAT_ERR_CONFIG; }
-        if (kv->iset[i] && (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX)) { cat__err(err, errlen, "config '%s' = %lld is out of range", cat__int_keys[i], (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
-    }
-    cfg->vocab_size = (int32_t)kv->ival[0];
-    cfg->padded_vocab = (int32_t)kv->ival[1];
-    cfg->block_size = (int32_t)kv->ival[2];
-    cfg->chunk_size = (int32_t)kv->ival[3];
-    cfg->dim_fx = (int32_t)kv->ival[4];
-    {
-        cat_stack_config *b[2];
-        int ib, k;
-        b[0] = &cfg->dec; b[1] = &cfg->comp;
-        for (k = 0; k < 2; k++) {
-            ib = k ? 11 : 5;
-            b[k]->dim = (int32_t)kv->ival[ib + 0];
-            b[k]->n_head = (int32_t)kv->ival[ib + 1];
-            b[k]->n_local_heads = (int32_t)kv->ival[ib + 2];
-            b[k]->n_layer = (int32_t)kv->ival[ib + 3];
-            b[k]->intermediate_size = (int32_t)kv->ival[ib + 4];
-            b[k]->use_qk_norm = kv->iset[ib + 5] ? (int32_t)kv->ival[ib + 5] : 0;
-            b[k]->rope_base = kv->fset[2 * k] ? kv->fval[2 * k] : 10000.0;
-            b[k]->norm_eps = kv->fset[2 * k + 1] ? kv->fval[2 * k + 1] : 1e-5;
+    for (i = 0; i < CAT__NKEYS; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const int optional = k->scope == CAT_KEY_OPT || k->scope == CAT_KEY_COMP_OPT;
+        char *field = (char *)cfg + k->offset;
+        if (!kv->set[i] && !optional && cat__key_in_scope(k->scope, cfg->family)) { cat__err(err, errlen, "config lacks '%s'", k->key); return CAT_ERR_CONFIG; }
+        if (k->type == CAT_KV_I64) {
+            int32_t v = (int32_t)k->def;
+            if (kv->set[i]) {
+                if (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX) { cat__err(err, errlen, "config '%s' = %lld is out of range", k->key, (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
+                v = (int32_t)kv->ival[i];
+            }
+            memcpy(field, &v, sizeof v);
+        } else {
+            double v = kv->set[i] ? kv->fval[i] : k->def;
+            memcpy(field, &v, sizeof v);
         }
     }
     return cat_config_validate(cfg, err, errlen);
+}
+
+/* ---- the writer -------------------------------------------------------- */
+CAT__API uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims) {
+    uint64_t numel = 1;
+    int k;
+    if (!dims || ndim < 1 || ndim > 4) return 0;
+    for (k = 0; k < ndim; k++) {
+        if (dims[k] < 1 || dims[k] > ((int64_t)1 << 31)) return 0;
+        if (numel > ((uint64_t)1 << 40) / (uint64_t)dims[k]) return 0;
+        numel *= (uint64_t)dims[k];
+    }
+    if (dtype == CAT_DTYPE_F32) return numel * 4;
+    if (dtype == CAT_DTYPE_BF16) return numel * 2;
+    if (dtype == CAT_DTYPE_Q8) return ndim == 2 ? (uint64_t)cat_q8_bytes(dims[0], dims[1]) : 0;
+    return 0;
+}
+
+static cat_result cat__w(cat_writer *w, const void *p, size_t n, char *err, size_t errlen) {
+    if (n && w->write_(w->user_, p, n) != n) { w->failed_ = 1; cat__err(err, errlen, "cannot write the model file (at byte %llu)", (unsigned long long)w->pos_); return CAT_ERR_IO; }
+    w->pos_ += n;
+    return CAT_OK;
+}
+static cat_result cat__w32(cat_writer *w, uint32_t v, char *err, size_t errlen) {
+    uint8_t b[4]; b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); b[2] = (uint8_t)(v >> 16); b[3] = (uint8_t)(v >> 24);
+    return cat__w(w, b, 4, err, errlen);
+}
+static cat_result cat__w64(cat_writer *w, uint64_t v, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)v, err, errlen);
+    return r ? r : cat__w32(w, (uint32_t)(v >> 32), err, errlen);
+}
+static cat_result cat__wstr(cat_writer *w, const char *s, size_t n, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)n, err, errlen);
+    return r ? r : cat__w(w, s, n, err, errlen);
+}
+static cat_result cat__wzeros(cat_writer *w, uint64_t to, char *err, size_t errlen) {
+    static const uint8_t zeros[CAT_FILE_ALIGN] = { 0 };
+    while (w->pos_ < to) {
+        size_t n = to - w->pos_ < sizeof zeros ? (size_t)(to - w->pos_) : sizeof zeros;
+        cat_result r = cat__w(w, zeros, n, err, errlen);
+        if (r) return r;
+    }
+    return CAT_OK;
+}
+/* the configuration section; w == NULL only measures. Returns the size, counts entries in *n. */
+static cat_result cat__write_kv(cat_writer *w, const cat_config *c, uint64_t *size, uint32_t *n, char *err, size_t errlen) {
+    const char *fam = cat_family_name(c->family);
+    int i;
+    cat_result r = CAT_OK;
+    *size = 4 + 6 + 4 + 4 + strlen(fam); *n = 1;
+    if (w && ((r = cat__wstr(w, "family", 6, err, errlen)) || (r = cat__w32(w, CAT_KV_STR, err, errlen)) || (r = cat__wstr(w, fam, strlen(fam), err, errlen)))) return r;
+    for (i = 0; i < CAT__NKEYS && !r; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const char *field = (const char *)c + k->offset;
+        uint64_t u;
+        if (!cat__key_in_scope(k->scope, c->family)) continue;
+        *size += 4 + strlen(k->key) + 4 + 8; (*n)++;
+        if (!w) continue;
+        if (k->type == CAT_KV_I64) { int32_t v; memcpy(&v, field, sizeof v); u = (uint64_t)(int64_t)v; }
+        else { double v; memcpy(&v, field, sizeof v); memcpy(&u, &v, 8); }
+        if (!(r = cat__wstr(w, k->key, strlen(k->key), err, errlen)) && !(r = cat__w32(w, (uint32_t)k->type, err, errlen))) r = cat__w64(w, u, err, errlen);
+    }
+    return r;
+}
+
+CAT__API cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                     const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                     char *err, size_t errlen) {
+    cat_config c;
+    uint64_t kv_size, tok_size = 0, dir_size = 0, data_size = 0, kv_off = CAT_FILE_HEADER_SIZE, tok_off, dir_off, data_off;
+    uint32_t n_kv, i;
+    int t, k;
+    cat_result r;
+    if (!w || !write || !cfg || (!tensors && n_tensors) || n_tensors < 0) { cat__err(err, errlen, "cat_writer_begin: NULL argument"); return CAT_ERR_ARGS; }
+    memset(w, 0, sizeof *w);
+    w->failed_ = 1;
+    c = *cfg;
+    r = cat_config_validate(&c, err, errlen);
+    if (r) return r;
+    if (tok) {
+        if (!tok->n_vocab || !tok->tokens || !tok->lens || (tok->n_merges && !tok->merges) || (tok->n_special && !tok->special)) { cat__err(err, errlen, "cat_writer_begin: incomplete tokenizer"); return CAT_ERR_ARGS; }
+        if (tok->n_vocab > (uint32_t)c.padded_vocab) { cat__err(err, errlen, "the tokenizer has %u tokens but the model only %d (padded)", tok->n_vocab, (int)c.padded_vocab); return CAT_ERR_TOKENIZER; }
+        tok_size = 12 + 8ull * tok->n_merges + 4ull * tok->n_special;
+        for (i = 0; i < tok->n_vocab; i++) tok_size += 4 + (uint64_t)tok->lens[i];
+    }
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        const char *z = (const char *)memchr(d->name, 0, sizeof d->name);
+        size_t nl = z ? (size_t)(z - d->name) : sizeof d->name;
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (nl == 0 || nl >= sizeof d->name) { cat__err(err, errlen, "tensor %d has a name of %d bytes (1..95 allowed)", t, (int)nl); return CAT_ERR_TENSOR; }
+        if (!nb) { cat__err(err, errlen, "tensor '%s' has a type or shape the format does not allow", d->name); return CAT_ERR_TENSOR; }
+        dir_size += 4 + nl + 8 + 8ull * (uint64_t)d->ndim + 16;
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN + nb;
+    }
+    r = cat__write_kv(NULL, &c, &kv_size, &n_kv, err, errlen);
+    if (r) return r;
+    tok_off = tok ? kv_off + kv_size : 0;
+    dir_off = kv_off + kv_size + tok_size;
+    data_off = (dir_off + dir_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+    w->write_ = write; w->user_ = user; w->tensors_ = tensors; w->n_tensors_ = n_tensors;
+    w->data_off_ = data_off; w->file_size = data_off + data_size;
+    w->failed_ = 0;
+#define CAT__TRY(x) do { if ((r = (x)) != CAT_OK) return r; } while (0)
+    /* header */
+    CAT__TRY(cat__w(w, CAT_FILE_MAGIC, 8, err, errlen));
+    CAT__TRY(cat__w32(w, CAT_FILE_VERSION, err, errlen)); CAT__TRY(cat__w32(w, 0, err, errlen));
+    CAT__TRY(cat__w64(w, w->file_size, err, errlen));
+    CAT__TRY(cat__w64(w, kv_off, err, errlen)); CAT__TRY(cat__w64(w, kv_size, err, errlen));
+    CAT__TRY(cat__w64(w, tok_off, err, errlen)); CAT__TRY(cat__w64(w, tok_size, err, errlen));
+    CAT__TRY(cat__w64(w, dir_off, err, errlen)); CAT__TRY(cat__w64(w, dir_size, err, errlen));
+    CAT__TRY(cat__w64(w, data_off, err, errlen)); CAT__TRY(cat__w64(w, data_size, err, errlen));
+    CAT__TRY(cat__w32(w, n_kv, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)n_tensors, err, errlen));
+    CAT__TRY(cat__wzeros(w, CAT_FILE_HEADER_SIZE, err, errlen));
+    /* configuration */
+    CAT__TRY(cat__write_kv(w, &c, &kv_size, &n_kv, err, errlen));
+    /* tokenizer */
+    if (tok) {
+        CAT__TRY(cat__w32(w, tok->n_vocab, err, errlen)); CAT__TRY(cat__w32(w, tok->n_merges, err, errlen)); CAT__TRY(cat__w32(w, tok->n_special, err, errlen));
+        for (i = 0; i < tok->n_vocab; i++) CAT__TRY(cat__wstr(w, tok->tokens[i], tok->lens[i], err, errlen));
+        for (i = 0; i < 2 * tok->n_merges; i++) CAT__TRY(cat__w32(w, tok->merges[i], err, errlen));
+        for (i = 0; i < tok->n_special; i++) CAT__TRY(cat__w32(w, tok->special[i], err, errlen));
+    }
+    /* directory */
+    data_size = 0;
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        CAT__TRY(cat__wstr(w, d->name, strlen(d->name), err, errlen));
+        CAT__TRY(cat__w32(w, (uint32_t)d->dtype, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)d->ndim, err, errlen));
+        for (k = 0; k < d->ndim; k++) CAT__TRY(cat__w64(w, (uint64_t)d->dims[k], err, errlen));
+        CAT__TRY(cat__w64(w, data_size, err, errlen)); CAT__TRY(cat__w64(w, nb, err, errlen));
+        data_size += nb;
+    }
+#undef CAT__TRY
+    return cat__wzeros(w, data_off, err, errlen);
+}
+
+CAT__API cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen) {
+    const uint8_t *p = (const uint8_t *)data;
+    if (!w || (!data && n)) { cat__err(err, errlen, "cat_writer_data: NULL argument"); return CAT_ERR_ARGS; }
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_data: the writer failed before"); return CAT_ERR_ARGS; }
+    while (n) {
+        const cat_tensor_desc *d;
+        uint64_t nb, take;
+        cat_result r;
+        if (w->cur_ >= w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "more tensor data than the directory holds"); return CAT_ERR_TENSOR; }
+        d = &w->tensors_[w->cur_];
+        nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (w->cur_done_ == 0 && (r = cat__wzeros(w, w->data_off_ + w->tensor_off_, err, errlen))) return r;
+        take = nb - w->cur_done_ < n ? nb - w->cur_done_ : n;
+        if ((r = cat__w(w, p, (size_t)take, err, errlen))) return r;
+        p += take; n -= (size_t)take; w->cur_done_ += take;
+        if (w->cur_done_ == nb) {
+            w->cur_++; w->cur_done_ = 0;
+            w->tensor_off_ = (w->tensor_off_ + nb + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        }
+    }
+    return CAT_OK;
+}
+
+CAT__API cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen) {
+    if (!w) return CAT_ERR_ARGS;
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_end: the writer failed before"); return CAT_ERR_ARGS; }
+    if (w->cur_ < w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "tensor '%s' has not been written in full", w->tensors_[w->cur_].name); return CAT_ERR_TENSOR; }
+    if (w->pos_ != w->file_size) { w->failed_ = 1; cat__err(err, errlen, "wrote %llu bytes, the header says %llu", (unsigned long long)w->pos_, (unsigned long long)w->file_size); return CAT_ERR_IO; }
+    return CAT_OK;
 }
 
 /* ---- the tensors a configuration needs ----------------------------------- */
@@ -894,22 +1123,22 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     cat__cur c;
     cat_result r;
     if (!cat__host_is_le()) { cat__err(err, errlen, "big-endian hosts are not supported"); return CAT_ERR_FORMAT; }
-    if (size < 8 || memcmp(b, CAT__MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
-    if (size < CAT__HDR) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT__HDR); return CAT_ERR_TRUNCATED; }
-    version = cat__rd32(b + 8);
-    if (version != CAT__VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT__VERSION); return CAT_ERR_VERSION; }
-    fsize = cat__rd64(b + 16);
-    kv_off = cat__rd64(b + 24); kv_size = cat__rd64(b + 32);
-    tok_off = cat__rd64(b + 40); tok_size = cat__rd64(b + 48);
-    dir_off = cat__rd64(b + 56); dir_size = cat__rd64(b + 64);
-    data_off = cat__rd64(b + 72); data_size = cat__rd64(b + 80);
-    n_kv = cat__rd32(b + 88); n_t = cat__rd32(b + 92);
+    if (size < 8 || memcmp(b, CAT_FILE_MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
+    if (size < CAT_FILE_HEADER_SIZE) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT_FILE_HEADER_SIZE); return CAT_ERR_TRUNCATED; }
+    version = cat__rd32(b + CAT_HDR_VERSION);
+    if (version != CAT_FILE_VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT_FILE_VERSION); return CAT_ERR_VERSION; }
+    fsize = cat__rd64(b + CAT_HDR_FILE_SIZE);
+    kv_off = cat__rd64(b + CAT_HDR_KV_OFFSET); kv_size = cat__rd64(b + CAT_HDR_KV_SIZE);
+    tok_off = cat__rd64(b + CAT_HDR_TOK_OFFSET); tok_size = cat__rd64(b + CAT_HDR_TOK_SIZE);
+    dir_off = cat__rd64(b + CAT_HDR_DIR_OFFSET); dir_size = cat__rd64(b + CAT_HDR_DIR_SIZE);
+    data_off = cat__rd64(b + CAT_HDR_DATA_OFFSET); data_size = cat__rd64(b + CAT_HDR_DATA_SIZE);
+    n_kv = cat__rd32(b + CAT_HDR_N_KV); n_t = cat__rd32(b + CAT_HDR_N_TENSORS);
     if (fsize != size) {
         cat__err(err, errlen, "the header says the file has %llu bytes but it has %llu (truncated or padded)", (unsigned long long)fsize, (unsigned long long)size);
         return fsize > size ? CAT_ERR_TRUNCATED : CAT_ERR_FORMAT;
     }
 #define CAT__SEC(o, s, nm) \
-    if ((o) < CAT__HDR || (o) > size || (s) > size - (o)) { \
+    if ((o) < CAT_FILE_HEADER_SIZE || (o) > size || (s) > size - (o)) { \
         cat__err(err, errlen, "%s section [%llu, +%llu) lies outside the file of %llu bytes", nm, (unsigned long long)(o), (unsigned long long)(s), (unsigned long long)size); \
         return CAT_ERR_FORMAT; }
     CAT__SEC(kv_off, kv_size, "config");
@@ -955,10 +1184,8 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         }
         e->offset = cat__cu64(&c); e->nbytes = cat__cu64(&c);
         if (c.bad) break;
-        if (e->dtype == CAT_DTYPE_Q8) {
-            if (nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
-            esz = (uint64_t)cat__q8_bytes(e->dims[0], e->dims[1]);
-        } else esz = numel * (e->dtype == CAT_DTYPE_F32 ? 4 : 2);
+        if (e->dtype == CAT_DTYPE_Q8 && nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
+        esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }

@@ -52,6 +52,8 @@ run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-con
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
 # command-line tools on bad input: messages, exit codes, nothing left behind
 run "tools: bad input" sh tests/cli.sh "$B"
+# cat-convert with no configuration: inference, shards, directories, GPT-2, guards
+run "converter: no config, shards, directories, guards" sh tests/convert.sh "$B"
 # inputs that once crashed a parser (found by fuzzing), replayed
 [ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
 

@@ -27,6 +27,14 @@ static void *read_file(const char *path, size_t *size) {
     return buf;
 }
 
+struct wbuf { unsigned char *p; size_t n, cap; };
+static size_t wbuf_write(void *user, const void *d, size_t n) {
+    struct wbuf *b = (struct wbuf *)user;
+    if (n > b->cap - b->n) return 0;
+    memcpy(b->p + b->n, d, n); b->n += n;
+    return n;
+}
+
 static void test_names(void) {
     CHECK(strcmp(cat_result_string(CAT_OK), "ok") == 0, "cat_result_string(CAT_OK)");
     CHECK(strcmp(cat_result_string((cat_result)-1), "unknown error") == 0, "cat_result_string out of range");
@@ -104,6 +112,28 @@ static void test_model(cat_model *m, const char *path) {
                 if (m2) cat_model_close(m2);
                 free(raw);
             }
+        }
+        {   /* the writer rebuilds the file from the model's parts */
+            cat_tensor_desc *ds = (cat_tensor_desc *)calloc((size_t)n_t, sizeof *ds);
+            struct wbuf wb;
+            cat_writer w;
+            int i;
+            wb.p = (unsigned char *)malloc(size); wb.n = 0; wb.cap = size;
+            r = ds && wb.p ? CAT_OK : CAT_ERR_NOMEM;
+            for (i = 0; i < n_t && !r; i++) {
+                const char *nm = NULL;
+                cat_model_tensor_info(m, i, &nm, &ds[i].dtype, &ds[i].ndim, ds[i].dims, &off, &nb);
+                snprintf(ds[i].name, sizeof ds[i].name, "%s", nm);
+                CHECK(cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims) == nb, "cat_tensor_bytes");
+            }
+            if (!r) r = cat_writer_begin(&w, wbuf_write, &wb, cfg, NULL, ds, n_t, err, sizeof err);
+            for (i = 0; i < n_t && !r; i++) {
+                cat_model_tensor_info(m, i, NULL, NULL, NULL, NULL, &off, &nb);
+                r = cat_writer_data(&w, (const unsigned char *)data + off, (size_t)nb, err, sizeof err);
+            }
+            if (!r) r = cat_writer_end(&w, err, sizeof err);
+            CHECK(r == CAT_OK && wb.n == w.file_size, "cat_writer_begin, cat_writer_data, cat_writer_end: %s", err);
+            free(ds); free(wb.p);
         }
         free(data);
     }
