@@ -13,7 +13,7 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/test_ckpt $(B)/test_sampler $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
+TESTS := $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h tools/cli.h
 
 # install locations (make install PREFIX=... DESTDIR=...)
