@@ -13,7 +13,7 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
          $(API_TESTS)
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written

@@ -174,7 +174,8 @@ extern "C" {
     X(CAT_ERR_TOKEN,        "token id out of range") \
     X(CAT_ERR_CHUNK,        "chunk size not supported by this model") \
     X(CAT_ERR_CONTEXT,      "context is full") \
-    X(CAT_ERR_BUFFER,       "output buffer too small")
+    X(CAT_ERR_BUFFER,       "output buffer too small") \
+    X(CAT_ERR_STATE,        "saved state does not belong to this model and session")
 
 typedef enum {
 #define CAT__ENUM(name, text) name,
@@ -383,6 +384,29 @@ CATDEF size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos); /* ...
 CATDEF size_t cat_session_memory(const cat_session *s);       /* bytes the session allocated */
 CATDEF void cat_session_reset(cat_session *s);
 CATDEF void cat_session_close(cat_session *s);
+
+/* Session state: rewind, fork, save and restore one sequence. */
+/* the tokens sequence seq holds (cat_session_seq_pos of them); NULL for a bad seq */
+CATDEF const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq);
+/* Rewind sequence seq to its first n_tokens tokens (0 .. its pos), exactly as if it
+   had never been fed more: its logits are again those after token n_tokens - 1 (none
+   at 0) and feeding continues from there, bit-identically. Cheap inside the current
+   chunk (the last kept token is fed again) and at a chunk boundary (the chunk before
+   is compressed again); inside an earlier, completed chunk that chunk's compressed
+   entry is dropped and its kept tokens are fed again. The CAT layer feeds the whole
+   chunk before a boundary again (its compression needs the chunk's hidden states). */
+CATDEF cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n_tokens);
+/* Make sequence dst a copy of sequence src (caches, tokens, logits): fork a prompt fed
+   once into several continuations, each going on as a fresh session would. */
+CATDEF cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst);
+/* A sequence's state as bytes (for a prompt cache, or to resume later): its tokens,
+   logits and live cache entries, tied to the model (a fingerprint of its tensors) and
+   to the session's chunk size; in this machine's byte order. load checks everything
+   and leaves the sequence unchanged on an error (CAT_ERR_STATE: another model or
+   chunk size; CAT_ERR_CONTEXT: more tokens than this session holds). */
+CATDEF size_t cat_session_seq_state_size(const cat_session *s, int32_t seq);
+CATDEF cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written);
+CATDEF cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len);
 
 /* Full-sequence forward: logits (n * padded_vocab) for every position.
    chunk: test-time chunk for adaptive CATs (0 = the model's). Allocates a
@@ -2170,6 +2194,7 @@ typedef struct {
     float *gk, *gv;       /* [layers][kv heads][gcap][head_dim]: one head's keys are contiguous */
     float *lk, *lv;       /* [layers][kv heads][lcap][head_dim] */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
+    int32_t *toks;        /* every token held [max_ctx] (truncate feeds them again) */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
     float *logits;        /* [padded_vocab] */
 } cat__seq;
@@ -2511,6 +2536,7 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
 static void cat__after_run(cat_session *s, const cat__run *r) {
     cat__seq *q = &s->seqs[r->seq];
     const int c = s->c, pe = r->p0 + r->n;
+    memcpy(q->toks + r->p0, s->gtok + r->first, sizeof(int32_t) * (size_t)r->n);
     if (c) {
         const int k = pe / c;
         int j;
@@ -2784,6 +2810,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
         CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
         CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
         CAT__TAKE(a, q->chunk_ids, c1, int32_t);
+        CAT__TAKE(a, q->toks, s->max_ctx, int32_t);              /* every token held */
         if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
         CAT__TAKE(a, q->logits, PV, float);
     }
@@ -2902,8 +2929,8 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     else cat__step_decoder(s, nruns, ntok, logits);
 }
 
-/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence 0) */
-static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
+/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence one) */
+static cat_result cat__feed(cat_session *s, const int32_t *seq, int32_t one, const int32_t *tokens, size_t n, float *logits) {
     const int32_t PV = s->cfg.padded_vocab;
     int32_t *cnt = s->cnt;
     size_t i, at;
@@ -2916,7 +2943,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
     /* room in every sequence, checked before anything is fed */
     for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
     for (i = 0; i < n; i++) {
-        j = seq ? seq[i] : 0;
+        j = seq ? seq[i] : one;
         if (cnt[j] >= s->max_ctx - s->seqs[j].pos) return CAT_ERR_CONTEXT;
         cnt[j]++;
     }
@@ -2925,7 +2952,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
         const size_t take = n - at < (size_t)s->n_batch ? n - at : (size_t)s->n_batch;
         int nr = 0, g = 0;
         for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
-        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : 0]++;
+        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : one]++;
         for (j = 0; j < s->n_seq; j++) if (cnt[j]) {
             cat__run *u = &s->runs[nr++];
             u->seq = j; u->n = cnt[j]; u->p0 = s->seqs[j].pos; u->first = g;
@@ -2933,7 +2960,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
             g += u->n;
         }
         for (i = at; i < at + take; i++) {
-            const int w = cnt[seq ? seq[i] : 0]++;
+            const int w = cnt[seq ? seq[i] : one]++;
             s->gtok[w] = tokens[i];
             s->order[w] = (int32_t)(i - at);
         }
@@ -2945,11 +2972,11 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
 
 CAT__API cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits) {
     if (!s) return CAT_ERR_ARGS;
-    return cat__feed(s, NULL, tokens, n, logits);
+    return cat__feed(s, NULL, 0, tokens, n, logits);
 }
 CAT__API cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
     if (!s || (n && !seq)) return CAT_ERR_ARGS;
-    return cat__feed(s, seq, tokens, n, logits);
+    return cat__feed(s, seq, 0, tokens, n, logits);
 }
 
 CAT__API const float *cat_session_logits(const cat_session *s) { return cat_session_seq_logits(s, 0); }
@@ -2974,6 +3001,225 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     return entries * per;
 }
 CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->seqs[0].pos); }
+
+/* ---- session state: rewind, fork, save, restore --------------------------- */
+CAT__API const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq) {
+    return s && seq >= 0 && seq < s->n_seq ? s->seqs[seq].toks : NULL;
+}
+
+/* live cache rows of a sequence holding pos tokens: global (dummy + completed chunks,
+   or every token of a dense model) and local (separator + the current chunk's tokens
+   but the last of a chunk, which never needs an entry) */
+static void cat__live_rows(const cat_session *s, int32_t pos, int32_t *ng, int32_t *nl) {
+    if (s->c) { *ng = 1 + pos / s->c; *nl = s->n_lead - 1 + pos % s->c; }
+    else { *ng = pos; *nl = 0; }
+}
+
+/* feed n of the sequence's own tokens, from position `from` on, to sequence seq */
+static cat_result cat__refeed(cat_session *s, int32_t seq, int32_t from, int32_t n) {
+    cat__seq *q = &s->seqs[seq];
+    q->pos = from;
+    return n ? cat__feed(s, NULL, seq, q->toks + from, (size_t)n, NULL) : CAT_OK;
+}
+
+CAT__API cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n) {
+    cat__seq *q;
+    int32_t c, k, j, i;
+    if (!s || seq < 0 || seq >= s->n_seq) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    if (n < 0 || n > q->pos) return CAT_ERR_ARGS;
+    if (n == q->pos) return CAT_OK;
+    c = s->c;
+    if (!c) {   /* dense: every entry is a token's; the last kept one gives the logits */
+        if (!n) { cat__seq_prime(s, seq); return CAT_OK; }
+        return cat__refeed(s, seq, n - 1, 1);
+    }
+    k = n / c; j = n % c;
+    if (k == q->pos / c && j > 0) return cat__refeed(s, seq, n - 1, 1);   /* inside the current chunk */
+    /* Back to the start of chunk k. Its global entries 0..k (dummy and the chunks
+       before it) are unchanged; the current-chunk list and the logits are rebuilt. */
+    if (j > 0 && s->n_lead == 1) return cat__refeed(s, seq, k * c, j);   /* no separator: feed the chunk's kept tokens */
+    if (k == 0) {   /* the dummy and the separator come from priming */
+        cat__seq_prime(s, seq);
+        return cat__refeed(s, seq, 0, j);
+    }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        /* its compression needs chunk k-1's hidden states: feed that chunk again */
+        cat_result r = cat__refeed(s, seq, (k - 1) * c, c);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    } else {
+        /* feed chunk k-1's last token alone: it compresses the chunk (from its ids)
+           and runs its fx slot (and separator), which give the logits at the boundary */
+        cat_result r;
+        for (i = 0; i < c - 1; i++) q->chunk_ids[i] = q->toks[(k - 1) * c + i];
+        r = cat__refeed(s, seq, k * c - 1, 1);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    }
+}
+
+/* rows [0, n) of every layer's and head's list, from one sequence's cache to another's */
+static void cat__copy_rows(const cat_session *s, float *dk, float *dv, const float *sk, const float *sv, int32_t cap, int32_t n) {
+    const size_t hd = (size_t)s->dg.hd;
+    int l, h;
+    if (n <= 0) return;
+    for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        memcpy(dk + off, sk + off, sizeof(float) * (size_t)n * hd);
+        memcpy(dv + off, sv + off, sizeof(float) * (size_t)n * hd);
+    }
+}
+
+CAT__API cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst) {
+    const cat__seq *a;
+    cat__seq *b;
+    int32_t ng, nl;
+    if (!s || src < 0 || src >= s->n_seq || dst < 0 || dst >= s->n_seq) return CAT_ERR_ARGS;
+    if (src == dst) return CAT_OK;
+    a = &s->seqs[src]; b = &s->seqs[dst];
+    cat__live_rows(s, a->pos, &ng, &nl);
+    cat__copy_rows(s, b->gk, b->gv, a->gk, a->gv, s->gcap, ng);
+    cat__copy_rows(s, b->lk, b->lv, a->lk, a->lv, s->lcap, nl);
+    memcpy(b->toks, a->toks, sizeof(int32_t) * (size_t)a->pos);
+    if (s->c) memcpy(b->chunk_ids, a->chunk_ids, sizeof(int32_t) * (size_t)s->c);
+    if (a->chunk_xn) memcpy(b->chunk_xn, a->chunk_xn, sizeof(float) * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim);
+    memcpy(b->logits, a->logits, sizeof(float) * (size_t)s->cfg.padded_vocab);
+    b->has_logits = a->has_logits;
+    b->pos = a->pos;
+    return CAT_OK;
+}
+
+/* The saved state, described once for the size, the writer and the reader:
+     "CATSTATE", u32 version, u32 0x01020304 (byte order), u64 model fingerprint,
+     i32 family, chunk, S, layers, kv heads, head dim, padded vocab, pos, has_logits,
+     then tokens [pos], logits [padded vocab] (if has_logits), the current chunk's
+     ids [chunk], CAT layer: its normed inputs [layers][chunk][dim], then the live
+     global rows and local rows of keys and values, layer by layer, head by head. */
+#define CAT__STATE_MAGIC "CATSTATE"
+#define CAT__STATE_HDR (8 + 4 + 4 + 8 + 9 * 4)
+
+static uint64_t cat__fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+/* the tensor directory and the first and last bytes of every tensor */
+static uint64_t cat__model_fingerprint(const cat_model *m) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    uint32_t i;
+    for (i = 0; i < m->n_dir; i++) {
+        const cat__dirent *e = &m->dir[i];
+        const uint64_t n = e->nbytes < 64 ? e->nbytes : 64;
+        h = cat__fnv(h, e->name, strlen(e->name));
+        h = cat__fnv(h, &e->dtype, sizeof e->dtype);
+        h = cat__fnv(h, e->dims, sizeof e->dims);
+        h = cat__fnv(h, &e->nbytes, sizeof e->nbytes);
+        h = cat__fnv(h, m->base + e->offset, (size_t)n);
+        h = cat__fnv(h, m->base + e->offset + e->nbytes - n, (size_t)n);
+    }
+    return h;
+}
+
+static size_t cat__state_bytes(const cat_session *s, int32_t pos, int32_t has_logits) {
+    int32_t ng, nl;
+    size_t n = CAT__STATE_HDR + 4 * (size_t)pos + (has_logits ? 4 * (size_t)s->cfg.padded_vocab : 0) + 4 * (size_t)s->c;
+    cat__live_rows(s, pos, &ng, &nl);
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) n += 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+    n += 2 * 4 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * s->dg.hd;
+    return n;
+}
+
+CAT__API size_t cat_session_seq_state_size(const cat_session *s, int32_t seq) {
+    if (!s || seq < 0 || seq >= s->n_seq) return 0;
+    return cat__state_bytes(s, s->seqs[seq].pos, s->seqs[seq].has_logits);
+}
+
+/* the state's header fields after the fingerprint */
+static void cat__state_fields(const cat_session *s, int32_t pos, int32_t has_logits, int32_t f[9]) {
+    f[0] = (int32_t)s->cfg.family; f[1] = s->c; f[2] = s->n_lead; f[3] = s->cfg.dec.n_layer; f[4] = s->dg.n_kv;
+    f[5] = s->dg.hd; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
+}
+
+/* copy a sequence's live rows to or from a byte stream */
+static uint8_t *cat__rows_io(const cat_session *s, float *k, float *v, int32_t cap, int32_t n, uint8_t *p, int out) {
+    const size_t hd = (size_t)s->dg.hd, bytes = sizeof(float) * (size_t)n * hd;
+    int l, h, kv;
+    for (kv = 0; kv < 2; kv++) for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        float *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        if (out) memcpy(p, rows, bytes); else memcpy(rows, p, bytes);
+        p += bytes;
+    }
+    return p;
+}
+
+CAT__API cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written) {
+    const cat__seq *q;
+    uint8_t *p = (uint8_t *)buf;
+    uint32_t u;
+    uint64_t fp;
+    int32_t f[9], ng, nl;
+    size_t need;
+    if (written) *written = 0;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && cap)) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    need = cat__state_bytes(s, q->pos, q->has_logits);
+    if (written) *written = need;
+    if (cap < need) return CAT_ERR_BUFFER;
+    memcpy(p, CAT__STATE_MAGIC, 8); p += 8;
+    u = 1; memcpy(p, &u, 4); p += 4;
+    u = 0x01020304u; memcpy(p, &u, 4); p += 4;
+    fp = cat__model_fingerprint(s->m); memcpy(p, &fp, 8); p += 8;
+    cat__state_fields(s, q->pos, q->has_logits, f); memcpy(p, f, sizeof f); p += sizeof f;
+    memcpy(p, q->toks, 4 * (size_t)q->pos); p += 4 * (size_t)q->pos;
+    if (q->has_logits) { memcpy(p, q->logits, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(p, q->chunk_ids, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(p, q->chunk_xn, b); p += b;
+    }
+    cat__live_rows(s, q->pos, &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, p, 1);
+    p = cat__rows_io(s, q->lk, q->lv, s->lcap, nl, p, 1);
+    return (size_t)(p - (uint8_t *)buf) == need ? CAT_OK : CAT_ERR_ARGS;
+}
+
+CAT__API cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len) {
+    const uint8_t *p = (const uint8_t *)buf;
+    cat__seq *q;
+    uint32_t ver, bom;
+    uint64_t fp;
+    int32_t f[9], want[9], ng, nl, i;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && len)) return CAT_ERR_ARGS;
+    if (len < CAT__STATE_HDR || memcmp(p, CAT__STATE_MAGIC, 8)) return CAT_ERR_FORMAT;
+    memcpy(&ver, p + 8, 4); memcpy(&bom, p + 12, 4); memcpy(&fp, p + 16, 8); memcpy(f, p + 24, sizeof f);
+    if (ver != 1 || bom != 0x01020304u) return CAT_ERR_FORMAT;
+    cat__state_fields(s, f[7], f[8], want);
+    if (fp != cat__model_fingerprint(s->m) || memcmp(f, want, 7 * sizeof(int32_t))) return CAT_ERR_STATE;
+    if (f[7] < 0 || (f[8] != 0 && f[8] != 1)) return CAT_ERR_FORMAT;
+    if (f[7] > s->max_ctx) return CAT_ERR_CONTEXT;
+    if (len != cat__state_bytes(s, f[7], f[8])) return CAT_ERR_FORMAT;
+    p += CAT__STATE_HDR;
+    for (i = 0; i < f[7] + (s->c ? s->c : 0); i++) {   /* tokens and the chunk's ids: in range */
+        int32_t t;
+        memcpy(&t, p + 4 * (size_t)i + (i >= f[7] && f[8] ? 4 * (size_t)s->cfg.padded_vocab : 0), 4);
+        if (t < 0 || t >= s->cfg.padded_vocab) return CAT_ERR_FORMAT;
+    }
+    /* valid: now overwrite the sequence */
+    q = &s->seqs[seq];
+    memcpy(q->toks, p, 4 * (size_t)f[7]); p += 4 * (size_t)f[7];
+    if (f[8]) { memcpy(q->logits, p, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(q->chunk_ids, p, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(q->chunk_xn, p, b); p += b;
+    }
+    cat__live_rows(s, f[7], &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, (uint8_t *)(uintptr_t)p, 0);
+    cat__rows_io(s, q->lk, q->lv, s->lcap, nl, (uint8_t *)(uintptr_t)p, 0);
+    q->pos = f[7];
+    q->has_logits = f[8];
+    return CAT_OK;
+}
 
 CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits) {
     cat_session_params p;

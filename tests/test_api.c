@@ -195,6 +195,17 @@ static void test_session(const cat_model *m) {
     CHECK(cat_session_feed_multi(s, seq, two, 2, NULL) == CAT_OK && cat_session_seq_pos(s, 1) == 1, "cat_session_feed_multi");
     cat_session_seq_reset(s, 1);
     CHECK(cat_session_seq_pos(s, 1) == 0 && cat_session_seq_pos(s, 0) == 9, "cat_session_seq_reset");
+    {   /* session state (tests/test_state.c checks it bit for bit) */
+        const int32_t *held = cat_session_seq_tokens(s, 0);
+        size_t need = cat_session_seq_state_size(s, 0), wrote = 0;
+        void *buf = malloc(need);
+        CHECK(held && held[0] == 1 && held[8] == 9, "cat_session_seq_tokens");
+        CHECK(cat_session_seq_copy(s, 0, 1) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_copy");
+        CHECK(cat_session_seq_truncate(s, 1, 3) == CAT_OK && cat_session_seq_pos(s, 1) == 3, "cat_session_seq_truncate");
+        CHECK(buf && cat_session_seq_state_save(s, 0, buf, need, &wrote) == CAT_OK && wrote == need, "cat_session_seq_state_save");
+        CHECK(buf && cat_session_seq_state_load(s, 1, buf, need) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_state_load");
+        free(buf);
+    }
     cat_session_reset(s);
     CHECK(cat_session_pos(s) == 0, "cat_session_reset");
     cat_session_close(s);
