@@ -122,6 +122,8 @@ for v in c99 c11 cxx; do
 done
 check "every public function is called by tests/test_api.c" sh -c 'for f in $(sed -n "s/^CATDEF[^(]*[ *]\(cat_[a-z0-9_]*\)(.*/\1/p" cat.h); do grep -q "$f(" tests/test_api.c || { echo "not called: $f"; exit 1; }; done'
 run "unit: CAT_NO_TOKENIZER" "$B/test_notok" "$OUT/kjv_cat.cat"
+# allocator overrides are all or none: one alone stops the build with cat.h's #error
+check "CAT_MALLOC alone is refused (#error)" sh -c "! ${CC:-cc} -fsyntax-only -DCAT_IMPLEMENTATION '-DCAT_MALLOC(s)=malloc(s)' -x c cat.h 2>'$OUT/alloc_err.txt' && grep -q 'all of CAT_MALLOC, CAT_FREE and CAT_REALLOC' '$OUT/alloc_err.txt'"
 mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/example/build/kjv_cat.cat"
 for v in readme_example readme_example_cxx; do
     check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
