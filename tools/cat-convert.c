@@ -428,9 +428,15 @@ static void load_hf_config(fmap *m, const char *path) {
     if (!root) die("%s: %s", path, err);
     if (root->type != JSON_OBJECT) die("%s must be a JSON object", path);
     v = json_get(root, "model_type");
-    if (!v || v->type != JSON_STRING || strcmp(v->str, "cat"))
+    if (!v) {
+        fprintf(stderr, "cat-convert: note: %s has no model_type: ignored (the checkpoint is read in the reference layout)\n", path);
+        json_free(root);
+        free(text);
+        return;
+    }
+    if (v->type != JSON_STRING || strcmp(v->str, "cat"))
         die("%s: model_type %s%s%s is not supported (supported: \"cat\", the flash-linear-attention CAT layout; a directory without config.json holds the reference layout)",
-            path, v && v->type == JSON_STRING ? "\"" : "", v && v->type == JSON_STRING ? v->str : "(none)", v && v->type == JSON_STRING ? "\"" : "");
+            path, v->type == JSON_STRING ? "\"" : "", v->type == JSON_STRING ? v->str : "(not a string)", v->type == JSON_STRING ? "\"" : "");
     fset_str(m, "family", "cat_adaptive");
     for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         v = json_get(root, ints[i][0]);
@@ -778,11 +784,13 @@ static uint16_t f32_to_bf16(float x) {
 static FILE *g_out;
 static size_t write_out(void *user, const void *p, size_t n) { (void)user; return fwrite(p, 1, n, g_out); }
 
-typedef struct { double t0, last; uint64_t total; int tty; } progress;
+typedef struct { double t0, last; uint64_t total, shown; int tty; } progress;
 static void progress_show(progress *pr, uint64_t done, int final) {
     double now = util_now();
     if (!final && now - pr->last < (pr->tty ? 0.25 : 3.0)) return;
+    if (final && !pr->tty && pr->shown == done) return; /* already said */
     pr->last = now;
+    pr->shown = done;
     fprintf(stderr, "%scat-convert: %.2f of %.2f GB (%3.0f%%), %.0f s%s", pr->tty ? "\r" : "", (double)done / 1e9, (double)pr->total / 1e9,
             pr->total ? 100.0 * (double)done / (double)pr->total : 100.0, now - pr->t0, pr->tty && !final ? "" : "\n");
 }
