@@ -112,6 +112,12 @@
                           bit-identical for any number of threads, and waiting
                           threads sleep after a short spin, so a busy machine
                           does not stall them
+     CAT_NO_DISPATCH      x86 with gcc/clang: only the kernels of the compiler's
+                          target (default: scalar, AVX2, AVX-512 and AVX-512+BF16
+                          kernels in one binary, chosen at run time; the header
+                          includes itself once per set, by the name CAT_SELF,
+                          "cat.h" unless you define it; CAT_KERNELS=scalar|avx2|
+                          avx512|avx512bf16 in the environment forces a path)
      CAT_NO_MMAP          read model files into memory instead of mapping them
      CAT_NO_TOKENIZER     leave out the tokenizer (its API, code and Unicode tables)
      CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides: define
