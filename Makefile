@@ -13,11 +13,11 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
-         $(API_TESTS)
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
 API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
+TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+         $(API_TESTS)
 CXX     ?= c++
 STRICT  := -Wall -Wextra -pedantic -Werror
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h tools/cli.h
