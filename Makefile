@@ -33,16 +33,16 @@ VERSION := $(shell sed -n 's/^\#define CAT_VERSION_MAJOR //p' cat.h).$(shell sed
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 MANS    := $(TOOLS:$(B)/%=$(B)/man/%.1)
 
-.PHONY: all test asan run bench clean fuzz lib man install uninstall
+.PHONY: all test asan run bench clean fuzz style lib man install uninstall
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
 $(B)/cat-generate: examples/generate.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
-$(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h | $(B)
+$(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
-$(B)/test_threads: tests/test_threads.c $(HDRS) | $(B)
+$(B)/test_threads: tests/test_threads.c $(HDRS) tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) -pthread -Itools -I. $< -o $@ $(LDLIBS)
 $(B)/api_impl.o: tests/api_impl.c cat.h | $(B)
 	$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
@@ -98,6 +98,10 @@ uninstall:
 	rm -f $(TOOLS:$(B)/%=$(DESTDIR)$(BINDIR)/%) $(MANS:$(B)/man/%=$(DESTDIR)$(MANDIR)/%)
 	rm -f $(DESTDIR)$(INCDIR)/cat.h $(DESTDIR)$(LIBDIR)/pkgconfig/cat.pc $(DESTDIR)$(LIBDIR)/libcat.a
 	rm -f $(DESTDIR)$(LIBDIR)/libcat.so $(DESTDIR)$(LIBDIR)/libcat.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libcat.so.$(VERSION)
+
+# the house style (rules at the top of tools/style.sh); make test runs it too
+style:
+	@sh tools/style.sh
 
 # the whole suite; the last line counts every check of every part
 test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a

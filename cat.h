@@ -1006,7 +1006,11 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         } else esz = numel * (e->dtype == CAT_DTYPE_F32 ? 4 : 2);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
-        if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
+        if (e->offset > data_size || e->nbytes > data_size - e->offset) {
+            cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name,
+                     (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size);
+            return CAT_ERR_FORMAT;
+        }
         e->offset += data_off;
     }
     if (c.bad) { cat__err(err, errlen, "tensor directory ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -3146,8 +3150,7 @@ static const uint32_t cat__uni_space[10][2] = {
 #define CAT__CLS_SPACE 3
 #define CAT__BAD_CP 0xFFFFFFFFu
 
-static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
-{
+static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -3158,8 +3161,7 @@ static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
     return 0;
 }
 
-static int cat__char_class(uint32_t cp)
-{
+static int cat__char_class(uint32_t cp) {
     if (cp < 0x80) {
         if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') return CAT__CLS_LETTER;
         if (cp >= '0' && cp <= '9') return CAT__CLS_NUMBER;
@@ -3175,8 +3177,7 @@ static int cat__char_class(uint32_t cp)
 
 /* Decode one UTF-8 character from s[0..n), n >= 1. Returns its length; an invalid
    or truncated sequence yields length 1 and CAT__BAD_CP. */
-static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
+static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
     uint32_t c = s[0], v;
     if (c < 0x80) { *cp = c; return 1; }
     if (c >= 0xC2 && c <= 0xDF) {
@@ -3196,8 +3197,7 @@ static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return 1;
 }
 
-static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
-{
+static size_t cat__utf8_put(unsigned char *o, uint32_t cp) {
     if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
     if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
     if (cp < 0x10000) {
@@ -3211,8 +3211,7 @@ static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
 
 /* GPT-2's bytes_to_unicode(): printable Latin-1 bytes map to themselves, the other
    68 bytes (0x00-0x20, 0x7F-0xA0, 0xAD) to U+0100.. in byte order. */
-static uint32_t cat__byte_to_cp(unsigned b)
-{
+static uint32_t cat__byte_to_cp(unsigned b) {
     if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) return b;
     if (b <= 0x20) return 0x100 + b;
     if (b >= 0x7F && b <= 0xA0) return 0x100 + 33 + (b - 0x7F);
@@ -3220,8 +3219,7 @@ static uint32_t cat__byte_to_cp(unsigned b)
 }
 
 /* inverse of cat__byte_to_cp; -1 if cp is not the image of a byte */
-static int cat__cp_to_byte(uint32_t cp)
-{
+static int cat__cp_to_byte(uint32_t cp) {
     if ((cp >= 0x21 && cp <= 0x7E) || (cp >= 0xA1 && cp <= 0xAC) || (cp >= 0xAE && cp <= 0xFF)) return (int)cp;
     if (cp >= 0x100 && cp <= 0x100 + 32) return (int)(cp - 0x100);
     if (cp >= 0x100 + 33 && cp <= 0x100 + 66) return (int)(cp - 0x100 - 33 + 0x7F);
@@ -3250,8 +3248,7 @@ struct cat_tokenizer {
     unsigned char special_first[32]; /* bitmap: bytes that start some special token */
 };
 
-static size_t cat__pair_hash(uint32_t l, uint32_t r)
-{
+static size_t cat__pair_hash(uint32_t l, uint32_t r) {
     uint64_t k = ((uint64_t)l << 32) | r;
     k ^= k >> 33; k *= 0xFF51AFD7ED558CCDull;
     k ^= k >> 33; k *= 0xC4CEB9FE1A85EC53ull;
@@ -3259,8 +3256,7 @@ static size_t cat__pair_hash(uint32_t l, uint32_t r)
     return (size_t)k;
 }
 
-static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r)
-{
+static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r) {
     size_t i = cat__pair_hash(l, r) & t->merge_mask;
     for (;;) {
         const cat__merge_slot *s = &t->merges[i];
@@ -3270,8 +3266,7 @@ static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l
     }
 }
 
-static uint64_t cat__str_hash(const unsigned char *s, size_t n)
-{
+static uint64_t cat__str_hash(const unsigned char *s, size_t n) {
     uint64_t h = 0xCBF29CE484222325ull;
     size_t i;
     for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
@@ -3285,8 +3280,7 @@ typedef struct {
 } cat__strmap;
 
 /* returns the id, or UINT32_MAX if absent */
-static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n)
-{
+static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n) {
     size_t i = (size_t)cat__str_hash(s, n) & m->mask;
     for (;;) {
         uint32_t id = m->slots[i];
@@ -3297,20 +3291,17 @@ static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, si
 }
 
 /* 1 if count elements of elem bytes can be allocated without size_t overflow */
-static int cat__fits(uint64_t count, size_t elem)
-{
+static int cat__fits(uint64_t count, size_t elem) {
     return count <= (uint64_t)(SIZE_MAX / elem);
 }
 
-static size_t cat__pow2_at_least(size_t n)
-{
+static size_t cat__pow2_at_least(size_t n) {
     size_t c = 16;
     while (c < n) c *= 2;
     return c;
 }
 
-CAT__API void cat_tokenizer_free(cat_tokenizer *t)
-{
+CAT__API void cat_tokenizer_free(cat_tokenizer *t) {
     if (!t) return;
     CAT_FREE(t->bytes);
     CAT_FREE(t->offs);
@@ -3476,13 +3467,11 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
     return CAT_OK;
 }
 
-CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
-{
+CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t) {
     return t ? t->n_vocab : 0;
 }
 
-CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len)
-{
+CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len) {
     if (!t || id < 0 || (uint32_t)id >= t->n_vocab) {
         if (len) *len = 0;
         return NULL;
@@ -3491,8 +3480,7 @@ CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t i
     return t->bytes + t->offs[id];
 }
 
-CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len)
-{
+CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len) {
     size_t i, total = 0;
     if (out_len) *out_len = 0;
     if (!t || !out_len || (n && !ids) || (cap && !out)) return CAT_ERR_ARGS;
@@ -3534,19 +3522,16 @@ typedef struct {
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
 } cat__encoder;
 
-static void cat__emit(cat__encoder *e, int32_t id)
-{
+static void cat__emit(cat__encoder *e, int32_t id) {
     if (e->n_ids < e->max_ids) e->ids[e->n_ids] = id;
     e->n_ids++;
 }
 
-static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b)
-{
+static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b) {
     return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
 }
 
-static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos)
-{
+static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos) {
     size_t i = (*n)++;
     cat__heap_item it;
     it.rank = rank; it.pos = pos;
@@ -3559,8 +3544,7 @@ static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t p
     h[i] = it;
 }
 
-static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
-{
+static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n) {
     cat__heap_item top = h[0], last = h[--(*n)];
     size_t i = 0, m = *n;
     for (;;) {
@@ -3575,8 +3559,7 @@ static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
     return top;
 }
 
-static int cat__reserve(cat__encoder *e, size_t n)
-{
+static int cat__reserve(cat__encoder *e, size_t n) {
     size_t cap, bytes;
     char *blk;
     if (n <= e->cap) return 1;
@@ -3598,8 +3581,7 @@ static int cat__reserve(cat__encoder *e, size_t n)
 }
 
 /* BPE one pre-token piece and emit its ids */
-static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n) {
     const cat_tokenizer *t = e->t;
     size_t k = 0, i, hn = 0;
     if (n == 1) {
@@ -3649,8 +3631,7 @@ static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
 }
 
 /* class and length of the character at s[i] (i < n) */
-static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen)
-{
+static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen) {
     uint32_t cp;
     if (s[i] < 0x80) { *clen = 1; return cat__char_class(s[i]); }
     *clen = cat__utf8_next(s + i, n - i, &cp);
@@ -3658,8 +3639,7 @@ static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *cle
 }
 
 /* end of the run of characters of class cls starting at i */
-static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
-{
+static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls) {
     while (i < n) {
         size_t l;
         if (cat__class_at(s, i, n, &l) != cls) break;
@@ -3670,8 +3650,7 @@ static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
 
 /* End of the GPT-2 pattern match starting at s[i] (i < n):
    's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
-{
+static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n) {
     size_t l, j, last;
     int c;
     if (s[i] == '\'' && i + 1 < n) {
@@ -3702,8 +3681,7 @@ static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
     return last;
 }
 
-static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t j = cat__pretoken_end(s, i, n);
@@ -3713,8 +3691,7 @@ static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
     return 1;
 }
 
-CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids)
-{
+CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids) {
     cat__encoder e;
     const unsigned char *s = (const unsigned char *)text;
     size_t start = 0, i;

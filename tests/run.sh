@@ -43,6 +43,7 @@ check() {
     run "$name" cat "$clog"
 }
 
+run "style (tools/style.sh)" sh tools/style.sh
 run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
 run "unit: json" "$B/test_json" tests/fixtures
 run "unit: tokenizer" "$B/test_tokenizer"
@@ -130,7 +131,9 @@ else
     echo "python: ctypes module                          skipped (no python3)"
 fi
 # the tokenizer stored in the model file encodes the validation text to the reference ids
-check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
+check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' \
+    && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' \
+    && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 
 echo
 if [ -n "$failed_parts" ]; then echo "failed:$failed_parts"; fi

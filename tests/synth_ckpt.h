@@ -12,8 +12,7 @@
 
 typedef struct { uint8_t *p; size_t n, cap; } buf_t;
 
-static void bput(buf_t *b, const void *d, size_t n)
-{
+static void bput(buf_t *b, const void *d, size_t n) {
     if (b->n + n > b->cap) {
         size_t nc = b->cap ? b->cap * 2 : 256;
         while (nc < b->n + n) nc *= 2;
@@ -37,8 +36,7 @@ typedef struct { const char *name; const uint8_t *data; size_t len; } zin_t;
 typedef struct { size_t lh[64], cde[64], cd, eocd, z64, loc; } zinfo_t;   /* make_zip: at most 64 entries */
 
 /* stored zip; zip64 != 0: 0xFFFFFFFF markers + zip64 extra fields + zip64 EOCD */
-static buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info)
-{
+static buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info) {
     buf_t b = { NULL, 0, 0 };
     zinfo_t zi;
     int i;
@@ -86,29 +84,25 @@ static buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info)
 /* pickle writer; p4 selects protocol-4 style opcodes (FRAME, SHORT_BINUNICODE,
    STACK_GLOBAL, MEMOIZE) instead of protocol-2 ones */
 static int g_p4;
-static void pk_str(buf_t *b, const char *s)
-{
+static void pk_str(buf_t *b, const char *s) {
     size_t n = strlen(s);
     if (g_p4 && n < 256) { bu8(b, 0x8c); bu8(b, (unsigned)n); }
     else { bu8(b, 'X'); bu32(b, (uint32_t)n); }
     bput(b, s, n);
     if (g_p4) bu8(b, 0x94);
 }
-static void pk_global(buf_t *b, const char *mod, const char *name)
-{
+static void pk_global(buf_t *b, const char *mod, const char *name) {
     if (g_p4) { pk_str(b, mod); pk_str(b, name); bu8(b, 0x93); bu8(b, 0x94); return; }
     bu8(b, 'c'); bstr(b, mod); bu8(b, '\n'); bstr(b, name); bu8(b, '\n');
 }
-static void pk_int(buf_t *b, int64_t v)
-{
+static void pk_int(buf_t *b, int64_t v) {
     if (v >= 0 && v < 256) { bu8(b, 'K'); bu8(b, (unsigned)v); }
     else if (v >= 0 && v < 65536) { bu8(b, 'M'); bu16(b, (unsigned)v); }
     else if (v >= INT32_MIN && v <= INT32_MAX) { bu8(b, 'J'); bu32(b, (uint32_t)(int32_t)v); }
     else { int k; bu8(b, 0x8a); bu8(b, 8); for (k = 0; k < 8; k++) bu8(b, (unsigned)((uint64_t)v >> (8 * k)) & 0xff); }
 }
 static void pk_tensor(buf_t *b, const char *stype, const char *key, int64_t numel, int64_t off,
-                      int nd, const int64_t *shape, const int64_t *stride, int as_param)
-{
+                      int nd, const int64_t *shape, const int64_t *stride, int as_param) {
     int k;
     if (as_param) pk_global(b, "torch._utils", "_rebuild_parameter");
     pk_global(b, "torch._utils", "_rebuild_tensor_v2");
@@ -139,8 +133,7 @@ static void pk_tensor(buf_t *b, const char *stype, const char *key, int64_t nume
 
 static uint8_t g_st0[48], g_st1[8], g_st2[2];
 
-static void init_storages(void)
-{
+static void init_storages(void) {
     static const uint16_t h[4] = { 0x3C00, 0xC000, 0x0001, 0x7C00 };
     int i;
     for (i = 0; i < 12; i++) {
@@ -155,8 +148,7 @@ static void init_storages(void)
 
 /* the standard synthetic pickle: tensors a (3x4), b (transposed view), c (offset/stride),
    e (broadcast), h (F16), s (BF16 scalar); odict: OrderedDict + BUILD(_metadata) */
-static buf_t make_pickle(int p4, int odict)
-{
+static buf_t make_pickle(int p4, int odict) {
     buf_t b = { NULL, 0, 0 };
     static const int64_t sa[2] = { 3, 4 }, ta[2] = { 4, 1 }, sb[2] = { 4, 3 }, tb[2] = { 1, 4 },
                          sc[1] = { 2 }, tc[1] = { 3 }, se[2] = { 2, 3 }, te[2] = { 0, 1 }, sh[1] = { 4 }, th[1] = { 1 };
@@ -187,8 +179,7 @@ static buf_t make_pickle(int p4, int odict)
     return b;
 }
 
-static buf_t make_torch(const uint8_t *pkl, size_t plen, int zip64, zinfo_t *info)
-{
+static buf_t make_torch(const uint8_t *pkl, size_t plen, int zip64, zinfo_t *info) {
     zin_t e[6];
     e[0].name = "arch/data.pkl"; e[0].data = pkl; e[0].len = plen;
     e[1].name = "arch/byteorder"; e[1].data = (const uint8_t *)"little"; e[1].len = 6;

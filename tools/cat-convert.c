@@ -664,7 +664,7 @@ int main(int argc, char **argv) {
     }
     if (tokjson || vocab) {
         int rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (!rc) die("%s: %s", tokjson ? tokjson : vocab, err);
+        if (rc != 0) die("%s: %s", tokjson ? tokjson : vocab, err);
         if ((int64_t)tf.n_vocab > cfg.padded_vocab) die("the tokenizer has %u tokens but the model only %d (padded)", tf.n_vocab, cfg.padded_vocab);
         if ((int64_t)tf.n_vocab != cfg.vocab_size) fprintf(stderr, "cat-convert: note: the tokenizer has %u tokens, the model's vocab_size is %d\n", tf.n_vocab, cfg.vocab_size);
         tfp = &tf;
