@@ -52,6 +52,8 @@ run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-con
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
 # command-line tools on bad input: messages, exit codes, nothing left behind
 run "tools: bad input" sh tests/cli.sh "$B"
+# cat-convert with no configuration: inference, shards, directories, GPT-2, guards
+run "converter: no config, shards, directories, guards" sh tests/convert.sh "$B"
 # inputs that once crashed a parser (found by fuzzing), replayed
 [ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
 
@@ -120,6 +122,8 @@ for v in c99 c11 cxx; do
 done
 check "every public function is called by tests/test_api.c" sh -c 'for f in $(sed -n "s/^CATDEF[^(]*[ *]\(cat_[a-z0-9_]*\)(.*/\1/p" cat.h); do grep -q "$f(" tests/test_api.c || { echo "not called: $f"; exit 1; }; done'
 run "unit: CAT_NO_TOKENIZER" "$B/test_notok" "$OUT/kjv_cat.cat"
+# allocator overrides are all or none: one alone stops the build with cat.h's #error
+check "CAT_MALLOC alone is refused (#error)" sh -c "! ${CC:-cc} -fsyntax-only -DCAT_IMPLEMENTATION '-DCAT_MALLOC(s)=malloc(s)' -x c cat.h 2>'$OUT/alloc_err.txt' && grep -q 'all of CAT_MALLOC, CAT_FREE and CAT_REALLOC' '$OUT/alloc_err.txt'"
 mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/example/build/kjv_cat.cat"
 for v in readme_example readme_example_cxx; do
     check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
