@@ -118,7 +118,7 @@ test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a
 
 # the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 asan:
-	CAT_TEST_QUICK=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	CAT_TEST_QUICK=1 CAT_TEST_SANITIZED=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 # the demo: convert the bundled KJV CAT (with its tokenizer) once, then generate
 DEMO := $(B)/kjv_cat.cat
