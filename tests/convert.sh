@@ -100,7 +100,8 @@ mkdir -p "$T/ptdir"; cp $F/dense.pt "$T/ptdir/pytorch_model.bin"
 if "$C" convert "$T/ptdir" "$T/p.cat" --set vocab_size=300 >/dev/null 2>"$T/err" && "$B/cat-check" "$T/p.cat" $F/dense.ref >"$T/err" 2>&1; then ok "directory: pytorch_model.bin"
 else no "directory: pytorch_model.bin" "failed"; fi
 echo '{"architectures": ["Transformer"]}' >"$T/ptdir/config.json"
-if "$C" convert "$T/ptdir" "$T/p2.cat" --set vocab_size=300 >/dev/null 2>"$T/err" && cmp -s "$T/p.cat" "$T/p2.cat" && grep -q "has no model_type: ignored" "$T/err"; then ok "directory: a config.json without model_type is ignored, with a note"
+if "$C" convert "$T/ptdir" "$T/p2.cat" --set vocab_size=300 >/dev/null 2>"$T/err" && cmp -s "$T/p.cat" "$T/p2.cat" \
+    && grep -q "has no model_type: ignored" "$T/err"; then ok "directory: a config.json without model_type is ignored, with a note"
 else no "directory: config.json without model_type" "failed"; fi
 mkdir -p "$T/kjvdir"; cp $K/kjv_cat.pt "$T/kjvdir/state_dict.pt"; cp $K/tokenizer.json "$T/kjvdir/tokenizer.json"
 "$C" convert $K/kjv_cat.pt "$T/kjv_ref.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json >/dev/null 2>&1

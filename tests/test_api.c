@@ -195,6 +195,17 @@ static void test_session(const cat_model *m) {
     CHECK(cat_session_feed_multi(s, seq, two, 2, NULL) == CAT_OK && cat_session_seq_pos(s, 1) == 1, "cat_session_feed_multi");
     cat_session_seq_reset(s, 1);
     CHECK(cat_session_seq_pos(s, 1) == 0 && cat_session_seq_pos(s, 0) == 9, "cat_session_seq_reset");
+    {   /* session state (tests/test_state.c checks it bit for bit) */
+        const int32_t *held = cat_session_seq_tokens(s, 0);
+        size_t need = cat_session_seq_state_size(s, 0), wrote = 0;
+        void *buf = malloc(need);
+        CHECK(held && held[0] == 1 && held[8] == 9, "cat_session_seq_tokens");
+        CHECK(cat_session_seq_copy(s, 0, 1) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_copy");
+        CHECK(cat_session_seq_truncate(s, 1, 3) == CAT_OK && cat_session_seq_pos(s, 1) == 3, "cat_session_seq_truncate");
+        CHECK(buf && cat_session_seq_state_save(s, 0, buf, need, &wrote) == CAT_OK && wrote == need, "cat_session_seq_state_save");
+        CHECK(buf && cat_session_seq_state_load(s, 1, buf, need) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_state_load");
+        free(buf);
+    }
     cat_session_reset(s);
     CHECK(cat_session_pos(s) == 0, "cat_session_reset");
     cat_session_close(s);
@@ -230,12 +241,40 @@ static void test_session(const cat_model *m) {
     free(full);
 }
 
+/* the getters' NULL rule: 0, NULL or -1 for a NULL object; close, free and reset do nothing */
+static void test_null(void) {
+    const cat_model *m = NULL;
+    const cat_session *s = NULL;
+    const cat_tokenizer *t = NULL;
+    size_t len = 1;
+    CHECK(cat_model_config(m) == NULL && cat_model_tokenizer(m) == NULL, "model getters of NULL: NULL");
+    CHECK(cat_model_weight_bytes(m) == 0 && cat_model_file_bytes(m) == 0 && cat_model_tensor_count(m) == 0
+          && cat_model_chunk_ok(m, 0) == 0, "model getters of NULL: 0");
+    CHECK(cat_model_tensor_info(m, 0, NULL, NULL, NULL, NULL, NULL, NULL) == CAT_ERR_ARGS, "cat_model_tensor_info(NULL)");
+    CHECK(cat_session_logits(s) == NULL && cat_session_seq_logits(s, 0) == NULL, "session logits of NULL: NULL");
+    CHECK(cat_session_pos(s) == 0 && cat_session_seq_pos(s, 0) == -1 && cat_session_n_seq(s) == 0 && cat_session_chunk(s) == 0
+          && cat_session_max_context(s) == 0, "session getters of NULL: 0 (seq_pos: -1)");
+    CHECK(cat_session_kv_bytes(s) == 0 && cat_session_kv_bytes_at(s, 10) == 0 && cat_session_memory(s) == 0, "session sizes of NULL: 0");
+    CHECK(cat_tokenizer_vocab_size(t) == 0 && cat_tokenizer_token_bytes(t, 0, &len) == NULL && len == 0
+          && cat_tokenizer_find(t, "a", 1) == -1 && cat_tokenizer_eot(t) == -1 && cat_tokenizer_is_special(t, 0) == 0,
+          "tokenizer getters of NULL");
+    CHECK(cat_config_validate(NULL, NULL, 0) == CAT_ERR_ARGS, "cat_config_validate(NULL)");
+    cat_model_close(NULL);
+    cat_session_close(NULL);
+    cat_session_reset(NULL);
+    cat_session_seq_reset(NULL, 0);
+    cat_tokenizer_free(NULL);
+    cat_sampler_free(NULL);
+    CHECK(1, "close, free and reset of NULL return");
+}
+
 int main(int argc, char **argv) {
     cat_model *m = NULL;
     char err[256];
     cat_result r;
     if (argc != 2) { fprintf(stderr, "usage: test_api MODEL\n"); return 2; }
     test_names();
+    test_null();
     test_q8();
     err[0] = 0;
     CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && err[0], "open a missing file");

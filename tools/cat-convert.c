@@ -757,8 +757,8 @@ static void collect_tensors(void) {
 /* ---- the tokenizer ------------------------------------------------------- */
 static void load_gpt2(tokfile *tf) {
     char err[512];
-    if (!tokfile_load_gpt2_memory(tf, (const char *)gpt2_encoder_json, gpt2_encoder_json_len, "gpt2 encoder.json",
-                                  (const char *)gpt2_vocab_bpe, gpt2_vocab_bpe_len, "gpt2 vocab.bpe", err, sizeof err))
+    if (tokfile_load_gpt2_memory(tf, (const char *)gpt2_encoder_json, gpt2_encoder_json_len, "gpt2 encoder.json",
+                                 (const char *)gpt2_vocab_bpe, gpt2_vocab_bpe_len, "gpt2 vocab.bpe", err, sizeof err) != 0)
         die("the built-in GPT-2 tokenizer: %s", err);
 }
 
@@ -1016,10 +1016,10 @@ int main(int argc, char **argv) {
 
     /* the tokenizer (it may tell the vocabulary size) */
     if (tokjson || vocab) {
-        int rc = 1;
+        int rc = 0;
         if (tokjson && !strcmp(tokjson, "gpt2")) load_gpt2(&tf);
         else rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (!rc) die("%s: %s", tokjson ? tokjson : vocab, err);
+        if (rc != 0) die("%s: %s", tokjson ? tokjson : vocab, err);
         tfp = &tf;
     } else if (!no_tok && !random_mode && dim_of(g_hf ? "output.weight" : "wte.weight", 0) >= 50257 &&
                dim_of(g_hf ? "output.weight" : "wte.weight", 0) <= 50432 && (!fhas(&fm, "vocab_size") || fnum(&fm, "vocab_size") == 50257)) {
