@@ -16,7 +16,7 @@ TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat
 TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h
 
-.PHONY: all test asan run bench clean fuzz
+.PHONY: all test asan tsan run bench clean fuzz
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -34,9 +34,18 @@ $(B):
 test: $(TOOLS) $(TESTS)
 	@sh tests/run.sh $(B)
 
-# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, with the leak
+# checker on: every error path of the tools' bad-input tests (tests/cli.sh) is checked
+# for leaks too (a report fails the case)
 asan:
-	CAT_TEST_QUICK=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CAT_TEST_QUICK=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# the thread tests (one model shared by sessions, a tokenizer by encoders, 4 threads
+# generating 64 tokens each) under ThreadSanitizer; built without OpenMP, whose
+# runtime TSan cannot see into (it reports false races)
+tsan: $(B)/cat-convert
+	$(MAKE) B=build/tsan OPT=-O1 OPENMP= CFLAGS="-O1 -g $(NATIVE) -fsanitize=thread" build/tsan/test_threads
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build/tsan/test_threads tests/fixtures $(B)/cat-convert
 
 # the demo: convert the bundled KJV CAT (with its tokenizer) once, then generate
 DEMO := $(B)/kjv_cat.cat

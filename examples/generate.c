@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 199309L
 #define CAT_IMPLEMENTATION
 #include "../cat.h"
+#include "../tools/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,29 +59,15 @@ static int parse_float(const char *opt, const char *v, double lo, double hi, dou
     return 1;
 }
 
-static char *read_text(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = (char *)malloc((size_t)n + 1);
-        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-        if (b) { b[n] = 0; *len = (size_t)n; }
-    }
-    fclose(f);
-    return b;
-}
-
 int main(int argc, char **argv) {
     const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL;
     long n_predict = 128, chunk = 0, ctx = 0, threads = 0;
-    double temp = 0.8, top_p = 0.95, d;
+    double temp = 0.8, top_p = 0.95;
     long top_k = 40;
-    unsigned long long seed = 0;
+    uint64_t seed = 0;
     int have_seed = 0, print_ids = 0, i;
-    cat_model *m;
-    cat_session *s;
+    cat_model *m = NULL;
+    cat_session *s = NULL;
     cat_session_params sp;
     cat_sampler_params smp;
     cat_sampler sampler;
@@ -88,12 +75,13 @@ int main(int argc, char **argv) {
     const cat_config *cfg;
     char err[512];
     cat_result r;
-    int32_t *ids;
+    int32_t *ids = NULL;
     size_t n_ids = 0, plen = 0;
     char *pbuf = NULL;
     double t0, t1, t2;
     long generated = 0;
     int32_t eot = -1;
+    int status = 1, have_sampler = 0;
 
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -108,7 +96,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--temp")) { NEED(); if (!parse_float(a, val, 0, 100, &temp)) return 2; }
         else if (!strcmp(a, "--top-k")) { NEED(); if (!parse_int(a, val, 0, 1 << 30, &top_k)) return 2; }
         else if (!strcmp(a, "--top-p")) { NEED(); if (!parse_float(a, val, 0, 1, &top_p)) return 2; }
-        else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEED(); if (!parse_float(a, val, 0, 1.8e19, &d)) return 2; seed = (unsigned long long)d; have_seed = 1; }
+        else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) {
+            NEED();
+            if (!util_parse_u64(val, &seed)) { fprintf(stderr, "cat-generate: %s needs a whole number from 0 to 18446744073709551615, got '%s'\n", a, val); return 2; }
+            have_seed = 1;
+        }
         else if (!strcmp(a, "-c") || !strcmp(a, "--ctx")) { NEED(); if (!parse_int(a, val, 1, 1 << 24, &ctx)) return 2; }
         else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) { NEED(); if (!parse_int(a, val, 1, 1024, &threads)) return 2; }
         else if (!strcmp(a, "--ids")) print_ids = 1;
@@ -122,34 +114,35 @@ int main(int argc, char **argv) {
     if (r) { fprintf(stderr, "cat-generate: %s: %s\n", model_path, err); return 1; }
     cfg = cat_model_config(m);
     tok = cat_model_tokenizer(m);
-    if (!tok) { fprintf(stderr, "cat-generate: %s holds no tokenizer; convert it with cat-convert --tokenizer tokenizer.json (or --vocab/--merges)\n", model_path); cat_model_close(m); return 1; }
+    if (!tok) { fprintf(stderr, "cat-generate: %s holds no tokenizer; convert it with cat-convert --tokenizer tokenizer.json (or --vocab/--merges)\n", model_path); goto done; }
     if (chunk) {
         if (cfg->family != CAT_FAMILY_CAT_ADAPTIVE && !(cfg->family == CAT_FAMILY_CAT && chunk == cfg->chunk_size)) {
             fprintf(stderr, "cat-generate: --chunk applies to adaptive CATs only; this model is %s%s\n", cat_family_name(cfg->family),
                     cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_LAYER ? " with a fixed chunk size" : "");
-            cat_model_close(m); return 2;
+            status = 2; goto done;
         }
         if (!cat_model_chunk_ok(m, (int32_t)chunk)) {
             fprintf(stderr, "cat-generate: --chunk %ld: this model takes a power of two from 1 to %d\n", chunk, cfg->chunk_size);
-            cat_model_close(m); return 2;
+            status = 2; goto done;
         }
     }
-    if (ctx > cfg->block_size) { fprintf(stderr, "cat-generate: --ctx %ld exceeds the model's block size %d\n", ctx, cfg->block_size); cat_model_close(m); return 2; }
+    if (ctx > cfg->block_size) { fprintf(stderr, "cat-generate: --ctx %ld exceeds the model's block size %d\n", ctx, cfg->block_size); status = 2; goto done; }
 
     if (prompt_file) {
-        pbuf = read_text(prompt_file, &plen);
-        if (!pbuf) { fprintf(stderr, "cat-generate: cannot read '%s'\n", prompt_file); cat_model_close(m); return 1; }
+        /* a regular file of at most 256 MiB (a FIFO or device is refused) */
+        pbuf = (char *)util_read_input(prompt_file, UTIL_LIMIT_TEXT, "prompt file", 0, &plen, err, sizeof err);
+        if (!pbuf) { fprintf(stderr, "cat-generate: %s\n", err); goto done; }
         prompt = pbuf;
     } else if (prompt) plen = strlen(prompt);
     ids = (int32_t *)malloc(sizeof(int32_t) * (plen + 2));
-    if (!ids) { fprintf(stderr, "cat-generate: out of memory\n"); return 1; }
+    if (!ids) { fprintf(stderr, "cat-generate: out of memory\n"); goto done; }
     eot = cat_tokenizer_find(tok, "<|endoftext|>", 13);
     if (plen) {
         r = cat_tokenizer_encode(tok, prompt, plen, ids, plen + 1, &n_ids);
-        if (r) { fprintf(stderr, "cat-generate: cannot tokenize the prompt: %s\n", cat_result_string(r)); return 1; }
+        if (r) { fprintf(stderr, "cat-generate: cannot tokenize the prompt: %s\n", cat_result_string(r)); goto done; }
     }
     if (n_ids == 0) {
-        if (eot < 0) { fprintf(stderr, "cat-generate: the prompt is empty and the tokenizer has no <|endoftext|> to start from; give -p TEXT\n"); return 2; }
+        if (eot < 0) { fprintf(stderr, "cat-generate: the prompt is empty and the tokenizer has no <|endoftext|> to start from; give -p TEXT\n"); status = 2; goto done; }
         ids[0] = eot; n_ids = 1;
     }
 
@@ -158,18 +151,24 @@ int main(int argc, char **argv) {
     sp.max_context = (int32_t)ctx;
     sp.n_threads = (int32_t)threads;
     r = cat_session_open(m, &sp, &s);
-    if (r) { fprintf(stderr, "cat-generate: cannot open a session: %s\n", cat_result_string(r)); return 1; }
+    if (r) { fprintf(stderr, "cat-generate: cannot open a session: %s\n", cat_result_string(r)); goto done; }
     if (n_ids > (size_t)cat_session_max_context(s)) {
-        fprintf(stderr, "cat-generate: the prompt has %zu tokens but the context holds %d; shorten the prompt (or raise --ctx up to %d)\n",
-                n_ids, cat_session_max_context(s), cfg->block_size);
-        return 1;
+        /* suggest a larger --ctx only when one is possible */
+        if (cat_session_max_context(s) < cfg->block_size)
+            fprintf(stderr, "cat-generate: the prompt has %zu tokens but the context holds %d; shorten the prompt (or raise --ctx up to %d)\n",
+                    n_ids, cat_session_max_context(s), cfg->block_size);
+        else
+            fprintf(stderr, "cat-generate: the prompt has %zu tokens but the context holds %d, the model's block size; shorten the prompt\n",
+                    n_ids, cat_session_max_context(s));
+        goto done;
     }
     memset(&smp, 0, sizeof smp);
     smp.temperature = (float)temp;
     smp.top_k = (int32_t)top_k;
     smp.top_p = (float)top_p;
     smp.seed = have_seed ? seed : (unsigned long long)time(NULL);
-    if (cat_sampler_init(&sampler, &smp, cfg->vocab_size)) { fprintf(stderr, "cat-generate: bad sampling options\n"); return 2; }
+    if (cat_sampler_init(&sampler, &smp, cfg->vocab_size)) { fprintf(stderr, "cat-generate: bad sampling options\n"); status = 2; goto done; }
+    have_sampler = 1;
 
     if (print_ids) { size_t k; for (k = 0; k < n_ids; k++) printf("%d ", ids[k]); }
     else if (plen) fwrite(prompt, 1, plen, stdout);
@@ -177,10 +176,15 @@ int main(int argc, char **argv) {
 
     t0 = now();
     r = cat_session_feed(s, ids, n_ids, NULL);
-    if (r) { fprintf(stderr, "\ncat-generate: prefill failed: %s\n", cat_result_string(r)); return 1; }
+    if (r) { fprintf(stderr, "\ncat-generate: prefill failed: %s\n", cat_result_string(r)); goto done; }
     t1 = now();
     while (generated < n_predict) {
-        int32_t t = cat_sampler_sample(&sampler, cat_session_logits(s));
+        int32_t t;
+        r = cat_sampler_sample(&sampler, cat_session_logits(s), &t);
+        if (r) {
+            fprintf(stderr, "\ncat-generate: stopping after %ld tokens: %s (the model's weights or activations are not finite)\n", generated, cat_result_string(r));
+            goto done;
+        }
         if (t == eot) { fprintf(stderr, "\n[end of text]"); break; }
         if (print_ids) printf("%d ", t);
         else {
@@ -196,7 +200,7 @@ int main(int argc, char **argv) {
             break;
         }
         r = cat_session_feed(s, &t, 1, NULL);
-        if (r) { fprintf(stderr, "\ncat-generate: decoding failed: %s\n", cat_result_string(r)); return 1; }
+        if (r) { fprintf(stderr, "\ncat-generate: decoding failed: %s\n", cat_result_string(r)); goto done; }
     }
     t2 = now();
     printf("\n");
@@ -215,10 +219,12 @@ int main(int argc, char **argv) {
             cat_session_kv_bytes(s), cat_session_pos(s),
             (size_t)cat_session_pos(s) * 2 * (size_t)cfg->dec.n_layer * (size_t)(cfg->family == CAT_FAMILY_CAT_LAYER ? cfg->dim_fx : cfg->dec.n_local_heads * cfg->dec.head_dim) * sizeof(float),
             cat_session_memory(s));
-    cat_sampler_free(&sampler);
+    status = 0;
+done:
+    if (have_sampler) cat_sampler_free(&sampler);
     cat_session_close(s);
     cat_model_close(m);
     free(ids);
     free(pbuf);
-    return 0;
+    return status;
 }

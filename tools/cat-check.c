@@ -118,8 +118,8 @@ int main(int argc, char **argv) {
     res = cat_model_open(model_path, &m, err, sizeof err);
     if (res) { fprintf(stderr, "cat-check: %s: %s (%s)\n", model_path, err, cat_result_string(res)); return 1; }
     cfg = cat_model_config(m);
-    buf = (unsigned char *)util_read_file(ref_path, &len);
-    if (!buf) { fprintf(stderr, "cat-check: cannot read '%s'\n", ref_path); cat_model_close(m); return 1; }
+    buf = (unsigned char *)util_read_input(ref_path, UTIL_LIMIT_REF, "reference file", 0, &len, err, sizeof err);
+    if (!buf) { fprintf(stderr, "cat-check: %s\n", err); cat_model_close(m); return 1; }
     r.p = buf; r.len = len; r.off = 0;
     if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); return 1; }
     r.off = 8;
