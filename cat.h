@@ -7,8 +7,63 @@
    chunks plus its own chunk. Its KV cache holds about L/C + C entries per layer
    instead of L.
 
-   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^p),
+   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^log2c),
    CAT-as-a-layer, and the dense transformer peer.
+
+   MAP (search for a section's name in capitals to find its banner)
+     Public API: declarations, seen by every file that includes cat.h
+       RESULTS          cat_result (one X-macro list) and cat_result_string
+       CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
+       MODELS           open (file or memory), close, getters, tensor directory, q8
+       SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
+       SAMPLING         RNG, argmax, the sampler (temperature, top-k, top-p)
+       TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
+     Implementation: only where CAT_IMPLEMENTATION is defined
+       1 BASICS         allocator and linkage macros, names, error helpers, LE readers
+       2 MODEL FILE     model structs, config keys and checks, tensor specs, loader,
+                        open/close, getters
+       3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
+                        and weighted sums, RMSNorm, SiLU
+       4 SESSION STATE  slots, each sequence's caches, struct cat_session
+       5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
+       6 COMPRESSOR     the tokens of completed chunks -> their fx
+       7 STEP           slots and the CAT mask, one pass of a batch through the layers
+       8 SESSIONS       the arena layout, open/reset/close, feed, getters, cat_forward
+       9 SAMPLING       RNG, argmax, the sampler
+      10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
+
+   GLOSSARY (the paper's words -> the code's names)
+     chunk               C consecutive tokens; c in a session (cat_session_chunk), the
+                         model's cfg.chunk_size (adaptive CATs: the largest, c = 2^log2c)
+     compressed chunk,   the compressor's output for one completed chunk, dim_fx wide:
+       fx                cat__compress writes it; in the decoder it is an fx slot
+                         (CAT__K_FX); compressor weights are the model's c_* tensors
+     dummy fx            m->dummy_fx: the fx slot that opens every sequence, before any
+                         chunk is complete (adaptive: one row per chunk size); written
+                         by cat__seq_prime
+     separator           m->separator: adaptive CATs put it after each fx (CAT__K_SEP)
+     chunk-resetting     positions restart in every chunk: its fx at 0, the separator
+       RoPE              at 1, its tokens from n_lead on (cat__slot.pos, cat__build_slots);
+                         compressor inputs count 0.. within their chunk
+     the CAT mask        a token of chunk k sees the fx of chunks 0..k (global entries
+                         [0, ng)) and the earlier slots of its own chunk (local entries
+                         [loc0, loc0 + nl)); attention reads only those (cat__slot)
+     compressed KV       a sequence's global list gk/gv: the keys and values of its fx
+       cache             slots, gcap = 1 + max_context / c entries a layer (a dense model
+                         keeps every token there)
+     the current chunk   a sequence's local list lk/lv (lcap = c + n_lead entries a
+                         layer), refilled chunk by chunk; chunk_ids holds its tokens
+                         until the chunk completes and is compressed
+     stack               cat_stack_config: the settings of one transformer stack, the
+                         decoder (cfg.dec) or the compressor (cfg.comp)
+     layer               one transformer layer: cat__layer (weights), cat__layer_forward
+     prefix              the n_prefix compressor slots before a chunk's tokens: the
+                         chunk's index (c_pos) and, adaptive, its size (c_adaptive)
+     slot, step, run     a row of the attention sequence (cat__slot); one pass of a batch
+                         of tokens through the layers; one sequence's tokens in a step
+     block_size          the reference models' name for the maximum context
+     CAT as a layer      CAT_FAMILY_CAT_LAYER: each layer compresses its own normed input
+                         (cat__step_layer)
 
    USAGE
      In exactly one C or C++ file:
@@ -16,27 +71,40 @@
          #include "cat.h"
      Everywhere else just #include "cat.h".
 
-   EXAMPLE (greedy generation; error handling shortened)
-         cat_model *m; cat_session *s; char err[256];
-         if (cat_model_open("model.cat", &m, err, sizeof err)) { puts(err); return 1; }
-         cat_session_params sp; memset(&sp, 0, sizeof sp);   // zero = defaults
-         sp.chunk_size = 16;                                  // adaptive CATs only
-         cat_session_open(m, &sp, &s);
-         int32_t ids[256]; size_t n;
-         cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n);
-         cat_session_feed(s, ids, n, NULL);                   // prefill
-         for (int i = 0; i < 64; i++) {
-             int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
-             size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
-             fwrite(piece, 1, len, stdout);
-             if (cat_session_feed(s, &t, 1, NULL) != CAT_OK) break;   // CAT_ERR_CONTEXT when full
-         }
-         cat_session_close(s); cat_model_close(m);
+   EXAMPLE (greedy generation on the demo model that `make run` builds; the same
+   program as in README.md, where a test compiles it as C99 and as C++)
+       #define CAT_IMPLEMENTATION          // in exactly one .c file; elsewhere just #include "cat.h"
+       #include "cat.h"
+       #include <stdio.h>
+       #include <string.h>
+
+       int main(void) {
+           cat_model *m; cat_session *s; char err[256];
+           if (cat_model_open("build/kjv_cat.cat", &m, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+           cat_session_params sp; memset(&sp, 0, sizeof sp);       // zero = defaults
+           sp.chunk_size = 16;                                      // adaptive CATs: test-time chunk
+           if (cat_session_open(m, &sp, &s)) return 1;
+           int32_t ids[256]; size_t n;
+           if (cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n)) return 1;
+           cat_session_feed(s, ids, n, NULL);                       // prefill
+           for (int i = 0; i < 64; i++) {
+               int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
+               size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
+               fwrite(piece, 1, len, stdout);
+               if (cat_session_feed(s, &t, 1, NULL)) break;           // CAT_ERR_CONTEXT when full
+           }
+           printf("\nKV cache: %zu bytes\n", cat_session_kv_bytes(s));
+           cat_session_close(s); cat_model_close(m);
+           return 0;
+       }
 
    BUILD FLAGS
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
+     CAT_BUILD_SHARED     building a shared library (make lib): the public functions
+                          get default visibility, so that with -fvisibility=hidden
+                          only the API is exported
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
@@ -77,6 +145,8 @@
 #else
 #define CATDEF static
 #endif
+#elif defined(CAT_BUILD_SHARED) && (defined(__GNUC__) || defined(__clang__))
+#define CATDEF extern __attribute__((visibility("default")))
 #else
 #define CATDEF extern
 #endif
@@ -86,7 +156,8 @@
 extern "C" {
 #endif
 
-/* ---- results ---------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   RESULTS: every fallible call returns a cat_result; CAT_OK is 0. */
 #define CAT_RESULT_LIST(X) \
     X(CAT_OK,               "ok") \
     X(CAT_ERR_IO,           "cannot open or read the file") \
@@ -115,7 +186,8 @@ typedef enum {
 
 CATDEF const char *cat_result_string(cat_result r);
 
-/* ---- configuration ---------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   CONFIGURATION: what a model is (family, sizes of its stacks). */
 typedef enum {
     CAT_FAMILY_DENSE = 0,        /* transformer.py */
     CAT_FAMILY_CAT = 1,          /* cat_transformer.py (fixed chunk) */
@@ -128,7 +200,7 @@ typedef struct {
     int32_t use_qk_norm;        /* 0 or 1 */
     int32_t rope_n_elem;        /* dims rotated by RoPE (head_dim, except CAT layers) */
     double rope_base, norm_eps;
-} cat_block_config;
+} cat_stack_config;
 
 typedef struct {
     cat_family family;
@@ -137,8 +209,8 @@ typedef struct {
     int32_t block_size;         /* maximum context */
     int32_t chunk_size;         /* CATs: chunk size (adaptive: the largest); dense: 0 */
     int32_t dim_fx;             /* CATs: width of a compressed chunk; CAT layer: attention width */
-    cat_block_config dec;       /* decoder (or the whole model for dense / CAT layer) */
-    cat_block_config comp;      /* compressor (CAT, adaptive CAT only) */
+    cat_stack_config dec;       /* decoder (or the whole model for dense / CAT layer) */
+    cat_stack_config comp;      /* compressor (CAT, adaptive CAT only) */
     int32_t layer_n_head;       /* CAT layer: heads of the CAT attention (dim_fx / 64) */
     int32_t layer_head_dim;     /* CAT layer: head size of the CAT attention */
 } cat_config;
@@ -159,12 +231,21 @@ typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
 typedef struct cat_tokenizer cat_tokenizer;
 
-/* ---- models ----------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   MODELS: open a model file (mapped, or from memory), read what it holds. */
 /* err (may be NULL) receives a sentence naming the problem on failure. */
 CATDEF cat_result cat_model_open(const char *path, cat_model **out, char *err, size_t errlen);
-/* Uses data in place when it is 64-byte aligned (it must then outlive the
-   model), otherwise copies it. */
-CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen);
+/* How cat_model_open_memory holds the bytes it is given. */
+typedef enum {
+    CAT_MEMORY_COPY = 0,    /* the model copies them: data may be freed as soon as the call returns */
+    CAT_MEMORY_IN_PLACE = 1 /* the weights are read from data in place: data must be 64-byte aligned
+                               (else CAT_ERR_ARGS, nothing copied) and outlive the model */
+} cat_memory_mode;
+/* A model file already in memory (size bytes at data), held as mode says. Returns as
+   cat_model_open, and CAT_ERR_ARGS for NULL data with size > 0, an unknown mode, or
+   CAT_MEMORY_IN_PLACE with data not 64-byte aligned. */
+CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                        char *err, size_t errlen);
 CATDEF void cat_model_close(cat_model *m);
 CATDEF const cat_config *cat_model_config(const cat_model *m);
 CATDEF const cat_tokenizer *cat_model_tokenizer(const cat_model *m); /* NULL if the file has none */
@@ -184,7 +265,8 @@ CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t c
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
-/* ---- sessions --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SESSIONS: feed tokens of one or more sequences, read the next-token logits. */
 typedef struct {
     int32_t chunk_size;   /* adaptive CAT: test-time chunk (power of two <= max); 0 = the model's */
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
@@ -220,26 +302,33 @@ CATDEF void cat_session_close(cat_session *s);
    temporary session. */
 CATDEF cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits);
 
-/* ---- sampling --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SAMPLING: choose the next token from logits. */
 typedef struct { uint64_t state; } cat_rng;
 CATDEF void cat_rng_seed(cat_rng *r, uint64_t seed);
 CATDEF uint64_t cat_rng_next(cat_rng *r);
 CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
 CATDEF int32_t cat_argmax(const float *logits, int32_t n);
 
-/* Sampling: greedy at temperature 0, else softmax(logits / T) restricted to the
-   top_k most likely (0 = all) and to the smallest set whose probability reaches
-   top_p (1 = all). Only ids below vocab_size are ever sampled (the padded ones
-   are masked). The RNG state lives in the sampler.
-   cat_sampler_sample writes the sampled id to *token and returns CAT_OK; when any
-   of the logits it may sample (ids below vocab_size) is NaN or infinite (a model
-   with non-finite weights, an overflow) it returns CAT_ERR_NONFINITE and writes -1,
-   at every temperature, without advancing the RNG; CAT_ERR_ARGS for NULL pointers. */
+/* Sampling, in this order: the penalties (as llama.cpp applies them: the logit
+   of every distinct token among the last repeat_last_n seen, c times, is divided
+   by repeat_penalty when positive and multiplied by it otherwise, then lowered by
+   c * frequency_penalty + presence_penalty), then greedy at
+   temperature 0, else softmax(logits / T) restricted to the top_k most likely
+   (0 = all), to the smallest set whose probability reaches top_p (1 = all) and
+   to the tokens at least min_p times as likely as the most likely one. Only ids
+   below vocab_size are ever sampled (the padded ones are masked). The RNG state
+   and the penalty's history live in the sampler. Every field's zero is "off". */
 typedef struct {
-    float temperature;  /* 0 = greedy */
-    int32_t top_k;      /* 0 = off */
-    float top_p;        /* 0 or 1 = off */
+    float temperature;    /* 0 = greedy */
+    int32_t top_k;        /* 0 = off */
+    float top_p;          /* 0 or 1 = off */
     uint64_t seed;
+    float min_p;          /* 0 = off; in [0, 1] */
+    float repeat_penalty; /* 0 or 1 = off; > 1 discourages repeats, < 1 favours them */
+    int32_t repeat_last_n; /* tokens of history the penalties look at; 0 = 64 */
+    float frequency_penalty; /* 0 = off; subtracted once per occurrence */
+    float presence_penalty;  /* 0 = off; subtracted once if the token occurs */
 } cat_sampler_params;
 typedef struct {
     cat_sampler_params p;
@@ -247,10 +336,65 @@ typedef struct {
     int32_t vocab;
     float *prob;        /* [vocab] */
     int32_t *idx;       /* [vocab] */
+    int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (a penalty on only) */
+    int32_t n_recent, recent_next;
 } cat_sampler;
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
+/* Draws the next token from logits (vocab_size floats, or more: the padding
+   is ignored) into *token, records it in the penalty's history and returns
+   CAT_OK. A logit of -INFINITY masks its token (never drawn); when any of the
+   logits it may sample (ids below vocab_size) is NaN or +Inf, or all are -Inf
+   (a model with non-finite weights, an overflow), it returns CAT_ERR_NONFINITE
+   and *token = -1, at every temperature, without advancing the RNG or the
+   history; CAT_ERR_ARGS for NULL pointers. */
 CATDEF cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token);
+/* Records a token the sampler did not pick (a prompt token, user input) in the
+   penalty's history; ids outside 0..vocab_size-1 are ignored. */
+CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
+/* The distribution sample() would draw from (vocab_size probabilities, zero for
+   the excluded tokens; one-hot at temperature 0), without drawing; like sample(),
+   CAT_ERR_NONFINITE for NaN or infinite logits. */
+CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
 CATDEF void cat_sampler_free(cat_sampler *s);
+
+/* ----------------------------------------------------------------------------
+   TOKENIZER: text <-> token ids (GPT-2 byte-level BPE). */
+#ifndef CAT_NO_TOKENIZER
+
+/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
+   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
+   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
+   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
+   twice, the later rank wins, like encoder.py and HF);
+   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
+   text before pre-tokenization, and which decode to their string literally.
+   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
+   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
+CATDEF void cat_tokenizer_free(cat_tokenizer *t);
+CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
+/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
+   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
+   The count never exceeds len, so max_ids = len always suffices.
+   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
+   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
+/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
+   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
+   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
+CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
+/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
+   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
+   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
+CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
+
+/* id of the token whose string (raw bytes) is s[0..len), or -1 (also for t NULL) */
+CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
+/* id of the end-of-text token <|endoftext|>, or -1 when the tokenizer has none (or t is NULL) */
+CATDEF int32_t cat_tokenizer_eot(const cat_tokenizer *t);
+CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+#endif /* CAT_NO_TOKENIZER */
 
 #ifdef __cplusplus
 }
@@ -262,12 +406,16 @@ CATDEF void cat_sampler_free(cat_sampler *s);
 #ifndef CAT_IMPLEMENTATION_DONE
 #define CAT_IMPLEMENTATION_DONE
 
+/* ----------------------------------------------------------------------------
+   1 BASICS: allocator and linkage macros, names, error helpers, little-endian readers. */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <float.h>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/stat.h>
@@ -342,6 +490,17 @@ static void cat__err(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* writes the message (when err is not NULL) and returns the code:
+   return cat__fail(err, errlen, CAT_ERR_CONFIG, "n_head %d ...", n); */
+static cat_result cat__fail(char *err, size_t errlen, cat_result code, const char *fmt, ...) {
+    va_list ap;
+    if (!err || errlen == 0) return code;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 /* ---- little-endian readers (no struct I/O, no unaligned loads) ---------- */
 static uint32_t cat__rd32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -373,9 +532,9 @@ static float cat__bf16_to_f32(uint16_t h) {
     uint32_t u = (uint32_t)h << 16; float f; memcpy(&f, &u, 4); return f;
 }
 
-/* ======================================================================= */
-/* model                                                                   */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   2 MODEL FILE: the model in memory, its configuration keys and checks, the
+   tensors a configuration needs, the loader that validates every field of a file. */
 
 typedef struct {
     const void *data;   /* 64-byte aligned inside the mapping */
@@ -423,42 +582,10 @@ struct cat_model {
 #define CAT__HDR 128
 enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
+#ifndef CAT_NO_TOKENIZER
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
-/* ---- tokenizer: declarations (begin) ---- */
-
-/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
-   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
-   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
-   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
-   twice, the later rank wins, like encoder.py and HF);
-   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
-   text before pre-tokenization, and which decode to their string literally.
-   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
-   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
-CATDEF void cat_tokenizer_free(cat_tokenizer *t);
-CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
-/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
-   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
-   The count never exceeds len, so max_ids = len always suffices.
-   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
-   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
-/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
-   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
-   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
-CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
-/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
-   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
-   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
-CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
-
-/* ---- tokenizer: declarations (end) ---- */
-/* id of the token whose string (raw bytes) is s[0..len), or -1 */
-CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
-CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+#endif
 
 typedef struct {
     int has_family; char family[32];
@@ -530,8 +657,8 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
 static int cat__is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int cat__log2i(int64_t x) { int p = 0; while (x > 1) { x >>= 1; p++; } return p; }
 
-/* validate one block config and fill its derived fields */
-static cat_result cat__block_validate(cat_block_config *b, const char *what, char *err, size_t errlen) {
+/* validate one stack's settings (decoder or compressor) and fill its derived fields */
+static cat_result cat__stack_validate(cat_stack_config *b, const char *what, char *err, size_t errlen) {
     const int32_t v[5] = { b->dim, b->n_head, b->n_local_heads, b->n_layer, b->intermediate_size };
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
@@ -555,7 +682,7 @@ CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errle
     if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
     if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
     if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
+    r = cat__stack_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
     if (r) return r;
     if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
     if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
@@ -572,7 +699,7 @@ CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errle
     cfg->layer_n_head = cfg->layer_head_dim = 0;
     if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
     if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->comp, "compressor", err, errlen);
+    r = cat__stack_validate(&cfg->comp, "compressor", err, errlen);
     if (r) return r;
     if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
     return CAT_OK;
@@ -599,7 +726,7 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     cfg->chunk_size = (int32_t)kv->ival[3];
     cfg->dim_fx = (int32_t)kv->ival[4];
     {
-        cat_block_config *b[2];
+        cat_stack_config *b[2];
         int ib, k;
         b[0] = &cfg->dec; b[1] = &cfg->comp;
         for (k = 0; k < 2; k++) {
@@ -622,7 +749,7 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
    where the loader binds it. Returns the count (may exceed cap). */
 static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, cat__tensor **dst, int cap) {
     int n = 0, i, j;
-    const cat_block_config *d = &c->dec;
+    const cat_stack_config *d = &c->dec;
     const int64_t PV = c->padded_vocab;
 #define CAT__EMIT(ptr, nd, a, b, ...) do { if (n < cap) { \
         snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__); \
@@ -631,7 +758,7 @@ static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, c
     CAT__EMIT(m ? &m->wte : NULL, 2, PV, d->dim, "wte.weight");
     for (j = 0; j < 2; j++) {
         const int comp = j == 1;
-        const cat_block_config *b = comp ? &c->comp : d;
+        const cat_stack_config *b = comp ? &c->comp : d;
         const char *pre = comp ? "f." : "";
         const int cl = !comp && c->family == CAT_FAMILY_CAT_LAYER;
         const char *ap = cl ? "attention.attention." : "attention.";
@@ -897,6 +1024,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
+#ifndef CAT_NO_TOKENIZER
     if (tok_size) {
         r = cat__tokenizer_from_section(&m->tok, b + tok_off, tok_size, err, errlen);
         if (r) return r;
@@ -905,6 +1033,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
             return CAT_ERR_TOKENIZER;
         }
     }
+#endif
     return CAT_OK;
 }
 
@@ -913,7 +1042,9 @@ CAT__API void cat_model_close(cat_model *m) {
 #ifdef CAT__HAVE_MMAP
     if (m->map) munmap(m->map, m->map_len);
 #endif
+#ifndef CAT_NO_TOKENIZER
     if (m->tok) cat_tokenizer_free(m->tok);
+#endif
     CAT_FREE(m->owned_raw);
     CAT_FREE(m->layers);
     CAT_FREE(m->c_layers);
@@ -938,15 +1069,20 @@ static void *cat__aligned_alloc(size_t size, void **raw) {
     return p + (CAT__ALIGN - ((uintptr_t)p % CAT__ALIGN)) % CAT__ALIGN;
 }
 
-CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen) {
+CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                          char *err, size_t errlen) {
     cat_model *m;
     if (!out) return CAT_ERR_ARGS;
     *out = NULL;
-    if (!data && size) return CAT_ERR_ARGS;
+    if (!data && size) return cat__fail(err, errlen, CAT_ERR_ARGS, "no data (NULL) for a model of %zu bytes", size);
+    if (mode != CAT_MEMORY_COPY && mode != CAT_MEMORY_IN_PLACE)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "unknown memory mode %d", (int)mode);
+    if (mode == CAT_MEMORY_IN_PLACE && (uintptr_t)data % CAT__ALIGN != 0)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "CAT_MEMORY_IN_PLACE needs 64-byte aligned data (the tensors are used in place)");
     m = (cat_model *)CAT_MALLOC(sizeof *m);
     if (!m) return CAT_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-    if ((uintptr_t)data % CAT__ALIGN == 0) {
+    if (mode == CAT_MEMORY_IN_PLACE) {
         m->base = (const uint8_t *)data;
     } else {
         void *p = cat__aligned_alloc(size, &m->owned_raw);
@@ -1037,9 +1173,9 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
     return chunk == 0 || chunk == c->chunk_size;
 }
 
-/* ======================================================================= */
-/* kernels                                                                 */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   3 KERNELS: matrix products over f32, bf16 and q8 weights, attention scores
+   and weighted sums, RMSNorm and SiLU; bit-identical for any thread count. */
 
 /* ======================================================================= */
 /* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
@@ -1830,29 +1966,29 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
 
 static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
-/* ======================================================================= */
-/* sessions                                                                */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   4 SESSION STATE: slots (rows of the attention sequence), each sequence's
+   compressed KV cache and current chunk, and the session that holds them. */
 
 /* A slot is one row of the attention sequence: a token, a compressed chunk
    (fx), a separator, or a compressor input. Its key/value goes either to the
    global list of its sequence (fx slots, or every token of a dense model) or
-   to the local list of its block. It sees global entries [0, ng) and local
+   to the local list of its chunk. It sees global entries [0, ng) and local
    entries [loc0, loc0 + nl) of the local scratch. */
 typedef struct {
     int32_t pos;    /* RoPE position */
     int32_t ng;     /* visible global entries */
-    int32_t loc0;   /* block start in the local scratch */
+    int32_t loc0;   /* its chunk's start in the local scratch */
     int32_t nl;     /* visible local entries */
     int32_t gidx;   /* >= 0: writes global[gidx]; else writes local[loc0 + lidx] */
     int32_t lidx;
     int32_t seq;    /* whose caches */
-    int32_t lsc;    /* 1: its block's local entries are in the step's scratch (a block the
-                       step opened); 0: in the sequence's own current-block list */
+    int32_t lsc;    /* 1: its chunk's local entries are in the step's scratch (a chunk the
+                       step opened); 0: in the sequence's own current-chunk list */
 } cat__slot;
 
 typedef struct {
-    const cat_block_config *b;
+    const cat_stack_config *stack;
     int n_head, n_kv, hd, rn;   /* attention geometry (the CAT layer's differs from b) */
     const float *cos, *sin;     /* [maxpos][rn/2] */
 } cat__geom;
@@ -1879,9 +2015,10 @@ struct cat_session {
     const cat_model *m;
     cat_config cfg;
     int32_t c;            /* chunk size in use (0 dense) */
-    int32_t p;            /* adaptive: log2(c) */
-    int32_t S;            /* decoder slots per completed chunk: 1 (fx) or 2 (fx, separator); 0 dense */
-    int32_t P;            /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
+    int32_t log2c;        /* adaptive: log2(c) */
+    int32_t n_lead;       /* slots that lead each chunk in the decoder: its fx, + the separator when
+                             adaptive (1 or 2); 0 dense */
+    int32_t n_prefix;     /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
     int32_t max_ctx, n_batch, n_seq, nth;
     int32_t kvd;          /* key/value width of a decoder cache entry */
     int32_t gcap, lcap;   /* global and persistent local entries per layer per sequence */
@@ -1918,6 +2055,10 @@ static int cat__nthreads(int want) {
 #endif
 }
 
+/* ----------------------------------------------------------------------------
+   5 LAYERS: RoPE, attention (write the new keys and values, then attend), the
+   feed-forward half, and one pre-norm transformer layer. */
+
 static void cat__rope_table(float *cs, float *sn, int maxpos, int rn, double base) {
     int half = rn / 2, i, t;
     for (t = 0; t < maxpos; t++) for (i = 0; i < half; i++) {
@@ -1940,27 +2081,36 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
     }
 }
 
-/* attention over n slots whose inputs are xin[n][L->wqkv.cols]; writes out[n][n_head*hd].
-   layer >= 0: global entries come from each slot's sequence's cache of that layer. */
-static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
-                           const cat__slot *sl, int layer, float *out) {
+/* the queries, keys and values of n slots whose inputs are xin[n][L->wqkv.cols], into
+   s->qkv (rows of q | k | v), QK-normed and rotated to each slot's position */
+static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n, const cat__slot *sl) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
-    const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
-    float *qkv = s->qkv;
-    int i, task;
-    cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
+    const float eps = (float)g->stack->norm_eps;
+    int i, h;
+    cat__matmul(s->qkv, w, xin, n, &L->wqkv, s->nth);
     for (i = 0; i < n; i++) {
-        float *q = qkv + (size_t)i * w, *k = q + qd, *v = k + kvd, *dk, *dv;
-        int h;
+        float *q = s->qkv + (size_t)i * w, *k = q + qd;
         for (h = 0; h < H; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
+            if (g->stack->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
             cat__rope(q + h * hd, g, sl[i].pos);
         }
         for (h = 0; h < KV; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
+            if (g->stack->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
             cat__rope(k + h * hd, g, sl[i].pos);
         }
+    }
+}
+
+/* each slot's key and value (from s->qkv) into the list the slot writes: the step's
+   scratch (rows of kvd), or its sequence's compressed KV cache or current chunk of
+   this layer (head-major) */
+static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer) {
+    const int KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = g->n_head * hd, w = qd + 2 * kvd;
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    int i, h;
+    for (i = 0; i < n; i++) {
+        const float *k = s->qkv + (size_t)i * w + qd, *v = k + kvd;
+        float *dk, *dv;
         if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
             dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd;
             memcpy(dk, k, sizeof(float) * (size_t)kvd);
@@ -1977,6 +2127,16 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             }
         }
     }
+}
+
+/* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
+   global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd] */
+static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
+    const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    const float *qkv = s->qkv;
+    int task;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
 #endif
@@ -2007,8 +2167,18 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
     }
 }
 
-/* feed-forward half of a block: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
-static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer *L, float *x, int n) {
+/* attention over n slots: project, write the new keys and values, attend.
+   layer >= 0: global entries come from each slot's sequence's cache of that layer;
+   layer < 0 (the compressor): every entry is in the step's scratch. */
+static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
+                           const cat__slot *sl, int layer, float *out) {
+    cat__qkv(s, g, L, xin, n, sl);
+    cat__cache_write(s, g, n, sl, layer);
+    cat__attend(s, g, n, sl, layer, out);
+}
+
+/* feed-forward half of a layer: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
+static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer *L, float *x, int n) {
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
@@ -2019,9 +2189,9 @@ static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
 
-/* a standard pre-norm block over n slots: x += wo(attn(norm(x))); x += ffn */
-static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
-    const cat_block_config *b = g->b;
+/* one pre-norm transformer layer over n slots: x += wo(attn(norm(x))); x += ffn */
+static void cat__layer_forward(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
+    const cat_stack_config *b = g->stack;
     const int D = b->dim;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
@@ -2031,34 +2201,35 @@ static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, 
     cat__ffn(s, b, L, x, n);
 }
 
-/* ---- compressor -------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   6 COMPRESSOR: the tokens of each completed chunk -> its compressed chunk (fx). */
 /* Compress the nch chunks listed in s->cids / s->ck (token ids, chunk index);
    writes fx_out[nch][dim_fx]. All chunks run as one batch: every weight is
    read once for all of them. */
 static void cat__compress(cat_session *s, int nch, float *fx_out) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
-    const cat_block_config *f = &cfg->comp;
-    const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
+    const cat_stack_config *f = &cfg->comp;
+    const int Dc = f->dim, c = s->c, npre = s->n_prefix, R = c + npre, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
     cat__slot *sl = s->slots;
     float *x = s->x;
     int ch, i, l;
     for (ch = 0; ch < nch; ch++) {
         float *xr = x + (size_t)ch * R * Dc;
-        if (P == 2) { cat__row(xr, &m->c_adaptive, s->p); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
+        if (npre == 2) { cat__row(xr, &m->c_adaptive, s->log2c); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
         else cat__row(xr, &m->c_pos, s->ck[ch]);
-        for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
+        for (i = 0; i < c; i++) cat__row(xr + (size_t)(npre + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
         for (i = 0; i < R; i++) {
             cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
             t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0; t->lsc = 1;
         }
     }
-    for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
+    for (l = 0; l < f->n_layer; l++) cat__layer_forward(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
     /* final norm, drop the prefix slots, flatten, project */
     for (ch = 0; ch < nch; ch++) {
         float *dst = s->flat + (size_t)ch * in;
         if (c == Cmax) {
-            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
         } else {
             /* The reference resizes proj_fx (dim_fx x Cmax*Dc) to (dim_fx x c*Dc) by
                bilinear interpolation along its input axis (align_corners=False), then
@@ -2068,7 +2239,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
             const float scl = (float)in / (float)nin;
             float *tmp = s->xn;
             int jj;
-            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
             for (jj = 0; jj < in; jj++) dst[jj] = 0.0f;
             for (jj = 0; jj < nin; jj++) {
                 float src = ((float)jj + 0.5f) * scl - 0.5f, l1;
@@ -2086,34 +2257,36 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
     cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
 }
 
-/* ---- one step: tokens of one or more sequences, one pass through the layers */
+/* ----------------------------------------------------------------------------
+   7 STEP: tokens of one or more sequences laid out as slots under the CAT
+   mask, and one pass of them through the layers. */
 enum { CAT__K_TOK = 0, CAT__K_FX = 1, CAT__K_SEP = 2 };
 
 /* Lay out the slots of run r. A token that is not the last of its chunk is one
-   token slot in its block; the last token of a chunk needs no slot (no query
+   token slot in its chunk; the last token of a chunk needs no slot (no query
    sees it and its output is unused): the chunk's fx slot (adaptive: and the
    separator after it) stands in its place and gives its next-token logits. */
 static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
-    const int c = s->c, S = s->S, kf = c ? r->p0 / c : 0, stride = c + S;
+    const int c = s->c, lead = s->n_lead, kf = c ? r->p0 / c : 0, stride = c + lead;
     int t, chn = r->ch0;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t, ti = r->first + t;
+        const int pos = r->p0 + t, ti = r->first + t;
         cat__slot *sl = &s->slots[ns];
         sl->seq = r->seq; sl->lsc = 0;
         if (!c) {
-            sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
+            sl->pos = pos; sl->ng = pos + 1; sl->gidx = pos; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
             s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
         } else {
-            const int k = P / c, j = P % c;
+            const int k = pos / c, j = pos % c;
             if (j < c - 1) {
-                sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
+                sl->pos = lead + j; sl->ng = k + 1; sl->gidx = -1;
                 sl->lsc = k > kf; sl->loc0 = k > kf ? r->base + (k - kf - 1) * stride : 0;
-                sl->lidx = S - 1 + j; sl->nl = S + j;
+                sl->lidx = lead - 1 + j; sl->nl = lead + j;
                 s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
             } else {
                 sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
                 s->skind[ns] = CAT__K_FX; s->sref[ns] = chn++; ns++;
-                if (S == 2) {
+                if (lead == 2) {
                     sl = &s->slots[ns];
                     sl->seq = r->seq; sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
                     sl->lsc = 1; sl->loc0 = r->base + (k - kf) * stride; sl->lidx = 0; sl->nl = 1;
@@ -2126,14 +2299,14 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
     return ns;
 }
 
-/* A step writes the current block's entries of a sequence in place; blocks the
+/* A step writes the current chunk's entries of a sequence in place; chunks the
    step opens live in its scratch, and the last of them becomes the sequence's
-   current block when the step ends. */
+   current chunk when the step ends. */
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
-    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->S - 1 + pe % c;
+    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->n_lead - 1 + pe % c;
     const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
-    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->S);
+    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->n_lead);
     const int hd = s->dg.hd;
     int t, h;
     if (ke > kf && cnt > 0)  /* scratch rows of kvd into the head-major list */
@@ -2150,9 +2323,9 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
     int t, j;
     r->ch0 = nch;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t;
-        if (P % c == c - 1) {
-            const int k = P / c;
+        const int pos = r->p0 + t;
+        if (pos % c == c - 1) {
+            const int k = pos / c;
             for (j = 0; j < c; j++) {
                 const int at = k * c + j;
                 s->cids[nch * c + j] = at >= r->p0 ? s->gtok[r->first + at - r->p0] : q->chunk_ids[j];
@@ -2227,7 +2400,7 @@ static void cat__step_decoder(cat_session *s, int nruns, int ntok, float *logits
         }
     }
     for (l = 0; l < s->cfg.dec.n_layer; l++) {
-        cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
+        cat__layer_forward(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
         if (s->c) for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
     }
     cat__logits(s, s->x, nruns, ntok, logits);
@@ -2244,7 +2417,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     float *x = s->x, *in = s->h1;
     for (r = 0; r < nruns; r++) nch = cat__collect_chunks(s, &s->runs[r], nch);
     for (r = 0; r < nruns; r++) ns = cat__build_slots(s, &s->runs[r], ns);
-    /* one slot per token here (S = 1), in grouped order: slot i is token i */
+    /* one slot per token here (lead = 1), in grouped order: slot i is token i */
     for (t = 0; t < ntok; t++) cat__row(x + (size_t)t * D, &m->wte, s->gtok[t]);
     for (l = 0; l < cfg->dec.n_layer; l++) {
         const cat__layer *L = &m->layers[l];
@@ -2278,8 +2451,8 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
             const cat__run *u = &s->runs[r];
             float *cxn = s->seqs[u->seq].chunk_xn + (size_t)l * c * D;
             for (t = 0; t < u->n; t++) {
-                const int P = u->p0 + t;
-                if (P / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
+                const int pos = u->p0 + t;
+                if (pos / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(pos % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
             }
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
@@ -2293,7 +2466,11 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     for (r = 0; r < nruns; r++) cat__after_run(s, &s->runs[r]);
 }
 
-/* block 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
+/* ----------------------------------------------------------------------------
+   8 SESSIONS: the arena layout (measured, then carved), open, reset, close, feed,
+   the getters, and the full-sequence forward. */
+
+/* chunk 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
 static void cat__seq_prime(cat_session *s, int j) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
@@ -2309,32 +2486,25 @@ static void cat__seq_prime(cat_session *s, int j) {
             cat__attention(s, &s->dg, &m->layers[l], s->h1, 1, sl, l, s->att);
         }
     } else {
-        const int D = cfg->dec.dim, n = s->S;
-        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
+        const int D = cfg->dec.dim, n = s->n_lead;
+        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->log2c : 0);
         if (n == 2) {
             cat__row(s->x + D, &m->separator, 0);
             sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j; sl[1].lsc = 0;
         }
-        for (l = 0; l < cfg->dec.n_layer; l++) cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
+        for (l = 0; l < cfg->dec.n_layer; l++) cat__layer_forward(s, &s->dg, &m->layers[l], s->x, n, sl, l);
     }
 }
 
-CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+/* Every parameter resolved in one place: zero means the default documented at
+   cat_session_params. */
+static cat_result cat__session_params(cat_session *s, const cat_model *m, const cat_session_params *pp) {
     cat_session_params p;
-    cat_session *s;
-    const cat_config *cfg;
-    size_t total = 0;
-    uint8_t *a;
-    int32_t L, kvd, D, maxrows, wmax, qkvw, attw, hw, fxw, j, dmax, cmax = 0;
-    if (!m || !out) return CAT_ERR_ARGS;
-    *out = NULL;
-    cfg = &m->cfg;
+    const cat_config *cfg = &m->cfg;
     if (pp) p = *pp; else memset(&p, 0, sizeof p);
-    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096) return CAT_ERR_ARGS;
+    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
+        return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
-    s = (cat_session *)CAT_MALLOC(sizeof *s);
-    if (!s) return CAT_ERR_NOMEM;
-    memset(s, 0, sizeof *s);
     s->m = m; s->cfg = *cfg;
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
@@ -2343,92 +2513,182 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
     if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
-    L = cfg->dec.n_layer;
-    D = cfg->dec.dim;
     switch (cfg->family) {
     case CAT_FAMILY_DENSE:
-        s->c = 0; s->S = 0; s->P = 0;
+        s->c = 0; s->n_lead = 0; s->n_prefix = 0;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = s->max_ctx; s->lcap = 0;
         break;
     case CAT_FAMILY_CAT:
     case CAT_FAMILY_CAT_ADAPTIVE:
         s->c = p.chunk_size ? p.chunk_size : cfg->chunk_size;
-        s->p = cat__log2i(s->c);
-        s->S = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
-        s->P = s->S;
+        s->log2c = cat__log2i(s->c);
+        s->n_lead = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
+        s->n_prefix = s->n_lead;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
-        s->lcap = s->c + s->S;
+        s->lcap = s->c + s->n_lead;
         break;
     case CAT_FAMILY_CAT_LAYER:
-        s->c = cfg->chunk_size; s->S = 1; s->P = 0;
+        s->c = cfg->chunk_size; s->n_lead = 1; s->n_prefix = 0;
         s->kvd = cfg->layer_n_head * cfg->layer_head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
         s->lcap = s->c + 1;
         break;
     }
-    kvd = s->kvd;
+    return CAT_OK;
+}
+
+/* the sizes of a step's scratch: the most rows a step lays out and the widest
+   row any stack writes into each buffer */
+typedef struct {
+    int32_t rows;      /* slots of a step (decoder or compressor) */
+    int32_t width;     /* x, xn, y */
+    int32_t qkv, att, hidden;
+    int32_t flat;      /* one chunk's flattened input to the compressor's projection (or a CAT layer's) */
+    int32_t kvd;       /* a row of the local scratch */
+    int32_t rope_dec;  /* positions of the decoder's RoPE table */
+    int32_t rope_comp; /* positions of the compressor's RoPE table (0: none) */
+} cat__scratch;
+
+static void cat__scratch_sizes(cat_session *s, cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
     s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
-    /* each sequence's region: its blocks touched in a step, plus the persistent entries */
-    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->S) : 1;
-    maxrows = s->slot_cap;
-    wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
-    attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
-    fxw = 1;
+    /* each sequence's region: its chunks touched in a step, plus the persistent entries */
+    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->n_lead) : 1;
+    d->rows = s->slot_cap;
+    d->width = cfg->dec.dim;
+    d->qkv = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
+    d->att = cfg->dec.n_head * cfg->dec.head_dim;
+    d->hidden = cfg->dec.intermediate_size;
+    d->flat = 1;
+    d->kvd = s->kvd;
+    d->rope_comp = 0;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        if (cfg->dim_fx > wmax) wmax = cfg->dim_fx;
-        if (3 * cfg->dim_fx > qkvw) qkvw = 3 * cfg->dim_fx;
-        if (cfg->dim_fx > attw) attw = cfg->dim_fx;
-        if (cfg->dim_fx > hw) hw = cfg->dim_fx;
-        fxw = cfg->chunk_size * D;
+        if (cfg->dim_fx > d->width) d->width = cfg->dim_fx;
+        if (3 * cfg->dim_fx > d->qkv) d->qkv = 3 * cfg->dim_fx;
+        if (cfg->dim_fx > d->att) d->att = cfg->dim_fx;
+        if (cfg->dim_fx > d->hidden) d->hidden = cfg->dim_fx;
+        d->flat = cfg->chunk_size * cfg->dec.dim;
     }
     if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
-        const cat_block_config *f = &cfg->comp;
-        const int32_t crow = s->chunk_cap * (s->c + s->P);
-        cmax = s->c + s->P;
-        if (crow > maxrows) maxrows = crow;
+        const cat_stack_config *f = &cfg->comp;
+        const int32_t crow = s->chunk_cap * (s->c + s->n_prefix);
+        d->rope_comp = s->c + s->n_prefix;
+        if (crow > d->rows) d->rows = crow;
         if (crow > s->loc_cap) s->loc_cap = crow;
-        if (f->dim > wmax) wmax = f->dim;
-        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > qkvw) qkvw = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
-        if (f->n_head * f->head_dim > attw) attw = f->n_head * f->head_dim;
-        if (f->intermediate_size > hw) hw = f->intermediate_size;
-        if (f->n_local_heads * f->head_dim > kvd) kvd = f->n_local_heads * f->head_dim;
-        fxw = cfg->chunk_size * f->dim;
+        if (f->dim > d->width) d->width = f->dim;
+        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > d->qkv) d->qkv = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
+        if (f->n_head * f->head_dim > d->att) d->att = f->n_head * f->head_dim;
+        if (f->intermediate_size > d->hidden) d->hidden = f->intermediate_size;
+        if (f->n_local_heads * f->head_dim > d->kvd) d->kvd = f->n_local_heads * f->head_dim;
+        d->flat = cfg->chunk_size * f->dim;
     }
-    s->ent_cap = s->gcap + s->lcap + cmax + 2;
-    dmax = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
-#define CAT__SZ(count, type) (((size_t)(count) * sizeof(type) + 63) & ~(size_t)63)
-    total += CAT__SZ(s->n_seq, cat__seq);
+    s->ent_cap = s->gcap + s->lcap + d->rope_comp + 2;
+    d->rope_dec = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
+}
+
+/* The arena, walked twice: first to measure (at == NULL: only sizes add up),
+   then to carve (every pointer set). Each buffer is 64-byte aligned. */
+typedef struct { uint8_t *at; size_t used; } cat__arena;
+static void *cat__take(cat__arena *a, size_t count, size_t size) {
+    void *p = a->at ? a->at + a->used : NULL;
+    a->used += (count * size + 63) & ~(size_t)63;
+    return p;
+}
+#define CAT__TAKE(a, ptr, count, type) ((ptr) = (type *)cat__take(a, (size_t)(count), sizeof(type)))
+
+/* every buffer of a session, once */
+static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__arena *a) {
+    const cat_config *cfg = &s->cfg;
+    const size_t L = (size_t)cfg->dec.n_layer, D = (size_t)cfg->dec.dim, PV = (size_t)cfg->padded_vocab;
+    const size_t chunks = s->chunk_cap ? (size_t)s->chunk_cap : 1, c1 = s->c ? (size_t)s->c : 1;
+    const size_t rows = (size_t)d->rows;
+    int32_t j;
+    CAT__TAKE(a, s->seqs, s->n_seq, cat__seq);
     for (j = 0; j < s->n_seq; j++) {
-        total += 2 * CAT__SZ((size_t)L * s->gcap * s->kvd, float);
-        total += 2 * CAT__SZ((size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        total += CAT__SZ(s->c ? s->c : 1, int32_t);
-        total += cfg->family == CAT_FAMILY_CAT_LAYER ? CAT__SZ((size_t)L * s->c * D, float) : 0;
-        total += CAT__SZ(cfg->padded_vocab, float);
+        cat__seq measuring, *q = a->at ? &s->seqs[j] : &measuring;
+        CAT__TAKE(a, q->gk, L * s->gcap * s->kvd, float);          /* compressed KV cache */
+        CAT__TAKE(a, q->gv, L * s->gcap * s->kvd, float);
+        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
+        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(a, q->chunk_ids, c1, int32_t);
+        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
+        CAT__TAKE(a, q->logits, PV, float);
     }
-    total += 2 * CAT__SZ((size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    total += cmax ? 2 * CAT__SZ((size_t)cmax * cfg->comp.head_dim / 2 + 1, float) : 0;
-    total += CAT__SZ(maxrows, cat__slot);
-    total += 2 * CAT__SZ(maxrows, int32_t);
-    total += 3 * CAT__SZ(s->n_batch, int32_t);
-    total += CAT__SZ(s->n_seq, cat__run);
-    total += CAT__SZ(s->n_seq, int32_t);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    total += CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
-    total += 3 * CAT__SZ((size_t)maxrows * wmax, float);
-    total += CAT__SZ((size_t)maxrows * qkvw, float);
-    total += CAT__SZ((size_t)maxrows * attw, float);
-    total += 2 * CAT__SZ((size_t)maxrows * hw, float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
-    total += s->n_seq > 1 ? CAT__SZ((size_t)s->n_seq * cfg->padded_vocab, float) : 0;
-    s->arena = CAT_MALLOC(total + 64);
+    CAT__TAKE(a, s->dcos, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    CAT__TAKE(a, s->dsin, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    if (d->rope_comp) {
+        CAT__TAKE(a, s->ccos, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+        CAT__TAKE(a, s->csin, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+    }
+    CAT__TAKE(a, s->slots, rows, cat__slot);
+    CAT__TAKE(a, s->skind, rows, int32_t);
+    CAT__TAKE(a, s->sref, rows, int32_t);
+    CAT__TAKE(a, s->out_slot, s->n_batch, int32_t);
+    CAT__TAKE(a, s->order, s->n_batch, int32_t);
+    CAT__TAKE(a, s->gtok, s->n_batch, int32_t);
+    CAT__TAKE(a, s->runs, s->n_seq, cat__run);
+    CAT__TAKE(a, s->cnt, s->n_seq, int32_t);
+    CAT__TAKE(a, s->cids, chunks * c1, int32_t);
+    CAT__TAKE(a, s->ck, chunks, int32_t);
+    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->x, rows * d->width, float);
+    CAT__TAKE(a, s->xn, rows * d->width, float);
+    CAT__TAKE(a, s->y, rows * d->width, float);
+    CAT__TAKE(a, s->qkv, rows * d->qkv, float);
+    CAT__TAKE(a, s->att, rows * d->att, float);
+    CAT__TAKE(a, s->h1, rows * d->hidden, float);
+    CAT__TAKE(a, s->h2, rows * d->hidden, float);
+    CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
+    CAT__TAKE(a, s->flat, chunks * d->flat, float);
+    CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
+}
+#undef CAT__TAKE
+
+/* the attention geometry of each stack and its RoPE tables */
+static void cat__session_geometry(cat_session *s, const cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
+    s->dg.stack = &s->cfg.dec;
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
+    } else {
+        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
+    }
+    s->dg.rn = cfg->dec.head_dim;
+    cat__rope_table(s->dcos, s->dsin, d->rope_dec, s->dg.rn, cfg->dec.rope_base);
+    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
+    if (d->rope_comp) {
+        s->cg.stack = &s->cfg.comp;
+        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
+        s->cg.rn = cfg->comp.head_dim;
+        cat__rope_table(s->ccos, s->csin, d->rope_comp, s->cg.rn, cfg->comp.rope_base);
+        s->cg.cos = s->ccos; s->cg.sin = s->csin;
+    }
+}
+
+CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+    cat_session *s;
+    cat__scratch d;
+    cat__arena a;
+    cat_result r;
+    int32_t j;
+    if (!m || !out) return CAT_ERR_ARGS;
+    *out = NULL;
+    s = (cat_session *)CAT_MALLOC(sizeof *s);
+    if (!s) return CAT_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    r = cat__session_params(s, m, pp);
+    if (r) { CAT_FREE(s); return r; }
+    cat__scratch_sizes(s, &d);
+    a.at = NULL; a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* measure */
+    s->arena_size = a.used + 64;
+    s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
-    s->arena_size = total + 64;
     memset(s->arena, 0, s->arena_size);
     {   /* fault every page in now, so that feeding never stops for the kernel
            to map memory (a compiler may turn malloc + memset into calloc,
@@ -2437,64 +2697,10 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
         size_t off;
         for (off = 0; off < s->arena_size; off += 4096) pg[off] = 0;
     }
-    a = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
-#define CAT__TAKE(ptr, count, type) do { (ptr) = (type *)(void *)a; a += CAT__SZ(count, type); } while (0)
-    CAT__TAKE(s->seqs, s->n_seq, cat__seq);
-    for (j = 0; j < s->n_seq; j++) {
-        cat__seq *q = &s->seqs[j];
-        CAT__TAKE(q->gk, (size_t)L * s->gcap * s->kvd, float);
-        CAT__TAKE(q->gv, (size_t)L * s->gcap * s->kvd, float);
-        CAT__TAKE(q->lk, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        CAT__TAKE(q->lv, (size_t)L * (s->lcap ? s->lcap : 1) * s->kvd, float);
-        CAT__TAKE(q->chunk_ids, s->c ? s->c : 1, int32_t);
-        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(q->chunk_xn, (size_t)L * s->c * D, float);
-        CAT__TAKE(q->logits, cfg->padded_vocab, float);
-    }
-    CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    s->dg.b = &s->cfg.dec;
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
-    } else {
-        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
-    }
-    s->dg.rn = cfg->dec.head_dim;
-    cat__rope_table(s->dcos, s->dsin, dmax, s->dg.rn, cfg->dec.rope_base);
-    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
-    if (cmax) {
-        CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        s->cg.b = &s->cfg.comp;
-        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
-        s->cg.rn = cfg->comp.head_dim;
-        cat__rope_table(s->ccos, s->csin, cmax, s->cg.rn, cfg->comp.rope_base);
-        s->cg.cos = s->ccos; s->cg.sin = s->csin;
-    }
-    CAT__TAKE(s->slots, maxrows, cat__slot);
-    CAT__TAKE(s->skind, maxrows, int32_t);
-    CAT__TAKE(s->sref, maxrows, int32_t);
-    CAT__TAKE(s->out_slot, s->n_batch, int32_t);
-    CAT__TAKE(s->order, s->n_batch, int32_t);
-    CAT__TAKE(s->gtok, s->n_batch, int32_t);
-    CAT__TAKE(s->runs, s->n_seq, cat__run);
-    CAT__TAKE(s->cnt, s->n_seq, int32_t);
-    CAT__TAKE(s->cids, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    CAT__TAKE(s->ck, s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    CAT__TAKE(s->sk, (size_t)s->loc_cap * kvd, float);
-    CAT__TAKE(s->sv, (size_t)s->loc_cap * kvd, float);
-    CAT__TAKE(s->x, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->xn, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->y, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->qkv, (size_t)maxrows * qkvw, float);
-    CAT__TAKE(s->att, (size_t)maxrows * attw, float);
-    CAT__TAKE(s->h1, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->h2, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->fx, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    CAT__TAKE(s->flat, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    CAT__TAKE(s->scores, (size_t)s->nth * s->ent_cap, float);
-    if (s->n_seq > 1) CAT__TAKE(s->lgt, (size_t)s->n_seq * cfg->padded_vocab, float);
-#undef CAT__TAKE
-#undef CAT__SZ
+    a.at = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
+    a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* carve */
+    cat__session_geometry(s, &d);
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
@@ -2520,7 +2726,7 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     for (r = 0; r < nruns; r++) {
         cat__run *u = &s->runs[r];
         u->base = base;
-        if (s->c) base += (u->n / s->c + 1) * (s->c + s->S);
+        if (s->c) base += (u->n / s->c + 1) * (s->c + s->n_lead);
     }
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__step_layer(s, nruns, ntok, logits);
     else cat__step_decoder(s, nruns, ntok, logits);
@@ -2593,7 +2799,7 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     if (s->c) {
         /* global: dummy + completed chunks; local: separator + tokens of the current chunk
            (the last token of a chunk never needs an entry) */
-        entries = (size_t)(1 + pos / s->c) + (size_t)(s->S - 1 + pos % s->c);
+        entries = (size_t)(1 + pos / s->c) + (size_t)(s->n_lead - 1 + pos % s->c);
     } else entries = (size_t)pos;
     return entries * per;
 }
@@ -2616,7 +2822,8 @@ CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t
     return r;
 }
 
-/* ---- sampling ------------------------------------------------------------ */
+/* ----------------------------------------------------------------------------
+   9 SAMPLING: a seeded RNG, argmax, and the sampler (temperature, top-k, top-p). */
 CAT__API void cat_rng_seed(cat_rng *r, uint64_t seed) { r->state = seed ^ 0x9E3779B97F4A7C15ull; if (!r->state) r->state = 1; }
 CAT__API uint64_t cat_rng_next(cat_rng *r) {
     /* xorshift64* */
@@ -2633,8 +2840,12 @@ CAT__API int32_t cat_argmax(const float *logits, int32_t n) {
 }
 
 CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size) {
+    int32_t last_n;
     if (!s || !p || vocab_size <= 0) return CAT_ERR_ARGS;
     if (!(p->temperature >= 0.0f) || p->top_k < 0 || !(p->top_p >= 0.0f && p->top_p <= 1.0f)) return CAT_ERR_ARGS;
+    if (!(p->min_p >= 0.0f && p->min_p <= 1.0f) || !(p->repeat_penalty >= 0.0f && p->repeat_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (!(p->frequency_penalty >= -1e30f && p->frequency_penalty <= 1e30f) || !(p->presence_penalty >= -1e30f && p->presence_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (p->repeat_last_n < 0 || p->repeat_last_n > CAT__MAX_CTX) return CAT_ERR_ARGS;
     memset(s, 0, sizeof *s);
     s->p = *p;
     s->vocab = vocab_size;
@@ -2642,13 +2853,26 @@ CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p
     s->prob = (float *)CAT_MALLOC(sizeof(float) * (size_t)vocab_size);
     s->idx = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)vocab_size);
     if (!s->prob || !s->idx) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    if ((p->repeat_penalty != 0.0f && p->repeat_penalty != 1.0f) || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f) {
+        last_n = p->repeat_last_n ? p->repeat_last_n : 64;
+        s->p.repeat_last_n = last_n;
+        s->recent = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)last_n);
+        if (!s->recent) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    }
     return CAT_OK;
 }
 
 CAT__API void cat_sampler_free(cat_sampler *s) {
     if (!s) return;
-    CAT_FREE(s->prob); CAT_FREE(s->idx);
-    s->prob = NULL; s->idx = NULL;
+    CAT_FREE(s->prob); CAT_FREE(s->idx); CAT_FREE(s->recent);
+    s->prob = NULL; s->idx = NULL; s->recent = NULL;
+}
+
+CAT__API void cat_sampler_accept(cat_sampler *s, int32_t token) {
+    if (!s || !s->recent || token < 0 || token >= s->vocab) return;
+    s->recent[s->recent_next] = token;
+    s->recent_next = (s->recent_next + 1) % s->p.repeat_last_n;
+    if (s->n_recent < s->p.repeat_last_n) s->n_recent++;
 }
 
 /* descending probability, ties by id: a total order, so results are reproducible */
@@ -2678,47 +2902,119 @@ static void cat__sort_idx(const float *prob, int32_t *idx, int32_t n) {
        each round leaves idx in cmp order: most probable first */
 }
 
-static int32_t cat__sample(cat_sampler *s, const float *logits) {
+/* The logits sampling works on: the caller's, or the penalized copy in prob. */
+static const float *cat__sampler_logits(cat_sampler *s, const float *logits) {
+    int32_t i, t, c;
+    const float pen = s->p.repeat_penalty != 0.0f ? s->p.repeat_penalty : 1.0f;
+    if (!s->recent || !s->n_recent) return logits;
+    memcpy(s->prob, logits, sizeof(float) * (size_t)s->vocab);
+    /* idx counts each token's occurrences; each distinct token is penalized once */
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]] = 0;
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]]++;
+    for (i = 0; i < s->n_recent; i++) {
+        t = s->recent[i];
+        if (!(c = s->idx[t])) continue;
+        s->idx[t] = 0;
+        if (pen != 1.0f) s->prob[t] = s->prob[t] > 0.0f ? s->prob[t] / pen : s->prob[t] * pen;
+        if (s->p.frequency_penalty != 0.0f || s->p.presence_penalty != 0.0f)
+            s->prob[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
+    }
+    return s->prob;
+}
+
+/* Fills prob with softmax(logits / T) and returns the candidates' count n; *sorted
+   says whether idx[0..n) lists them, most likely first (otherwise n == vocab: every
+   token). Temperature 0: returns 0 with the greedy choice in idx[0]. */
+static int32_t cat__sampler_dist(cat_sampler *s, const float *logits, int *sorted) {
     const int32_t V = s->vocab;
     int32_t i, n = V;
-    float mx, sum = 0.0f, r, acc = 0.0f;
-    if (s->p.temperature <= 0.0f) return cat_argmax(logits, V);
-    mx = logits[cat_argmax(logits, V)];
-    for (i = 0; i < V; i++) { s->prob[i] = expf((logits[i] - mx) / s->p.temperature); sum += s->prob[i]; }
+    float mx, sum = 0.0f;
+    const float *l = cat__sampler_logits(s, logits);
+    *sorted = 0;
+    if (s->p.temperature <= 0.0f) { s->idx[0] = cat_argmax(l, V); return 0; }
+    mx = l[cat_argmax(l, V)];
+    for (i = 0; i < V; i++) { s->prob[i] = expf((l[i] - mx) / s->p.temperature); sum += s->prob[i]; }
     for (i = 0; i < V; i++) s->prob[i] /= sum;
-    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f)) {
+    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f) || s->p.min_p > 0.0f) {
         /* candidates, most likely first */
         for (i = 0; i < V; i++) s->idx[i] = i;
         cat__sort_idx(s->prob, s->idx, V);
+        *sorted = 1;
         if (s->p.top_k > 0 && s->p.top_k < n) n = s->p.top_k;
         if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
             float c = 0.0f;
             for (i = 0; i < n; i++) { c += s->prob[s->idx[i]]; if (c >= s->p.top_p) { n = i + 1; break; } }
         }
+        if (s->p.min_p > 0.0f) {
+            const float cut = s->p.min_p * s->prob[s->idx[0]];
+            for (i = 1; i < n; i++) if (s->prob[s->idx[i]] < cut) { n = i; break; }
+        }
+    }
+    return n;
+}
+
+static int32_t cat__sample(cat_sampler *s, const float *logits) {
+    const int32_t V = s->vocab;
+    int32_t i, n, t = -1;
+    int sorted;
+    float sum, r, acc = 0.0f;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n == 0) t = s->idx[0];
+    else if (sorted) {
         sum = 0.0f;
         for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
         r = cat_rng_float(&s->rng) * sum;
-        for (i = 0; i < n; i++) { acc += s->prob[s->idx[i]]; if (r < acc) return s->idx[i]; }
-        return s->idx[n - 1];
+        for (i = 0; i < n && t < 0; i++) { acc += s->prob[s->idx[i]]; if (r < acc) t = s->idx[i]; }
+        if (t < 0) t = s->idx[n - 1];
+    } else {
+        r = cat_rng_float(&s->rng);
+        for (i = 0; i < V && t < 0; i++) { acc += s->prob[i]; if (r < acc) t = i; }
+        if (t < 0) t = cat_argmax(cat__sampler_logits(s, logits), V);
     }
-    r = cat_rng_float(&s->rng);
-    for (i = 0; i < V; i++) { acc += s->prob[i]; if (r < acc) return i; }
-    return cat_argmax(logits, V);
+    cat_sampler_accept(s, t);
+    return t;
+}
+
+/* Are the first n logits unusable: any NaN or +Inf, or all -Inf? (-Inf alone is a
+   mask: that token is never drawn) */
+static int cat__nonfinite(const float *logits, int32_t n) {
+    int32_t i, masked = 0;
+    for (i = 0; i < n; i++) {
+        const float x = logits[i];
+        if (x != x || x > FLT_MAX) return 1;
+        masked += x < -FLT_MAX;
+    }
+    return masked == n;
 }
 
 CAT__API cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token) {
-    int32_t i;
     if (token) *token = -1;
     if (!s || !logits || !token || !s->prob) return CAT_ERR_ARGS;
-    /* x - x is 0 for a finite x and NaN for NaN and +-Inf */
-    for (i = 0; i < s->vocab; i++) if (logits[i] - logits[i] != 0.0f) return CAT_ERR_NONFINITE;
+    if (cat__nonfinite(logits, s->vocab)) return CAT_ERR_NONFINITE;
     *token = cat__sample(s, logits);
     return CAT_OK;
 }
 
-/* ======================================================================= */
-/* tokenizer: GPT-2 byte-level BPE                                         */
-/* ======================================================================= */
+CAT__API cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs) {
+    const int32_t V = s ? s->vocab : 0;
+    int32_t i, n;
+    int sorted;
+    float sum = 0.0f;
+    if (!s || !logits || !probs) return CAT_ERR_ARGS;
+    if (cat__nonfinite(logits, V)) return CAT_ERR_NONFINITE;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n > 0 && !sorted) { memcpy(probs, s->prob, sizeof(float) * (size_t)V); return CAT_OK; }
+    memset(probs, 0, sizeof(float) * (size_t)V);
+    if (n == 0) { probs[s->idx[0]] = 1.0f; return CAT_OK; }
+    for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
+    for (i = 0; i < n; i++) probs[s->idx[i]] = s->prob[s->idx[i]] / sum;
+    return CAT_OK;
+}
+
+#ifndef CAT_NO_TOKENIZER
+/* ----------------------------------------------------------------------------
+   10 TOKENIZER: GPT-2 byte-level BPE: Unicode classes, the byte map, merges,
+   create, encode and decode (left out by CAT_NO_TOKENIZER). */
 /* ---- tokenizer: implementation (begin) ---- */
 
 /* ------------------------------------------------------------------------ */
@@ -3245,7 +3541,7 @@ typedef struct {
     size_t *prev, *next;
     cat__heap_item *heap;
     size_t cap; /* symbols the scratch can hold */
-    void *heap_block; /* allocated block (NULL while the stack arrays are used) */
+    void *heap_buf; /* allocated block (NULL while the stack arrays are used) */
     int32_t s_sym[CAT__SMALL_PIECE];
     size_t s_prev[CAT__SMALL_PIECE], s_next[CAT__SMALL_PIECE];
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
@@ -3303,8 +3599,8 @@ static int cat__reserve(cat__encoder *e, size_t n)
     bytes = cap * (sizeof(int32_t) + 2 * sizeof(size_t) + 3 * sizeof(cat__heap_item));
     blk = (char *)CAT_MALLOC(bytes);
     if (!blk) return 0;
-    CAT_FREE(e->heap_block);
-    e->heap_block = blk;
+    CAT_FREE(e->heap_buf);
+    e->heap_buf = blk;
     /* largest alignment first */
     e->heap = (cat__heap_item *)(void *)blk;
     e->prev = (size_t *)(void *)(blk + cap * 3 * sizeof(cat__heap_item));
@@ -3444,7 +3740,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
     e.n_ids = 0;
     e.sym = e.s_sym; e.prev = e.s_prev; e.next = e.s_next; e.heap = e.s_heap;
     e.cap = CAT__SMALL_PIECE;
-    e.heap_block = NULL;
+    e.heap_buf = NULL;
     if (t->n_special) {
         for (i = 0; i < len && ok; ) {
             size_t best_len = 0, k;
@@ -3467,7 +3763,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
         }
     }
     if (ok && start < len) ok = cat__encode_plain(&e, s + start, len - start);
-    CAT_FREE(e.heap_block);
+    CAT_FREE(e.heap_buf);
     *n_ids = e.n_ids;
     if (!ok) return CAT_ERR_NOMEM;
     return e.n_ids > max_ids ? CAT_ERR_BUFFER : CAT_OK;
@@ -3483,6 +3779,10 @@ CAT__API int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_
         if (b && l == len && memcmp(b, s, len) == 0) return (int32_t)i;
     }
     return -1;
+}
+
+CAT__API int32_t cat_tokenizer_eot(const cat_tokenizer *t) {
+    return cat_tokenizer_find(t, "<|endoftext|>", 13);
 }
 
 CAT__API int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id) {
@@ -3525,6 +3825,7 @@ done:
     CAT_FREE(toks); CAT_FREE(lens); CAT_FREE(merges); CAT_FREE(special);
     return r;
 }
+#endif /* CAT_NO_TOKENIZER */
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */

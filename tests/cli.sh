@@ -288,9 +288,10 @@ expect "convert: tokenizer.json larger than 256 MiB" "256 MiB limit for a tokeni
 expect "tokenize: merges.txt larger than 256 MiB" "256 MiB limit for a tokenizer file" - "$B/cat-tokenize" --vocab "$T/v.json" --merges "$T/big.tok"
 expect "ppl: --text larger than 256 MiB" "256 MiB limit for a text file" - "$B/cat-ppl" "$m" --text "$T/big.tok"
 expect "ppl: --ids larger than 256 MiB" "256 MiB limit for a token-id file" - "$B/cat-ppl" "$m" --ids "$T/big.tok"
-expect "generate: -f larger than 256 MiB" "256 MiB limit for a prompt file" - "$B/cat-generate" -m "$m" -f "$T/big.tok"
+truncate -s 1025M "$T/big.txt"
+expect "generate: -f larger than 1 GiB" "1 GiB limit for a prompt file" - "$B/cat-generate" -m "$m" -f "$T/big.txt"
 IN=/dev/zero expect "tokenize: endless standard input" "256 MiB limit for a text input" - "$B/cat-tokenize" "$m"
-rm -f "$T/big.json" "$T/big.tok"
+rm -f "$T/big.json" "$T/big.tok" "$T/big.txt"
 
 # ---- seeds: whole 64-bit numbers, exactly ----------------------------------------------
 expect "generate: -s 2^64 (overflows)" "whole number from 0 to 18446744073709551615" - "$G" -m "$m" -s 18446744073709551616 -p x
@@ -318,7 +319,7 @@ for i in $(seq 1 40); do printf '\001\000\000\000'; done >"$T/small_ids.bin"
 expect "ppl: NaN weights" "non-finite" - "$P" "$T/nan.cat" --ids "$T/small_ids.bin" --window 16
 # the "raise --ctx" hint only when a larger context is possible
 printf 'a%.0s' $(seq 1 200) >"$T/long.txt"
-expect "generate: prompt longer than the block size (no --ctx hint)" "block size; shorten" - "$G" -m "$T/adaptive.cat" -f "$T/long.txt"
+expect "generate: prompt longer than the block size (no --ctx hint)" "shorten the prompt" - "$G" -m "$T/adaptive.cat" -f "$T/long.txt"
 if grep -q "raise --ctx" "$T/stderr"; then fail=$((fail + 1)); echo "FAIL generate: suggests raising --ctx past the block size"; fi
 
 rm -rf "$T"

@@ -94,7 +94,7 @@ static cat_result open_counted(const unsigned char *b, size_t n, int aligned, si
     }
     g_cur = g_peak = 0;
     err[0] = 0;
-    r = cat_model_open_memory(src, n, &m, err, errlen);
+    r = cat_model_open_memory(src, n, aligned ? CAT_MEMORY_IN_PLACE : CAT_MEMORY_COPY, &m, err, errlen);
     *peak = g_peak;
     if (m) cat_model_close(m);
     return r;
@@ -229,7 +229,7 @@ static void test_nomem(const unsigned char *good, size_t n, const char *name) {
     }
     g_fail_at = (size_t)-1;
     CHECK(bad == 0, "%s: each of the %zu allocations of cat_model_open_memory may fail: CAT_ERR_NOMEM, no leak", name, calls);
-    if (cat_model_open_memory(good, n, &m, err, sizeof err) != CAT_OK) { CHECK(0, "open %s: %s", name, err); return; }
+    if (cat_model_open_memory(good, n, CAT_MEMORY_COPY, &m, err, sizeof err) != CAT_OK) { CHECK(0, "open %s: %s", name, err); return; }
     {
         size_t live = g_cur;
         cat_session_params sp;

@@ -20,7 +20,7 @@ static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t e
     unsigned char *copy = (unsigned char *)malloc(n ? n : 1);
     if (n) memcpy(copy, b, n);
     err[0] = 0;
-    r = cat_model_open_memory(copy, n, &m, err, errlen);
+    r = cat_model_open_memory(copy, n, CAT_MEMORY_COPY, &m, err, errlen);
     if (r == CAT_OK) {
         /* a file that loads must also run */
         float *lg = (float *)malloc(sizeof(float) * (size_t)cat_model_config(m)->padded_vocab * 5);
@@ -324,7 +324,7 @@ int main(int argc, char **argv) {
     char err[256];
 
     CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && strstr(err, "cannot open"), "missing file -> CAT_ERR_IO");
-    CHECK(cat_model_open_memory(NULL, 0, &m, err, sizeof err) != CAT_OK, "empty memory");
+    CHECK(cat_model_open_memory(NULL, 0, CAT_MEMORY_COPY, &m, err, sizeof err) != CAT_OK, "empty memory");
     CHECK(strcmp(cat_result_string(CAT_ERR_CONTEXT), "context is full") == 0 && strcmp(cat_result_string((cat_result)999), "unknown error") == 0, "result strings");
     for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
         {

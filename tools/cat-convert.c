@@ -9,6 +9,7 @@
 #include "json.h"
 #define TOKFILE_IMPLEMENTATION
 #include "tokfile.h"
+#include "cli.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ static void usage(FILE *f) {
         "  --tokenizer FILE     store the tokenizer from a HuggingFace tokenizer.json\n"
         "  --vocab FILE --merges FILE   ... or from GPT-2 style vocab.json + merges.txt\n"
         "  --seed S             random: seed (default 1)\n"
+        "  --version            print the version and exit\n"
         "  -h, --help           this text\n"
         "\n"
         "Shapes the checkpoint determines (dims, layer counts, intermediate size, padded\n"
@@ -287,7 +289,7 @@ static int64_t dim_of(const char *name, int k) {
     return t->shape[k];
 }
 
-static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_block_config *b) {
+static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
     char key[96], nm[160];
     int64_t inf;
     int ml;
@@ -398,7 +400,7 @@ static void kv_i(FILE *f, const char *k, int64_t v) { if (f) { putstr(f, k); put
 static void kv_f(FILE *f, const char *k, double v) { if (f) { putstr(f, k); put32(f, 2); putf64(f, v); } g_nkv++; }
 static void kv_s(FILE *f, const char *k, const char *v) { if (f) { putstr(f, k); put32(f, 3); putstr(f, v); } g_nkv++; }
 
-static void write_block_kv(FILE *f, const char *sec, const cat_block_config *b) {
+static void write_block_kv(FILE *f, const char *sec, const cat_stack_config *b) {
     char k[64];
     snprintf(k, sizeof k, "%s.dim", sec); kv_i(f, k, b->dim);
     snprintf(k, sizeof k, "%s.n_head", sec); kv_i(f, k, b->n_head);
@@ -616,6 +618,7 @@ int main(int argc, char **argv) {
     uint64_t seed = 1;
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) { usage(argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+    if (!strcmp(argv[1], "--version")) { cli_version("cat-convert"); return 0; }
     cmd = argv[1];
     if (!strcmp(cmd, "info")) {
         if (argc != 3) { fprintf(stderr, "usage: cat-convert info MODEL\n"); return 2; }
@@ -634,7 +637,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--vocab")) vocab = NEXT();
         else if (!strcmp(a, "--merges")) merges = NEXT();
         else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (!util_parse_u64(v, &seed)) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-convert: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--seed", "--help", NULL};
+            return cli_unknown("cat-convert", a, known);
+        }
         else if (!random_mode && !in) in = a;
         else if (!out) out = a;
         else { fprintf(stderr, "cat-convert: unexpected argument '%s' (try --help)\n", a); return 2; }
