@@ -195,6 +195,10 @@ for c in trunc:truncated magic:CATMODEL version:version; do
     expect "tokenize: $f model file" "$key" - "$B/cat-tokenize" "$T/$f.cat"
     expect "convert info: $f model file" "$key" - "$CONV" info "$T/$f.cat"
 done
+head -c 5000 $K/kjv_dense.ref >"$T/trunc.ref"
+printf 'NOTAREF0xxxxxxxxxxxxxxxx' >"$T/magic.ref"
+expect "check: reference file truncated" "truncated" - "$B/cat-check" "$m" "$T/trunc.ref"
+expect "check: not a reference file" "not a reference file" - "$B/cat-check" "$m" "$T/magic.ref"
 expect "generate: model file does not exist" "cannot open" - "$B/cat-generate" -m "$T/none.cat" -p x
 
 # ---- cat-generate: options, prompt and chunk sizes ------------------------------
