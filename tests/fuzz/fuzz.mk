@@ -4,6 +4,8 @@
 #                             FUZZ_JOBS at a time (default 2), print executions
 #   make fuzz FUZZ_HARNESSES="model encode" FUZZ_SECONDS=600
 #   make fuzz-build           only build the harnesses
+#   FUZZ_TIMEOUT=S (environment): seconds one input may take (default 120; a
+#   busy machine and the sanitizers slow fuzz_session down a lot)
 # Work files go to $(B)/fuzz/ (corpus/ grows between runs; crashes/, logs/).
 # A crash found is fixed, and its input kept in tests/fuzz/regressions/<harness>/;
 # a small merged corpus of each harness is kept in tests/fuzz/corpus/<harness>/
