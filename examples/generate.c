@@ -145,7 +145,7 @@ static void emit(output *o, size_t upto) {
         for (j = n; j < o->n_ids; j++) { o->ids[j - n] = o->ids[j]; o->ends[j - n] = o->ends[j] - upto; }
         o->n_ids -= n;
     } else if (upto) fwrite(o->text, 1, upto, stdout);
-    memmove(o->text, o->text + upto, o->len - upto);
+    if (o->len > upto) memmove(o->text, o->text + upto, o->len - upto);   /* (text is NULL before any output) */
     o->len -= upto;
     fflush(stdout);
 }
