@@ -175,6 +175,7 @@ extern "C" {
     X(CAT_ERR_CHUNK,        "chunk size not supported by this model") \
     X(CAT_ERR_CONTEXT,      "context is full") \
     X(CAT_ERR_BUFFER,       "output buffer too small") \
+    X(CAT_ERR_STATE,        "saved state does not belong to this model and session") \
     X(CAT_ERR_NONFINITE,    "non-finite logits (NaN or Inf)")
 
 typedef enum {
@@ -226,6 +227,94 @@ CATDEF cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen)
 typedef struct { char name[96]; int ndim; int64_t dims[2]; } cat_tensor_spec;
 CATDEF int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap);
 CATDEF void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *dims);
+
+/* ---- the model file format (FORMAT.md describes it for people) ---------
+   Defined here once: the reader (cat_model_open) and the writer (cat_writer_*)
+   share these constants and the table of configuration keys. A file is a
+   128-byte little-endian header, the configuration section (key/value
+   entries), the tokenizer section (optional), the tensor directory and the
+   tensor data, every tensor 64-byte aligned. */
+#define CAT_FILE_MAGIC "CATMODEL"          /* 8 bytes, no NUL */
+#define CAT_FILE_VERSION 1
+#define CAT_FILE_HEADER_SIZE 128
+#define CAT_FILE_ALIGN 64
+/* byte offsets of the header's fields (u32 or u64, see FORMAT.md) */
+enum {
+    CAT_HDR_MAGIC = 0, CAT_HDR_VERSION = 8, CAT_HDR_FLAGS = 12, CAT_HDR_FILE_SIZE = 16,
+    CAT_HDR_KV_OFFSET = 24, CAT_HDR_KV_SIZE = 32, CAT_HDR_TOK_OFFSET = 40, CAT_HDR_TOK_SIZE = 48,
+    CAT_HDR_DIR_OFFSET = 56, CAT_HDR_DIR_SIZE = 64, CAT_HDR_DATA_OFFSET = 72, CAT_HDR_DATA_SIZE = 80,
+    CAT_HDR_N_KV = 88, CAT_HDR_N_TENSORS = 92, CAT_HDR_RESERVED = 96
+};
+/* type codes of configuration values */
+typedef enum { CAT_KV_I64 = 1, CAT_KV_F64 = 2, CAT_KV_STR = 3 } cat_kv_type;
+/* the configuration section: the string key "family" (dense, cat, cat_adaptive,
+   cat_layer) first, then these keys, in this order, for the families in their
+   scope. X(cat_config field, key, type, scope, default when optional).
+   Scopes: CAT_KEY_ALL and CAT_KEY_OPT every family; CAT_KEY_CHUNKED every family
+   but dense; CAT_KEY_COMP and CAT_KEY_COMP_OPT cat and cat_adaptive (the
+   compressor). *_OPT keys may be absent (then the default holds). An i64 key
+   fills an int32_t field, an f64 key a double. */
+enum { CAT_KEY_ALL, CAT_KEY_OPT, CAT_KEY_CHUNKED, CAT_KEY_COMP, CAT_KEY_COMP_OPT };
+#define CAT_CONFIG_KEYS(X) \
+    X(vocab_size,             "vocab_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(padded_vocab,           "padded_vocab_size",            CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(block_size,             "block_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(chunk_size,             "chunk_size",                   CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dim_fx,                 "dim_fx",                       CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dec.dim,                "decoder.dim",                  CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_head,             "decoder.n_head",               CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_local_heads,      "decoder.n_local_heads",        CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_layer,            "decoder.n_layer",              CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.intermediate_size,  "decoder.intermediate_size",    CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.use_qk_norm,        "decoder.use_qk_norm",          CAT_KV_I64, CAT_KEY_OPT,      0) \
+    X(dec.rope_base,          "decoder.rope_base",            CAT_KV_F64, CAT_KEY_OPT,      10000.0) \
+    X(dec.norm_eps,           "decoder.norm_eps",             CAT_KV_F64, CAT_KEY_OPT,      1e-5) \
+    X(comp.dim,               "compressor.dim",               CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_head,            "compressor.n_head",            CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_local_heads,     "compressor.n_local_heads",     CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_layer,           "compressor.n_layer",           CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.intermediate_size, "compressor.intermediate_size", CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.use_qk_norm,       "compressor.use_qk_norm",       CAT_KV_I64, CAT_KEY_COMP_OPT, 0) \
+    X(comp.rope_base,         "compressor.rope_base",         CAT_KV_F64, CAT_KEY_COMP_OPT, 10000.0) \
+    X(comp.norm_eps,          "compressor.norm_eps",          CAT_KV_F64, CAT_KEY_COMP_OPT, 1e-5)
+
+/* Bytes of one tensor's data (f32, bf16; q8: see FORMAT.md); 0 for a shape or
+   type the format does not allow (ndim 1..4, each dim 1..2^31, q8 only 2-d). */
+CATDEF uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims);
+
+/* The writer: begin with the configuration, the tokenizer (or NULL) and the
+   tensor directory; then give the tensors' data in directory order, in pieces
+   of any size (alignment padding is inserted between tensors), so a converter
+   holds one tensor, or part of one, at a time; then end, which checks that
+   every byte was given. Bytes go out through write(user, data, n), which
+   returns n on success. The tensors array must stay valid until the end.
+   Errors: CAT_ERR_ARGS, CAT_ERR_CONFIG, CAT_ERR_TENSOR (a bad entry, or data
+   that does not fit the directory), CAT_ERR_TOKENIZER, CAT_ERR_IO (write
+   failed), with a sentence in err. */
+typedef size_t (*cat_write_fn)(void *user, const void *data, size_t n);
+typedef struct {
+    char name[96];              /* 1..95 bytes */
+    cat_dtype dtype;
+    int ndim;                   /* 1..4 */
+    int64_t dims[4];            /* outermost first */
+} cat_tensor_desc;
+typedef struct {                /* a tokenizer, as cat_tokenizer_create takes it */
+    uint32_t n_vocab; const char *const *tokens; const uint32_t *lens;
+    uint32_t n_merges; const uint32_t *merges;    /* n_merges (left, right) pairs */
+    uint32_t n_special; const uint32_t *special;
+} cat_tokenizer_data;
+typedef struct {
+    uint64_t file_size;         /* the whole file, set by cat_writer_begin */
+    /* private */
+    cat_write_fn write_; void *user_;
+    const cat_tensor_desc *tensors_; int n_tensors_, cur_, failed_;
+    uint64_t pos_, data_off_, tensor_off_, cur_done_;
+} cat_writer;
+CATDEF cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                   const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                   char *err, size_t errlen);
+CATDEF cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen);
+CATDEF cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen);
 
 typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
@@ -296,6 +385,29 @@ CATDEF size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos); /* ...
 CATDEF size_t cat_session_memory(const cat_session *s);       /* bytes the session allocated */
 CATDEF void cat_session_reset(cat_session *s);
 CATDEF void cat_session_close(cat_session *s);
+
+/* Session state: rewind, fork, save and restore one sequence. */
+/* the tokens sequence seq holds (cat_session_seq_pos of them); NULL for a bad seq */
+CATDEF const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq);
+/* Rewind sequence seq to its first n_tokens tokens (0 .. its pos), exactly as if it
+   had never been fed more: its logits are again those after token n_tokens - 1 (none
+   at 0) and feeding continues from there, bit-identically. Cheap inside the current
+   chunk (the last kept token is fed again) and at a chunk boundary (the chunk before
+   is compressed again); inside an earlier, completed chunk that chunk's compressed
+   entry is dropped and its kept tokens are fed again. The CAT layer feeds the whole
+   chunk before a boundary again (its compression needs the chunk's hidden states). */
+CATDEF cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n_tokens);
+/* Make sequence dst a copy of sequence src (caches, tokens, logits): fork a prompt fed
+   once into several continuations, each going on as a fresh session would. */
+CATDEF cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst);
+/* A sequence's state as bytes (for a prompt cache, or to resume later): its tokens,
+   logits and live cache entries, tied to the model (a fingerprint of its tensors) and
+   to the session's chunk size; in this machine's byte order. load checks everything
+   and leaves the sequence unchanged on an error (CAT_ERR_STATE: another model or
+   chunk size; CAT_ERR_CONTEXT: more tokens than this session holds). */
+CATDEF size_t cat_session_seq_state_size(const cat_session *s, int32_t seq);
+CATDEF cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written);
+CATDEF cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len);
 
 /* Full-sequence forward: logits (n * padded_vocab) for every position.
    chunk: test-time chunk for adaptive CATs (0 = the model's). Allocates a
@@ -448,7 +560,7 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #define CAT__API
 #endif
 
-#define CAT__ALIGN 64
+#define CAT__ALIGN CAT_FILE_ALIGN
 #define CAT__MAX_DIM (1 << 20)
 #define CAT__MAX_LAYERS 4096
 #define CAT__MAX_CTX (1 << 24)
@@ -576,35 +688,29 @@ struct cat_model {
     size_t weight_bytes;
 };
 
-/* file layout constants (see FORMAT.md) */
-#define CAT__MAGIC "CATMODEL"
-#define CAT__VERSION 1
-#define CAT__HDR 128
-enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
 #ifndef CAT_NO_TOKENIZER
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
 #endif
 
+/* the configuration keys as a table (CAT_CONFIG_KEYS), for the reader and the writer */
+typedef struct { const char *key; cat_kv_type type; int scope; size_t offset; double def; } cat__keyrow;
+#define CAT__KEYROW(field, key, type, scope, def) { key, type, scope, offsetof(cat_config, field), def },
+static const cat__keyrow cat__keys[] = { CAT_CONFIG_KEYS(CAT__KEYROW) };
+#undef CAT__KEYROW
+#define CAT__NKEYS ((int)(sizeof cat__keys / sizeof cat__keys[0]))
+
+static int cat__key_in_scope(int scope, cat_family f) {
+    if (scope == CAT_KEY_ALL || scope == CAT_KEY_OPT) return 1;
+    if (scope == CAT_KEY_CHUNKED) return f != CAT_FAMILY_DENSE;
+    return f == CAT_FAMILY_CAT || f == CAT_FAMILY_CAT_ADAPTIVE;
+}
+
 typedef struct {
     int has_family; char family[32];
-    int64_t ival[64]; double fval[64]; int iset[64], fset[64];
+    int set[CAT__NKEYS]; int64_t ival[CAT__NKEYS]; double fval[CAT__NKEYS];
 } cat__kvset;
-
-/* known config keys; index into cat__kvset arrays */
-static const char *const cat__int_keys[] = {
-    "vocab_size", "padded_vocab_size", "block_size", "chunk_size", "dim_fx",
-    "decoder.dim", "decoder.n_head", "decoder.n_local_heads", "decoder.n_layer",
-    "decoder.intermediate_size", "decoder.use_qk_norm",
-    "compressor.dim", "compressor.n_head", "compressor.n_local_heads", "compressor.n_layer",
-    "compressor.intermediate_size", "compressor.use_qk_norm"
-};
-static const char *const cat__flt_keys[] = {
-    "decoder.rope_base", "decoder.norm_eps", "compressor.rope_base", "compressor.norm_eps"
-};
-#define CAT__NI ((int)(sizeof cat__int_keys / sizeof cat__int_keys[0]))
-#define CAT__NF ((int)(sizeof cat__flt_keys / sizeof cat__flt_keys[0]))
 
 static int cat__key_is(const uint8_t *k, uint32_t n, const char *s) {
     return strlen(s) == n && memcmp(k, s, n) == 0;
@@ -616,38 +722,27 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
     for (i = 0; i < n_kv; i++) {
         uint32_t klen = cat__cu32(c), type;
         const uint8_t *key;
+        int64_t iv = 0; double fv = 0; uint32_t slen = 0; const uint8_t *s = NULL;
         if (klen == 0 || klen > 256) { if (!c->bad) { cat__err(err, errlen, "config entry %u has a key length of %u (1..256 allowed)", i, klen); return CAT_ERR_FORMAT; } break; }
         key = cat__cbytes(c, klen);
         type = cat__cu32(c);
         if (c->bad) break;
-        if (type == CAT__KV_I64) {
-            int64_t v = (int64_t)cat__cu64(c);
-            if (c->bad) break;
-            for (j = 0; j < CAT__NI; j++) if (cat__key_is(key, klen, cat__int_keys[j])) {
-                if (kv->iset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__int_keys[j]); return CAT_ERR_FORMAT; }
-                kv->ival[j] = v; kv->iset[j] = 1;
-            }
-        } else if (type == CAT__KV_F64) {
-            uint64_t u = cat__cu64(c);
-            double v;
-            if (c->bad) break;
-            memcpy(&v, &u, 8);
-            for (j = 0; j < CAT__NF; j++) if (cat__key_is(key, klen, cat__flt_keys[j])) {
-                if (kv->fset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__flt_keys[j]); return CAT_ERR_FORMAT; }
-                kv->fval[j] = v; kv->fset[j] = 1;
-            }
-        } else if (type == CAT__KV_STR) {
-            uint32_t slen = cat__cu32(c);
-            const uint8_t *s = cat__cbytes(c, slen);
-            if (c->bad) break;
-            if (cat__key_is(key, klen, "family")) {
-                if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
-                if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
-                memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
-            }
-        } else {
-            cat__err(err, errlen, "config entry %u has unknown value type %u", i, type);
-            return CAT_ERR_FORMAT;
+        if (type == CAT_KV_I64) iv = (int64_t)cat__cu64(c);
+        else if (type == CAT_KV_F64) { uint64_t u = cat__cu64(c); memcpy(&fv, &u, 8); }
+        else if (type == CAT_KV_STR) { slen = cat__cu32(c); s = cat__cbytes(c, slen); }
+        else { cat__err(err, errlen, "config entry %u has unknown value type %u", i, type); return CAT_ERR_FORMAT; }
+        if (c->bad) break;
+        if (cat__key_is(key, klen, "family")) {
+            if (type != CAT_KV_STR) { cat__err(err, errlen, "config key 'family' must be a string"); return CAT_ERR_FORMAT; }
+            if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
+            if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
+            memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
+            continue;
+        }
+        for (j = 0; j < CAT__NKEYS; j++) if (cat__key_is(key, klen, cat__keys[j].key)) {
+            if ((uint32_t)cat__keys[j].type != type) { cat__err(err, errlen, "config key '%s' has value type %u, expected %d", cat__keys[j].key, type, (int)cat__keys[j].type); return CAT_ERR_FORMAT; }
+            if (kv->set[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__keys[j].key); return CAT_ERR_FORMAT; }
+            kv->ival[j] = iv; kv->fval[j] = fv; kv->set[j] = 1;
         }
     }
     if (c->bad) { cat__err(err, errlen, "config section ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -663,45 +758,45 @@ static cat_result cat__stack_validate(cat_stack_config *b, const char *what, cha
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
     for (k = 0; k < 5; k++) if (v[k] <= 0 || v[k] > CAT__MAX_DIM || (k == 3 && v[k] > CAT__MAX_LAYERS)) {
-        cat__err(err, errlen, "config %s.%s = %d is out of range", what, names[k], (int)v[k]); return CAT_ERR_CONFIG;
+        return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.%s = %d is out of range", what, names[k], (int)v[k]);
     }
-    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) { cat__err(err, errlen, "config %s.use_qk_norm must be 0 or 1", what); return CAT_ERR_CONFIG; }
-    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) { cat__err(err, errlen, "config %s.rope_base = %g is out of range", what, b->rope_base); return CAT_ERR_CONFIG; }
-    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) { cat__err(err, errlen, "config %s.norm_eps = %g is out of range", what, b->norm_eps); return CAT_ERR_CONFIG; }
-    if (b->dim % b->n_head) { cat__err(err, errlen, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head); return CAT_ERR_CONFIG; }
-    if (b->n_head % b->n_local_heads) { cat__err(err, errlen, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads); return CAT_ERR_CONFIG; }
+    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.use_qk_norm must be 0 or 1", what);
+    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.rope_base = %g is out of range", what, b->rope_base);
+    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.norm_eps = %g is out of range", what, b->norm_eps);
+    if (b->dim % b->n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head);
+    if (b->n_head % b->n_local_heads) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads);
     b->head_dim = b->dim / b->n_head;
-    if (b->head_dim % 2) { cat__err(err, errlen, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim); return CAT_ERR_CONFIG; }
+    if (b->head_dim % 2) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim);
     b->rope_n_elem = b->head_dim;
     return CAT_OK;
 }
 
 CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen) {
     cat_result r;
-    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) { cat__err(err, errlen, "config family %d is unknown", (int)cfg->family); return CAT_ERR_CONFIG; }
-    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
+    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config family %d is unknown", (int)cfg->family);
+    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config vocab_size = %d is out of range", (int)cfg->vocab_size);
+    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size);
+    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is out of range", (int)cfg->block_size);
     r = cat__stack_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
     if (r) return r;
     if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
-    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) { cat__err(err, errlen, "config dim_fx = %d is out of range", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
-    if (cfg->block_size % cfg->chunk_size) { cat__err(err, errlen, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size);
+    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d is out of range", (int)cfg->dim_fx);
+    if (cfg->block_size % cfg->chunk_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size);
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
         cfg->layer_n_head = cfg->dim_fx / 64;
-        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) { cat__err(err, errlen, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
+        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx);
         cfg->layer_head_dim = cfg->dim_fx / cfg->layer_n_head;
-        if (cfg->dec.head_dim > cfg->layer_head_dim) { cat__err(err, errlen, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim); return CAT_ERR_CONFIG; }
-        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * dim is too large"); return CAT_ERR_CONFIG; }
+        if (cfg->dec.head_dim > cfg->layer_head_dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim);
+        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * dim is too large");
         return CAT_OK;
     }
     cfg->layer_n_head = cfg->layer_head_dim = 0;
-    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
+    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size);
+    if (cfg->dim_fx != cfg->dec.dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim);
     r = cat__stack_validate(&cfg->comp, "compressor", err, errlen);
     if (r) return r;
-    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
+    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * compressor.dim is too large");
     return CAT_OK;
 }
 
@@ -714,34 +809,192 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     else if (!strcmp(kv->family, "cat_adaptive")) cfg->family = CAT_FAMILY_CAT_ADAPTIVE;
     else if (!strcmp(kv->family, "cat_layer")) cfg->family = CAT_FAMILY_CAT_LAYER;
     else { cat__err(err, errlen, "config family '%s' is unknown (dense, cat, cat_adaptive, cat_layer)", kv->family); return CAT_ERR_CONFIG; }
-    for (i = 0; i < CAT__NI; i++) {
-        int needed = i < 3 || (i >= 5 && i <= 9) || (cfg->family != CAT_FAMILY_DENSE && (i == 3 || i == 4)) ||
-                     ((cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) && i >= 11 && i <= 15);
-        if (needed && !kv->iset[i]) { cat__err(err, errlen, "config lacks '%s'", cat__int_keys[i]); return CAT_ERR_CONFIG; }
-        if (kv->iset[i] && (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX)) { cat__err(err, errlen, "config '%s' = %lld is out of range", cat__int_keys[i], (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
-    }
-    cfg->vocab_size = (int32_t)kv->ival[0];
-    cfg->padded_vocab = (int32_t)kv->ival[1];
-    cfg->block_size = (int32_t)kv->ival[2];
-    cfg->chunk_size = (int32_t)kv->ival[3];
-    cfg->dim_fx = (int32_t)kv->ival[4];
-    {
-        cat_stack_config *b[2];
-        int ib, k;
-        b[0] = &cfg->dec; b[1] = &cfg->comp;
-        for (k = 0; k < 2; k++) {
-            ib = k ? 11 : 5;
-            b[k]->dim = (int32_t)kv->ival[ib + 0];
-            b[k]->n_head = (int32_t)kv->ival[ib + 1];
-            b[k]->n_local_heads = (int32_t)kv->ival[ib + 2];
-            b[k]->n_layer = (int32_t)kv->ival[ib + 3];
-            b[k]->intermediate_size = (int32_t)kv->ival[ib + 4];
-            b[k]->use_qk_norm = kv->iset[ib + 5] ? (int32_t)kv->ival[ib + 5] : 0;
-            b[k]->rope_base = kv->fset[2 * k] ? kv->fval[2 * k] : 10000.0;
-            b[k]->norm_eps = kv->fset[2 * k + 1] ? kv->fval[2 * k + 1] : 1e-5;
+    for (i = 0; i < CAT__NKEYS; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const int optional = k->scope == CAT_KEY_OPT || k->scope == CAT_KEY_COMP_OPT;
+        char *field = (char *)cfg + k->offset;
+        if (!kv->set[i] && !optional && cat__key_in_scope(k->scope, cfg->family)) { cat__err(err, errlen, "config lacks '%s'", k->key); return CAT_ERR_CONFIG; }
+        if (k->type == CAT_KV_I64) {
+            int32_t v = (int32_t)k->def;
+            if (kv->set[i]) {
+                if (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX) { cat__err(err, errlen, "config '%s' = %lld is out of range", k->key, (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
+                v = (int32_t)kv->ival[i];
+            }
+            memcpy(field, &v, sizeof v);
+        } else {
+            double v = kv->set[i] ? kv->fval[i] : k->def;
+            memcpy(field, &v, sizeof v);
         }
     }
     return cat_config_validate(cfg, err, errlen);
+}
+
+/* ---- the writer -------------------------------------------------------- */
+CAT__API uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims) {
+    uint64_t numel = 1;
+    int k;
+    if (!dims || ndim < 1 || ndim > 4) return 0;
+    for (k = 0; k < ndim; k++) {
+        if (dims[k] < 1 || dims[k] > ((int64_t)1 << 31)) return 0;
+        if (numel > ((uint64_t)1 << 40) / (uint64_t)dims[k]) return 0;
+        numel *= (uint64_t)dims[k];
+    }
+    if (dtype == CAT_DTYPE_F32) return numel * 4;
+    if (dtype == CAT_DTYPE_BF16) return numel * 2;
+    if (dtype == CAT_DTYPE_Q8) return ndim == 2 ? (uint64_t)cat_q8_bytes(dims[0], dims[1]) : 0;
+    return 0;
+}
+
+static cat_result cat__w(cat_writer *w, const void *p, size_t n, char *err, size_t errlen) {
+    if (n && w->write_(w->user_, p, n) != n) { w->failed_ = 1; cat__err(err, errlen, "cannot write the model file (at byte %llu)", (unsigned long long)w->pos_); return CAT_ERR_IO; }
+    w->pos_ += n;
+    return CAT_OK;
+}
+static cat_result cat__w32(cat_writer *w, uint32_t v, char *err, size_t errlen) {
+    uint8_t b[4]; b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); b[2] = (uint8_t)(v >> 16); b[3] = (uint8_t)(v >> 24);
+    return cat__w(w, b, 4, err, errlen);
+}
+static cat_result cat__w64(cat_writer *w, uint64_t v, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)v, err, errlen);
+    return r ? r : cat__w32(w, (uint32_t)(v >> 32), err, errlen);
+}
+static cat_result cat__wstr(cat_writer *w, const char *s, size_t n, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)n, err, errlen);
+    return r ? r : cat__w(w, s, n, err, errlen);
+}
+static cat_result cat__wzeros(cat_writer *w, uint64_t to, char *err, size_t errlen) {
+    static const uint8_t zeros[CAT_FILE_ALIGN] = { 0 };
+    while (w->pos_ < to) {
+        size_t n = to - w->pos_ < sizeof zeros ? (size_t)(to - w->pos_) : sizeof zeros;
+        cat_result r = cat__w(w, zeros, n, err, errlen);
+        if (r) return r;
+    }
+    return CAT_OK;
+}
+/* the configuration section; w == NULL only measures. Returns the size, counts entries in *n. */
+static cat_result cat__write_kv(cat_writer *w, const cat_config *c, uint64_t *size, uint32_t *n, char *err, size_t errlen) {
+    const char *fam = cat_family_name(c->family);
+    int i;
+    cat_result r = CAT_OK;
+    *size = 4 + 6 + 4 + 4 + strlen(fam); *n = 1;
+    if (w && ((r = cat__wstr(w, "family", 6, err, errlen)) || (r = cat__w32(w, CAT_KV_STR, err, errlen)) || (r = cat__wstr(w, fam, strlen(fam), err, errlen)))) return r;
+    for (i = 0; i < CAT__NKEYS && !r; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const char *field = (const char *)c + k->offset;
+        uint64_t u;
+        if (!cat__key_in_scope(k->scope, c->family)) continue;
+        *size += 4 + strlen(k->key) + 4 + 8; (*n)++;
+        if (!w) continue;
+        if (k->type == CAT_KV_I64) { int32_t v; memcpy(&v, field, sizeof v); u = (uint64_t)(int64_t)v; }
+        else { double v; memcpy(&v, field, sizeof v); memcpy(&u, &v, 8); }
+        if (!(r = cat__wstr(w, k->key, strlen(k->key), err, errlen)) && !(r = cat__w32(w, (uint32_t)k->type, err, errlen))) r = cat__w64(w, u, err, errlen);
+    }
+    return r;
+}
+
+CAT__API cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                     const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                     char *err, size_t errlen) {
+    cat_config c;
+    uint64_t kv_size, tok_size = 0, dir_size = 0, data_size = 0, kv_off = CAT_FILE_HEADER_SIZE, tok_off, dir_off, data_off;
+    uint32_t n_kv, i;
+    int t, k;
+    cat_result r;
+    if (!w || !write || !cfg || (!tensors && n_tensors) || n_tensors < 0) { cat__err(err, errlen, "cat_writer_begin: NULL argument"); return CAT_ERR_ARGS; }
+    memset(w, 0, sizeof *w);
+    w->failed_ = 1;
+    c = *cfg;
+    r = cat_config_validate(&c, err, errlen);
+    if (r) return r;
+    if (tok) {
+        if (!tok->n_vocab || !tok->tokens || !tok->lens || (tok->n_merges && !tok->merges) || (tok->n_special && !tok->special)) { cat__err(err, errlen, "cat_writer_begin: incomplete tokenizer"); return CAT_ERR_ARGS; }
+        if (tok->n_vocab > (uint32_t)c.padded_vocab) { cat__err(err, errlen, "the tokenizer has %u tokens but the model only %d (padded)", tok->n_vocab, (int)c.padded_vocab); return CAT_ERR_TOKENIZER; }
+        tok_size = 12 + 8ull * tok->n_merges + 4ull * tok->n_special;
+        for (i = 0; i < tok->n_vocab; i++) tok_size += 4 + (uint64_t)tok->lens[i];
+    }
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        const char *z = (const char *)memchr(d->name, 0, sizeof d->name);
+        size_t nl = z ? (size_t)(z - d->name) : sizeof d->name;
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (nl == 0 || nl >= sizeof d->name) { cat__err(err, errlen, "tensor %d has a name of %d bytes (1..95 allowed)", t, (int)nl); return CAT_ERR_TENSOR; }
+        if (!nb) { cat__err(err, errlen, "tensor '%s' has a type or shape the format does not allow", d->name); return CAT_ERR_TENSOR; }
+        dir_size += 4 + nl + 8 + 8ull * (uint64_t)d->ndim + 16;
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN + nb;
+    }
+    r = cat__write_kv(NULL, &c, &kv_size, &n_kv, err, errlen);
+    if (r) return r;
+    tok_off = tok ? kv_off + kv_size : 0;
+    dir_off = kv_off + kv_size + tok_size;
+    data_off = (dir_off + dir_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+    w->write_ = write; w->user_ = user; w->tensors_ = tensors; w->n_tensors_ = n_tensors;
+    w->data_off_ = data_off; w->file_size = data_off + data_size;
+    w->failed_ = 0;
+#define CAT__TRY(x) do { if ((r = (x)) != CAT_OK) return r; } while (0)
+    /* header */
+    CAT__TRY(cat__w(w, CAT_FILE_MAGIC, 8, err, errlen));
+    CAT__TRY(cat__w32(w, CAT_FILE_VERSION, err, errlen)); CAT__TRY(cat__w32(w, 0, err, errlen));
+    CAT__TRY(cat__w64(w, w->file_size, err, errlen));
+    CAT__TRY(cat__w64(w, kv_off, err, errlen)); CAT__TRY(cat__w64(w, kv_size, err, errlen));
+    CAT__TRY(cat__w64(w, tok_off, err, errlen)); CAT__TRY(cat__w64(w, tok_size, err, errlen));
+    CAT__TRY(cat__w64(w, dir_off, err, errlen)); CAT__TRY(cat__w64(w, dir_size, err, errlen));
+    CAT__TRY(cat__w64(w, data_off, err, errlen)); CAT__TRY(cat__w64(w, data_size, err, errlen));
+    CAT__TRY(cat__w32(w, n_kv, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)n_tensors, err, errlen));
+    CAT__TRY(cat__wzeros(w, CAT_FILE_HEADER_SIZE, err, errlen));
+    /* configuration */
+    CAT__TRY(cat__write_kv(w, &c, &kv_size, &n_kv, err, errlen));
+    /* tokenizer */
+    if (tok) {
+        CAT__TRY(cat__w32(w, tok->n_vocab, err, errlen)); CAT__TRY(cat__w32(w, tok->n_merges, err, errlen)); CAT__TRY(cat__w32(w, tok->n_special, err, errlen));
+        for (i = 0; i < tok->n_vocab; i++) CAT__TRY(cat__wstr(w, tok->tokens[i], tok->lens[i], err, errlen));
+        for (i = 0; i < 2 * tok->n_merges; i++) CAT__TRY(cat__w32(w, tok->merges[i], err, errlen));
+        for (i = 0; i < tok->n_special; i++) CAT__TRY(cat__w32(w, tok->special[i], err, errlen));
+    }
+    /* directory */
+    data_size = 0;
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        CAT__TRY(cat__wstr(w, d->name, strlen(d->name), err, errlen));
+        CAT__TRY(cat__w32(w, (uint32_t)d->dtype, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)d->ndim, err, errlen));
+        for (k = 0; k < d->ndim; k++) CAT__TRY(cat__w64(w, (uint64_t)d->dims[k], err, errlen));
+        CAT__TRY(cat__w64(w, data_size, err, errlen)); CAT__TRY(cat__w64(w, nb, err, errlen));
+        data_size += nb;
+    }
+#undef CAT__TRY
+    return cat__wzeros(w, data_off, err, errlen);
+}
+
+CAT__API cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen) {
+    const uint8_t *p = (const uint8_t *)data;
+    if (!w || (!data && n)) { cat__err(err, errlen, "cat_writer_data: NULL argument"); return CAT_ERR_ARGS; }
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_data: the writer failed before"); return CAT_ERR_ARGS; }
+    while (n) {
+        const cat_tensor_desc *d;
+        uint64_t nb, take;
+        cat_result r;
+        if (w->cur_ >= w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "more tensor data than the directory holds"); return CAT_ERR_TENSOR; }
+        d = &w->tensors_[w->cur_];
+        nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (w->cur_done_ == 0 && (r = cat__wzeros(w, w->data_off_ + w->tensor_off_, err, errlen))) return r;
+        take = nb - w->cur_done_ < n ? nb - w->cur_done_ : n;
+        if ((r = cat__w(w, p, (size_t)take, err, errlen))) return r;
+        p += take; n -= (size_t)take; w->cur_done_ += take;
+        if (w->cur_done_ == nb) {
+            w->cur_++; w->cur_done_ = 0;
+            w->tensor_off_ = (w->tensor_off_ + nb + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        }
+    }
+    return CAT_OK;
+}
+
+CAT__API cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen) {
+    if (!w) return CAT_ERR_ARGS;
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_end: the writer failed before"); return CAT_ERR_ARGS; }
+    if (w->cur_ < w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "tensor '%s' has not been written in full", w->tensors_[w->cur_].name); return CAT_ERR_TENSOR; }
+    if (w->pos_ != w->file_size) { w->failed_ = 1; cat__err(err, errlen, "wrote %llu bytes, the header says %llu", (unsigned long long)w->pos_, (unsigned long long)w->file_size); return CAT_ERR_IO; }
+    return CAT_OK;
 }
 
 /* ---- the tensors a configuration needs ----------------------------------- */
@@ -894,10 +1147,8 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     }
     CAT_FREE(specs); CAT_FREE(dst);
     if (r) return r;
-    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used) {
-        cat__err(err, errlen, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
-        return CAT_ERR_TENSOR;
-    }
+    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used)
+        return cat__fail(err, errlen, CAT_ERR_TENSOR, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
     return CAT_OK;
 }
 
@@ -911,24 +1162,24 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     cat__cur c;
     cat_result r;
     if (!cat__host_is_le()) { cat__err(err, errlen, "big-endian hosts are not supported"); return CAT_ERR_FORMAT; }
-    if (size < 8 || memcmp(b, CAT__MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
-    if (size < CAT__HDR) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT__HDR); return CAT_ERR_TRUNCATED; }
-    version = cat__rd32(b + 8);
-    if (version != CAT__VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT__VERSION); return CAT_ERR_VERSION; }
-    fsize = cat__rd64(b + 16);
-    kv_off = cat__rd64(b + 24); kv_size = cat__rd64(b + 32);
-    tok_off = cat__rd64(b + 40); tok_size = cat__rd64(b + 48);
-    dir_off = cat__rd64(b + 56); dir_size = cat__rd64(b + 64);
-    data_off = cat__rd64(b + 72); data_size = cat__rd64(b + 80);
-    n_kv = cat__rd32(b + 88); n_t = cat__rd32(b + 92);
+    if (size < 8 || memcmp(b, CAT_FILE_MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
+    if (size < CAT_FILE_HEADER_SIZE) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT_FILE_HEADER_SIZE); return CAT_ERR_TRUNCATED; }
+    version = cat__rd32(b + CAT_HDR_VERSION);
+    if (version != CAT_FILE_VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT_FILE_VERSION); return CAT_ERR_VERSION; }
+    fsize = cat__rd64(b + CAT_HDR_FILE_SIZE);
+    kv_off = cat__rd64(b + CAT_HDR_KV_OFFSET); kv_size = cat__rd64(b + CAT_HDR_KV_SIZE);
+    tok_off = cat__rd64(b + CAT_HDR_TOK_OFFSET); tok_size = cat__rd64(b + CAT_HDR_TOK_SIZE);
+    dir_off = cat__rd64(b + CAT_HDR_DIR_OFFSET); dir_size = cat__rd64(b + CAT_HDR_DIR_SIZE);
+    data_off = cat__rd64(b + CAT_HDR_DATA_OFFSET); data_size = cat__rd64(b + CAT_HDR_DATA_SIZE);
+    n_kv = cat__rd32(b + CAT_HDR_N_KV); n_t = cat__rd32(b + CAT_HDR_N_TENSORS);
     if (fsize != size) {
         cat__err(err, errlen, "the header says the file has %llu bytes but it has %llu (truncated or padded)", (unsigned long long)fsize, (unsigned long long)size);
         return fsize > size ? CAT_ERR_TRUNCATED : CAT_ERR_FORMAT;
     }
-    if (cat__rd32(b + 12) != 0) { cat__err(err, errlen, "the header's flags field is 0x%x; no flags are defined (it must be 0)", cat__rd32(b + 12)); return CAT_ERR_FORMAT; }
-    for (i = 96; i < CAT__HDR; i++) if (b[i]) { cat__err(err, errlen, "reserved header byte %u is not zero", i); return CAT_ERR_FORMAT; }
+    if (cat__rd32(b + CAT_HDR_FLAGS) != 0) return cat__fail(err, errlen, CAT_ERR_FORMAT, "the header's flags field is 0x%x; no flags are defined (it must be 0)", cat__rd32(b + CAT_HDR_FLAGS));
+    for (i = CAT_HDR_RESERVED; i < CAT_FILE_HEADER_SIZE; i++) if (b[i]) return cat__fail(err, errlen, CAT_ERR_FORMAT, "reserved header byte %u is not zero", i);
 #define CAT__SEC(o, s, nm) \
-    if ((o) < CAT__HDR || (o) > size || (s) > size - (o)) { \
+    if ((o) < CAT_FILE_HEADER_SIZE || (o) > size || (s) > size - (o)) { \
         cat__err(err, errlen, "%s section [%llu, +%llu) lies outside the file of %llu bytes", nm, (unsigned long long)(o), (unsigned long long)(s), (unsigned long long)size); \
         return CAT_ERR_FORMAT; }
     CAT__SEC(kv_off, kv_size, "config");
@@ -990,10 +1241,8 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         }
         e->offset = cat__cu64(&c); e->nbytes = cat__cu64(&c);
         if (c.bad) break;
-        if (e->dtype == CAT_DTYPE_Q8) {
-            if (nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
-            esz = (uint64_t)cat__q8_bytes(e->dims[0], e->dims[1]);
-        } else esz = numel * (e->dtype == CAT_DTYPE_F32 ? 4 : 2);
+        if (e->dtype == CAT_DTYPE_Q8 && nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
+        esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
@@ -1108,7 +1357,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
         /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
         int fd = open(path, O_RDONLY | O_NONBLOCK);
         struct stat st;
-        if (fd < 0) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+        if (fd < 0) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             close(fd);
             cat__err(err, errlen, "'%s' is not a regular file (%s)", path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
@@ -1130,7 +1379,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     }
 #endif
     f = fopen(path, "rb");
-    if (!f) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+    if (!f) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
     if (fseek(f, 0, SEEK_END) != 0 || (len = (long long)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f); cat__err(err, errlen, "cannot determine the size of '%s'", path); CAT_FREE(m); return CAT_ERR_IO;
     }
@@ -2000,6 +2249,7 @@ typedef struct {
     float *gk, *gv;       /* [layers][kv heads][gcap][head_dim]: one head's keys are contiguous */
     float *lk, *lv;       /* [layers][kv heads][lcap][head_dim] */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
+    int32_t *toks;        /* every token held [max_ctx] (truncate feeds them again) */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
     float *logits;        /* [padded_vocab] */
 } cat__seq;
@@ -2341,6 +2591,7 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
 static void cat__after_run(cat_session *s, const cat__run *r) {
     cat__seq *q = &s->seqs[r->seq];
     const int c = s->c, pe = r->p0 + r->n;
+    memcpy(q->toks + r->p0, s->gtok + r->first, sizeof(int32_t) * (size_t)r->n);
     if (c) {
         const int k = pe / c;
         int j;
@@ -2614,6 +2865,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
         CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
         CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
         CAT__TAKE(a, q->chunk_ids, c1, int32_t);
+        CAT__TAKE(a, q->toks, s->max_ctx, int32_t);              /* every token held */
         if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
         CAT__TAKE(a, q->logits, PV, float);
     }
@@ -2732,8 +2984,8 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     else cat__step_decoder(s, nruns, ntok, logits);
 }
 
-/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence 0) */
-static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
+/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence one) */
+static cat_result cat__feed(cat_session *s, const int32_t *seq, int32_t one, const int32_t *tokens, size_t n, float *logits) {
     const int32_t PV = s->cfg.padded_vocab;
     int32_t *cnt = s->cnt;
     size_t i, at;
@@ -2746,7 +2998,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
     /* room in every sequence, checked before anything is fed */
     for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
     for (i = 0; i < n; i++) {
-        j = seq ? seq[i] : 0;
+        j = seq ? seq[i] : one;
         if (cnt[j] >= s->max_ctx - s->seqs[j].pos) return CAT_ERR_CONTEXT;
         cnt[j]++;
     }
@@ -2755,7 +3007,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
         const size_t take = n - at < (size_t)s->n_batch ? n - at : (size_t)s->n_batch;
         int nr = 0, g = 0;
         for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
-        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : 0]++;
+        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : one]++;
         for (j = 0; j < s->n_seq; j++) if (cnt[j]) {
             cat__run *u = &s->runs[nr++];
             u->seq = j; u->n = cnt[j]; u->p0 = s->seqs[j].pos; u->first = g;
@@ -2763,7 +3015,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
             g += u->n;
         }
         for (i = at; i < at + take; i++) {
-            const int w = cnt[seq ? seq[i] : 0]++;
+            const int w = cnt[seq ? seq[i] : one]++;
             s->gtok[w] = tokens[i];
             s->order[w] = (int32_t)(i - at);
         }
@@ -2775,11 +3027,11 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
 
 CAT__API cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits) {
     if (!s) return CAT_ERR_ARGS;
-    return cat__feed(s, NULL, tokens, n, logits);
+    return cat__feed(s, NULL, 0, tokens, n, logits);
 }
 CAT__API cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
     if (!s || (n && !seq)) return CAT_ERR_ARGS;
-    return cat__feed(s, seq, tokens, n, logits);
+    return cat__feed(s, seq, 0, tokens, n, logits);
 }
 
 CAT__API const float *cat_session_logits(const cat_session *s) { return cat_session_seq_logits(s, 0); }
@@ -2804,6 +3056,225 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     return entries * per;
 }
 CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->seqs[0].pos); }
+
+/* ---- session state: rewind, fork, save, restore --------------------------- */
+CAT__API const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq) {
+    return s && seq >= 0 && seq < s->n_seq ? s->seqs[seq].toks : NULL;
+}
+
+/* live cache rows of a sequence holding pos tokens: global (dummy + completed chunks,
+   or every token of a dense model) and local (separator + the current chunk's tokens
+   but the last of a chunk, which never needs an entry) */
+static void cat__live_rows(const cat_session *s, int32_t pos, int32_t *ng, int32_t *nl) {
+    if (s->c) { *ng = 1 + pos / s->c; *nl = s->n_lead - 1 + pos % s->c; }
+    else { *ng = pos; *nl = 0; }
+}
+
+/* feed n of the sequence's own tokens, from position `from` on, to sequence seq */
+static cat_result cat__refeed(cat_session *s, int32_t seq, int32_t from, int32_t n) {
+    cat__seq *q = &s->seqs[seq];
+    q->pos = from;
+    return n ? cat__feed(s, NULL, seq, q->toks + from, (size_t)n, NULL) : CAT_OK;
+}
+
+CAT__API cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n) {
+    cat__seq *q;
+    int32_t c, k, j, i;
+    if (!s || seq < 0 || seq >= s->n_seq) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    if (n < 0 || n > q->pos) return CAT_ERR_ARGS;
+    if (n == q->pos) return CAT_OK;
+    c = s->c;
+    if (!c) {   /* dense: every entry is a token's; the last kept one gives the logits */
+        if (!n) { cat__seq_prime(s, seq); return CAT_OK; }
+        return cat__refeed(s, seq, n - 1, 1);
+    }
+    k = n / c; j = n % c;
+    if (k == q->pos / c && j > 0) return cat__refeed(s, seq, n - 1, 1);   /* inside the current chunk */
+    /* Back to the start of chunk k. Its global entries 0..k (dummy and the chunks
+       before it) are unchanged; the current-chunk list and the logits are rebuilt. */
+    if (j > 0 && s->n_lead == 1) return cat__refeed(s, seq, k * c, j);   /* no separator: feed the chunk's kept tokens */
+    if (k == 0) {   /* the dummy and the separator come from priming */
+        cat__seq_prime(s, seq);
+        return cat__refeed(s, seq, 0, j);
+    }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        /* its compression needs chunk k-1's hidden states: feed that chunk again */
+        cat_result r = cat__refeed(s, seq, (k - 1) * c, c);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    } else {
+        /* feed chunk k-1's last token alone: it compresses the chunk (from its ids)
+           and runs its fx slot (and separator), which give the logits at the boundary */
+        cat_result r;
+        for (i = 0; i < c - 1; i++) q->chunk_ids[i] = q->toks[(k - 1) * c + i];
+        r = cat__refeed(s, seq, k * c - 1, 1);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    }
+}
+
+/* rows [0, n) of every layer's and head's list, from one sequence's cache to another's */
+static void cat__copy_rows(const cat_session *s, float *dk, float *dv, const float *sk, const float *sv, int32_t cap, int32_t n) {
+    const size_t hd = (size_t)s->dg.hd;
+    int l, h;
+    if (n <= 0) return;
+    for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        memcpy(dk + off, sk + off, sizeof(float) * (size_t)n * hd);
+        memcpy(dv + off, sv + off, sizeof(float) * (size_t)n * hd);
+    }
+}
+
+CAT__API cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst) {
+    const cat__seq *a;
+    cat__seq *b;
+    int32_t ng, nl;
+    if (!s || src < 0 || src >= s->n_seq || dst < 0 || dst >= s->n_seq) return CAT_ERR_ARGS;
+    if (src == dst) return CAT_OK;
+    a = &s->seqs[src]; b = &s->seqs[dst];
+    cat__live_rows(s, a->pos, &ng, &nl);
+    cat__copy_rows(s, b->gk, b->gv, a->gk, a->gv, s->gcap, ng);
+    cat__copy_rows(s, b->lk, b->lv, a->lk, a->lv, s->lcap, nl);
+    memcpy(b->toks, a->toks, sizeof(int32_t) * (size_t)a->pos);
+    if (s->c) memcpy(b->chunk_ids, a->chunk_ids, sizeof(int32_t) * (size_t)s->c);
+    if (a->chunk_xn) memcpy(b->chunk_xn, a->chunk_xn, sizeof(float) * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim);
+    memcpy(b->logits, a->logits, sizeof(float) * (size_t)s->cfg.padded_vocab);
+    b->has_logits = a->has_logits;
+    b->pos = a->pos;
+    return CAT_OK;
+}
+
+/* The saved state, described once for the size, the writer and the reader:
+     "CATSTATE", u32 version, u32 0x01020304 (byte order), u64 model fingerprint,
+     i32 family, chunk, S, layers, kv heads, head dim, padded vocab, pos, has_logits,
+     then tokens [pos], logits [padded vocab] (if has_logits), the current chunk's
+     ids [chunk], CAT layer: its normed inputs [layers][chunk][dim], then the live
+     global rows and local rows of keys and values, layer by layer, head by head. */
+#define CAT__STATE_MAGIC "CATSTATE"
+#define CAT__STATE_HDR (8 + 4 + 4 + 8 + 9 * 4)
+
+static uint64_t cat__fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+/* the tensor directory and the first and last bytes of every tensor */
+static uint64_t cat__model_fingerprint(const cat_model *m) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    uint32_t i;
+    for (i = 0; i < m->n_dir; i++) {
+        const cat__dirent *e = &m->dir[i];
+        const uint64_t n = e->nbytes < 64 ? e->nbytes : 64;
+        h = cat__fnv(h, e->name, strlen(e->name));
+        h = cat__fnv(h, &e->dtype, sizeof e->dtype);
+        h = cat__fnv(h, e->dims, sizeof e->dims);
+        h = cat__fnv(h, &e->nbytes, sizeof e->nbytes);
+        h = cat__fnv(h, m->base + e->offset, (size_t)n);
+        h = cat__fnv(h, m->base + e->offset + e->nbytes - n, (size_t)n);
+    }
+    return h;
+}
+
+static size_t cat__state_bytes(const cat_session *s, int32_t pos, int32_t has_logits) {
+    int32_t ng, nl;
+    size_t n = CAT__STATE_HDR + 4 * (size_t)pos + (has_logits ? 4 * (size_t)s->cfg.padded_vocab : 0) + 4 * (size_t)s->c;
+    cat__live_rows(s, pos, &ng, &nl);
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) n += 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+    n += 2 * 4 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * s->dg.hd;
+    return n;
+}
+
+CAT__API size_t cat_session_seq_state_size(const cat_session *s, int32_t seq) {
+    if (!s || seq < 0 || seq >= s->n_seq) return 0;
+    return cat__state_bytes(s, s->seqs[seq].pos, s->seqs[seq].has_logits);
+}
+
+/* the state's header fields after the fingerprint */
+static void cat__state_fields(const cat_session *s, int32_t pos, int32_t has_logits, int32_t f[9]) {
+    f[0] = (int32_t)s->cfg.family; f[1] = s->c; f[2] = s->n_lead; f[3] = s->cfg.dec.n_layer; f[4] = s->dg.n_kv;
+    f[5] = s->dg.hd; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
+}
+
+/* copy a sequence's live rows to or from a byte stream */
+static uint8_t *cat__rows_io(const cat_session *s, float *k, float *v, int32_t cap, int32_t n, uint8_t *p, int out) {
+    const size_t hd = (size_t)s->dg.hd, bytes = sizeof(float) * (size_t)n * hd;
+    int l, h, kv;
+    for (kv = 0; kv < 2; kv++) for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        float *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        if (out) memcpy(p, rows, bytes); else memcpy(rows, p, bytes);
+        p += bytes;
+    }
+    return p;
+}
+
+CAT__API cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written) {
+    const cat__seq *q;
+    uint8_t *p = (uint8_t *)buf;
+    uint32_t u;
+    uint64_t fp;
+    int32_t f[9], ng, nl;
+    size_t need;
+    if (written) *written = 0;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && cap)) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    need = cat__state_bytes(s, q->pos, q->has_logits);
+    if (written) *written = need;
+    if (cap < need) return CAT_ERR_BUFFER;
+    memcpy(p, CAT__STATE_MAGIC, 8); p += 8;
+    u = 1; memcpy(p, &u, 4); p += 4;
+    u = 0x01020304u; memcpy(p, &u, 4); p += 4;
+    fp = cat__model_fingerprint(s->m); memcpy(p, &fp, 8); p += 8;
+    cat__state_fields(s, q->pos, q->has_logits, f); memcpy(p, f, sizeof f); p += sizeof f;
+    memcpy(p, q->toks, 4 * (size_t)q->pos); p += 4 * (size_t)q->pos;
+    if (q->has_logits) { memcpy(p, q->logits, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(p, q->chunk_ids, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(p, q->chunk_xn, b); p += b;
+    }
+    cat__live_rows(s, q->pos, &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, p, 1);
+    p = cat__rows_io(s, q->lk, q->lv, s->lcap, nl, p, 1);
+    return (size_t)(p - (uint8_t *)buf) == need ? CAT_OK : CAT_ERR_ARGS;
+}
+
+CAT__API cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len) {
+    const uint8_t *p = (const uint8_t *)buf;
+    cat__seq *q;
+    uint32_t ver, bom;
+    uint64_t fp;
+    int32_t f[9], want[9], ng, nl, i;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && len)) return CAT_ERR_ARGS;
+    if (len < CAT__STATE_HDR || memcmp(p, CAT__STATE_MAGIC, 8)) return CAT_ERR_FORMAT;
+    memcpy(&ver, p + 8, 4); memcpy(&bom, p + 12, 4); memcpy(&fp, p + 16, 8); memcpy(f, p + 24, sizeof f);
+    if (ver != 1 || bom != 0x01020304u) return CAT_ERR_FORMAT;
+    cat__state_fields(s, f[7], f[8], want);
+    if (fp != cat__model_fingerprint(s->m) || memcmp(f, want, 7 * sizeof(int32_t))) return CAT_ERR_STATE;
+    if (f[7] < 0 || (f[8] != 0 && f[8] != 1)) return CAT_ERR_FORMAT;
+    if (f[7] > s->max_ctx) return CAT_ERR_CONTEXT;
+    if (len != cat__state_bytes(s, f[7], f[8])) return CAT_ERR_FORMAT;
+    p += CAT__STATE_HDR;
+    for (i = 0; i < f[7] + (s->c ? s->c : 0); i++) {   /* tokens and the chunk's ids: in range */
+        int32_t t;
+        memcpy(&t, p + 4 * (size_t)i + (i >= f[7] && f[8] ? 4 * (size_t)s->cfg.padded_vocab : 0), 4);
+        if (t < 0 || t >= s->cfg.padded_vocab) return CAT_ERR_FORMAT;
+    }
+    /* valid: now overwrite the sequence */
+    q = &s->seqs[seq];
+    memcpy(q->toks, p, 4 * (size_t)f[7]); p += 4 * (size_t)f[7];
+    if (f[8]) { memcpy(q->logits, p, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(q->chunk_ids, p, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(q->chunk_xn, p, b); p += b;
+    }
+    cat__live_rows(s, f[7], &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, (uint8_t *)(uintptr_t)p, 0);
+    cat__rows_io(s, q->lk, q->lv, s->lcap, nl, (uint8_t *)(uintptr_t)p, 0);
+    q->pos = f[7];
+    q->has_logits = f[8];
+    return CAT_OK;
+}
 
 CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits) {
     cat_session_params p;
@@ -3347,125 +3818,120 @@ CAT__API void cat_tokenizer_free(cat_tokenizer *t)
     CAT_FREE(t);
 }
 
-CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special)
-{
-    cat_tokenizer *t = NULL;
-    cat__strmap map;
-    unsigned char *cat_buf = NULL;
-    size_t i, total = 0, cap, max_len = 0;
-    cat_result rc = CAT_ERR_NOMEM;
-    unsigned char *is_special = NULL;
-
-    if (out) *out = NULL;
-    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
-        (n_merges && !merges) || (n_special && !special))
-        return CAT_ERR_ARGS;
-    map.slots = NULL;
-    map.tokens = tokens;
-    map.lens = lens;
-
+/* cat_tokenizer_create, phase 1: arguments, and the bytes all token strings need */
+static cat_result cat__tok_sizes(uint32_t n_vocab, const char *const *tokens, const uint32_t *lens, uint32_t n_merges,
+                                 uint32_t n_special, const uint32_t *special, size_t *total, size_t *max_len) {
+    size_t i;
+    *total = 0; *max_len = 0;
     for (i = 0; i < n_vocab; i++) {
         if (lens[i] == 0 || !tokens[i]) return CAT_ERR_TOKENIZER;
-        if (lens[i] > max_len) max_len = lens[i];
-        if (total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
-        total += (size_t)lens[i] + 1;
+        if (lens[i] > *max_len) *max_len = lens[i];
+        if (*total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
+        *total += (size_t)lens[i] + 1;
     }
     for (i = 0; i < n_special; i++)
         if (special[i] >= n_vocab) return CAT_ERR_TOKENIZER;
     if (!cat__fits(n_vocab, 4 * sizeof(size_t)) || !cat__fits(n_merges, 4 * sizeof(cat__merge_slot))) return CAT_ERR_NOMEM;
+    return CAT_OK;
+}
 
-    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
-    if (!t) return CAT_ERR_NOMEM;
-    memset(t, 0, sizeof *t);
-    t->n_vocab = n_vocab;
-
-    /* string -> id map (temporary), rejecting duplicates */
-    cap = cat__pow2_at_least((size_t)n_vocab * 2);
-    map.mask = cap - 1;
-    map.slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
-    if (!map.slots) goto fail;
-    memset(map.slots, 0xFF, cap * sizeof(uint32_t));
+/* phase 2: the string -> id map (temporary), rejecting duplicates */
+static cat_result cat__tok_string_map(cat__strmap *map, uint32_t n_vocab) {
+    const size_t cap = cat__pow2_at_least((size_t)n_vocab * 2);
+    size_t i;
+    map->mask = cap - 1;
+    map->slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
+    if (!map->slots) return CAT_ERR_NOMEM;
+    memset(map->slots, 0xFF, cap * sizeof(uint32_t));
     for (i = 0; i < n_vocab; i++) {
-        const unsigned char *s = (const unsigned char *)tokens[i];
-        size_t j = (size_t)cat__str_hash(s, lens[i]) & map.mask;
-        while (map.slots[j] != UINT32_MAX) {
-            uint32_t o = map.slots[j];
-            if (lens[o] == lens[i] && memcmp(tokens[o], s, lens[i]) == 0) { rc = CAT_ERR_TOKENIZER; goto fail; }
-            j = (j + 1) & map.mask;
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        const uint32_t n = map->lens[i];
+        size_t j = (size_t)cat__str_hash(s, n) & map->mask;
+        while (map->slots[j] != UINT32_MAX) {
+            uint32_t o = map->slots[j];
+            if (map->lens[o] == n && memcmp(map->tokens[o], s, n) == 0) return CAT_ERR_TOKENIZER;
+            j = (j + 1) & map->mask;
         }
-        map.slots[j] = (uint32_t)i;
+        map->slots[j] = (uint32_t)i;
     }
+    return CAT_OK;
+}
 
-    /* special tokens */
-    is_special = (unsigned char *)CAT_MALLOC(n_vocab);
-    if (!is_special) goto fail;
-    memset(is_special, 0, n_vocab);
-    if (n_special) {
-        t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
-        if (!t->special) goto fail;
-        memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
-        t->n_special = n_special;
-        for (i = 0; i < n_special; i++) {
-            unsigned char c0 = (unsigned char)tokens[special[i]][0];
-            is_special[special[i]] = 1;
-            t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
-        }
+/* phase 3: the special tokens (and is_special[n_vocab], which marks them) */
+static cat_result cat__tok_specials(cat_tokenizer *t, const char *const *tokens, uint32_t n_special, const uint32_t *special,
+                                    unsigned char *is_special) {
+    size_t i;
+    memset(is_special, 0, t->n_vocab);
+    if (!n_special) return CAT_OK;
+    t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
+    if (!t->special) return CAT_ERR_NOMEM;
+    memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
+    t->n_special = n_special;
+    for (i = 0; i < n_special; i++) {
+        unsigned char c0 = (unsigned char)tokens[special[i]][0];
+        is_special[special[i]] = 1;
+        t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
     }
+    return CAT_OK;
+}
 
-    /* raw bytes of every token: special tokens literally, the others through the
-       unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte,
-       is kept as its UTF-8 bytes) */
+/* phase 4: raw bytes of every token: special tokens literally, the others through the
+   unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte, is kept
+   as its UTF-8 bytes); then the single-byte token of each byte */
+static cat_result cat__tok_bytes(cat_tokenizer *t, const cat__strmap *map, const unsigned char *is_special, size_t total) {
+    size_t i, o = 0;
     t->bytes = (char *)CAT_MALLOC(total);
-    t->offs = (size_t *)CAT_MALLOC(((size_t)n_vocab + 1) * sizeof(size_t));
-    if (!t->bytes || !t->offs) goto fail;
-    {
-        size_t o = 0;
-        for (i = 0; i < n_vocab; i++) {
-            const unsigned char *s = (const unsigned char *)tokens[i];
-            size_t n = lens[i], k = 0;
-            t->offs[i] = o;
-            if (is_special[i]) {
-                memcpy(t->bytes + o, s, n);
-                o += n;
-            } else {
-                while (k < n) {
-                    uint32_t cp;
-                    size_t l = cat__utf8_next(s + k, n - k, &cp);
-                    int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
-                    if (b >= 0) t->bytes[o++] = (char)b;
-                    else { memcpy(t->bytes + o, s + k, l); o += l; }
-                    k += l;
-                }
+    t->offs = (size_t *)CAT_MALLOC(((size_t)t->n_vocab + 1) * sizeof(size_t));
+    if (!t->bytes || !t->offs) return CAT_ERR_NOMEM;
+    for (i = 0; i < t->n_vocab; i++) {
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        size_t n = map->lens[i], k = 0;
+        t->offs[i] = o;
+        if (is_special[i]) {
+            memcpy(t->bytes + o, s, n);
+            o += n;
+        } else {
+            while (k < n) {
+                uint32_t cp;
+                size_t l = cat__utf8_next(s + k, n - k, &cp);
+                int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
+                if (b >= 0) t->bytes[o++] = (char)b;
+                else { memcpy(t->bytes + o, s + k, l); o += l; }
+                k += l;
             }
-            t->bytes[o++] = 0;
         }
-        t->offs[n_vocab] = o;
+        t->bytes[o++] = 0;
     }
-
-    /* single-byte symbols */
+    t->offs[t->n_vocab] = o;
     for (i = 0; i < 256; i++) {
         unsigned char u[4];
         size_t n = cat__utf8_put(u, cat__byte_to_cp((unsigned)i));
-        uint32_t id = cat__strmap_get(&map, u, n);
+        uint32_t id = cat__strmap_get(map, u, n);
         t->byte_id[i] = id == UINT32_MAX ? -1 : (int32_t)id;
     }
+    return CAT_OK;
+}
 
-    /* merges: (left, right) -> (rank, id of left+right) */
-    cap = cat__pow2_at_least((size_t)n_merges * 2);
+/* phase 5: the merges: (left, right) -> (rank, id of left+right) */
+static cat_result cat__tok_merges(cat_tokenizer *t, const cat__strmap *map, uint32_t n_merges, const uint32_t *merges,
+                                  size_t max_len) {
+    const size_t cap = cat__pow2_at_least((size_t)n_merges * 2);
+    const char *const *tokens = map->tokens;
+    const uint32_t *lens = map->lens;
+    unsigned char *pair = (unsigned char *)CAT_MALLOC(2 * max_len);
+    size_t i;
     t->merge_mask = cap - 1;
     t->merges = (cat__merge_slot *)CAT_MALLOC(cap * sizeof(cat__merge_slot));
-    cat_buf = (unsigned char *)CAT_MALLOC(2 * max_len);
-    if (!t->merges || !cat_buf) goto fail;
+    if (!t->merges || !pair) { CAT_FREE(pair); return CAT_ERR_NOMEM; }
     for (i = 0; i < cap; i++) t->merges[i].left = UINT32_MAX;
     for (i = 0; i < n_merges; i++) {
         uint32_t l = merges[2 * i], r = merges[2 * i + 1], id;
         size_t j;
-        if (l >= n_vocab || r >= n_vocab) { rc = CAT_ERR_TOKENIZER; goto fail; }
-        memcpy(cat_buf, tokens[l], lens[l]);
-        memcpy(cat_buf + lens[l], tokens[r], lens[r]);
-        id = cat__strmap_get(&map, cat_buf, (size_t)lens[l] + lens[r]);
-        if (id == UINT32_MAX) { rc = CAT_ERR_TOKENIZER; goto fail; }
+        if (l >= t->n_vocab || r >= t->n_vocab) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
+        memcpy(pair, tokens[l], lens[l]);
+        memcpy(pair + lens[l], tokens[r], lens[r]);
+        id = cat__strmap_get(map, pair, (size_t)lens[l] + lens[r]);
+        if (id == UINT32_MAX) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
         j = cat__pair_hash(l, r) & t->merge_mask;
         while (t->merges[j].left != UINT32_MAX && !(t->merges[j].left == l && t->merges[j].right == r))
             j = (j + 1) & t->merge_mask;
@@ -3474,19 +3940,39 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
         t->merges[j].rank = (uint32_t)i; /* a repeated pair: the later rank wins */
         t->merges[j].id = id;
     }
+    CAT_FREE(pair);
+    return CAT_OK;
+}
 
-    CAT_FREE(cat_buf);
+CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                         uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special) {
+    cat_tokenizer *t;
+    cat__strmap map;
+    unsigned char *is_special;
+    size_t total, max_len;
+    cat_result rc;
+    if (out) *out = NULL;
+    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
+        (n_merges && !merges) || (n_special && !special))
+        return CAT_ERR_ARGS;
+    rc = cat__tok_sizes(n_vocab, tokens, lens, n_merges, n_special, special, &total, &max_len);
+    if (rc) return rc;
+    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
+    if (!t) return CAT_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->n_vocab = n_vocab;
+    map.slots = NULL; map.tokens = tokens; map.lens = lens;
+    is_special = NULL;
+    rc = cat__tok_string_map(&map, n_vocab);
+    if (!rc) rc = (is_special = (unsigned char *)CAT_MALLOC(n_vocab)) != NULL ? CAT_OK : CAT_ERR_NOMEM;
+    if (!rc) rc = cat__tok_specials(t, tokens, n_special, special, is_special);
+    if (!rc) rc = cat__tok_bytes(t, &map, is_special, total);
+    if (!rc) rc = cat__tok_merges(t, &map, n_merges, merges, max_len);
     CAT_FREE(map.slots);
     CAT_FREE(is_special);
+    if (rc) { cat_tokenizer_free(t); return rc; }
     *out = t;
     return CAT_OK;
-
-fail:
-    CAT_FREE(cat_buf);
-    CAT_FREE(map.slots);
-    CAT_FREE(is_special);
-    cat_tokenizer_free(t);
-    return rc;
 }
 
 CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
@@ -3800,12 +4286,10 @@ static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t
     cat_result r = CAT_ERR_TOKENIZER;
     c.p = p; c.len = len; c.off = 0; c.bad = 0;
     nv = cat__cu32(&c); nm = cat__cu32(&c); ns = cat__cu32(&c);
-    if (c.bad) { cat__err(err, errlen, "tokenizer section of %llu bytes is too short", (unsigned long long)len); return CAT_ERR_TRUNCATED; }
+    if (c.bad) return cat__fail(err, errlen, CAT_ERR_TRUNCATED, "tokenizer section of %llu bytes is too short", (unsigned long long)len);
     /* every count is bounded by what the section can hold before anything is allocated */
-    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv) {
-        cat__err(err, errlen, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
-        return CAT_ERR_TOKENIZER;
-    }
+    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv)
+        return cat__fail(err, errlen, CAT_ERR_TOKENIZER, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
     toks = (const char **)CAT_MALLOC(sizeof(char *) * nv);
     lens = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * nv);
     merges = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * 2 * (size_t)(nm ? nm : 1));

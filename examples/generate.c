@@ -45,7 +45,8 @@ static void usage(FILE *f) {
         "                          off; -1 = the whole context)\n"
         "      --frequency-penalty F  subtract F x (times seen) from those logits (default 0)\n"
         "      --presence-penalty F   subtract F once from the logit of a seen token (default 0)\n"
-        "  -s, --seed S            random seed, 0 .. 2^64-1 (default: from the clock, printed)\n"
+        "  -s, --seed S            random seed, 0 .. 2^64-1 (default: from the clock, printed when\n"
+        "                          sampling)\n"
         "      --stop STR          stop when the output contains STR (not printed); repeatable\n"
         "  -i, --interactive       after generating, read a line from standard input, append it\n"
         "                          and continue (the session is kept: nothing is recomputed),\n"
@@ -55,6 +56,9 @@ static void usage(FILE *f) {
         "  -t, --threads N         OpenMP threads (default: all)\n"
         "  -b, --batch-size N      prompt tokens per prefill step (default 512)\n"
         "      --ids               print token ids instead of text\n"
+        "      --prompt-cache FILE reuse the longest prefix of the prompt stored in FILE (from an\n"
+        "                          earlier run with the same model and chunk size), then store\n"
+        "                          this prompt's state there\n"
         "      --version           print the version and exit\n"
         "  -h, --help              this text\n"
         "\n"
@@ -66,7 +70,7 @@ static const char *const known_options[] = {
     "-m", "--model", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size", "--ctx", "--chunk",
     "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "--frequency-penalty",
     "--presence-penalty", "--ignore-eos", "-s", "--seed", "--stop", "-i", "--interactive", "-t", "--threads", "-b",
-    "--batch-size", "--ids", "--version", "-h", "--help", NULL};
+    "--batch-size", "--ids", "--prompt-cache", "--version", "-h", "--help", NULL};
 
 static double now(void) {
     struct timespec ts;
@@ -188,6 +192,51 @@ static int output_push(output *o, int32_t id, const char *piece, size_t len) {
 }
 static void output_flush(output *o) { emit(o, o->len); }
 
+/* ---- the prompt cache: a saved sequence state (cat_session_seq_state_save) ---- */
+/* Loads FILE into the session and rewinds it to the longest common prefix with the
+   prompt (at most all but nothing: the logits after the prompt come from the state
+   or from truncating to it). Returns the prompt tokens now held; 0: start afresh. */
+static size_t prompt_cache_load(const char *path, cat_session *s, const int32_t *ids, size_t n) {
+    size_t len = 0, same = 0, held;
+    char *buf, err[600];
+    const int32_t *toks;
+    cat_result r;
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;   /* no cache yet */
+    /* a regular file (a FIFO or device is refused without blocking), no larger than a session */
+    buf = (char *)util_read_input(path, cat_session_memory(s) + ((size_t)1 << 20), "prompt cache", 0, &len, err, sizeof err);
+    if (!buf) { fprintf(stderr, "prompt cache: %s; starting afresh\n", err); return 0; }
+    r = cat_session_seq_state_load(s, 0, buf, len);
+    free(buf);
+    if (r) { fprintf(stderr, "prompt cache: %s is not usable here (%s); starting afresh\n", path, cat_result_string(r)); return 0; }
+    held = (size_t)cat_session_pos(s);
+    toks = cat_session_seq_tokens(s, 0);
+    while (same < held && same < n && toks[same] == ids[same]) same++;
+    if (same < held && (r = cat_session_seq_truncate(s, 0, (int32_t)same)) != CAT_OK) {
+        fprintf(stderr, "prompt cache: cannot rewind the cached state (%s); starting afresh\n", cat_result_string(r));
+        return 0;
+    }
+    return same;
+}
+/* stores the session's state in FILE (a temporary file renamed into place) */
+static void prompt_cache_save(const char *path, const cat_session *s) {
+    size_t need = cat_session_seq_state_size(s, 0), wrote = 0, plen = strlen(path);
+    char *buf = (char *)malloc(need ? need : 1), *tmp = (char *)malloc(plen + 32);
+    FILE *f;
+    int ok = buf && tmp && cat_session_seq_state_save(s, 0, buf, need, &wrote) == CAT_OK;
+    if (ok) {
+        sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
+        ok = (f = fopen(tmp, "wb")) != NULL;
+        if (ok) { ok = fwrite(buf, 1, wrote, f) == wrote; ok = (fclose(f) == 0) && ok; }
+        if (ok) ok = rename(tmp, path) == 0;
+        if (!ok) remove(tmp);
+    }
+    if (ok) fprintf(stderr, "prompt cache: stored %d tokens (%zu bytes) in %s\n", cat_session_pos(s), wrote, path);
+    else fprintf(stderr, "prompt cache: cannot write %s: %s\n", path, strerror(errno));
+    free(buf);
+    free(tmp);
+}
+
 /* one line of standard input (with its newline, if any) into *buf; 0 at end of input */
 static int read_line(char **buf, size_t *cap, size_t *len) {
     int c;
@@ -209,7 +258,7 @@ static int read_line(char **buf, size_t *cap, size_t *len) {
 }
 
 int main(int argc, char **argv) {
-    const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL;
+    const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL, *cache_path = NULL;
     const char *stops[MAX_STOPS];
     long n_predict = 128, chunk = 0, ctx = 0, threads = 0, top_k = 40, last_n = 64, n_batch = 0;
     double temp = 0.8, top_p = 0.95, min_p = 0, penalty = 1, freq_pen = 0, pres_pen = 0;
@@ -225,7 +274,7 @@ int main(int argc, char **argv) {
     char err[512];
     cat_result r;
     int32_t *ids = NULL;
-    size_t n_ids = 0, plen = 0, n_fed = 0, line_cap = 0, ids_cap = 0, k;
+    size_t n_ids = 0, plen = 0, n_fed = 0, line_cap = 0, ids_cap = 0, k, skip = 0;
     char *pbuf = NULL, *line = NULL;
     float *eot_mask = NULL;
     double t_feed = 0, t_gen = 0, t;
@@ -266,6 +315,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) { NEED(); if (!parse_int(a, val, 1, 1024, &threads)) return 2; }
         else if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) interactive = 1;
         else if (!strcmp(a, "--ids")) print_ids = 1;
+        else if (!strcmp(a, "--prompt-cache")) { NEED(); cache_path = val; }
         else if (a[0] == '-' && a[1]) return cli_unknown("cat-generate", a, known_options);
         else { fprintf(stderr, "cat-generate: unexpected argument '%s' (the prompt goes after -p; try --help)\n", a); return 2; }
 #undef NEED
@@ -357,7 +407,7 @@ int main(int argc, char **argv) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         seed = ((unsigned long long)ts.tv_sec * 1000000007ull) ^ (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 40);
-        fprintf(stderr, "seed: %llu\n", seed);
+        if (temp > 0) fprintf(stderr, "seed: %llu\n", seed);
     }
     smp.seed = seed;
     if (cat_sampler_init(&sampler, &smp, cfg->vocab_size)) { fprintf(stderr, "cat-generate: bad sampling options\n"); status = 2; goto done; }
@@ -373,14 +423,27 @@ int main(int argc, char **argv) {
     else if (plen) fwrite(prompt, 1, plen, stdout);
     fflush(stdout);
 
+    if (cache_path) {   /* the prompt's longest prefix that the cache holds is not fed again */
+        t = now();
+        if (!(skip = prompt_cache_load(cache_path, s, ids, n_ids))) cat_session_reset(s);
+        t_feed += now() - t;
+        fprintf(stderr, "prompt cache: reused %zu of %zu prompt tokens from %s\n", skip, n_ids, cache_path);
+    }
     for (;;) {   /* one turn: feed what is new, generate */
         long turn = 0;
         int end = 0;   /* 1: the turn is over, 2: stop altogether */
         t = now();
-        r = cat_session_feed(s, ids, n_ids, NULL);
-        if (r) { fprintf(stderr, "\ncat-generate: prefill failed: %s\n", cat_result_string(r)); goto done; }
+        if (n_ids > skip) {
+            r = cat_session_feed(s, ids + skip, n_ids - skip, NULL);
+            if (r) { fprintf(stderr, "\ncat-generate: prefill failed: %s\n", cat_result_string(r)); goto done; }
+        }
         t_feed += now() - t;
-        n_fed += n_ids;
+        n_fed += n_ids - skip;
+        skip = 0;
+        if (cache_path) {
+            prompt_cache_save(cache_path, s);
+            cache_path = NULL;   /* the prompt only (later turns are not stored) */
+        }
         t = now();
         while (!end && (n_predict < 0 || turn < n_predict)) {
             int32_t tk;

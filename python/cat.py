@@ -117,6 +117,12 @@ def _declare(lib):
         "cat_session_max_context": (I32, [P]),
         "cat_session_kv_bytes": (SZ, [P]),
         "cat_session_reset": (None, [P]),
+        "cat_session_seq_tokens": (I32P, [P, I32]),
+        "cat_session_seq_truncate": (ctypes.c_int, [P, I32, I32]),
+        "cat_session_seq_copy": (ctypes.c_int, [P, I32, I32]),
+        "cat_session_seq_state_size": (SZ, [P, I32]),
+        "cat_session_seq_state_save": (ctypes.c_int, [P, I32, ctypes.c_void_p, SZ, SZP]),
+        "cat_session_seq_state_load": (ctypes.c_int, [P, I32, ctypes.c_char_p, SZ]),
         "cat_session_close": (None, [P]),
         "cat_tokenizer_encode": (ctypes.c_int, [P, ctypes.c_char_p, SZ, I32P, SZ, SZP]),
         "cat_tokenizer_decode": (ctypes.c_int, [P, I32P, SZ, ctypes.c_char_p, SZ, SZP]),
@@ -372,6 +378,33 @@ class Session(object):
 
     def reset(self):
         self._lib.cat_session_reset(self._s)
+
+    # ---- state: rewind, fork, save, restore ----
+    def tokens(self, seq=0):
+        """The tokens sequence seq holds."""
+        p = self._lib.cat_session_seq_tokens(self._s, seq)
+        return list(p[:self.seq_pos(seq)]) if p else []
+
+    def truncate(self, n, seq=0):
+        """Rewind sequence seq to its first n tokens (as if never fed more)."""
+        _check(self._lib.cat_session_seq_truncate(self._s, seq, n), "cat_session_seq_truncate")
+
+    def copy(self, src, dst):
+        """Sequence dst becomes a copy of sequence src."""
+        _check(self._lib.cat_session_seq_copy(self._s, src, dst), "cat_session_seq_copy")
+
+    def save_state(self, seq=0):
+        """Sequence seq's state as bytes (for load_state)."""
+        n = self._lib.cat_session_seq_state_size(self._s, seq)
+        buf = ctypes.create_string_buffer(max(1, n))
+        wrote = ctypes.c_size_t()
+        _check(self._lib.cat_session_seq_state_save(self._s, seq, buf, n, ctypes.byref(wrote)), "cat_session_seq_state_save")
+        return buf.raw[:wrote.value]
+
+    def load_state(self, data, seq=0):
+        """Restore a state from save_state (same model and chunk size)."""
+        data = bytes(data)
+        _check(self._lib.cat_session_seq_state_load(self._s, seq, data, len(data)), "cat_session_seq_state_load")
 
     @property
     def pos(self):

@@ -121,7 +121,8 @@ expect "convert: --set decoder.n_layer=3 (layer 2 missing)" "n_layer" "$OUT" "$C
 expect "convert: --set vocab_size larger than the rows" "vocab" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set vocab_size=100000
 expect "convert: QK-norm demanded, tensors missing" "is missing" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set decoder.use_qk_norm=true
 expect "convert: QK-norm off, tensors unexpected" "unexpected tensor" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set model.use_qk_norm=false
-expect "convert: chunk size not a power of two (adaptive)" "power of two" "$OUT" "$CONV" convert $F/cat_adaptive_c16.safetensors "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
+expect "random: chunk size not a power of two (adaptive)" "power of two" "$OUT" "$CONV" random "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
+expect "convert: --set chunk_size contradicts f.proj_fx" "chunk_size = 12 but f.proj_fx.weight says 16" "$OUT" "$CONV" convert $F/cat_adaptive_c16.safetensors "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
 expect "convert: absurd block size" "block_size" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set block_size=1e12
 
 # ---- cat-convert: configuration and options -----------------------------------
@@ -158,7 +159,7 @@ expect "convert: a key twice (in a section)" "key 'n_layer' appears twice in 'de
 expect "convert: --set decoder.use_qk_norm=2" "'decoder.use_qk_norm' must be true or false, got 2" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $C4 --set decoder.use_qk_norm=2
 expect "convert: --set adaptive=yes" "'adaptive' must be true or false, got \"yes\"" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $C4 --set adaptive=yes
 expect "convert random: \"dim\": true" "must be an integer, got true" "$OUT" "$CONV" random "$OUT" --config "$T/ty3.json"
-expect "convert: missing --config" "--config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
+expect "convert: no config, no tokenizer: vocabulary size unknown" "--set vocab_size=N" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
 expect "convert: config file does not exist" "cannot open" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/none.json"
 expect "convert: bad --dtype" "dtype" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --dtype f16
 expect "convert: unknown option" "unknown option" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --bogus

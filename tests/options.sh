@@ -168,6 +168,31 @@ $BE --json >"$T/bench.json" 2>&1
 if grep -q '"bandwidth_gbps": null' "$T/bench.json" && grep -q '"decode_tps": [0-9]' "$T/bench.json"; then ok "cat-bench --json --no-bandwidth: bandwidth_gbps null, the rest measured"
 else bad "cat-bench JSON null" "$(cat "$T/bench.json")"; fi
 
+# ---- the prompt cache ------------------------------------------------------------------
+PC=$T/prompt.cache
+# reused (count from stderr) and output against a run without the cache
+pcache() {
+    name=$1; want_reuse=$2; shift 2
+    gen "$@" -n 16 --prompt-cache "$PC" >"$T/pc.txt" 2>"$T/pc.err"
+    gen "$@" -n 16 >"$T/nopc.txt" 2>/dev/null
+    got=$(sed -n 's/^prompt cache: reused \([0-9]* of [0-9]*\) .*/\1/p' "$T/pc.err")
+    if [ "$got" = "$want_reuse" ] && cmp -s "$T/pc.txt" "$T/nopc.txt"; then ok "--prompt-cache, $name: reused $got, the same text as without"
+    else bad "--prompt-cache, $name (reused '$got', want '$want_reuse')" "$(cat "$T/pc.err"; diff "$T/pc.txt" "$T/nopc.txt")"; fi
+}
+n_p=$("$B/cat-tokenize" "$M" "$P" | wc -w)
+n_long=$("$B/cat-tokenize" "$M" "$P And God said" | wc -w)
+n_short=$("$B/cat-tokenize" "$M" "Genesis 1" | wc -w)
+pcache "no cache file yet" "0 of $n_p" -p "$P"
+pcache "the same prompt" "$n_p of $n_p" -p "$P"
+pcache "a longer prompt" "$n_p of $n_long" -p "$P And God said"
+pcache "a prefix of the cached prompt (rewound)" "$n_short of $n_short" -p "Genesis 1"
+pcache "a different prompt" "0 of $("$B/cat-tokenize" "$M" "And God" | wc -w)" -p "And God"
+gen -p "$P" -n 4 --prompt-cache "$PC" >/dev/null 2>&1
+pcache "another chunk size: not usable, afresh" "0 of $n_p" -p "$P" --chunk 8
+head -c 100 "$PC" >"$T/pc.cut"; mv "$T/pc.cut" "$PC"
+pcache "a damaged cache file: afresh" "0 of $n_p" -p "$P"
+grep -q "not usable" "$T/pc.err" && ok "--prompt-cache: a damaged file is named as not usable" || bad "--prompt-cache damaged message" "$(cat "$T/pc.err")"
+
 # ---- bad input ----------------------------------------------------------------------
 # expect NAME KEYWORD CMD...: exits non-zero with KEYWORD on stderr
 expect() {

@@ -52,6 +52,8 @@ run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-con
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
 # command-line tools on bad input: messages, exit codes, nothing left behind
 run "tools: bad input" sh tests/cli.sh "$B"
+# cat-convert with no configuration: inference, shards, directories, GPT-2, guards
+run "converter: no config, shards, directories, guards" sh tests/convert.sh "$B"
 # inputs that once crashed a parser (found by fuzzing), replayed
 [ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
 # the committed fuzz corpora (small, merged), replayed deterministically
@@ -94,6 +96,14 @@ for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
         run "check --incremental $c $dt (atol $tol)" "$B/cat-check" --incremental --logits-only --atol $tol "$m" "$F/$c.ref"
     done
 done
+
+# session state: truncate, copy, save/load against fresh sessions, bit for bit, for
+# every family (the adaptive CAT at every chunk size, the CAT layer, q8 weights)
+O=$OUT
+run "session state: truncate, copy, save/load" "$B/test_state" $O/cat_c4.pt.cat $O/cat_c8_qk_gqa.pt.cat \
+    $O/cat_adaptive_c16.pt.cat:1 $O/cat_adaptive_c16.pt.cat:2 $O/cat_adaptive_c16.pt.cat:4 $O/cat_adaptive_c16.pt.cat:8 \
+    $O/cat_adaptive_c16.pt.cat:16 $O/cat_layer_c4.pt.cat $O/dense.pt.cat $O/cat_c4.q8.cat $O/x_cat_c1.cat $O/x_cat_c32.cat \
+    $O/x_layer_c8.cat $O/x_layer_c1_qk.cat $O/x_adaptive_c32_mqa.cat:32 $O/x_adaptive_c8.cat:2
 
 K=models/kjv
 check "convert kjv_cat.pt" "$B/cat-convert" convert $K/kjv_cat.pt "$OUT/kjv_cat.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json

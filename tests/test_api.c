@@ -27,6 +27,14 @@ static void *read_file(const char *path, size_t *size) {
     return buf;
 }
 
+struct wbuf { unsigned char *p; size_t n, cap; };
+static size_t wbuf_write(void *user, const void *d, size_t n) {
+    struct wbuf *b = (struct wbuf *)user;
+    if (n > b->cap - b->n) return 0;
+    memcpy(b->p + b->n, d, n); b->n += n;
+    return n;
+}
+
 static void test_names(void) {
     CHECK(strcmp(cat_result_string(CAT_OK), "ok") == 0, "cat_result_string(CAT_OK)");
     CHECK(strcmp(cat_result_string((cat_result)-1), "unknown error") == 0, "cat_result_string out of range");
@@ -105,6 +113,28 @@ static void test_model(cat_model *m, const char *path) {
                 free(raw);
             }
         }
+        {   /* the writer rebuilds the file from the model's parts */
+            cat_tensor_desc *ds = (cat_tensor_desc *)calloc((size_t)n_t, sizeof *ds);
+            struct wbuf wb;
+            cat_writer w;
+            int i;
+            wb.p = (unsigned char *)malloc(size); wb.n = 0; wb.cap = size;
+            r = ds && wb.p ? CAT_OK : CAT_ERR_NOMEM;
+            for (i = 0; i < n_t && !r; i++) {
+                const char *nm = NULL;
+                cat_model_tensor_info(m, i, &nm, &ds[i].dtype, &ds[i].ndim, ds[i].dims, &off, &nb);
+                snprintf(ds[i].name, sizeof ds[i].name, "%s", nm);
+                CHECK(cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims) == nb, "cat_tensor_bytes");
+            }
+            if (!r) r = cat_writer_begin(&w, wbuf_write, &wb, cfg, NULL, ds, n_t, err, sizeof err);
+            for (i = 0; i < n_t && !r; i++) {
+                cat_model_tensor_info(m, i, NULL, NULL, NULL, NULL, &off, &nb);
+                r = cat_writer_data(&w, (const unsigned char *)data + off, (size_t)nb, err, sizeof err);
+            }
+            if (!r) r = cat_writer_end(&w, err, sizeof err);
+            CHECK(r == CAT_OK && wb.n == w.file_size, "cat_writer_begin, cat_writer_data, cat_writer_end: %s", err);
+            free(ds); free(wb.p);
+        }
         free(data);
     }
 }
@@ -165,6 +195,17 @@ static void test_session(const cat_model *m) {
     CHECK(cat_session_feed_multi(s, seq, two, 2, NULL) == CAT_OK && cat_session_seq_pos(s, 1) == 1, "cat_session_feed_multi");
     cat_session_seq_reset(s, 1);
     CHECK(cat_session_seq_pos(s, 1) == 0 && cat_session_seq_pos(s, 0) == 9, "cat_session_seq_reset");
+    {   /* session state (tests/test_state.c checks it bit for bit) */
+        const int32_t *held = cat_session_seq_tokens(s, 0);
+        size_t need = cat_session_seq_state_size(s, 0), wrote = 0;
+        void *buf = malloc(need);
+        CHECK(held && held[0] == 1 && held[8] == 9, "cat_session_seq_tokens");
+        CHECK(cat_session_seq_copy(s, 0, 1) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_copy");
+        CHECK(cat_session_seq_truncate(s, 1, 3) == CAT_OK && cat_session_seq_pos(s, 1) == 3, "cat_session_seq_truncate");
+        CHECK(buf && cat_session_seq_state_save(s, 0, buf, need, &wrote) == CAT_OK && wrote == need, "cat_session_seq_state_save");
+        CHECK(buf && cat_session_seq_state_load(s, 1, buf, need) == CAT_OK && cat_session_seq_pos(s, 1) == 9, "cat_session_seq_state_load");
+        free(buf);
+    }
     cat_session_reset(s);
     CHECK(cat_session_pos(s) == 0, "cat_session_reset");
     cat_session_close(s);

@@ -106,6 +106,33 @@ s.reset()
 check(s.pos == 0, "reset")
 s.close()
 
+# ---- session state: truncate, copy, save/load ----
+ids40 = m.tokenize(text)[:20]
+with m.session(chunk=4, threads=1, n_seq=2) as s:
+    s.feed(ids40)
+    s.truncate(9)
+    after = s.feed([5, 6, 7], logits=True)
+    check(s.tokens() == ids40[:9] + [5, 6, 7], "truncate: the tokens held")
+    with m.session(chunk=4, threads=1) as f:
+        f.feed(ids40[:9])
+        want = f.feed([5, 6, 7], logits=True)
+    check(after == want, "truncate then feed = a fresh session (logits equal)")
+    blob = s.save_state()
+    s.copy(0, 1)
+    check(s.seq_pos(1) == 12 and s.logits(1) == s.logits(0), "copy: sequence 1 holds sequence 0")
+    with m.session(chunk=4, threads=1) as r:
+        r.load_state(blob)
+        check(r.tokens() == s.tokens() and r.logits() == s.logits(), "load_state(save_state()): tokens and logits")
+        r.feed([9])
+        s.feed([9])
+        check(r.logits() == s.logits(), "the restored state continues identically")
+    try:
+        with m.session(chunk=8, threads=1) as r:
+            r.load_state(blob)
+        check(False, "a state of chunk 4 refused at chunk 8")
+    except cat.Error as e:
+        check("does not belong" in str(e), "a state of chunk 4 refused at chunk 8: %s" % e)
+
 # ---- the sampler's distribution: penalty as specified ----
 smp = m.sampler(temp=1.0, top_k=0, top_p=1.0, repeat_penalty=2.0, repeat_last_n=4)
 lg = [0.0] * m.vocab_size
