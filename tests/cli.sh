@@ -282,6 +282,12 @@ expect "tokenize: model file is a FIFO" "$S" - "$B/cat-tokenize" "$T/fifo"
 expect "tokenize: --tokenizer is a FIFO" "$S" - "$B/cat-tokenize" --tokenizer "$T/fifo"
 expect "tokenize: --vocab is /dev/zero" "$S" - "$B/cat-tokenize" --vocab /dev/zero --merges "$T/m.txt"
 expect "bench: model file is a FIFO" "$S" - "$B/cat-bench" "$T/fifo"
+mkfifo "$T/cache.fifo"
+if timeout 30 "$B/cat-generate" -m "$m" -p x -n 1 --temp 0 --prompt-cache "$T/cache.fifo" </dev/null >/dev/null 2>"$T/stderr" && grep -q "$S" "$T/stderr"; then
+    pass=$((pass + 1)); echo "ok   generate: --prompt-cache is a FIFO: refused without blocking, generation goes on afresh"
+else
+    fail=$((fail + 1)); echo "FAIL generate: --prompt-cache is a FIFO (hang or no message)"; sed 's/^/     | /' "$T/stderr" | head -n 3
+fi
 TMO=
 
 # ---- size limits: each reader names the limit it hit ---------------------------------
