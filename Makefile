@@ -33,7 +33,7 @@ VERSION := $(shell sed -n 's/^\#define CAT_VERSION_MAJOR //p' cat.h).$(shell sed
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 MANS    := $(TOOLS:$(B)/%=$(B)/man/%.1)
 
-.PHONY: all test asan run bench clean fuzz style lib man install uninstall release-check
+.PHONY: all test asan tsan encode-scaling run bench clean fuzz style lib man install uninstall release-check
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -116,9 +116,24 @@ style:
 test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a
 	@sh tests/run.sh $(B)
 
-# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, with the leak
+# checker on: every error path of the tools' bad-input tests (tests/cli.sh) is checked
+# for leaks too (a report fails the case)
 asan:
-	CAT_TEST_QUICK=1 CAT_TEST_SANITIZED=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CAT_TEST_QUICK=1 CAT_TEST_SANITIZED=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# is encoding linear in the input length? (tests/encode_scaling.c; not part of make test)
+encode-scaling: $(B)/encode_scaling
+	$(B)/encode_scaling
+$(B)/encode_scaling: tests/encode_scaling.c $(HDRS) | $(B)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# the thread tests (one model shared by sessions, a tokenizer by encoders, 4 threads
+# generating 64 tokens each) under ThreadSanitizer; built without OpenMP, whose
+# runtime TSan cannot see into (it reports false races)
+tsan: $(B)/cat-convert
+	$(MAKE) B=build/tsan OPT=-O1 OPENMP= CFLAGS="-O1 -g $(NATIVE) -fsanitize=thread" build/tsan/test_threads
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build/tsan/test_threads tests/fixtures $(B)/cat-convert
 
 # the demo: convert the bundled KJV CAT (with its tokenizer) once, then generate
 DEMO := $(B)/kjv_cat.cat

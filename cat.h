@@ -191,7 +191,8 @@ extern "C" {
     X(CAT_ERR_CHUNK,        "chunk size not supported by this model") \
     X(CAT_ERR_CONTEXT,      "context is full") \
     X(CAT_ERR_BUFFER,       "output buffer too small") \
-    X(CAT_ERR_STATE,        "saved state does not belong to this model and session")
+    X(CAT_ERR_STATE,        "saved state does not belong to this model and session") \
+    X(CAT_ERR_NONFINITE,    "non-finite logits (NaN or Inf)")
 
 typedef enum {
 #define CAT__ENUM(name, text) name,
@@ -490,13 +491,19 @@ typedef struct {
    range; CAT_ERR_NOMEM. Free with cat_sampler_free. */
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
 /* Draws the next token from logits (vocab_size floats, or more: the padding
-   is ignored) and records it in the penalty's history. */
-CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
+   is ignored) into *token, records it in the penalty's history and returns
+   CAT_OK. A logit of -INFINITY masks its token (never drawn); when any of the
+   logits it may sample (ids below vocab_size) is NaN or +Inf, or all are -Inf
+   (a model with non-finite weights, an overflow), it returns CAT_ERR_NONFINITE
+   and *token = -1, at every temperature, without advancing the RNG or the
+   history; CAT_ERR_ARGS for NULL pointers. */
+CATDEF cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token);
 /* Records a token the sampler did not pick (a prompt token, user input) in the
    penalty's history; ids outside 0..vocab_size-1 are ignored. */
 CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
 /* The distribution sample() would draw from (vocab_size probabilities, zero for
-   the excluded tokens; one-hot at temperature 0), without drawing. */
+   the excluded tokens; one-hot at temperature 0), without drawing; like sample(),
+   CAT_ERR_NONFINITE for NaN or infinite logits. */
 CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
 CATDEF void cat_sampler_free(cat_sampler *s);   /* NULL: nothing */
 
@@ -559,13 +566,17 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #include <string.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <float.h>
 
-#if !defined(CAT_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
-#include <sys/mman.h>
+#if defined(__unix__) || defined(__APPLE__)
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#define CAT__HAVE_POSIX 1
+#if !defined(CAT_NO_MMAP)
+#include <sys/mman.h>
 #define CAT__HAVE_MMAP 1
+#endif
 #endif
 
 #ifdef _OPENMP
@@ -1113,6 +1124,10 @@ static cat__dirent *cat__find(cat_model *m, const char *name) {
 static int cat__dirent_cmp(const void *a, const void *b) {
     return strcmp((*(cat__dirent *const *)a)->name, (*(cat__dirent *const *)b)->name);
 }
+static int cat__dirent_cmp_offset(const void *a, const void *b) {
+    uint64_t x = (*(cat__dirent *const *)a)->offset, y = (*(cat__dirent *const *)b)->offset;
+    return x < y ? -1 : x > y;
+}
 
 CAT__API void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *d) {
     int i; size_t o = 0;
@@ -1206,6 +1221,8 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         cat__err(err, errlen, "the header says the file has %llu bytes but it has %llu (truncated or padded)", (unsigned long long)fsize, (unsigned long long)size);
         return fsize > size ? CAT_ERR_TRUNCATED : CAT_ERR_FORMAT;
     }
+    if (cat__rd32(b + CAT_HDR_FLAGS) != 0) return cat__fail(err, errlen, CAT_ERR_FORMAT, "the header's flags field is 0x%x; no flags are defined (it must be 0)", cat__rd32(b + CAT_HDR_FLAGS));
+    for (i = CAT_HDR_RESERVED; i < CAT_FILE_HEADER_SIZE; i++) if (b[i]) return cat__fail(err, errlen, CAT_ERR_FORMAT, "reserved header byte %u is not zero", i);
 #define CAT__SEC(o, s, nm) \
     if ((o) < CAT_FILE_HEADER_SIZE || (o) > size || (s) > size - (o)) { \
         cat__err(err, errlen, "%s section [%llu, +%llu) lies outside the file of %llu bytes", nm, (unsigned long long)(o), (unsigned long long)(s), (unsigned long long)size); \
@@ -1215,12 +1232,28 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     CAT__SEC(data_off, data_size, "tensor data");
     if (tok_size) { CAT__SEC(tok_off, tok_size, "tokenizer"); }
 #undef CAT__SEC
+    {
+        /* the sections do not overlap one another (the header is below all of them) */
+        const char *nm[4] = { "config", "tokenizer", "tensor directory", "tensor data" };
+        const uint64_t so[4] = { kv_off, tok_off, dir_off, data_off }, ss[4] = { kv_size, tok_size, dir_size, data_size };
+        int x, y;
+        for (x = 0; x < 4; x++) for (y = x + 1; y < 4; y++)
+            if (ss[x] && ss[y] && so[x] < so[y] + ss[y] && so[y] < so[x] + ss[x]) {
+                cat__err(err, errlen, "the %s section [%llu, +%llu) overlaps the %s section [%llu, +%llu)", nm[x], (unsigned long long)so[x],
+                         (unsigned long long)ss[x], nm[y], (unsigned long long)so[y], (unsigned long long)ss[y]);
+                return CAT_ERR_FORMAT;
+            }
+    }
     if (data_off % CAT__ALIGN) { cat__err(err, errlen, "tensor data offset %llu is not 64-byte aligned", (unsigned long long)data_off); return CAT_ERR_FORMAT; }
     if ((uint64_t)n_kv > kv_size / 12) { cat__err(err, errlen, "config count %u cannot fit in a %llu-byte section", n_kv, (unsigned long long)kv_size); return CAT_ERR_FORMAT; }
     if ((uint64_t)n_t > dir_size / 32) { cat__err(err, errlen, "tensor count %u cannot fit in a %llu-byte directory", n_t, (unsigned long long)dir_size); return CAT_ERR_FORMAT; }
     c.p = b + kv_off; c.len = kv_size; c.off = 0; c.bad = 0;
     r = cat__parse_kv(&c, n_kv, &kv, err, errlen);
     if (r) return r;
+    if (c.off != kv_size) {
+        cat__err(err, errlen, "the config section has %llu bytes after its %u entries", (unsigned long long)(kv_size - c.off), n_kv);
+        return CAT_ERR_FORMAT;
+    }
     r = cat__config_from_kv(&kv, &m->cfg, err, errlen);
     if (r) return r;
     /* tensor directory */
@@ -1272,6 +1305,20 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     if (n_t > 1) qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp);
     for (i = 1; i < n_t; i++) if (!strcmp(m->by_name[i - 1]->name, m->by_name[i]->name)) {
         cat__err(err, errlen, "tensor '%s' appears twice", m->by_name[i]->name); return CAT_ERR_FORMAT;
+    }
+    /* no two tensors share bytes: sort the same index by offset and compare neighbours
+       (every tensor has at least one byte), then sort it back by name */
+    if (n_t > 1) {
+        qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp_offset);
+        for (i = 1; i < n_t; i++) {
+            const cat__dirent *x = m->by_name[i - 1], *y = m->by_name[i];
+            if (x->offset + x->nbytes > y->offset) {
+                cat__err(err, errlen, "tensors '%s' [%llu, +%llu) and '%s' [%llu, +%llu) overlap", x->name, (unsigned long long)(x->offset - data_off),
+                         (unsigned long long)x->nbytes, y->name, (unsigned long long)(y->offset - data_off), (unsigned long long)y->nbytes);
+                return CAT_ERR_FORMAT;
+            }
+        }
+        qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp);
     }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
@@ -1354,12 +1401,19 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     m = (cat_model *)CAT_MALLOC(sizeof *m);
     if (!m) return CAT_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-#ifdef CAT__HAVE_MMAP
+#ifdef CAT__HAVE_POSIX
     {
-        int fd = open(path, O_RDONLY);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+        int fd = open(path, O_RDONLY | O_NONBLOCK);
         struct stat st;
         if (fd < 0) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); cat__err(err, errlen, "'%s' is not a regular file", path); CAT_FREE(m); return CAT_ERR_IO; }
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            cat__err(err, errlen, "'%s' is not a regular file (%s)", path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
+                     S_ISBLK(st.st_mode) ? "a block device" : S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+            CAT_FREE(m); return CAT_ERR_IO;
+        }
+#ifdef CAT__HAVE_MMAP
         if (st.st_size > 0) {
             void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (p != MAP_FAILED) {
@@ -1369,6 +1423,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
                 return cat__finish_open(m, out, err, errlen);
             }
         }
+#endif
         close(fd);
     }
 #endif
@@ -3423,7 +3478,7 @@ static int32_t cat__sampler_dist(cat_sampler *s, const float *logits, int *sorte
     return n;
 }
 
-CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+static int32_t cat__sample(cat_sampler *s, const float *logits) {
     const int32_t V = s->vocab;
     int32_t i, n, t = -1;
     int sorted;
@@ -3445,12 +3500,33 @@ CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
     return t;
 }
 
+/* Are the first n logits unusable: any NaN or +Inf, or all -Inf? (-Inf alone is a
+   mask: that token is never drawn) */
+static int cat__nonfinite(const float *logits, int32_t n) {
+    int32_t i, masked = 0;
+    for (i = 0; i < n; i++) {
+        const float x = logits[i];
+        if (x != x || x > FLT_MAX) return 1;
+        masked += x < -FLT_MAX;
+    }
+    return masked == n;
+}
+
+CAT__API cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token) {
+    if (token) *token = -1;
+    if (!s || !logits || !token || !s->prob) return CAT_ERR_ARGS;
+    if (cat__nonfinite(logits, s->vocab)) return CAT_ERR_NONFINITE;
+    *token = cat__sample(s, logits);
+    return CAT_OK;
+}
+
 CAT__API cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs) {
     const int32_t V = s ? s->vocab : 0;
     int32_t i, n;
     int sorted;
     float sum = 0.0f;
     if (!s || !logits || !probs) return CAT_ERR_ARGS;
+    if (cat__nonfinite(logits, V)) return CAT_ERR_NONFINITE;
     n = cat__sampler_dist(s, logits, &sorted);
     if (n > 0 && !sorted) { memcpy(probs, s->prob, sizeof(float) * (size_t)V); return CAT_OK; }
     memset(probs, 0, sizeof(float) * (size_t)V);

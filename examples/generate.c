@@ -4,6 +4,7 @@
 #define CAT_IMPLEMENTATION
 #include "../cat.h"
 #include "../tools/cli.h"
+#include "../tools/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -148,7 +149,7 @@ static void emit(output *o, size_t upto) {
         for (j = n; j < o->n_ids; j++) { o->ids[j - n] = o->ids[j]; o->ends[j - n] = o->ends[j] - upto; }
         o->n_ids -= n;
     } else if (upto) fwrite(o->text, 1, upto, stdout);
-    memmove(o->text, o->text + upto, o->len - upto);
+    if (o->len > upto) memmove(o->text, o->text + upto, o->len - upto);   /* (text is NULL before any output) */
     o->len -= upto;
     fflush(stdout);
 }
@@ -196,15 +197,15 @@ static void output_flush(output *o) { emit(o, o->len); }
    prompt (at most all but nothing: the logits after the prompt come from the state
    or from truncating to it). Returns the prompt tokens now held; 0: start afresh. */
 static size_t prompt_cache_load(const char *path, cat_session *s, const int32_t *ids, size_t n) {
-    FILE *f = fopen(path, "rb");
     size_t len = 0, same = 0, held;
-    char *buf;
+    char *buf, err[600];
     const int32_t *toks;
     cat_result r;
-    if (!f) return 0;   /* no cache yet */
-    buf = cli_read_stream(f, cat_session_memory(s) + ((size_t)1 << 20), &len);
-    fclose(f);
-    if (!buf) { fprintf(stderr, "prompt cache: cannot read %s; starting afresh\n", path); return 0; }
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;   /* no cache yet */
+    /* a regular file (a FIFO or device is refused without blocking), no larger than a session */
+    buf = (char *)util_read_input(path, cat_session_memory(s) + ((size_t)1 << 20), "prompt cache", 0, &len, err, sizeof err);
+    if (!buf) { fprintf(stderr, "prompt cache: %s; starting afresh\n", err); return 0; }
     r = cat_session_seq_state_load(s, 0, buf, len);
     free(buf);
     if (r) { fprintf(stderr, "prompt cache: %s is not usable here (%s); starting afresh\n", path, cat_result_string(r)); return 0; }
@@ -350,10 +351,9 @@ int main(int argc, char **argv) {
     if (prompt_file) {
         if (!strcmp(prompt_file, "-")) pbuf = cli_read_stream(stdin, MAX_TEXT, &plen);
         else {
-            FILE *f = fopen(prompt_file, "rb");
-            if (!f) { fprintf(stderr, "cat-generate: cannot read '%s': %s\n", prompt_file, strerror(errno)); goto done; }
-            pbuf = cli_read_stream(f, MAX_TEXT, &plen);
-            fclose(f);
+            /* a regular file only: a FIFO or device is refused at once, without blocking */
+            pbuf = (char *)util_read_input(prompt_file, MAX_TEXT, "prompt file", 0, &plen, err, sizeof err);
+            if (!pbuf) { fprintf(stderr, "cat-generate: %s\n", err); goto done; }
         }
         if (!pbuf) {
             fprintf(stderr, "cat-generate: cannot read '%s'%s\n", prompt_file, plen > MAX_TEXT ? ": longer than 1 GiB" : "");
@@ -452,11 +452,16 @@ int main(int argc, char **argv) {
                 if (!eot_mask) { fprintf(stderr, "\ncat-generate: out of memory\n"); goto done; }
                 memcpy(eot_mask, cat_session_logits(s), sizeof(float) * (size_t)cfg->padded_vocab);
                 eot_mask[eot] = -INFINITY;
-                tk = cat_sampler_sample(&sampler, eot_mask);
-            } else tk = cat_sampler_sample(&sampler, cat_session_logits(s));
+                r = cat_sampler_sample(&sampler, eot_mask, &tk);
+            } else r = cat_sampler_sample(&sampler, cat_session_logits(s), &tk);
             size_t len;
             const char *piece;
             int hit;
+            if (r) {   /* NaN or infinite logits: the model's weights are broken */
+                output_flush(&out);
+                fprintf(stderr, "\ncat-generate: stopping after %ld tokens: %s\n", generated, cat_result_string(r));
+                goto done;
+            }
             if (tk == eot) { output_flush(&out); fprintf(stderr, "\n[end of text]"); end = 1; break; }
             piece = cat_tokenizer_token_bytes(tok, tk, &len);
             hit = output_push(&out, tk, piece ? piece : "", piece ? len : 0);

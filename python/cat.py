@@ -130,7 +130,7 @@ def _declare(lib):
         "cat_tokenizer_find": (I32, [P, ctypes.c_char_p, SZ]),
         "cat_tokenizer_vocab_size": (ctypes.c_uint32, [P]),
         "cat_sampler_init": (ctypes.c_int, [P, ctypes.POINTER(_SamplerParams), I32]),
-        "cat_sampler_sample": (I32, [P, F]),
+        "cat_sampler_sample": (ctypes.c_int, [P, F, I32P]),
         "cat_sampler_accept": (None, [P, I32]),
         "cat_sampler_probs": (ctypes.c_int, [P, F, F]),
         "cat_sampler_free": (None, [P]),
@@ -470,7 +470,9 @@ class Sampler(object):
     def sample(self, logits):
         """Draw a token from logits (a list, array, or a session's pointer)."""
         p, keep = self._as_ptr(logits)
-        return self._lib.cat_sampler_sample(self._p, p)
+        t = ctypes.c_int32(-1)
+        _check(self._lib.cat_sampler_sample(self._p, p, ctypes.byref(t)), "cat_sampler_sample")
+        return t.value
 
     def accept(self, token):
         """Record a token the sampler did not pick (for the penalty)."""

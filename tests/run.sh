@@ -57,6 +57,8 @@ run "tools: bad input" sh tests/cli.sh "$B"
 run "converter: no config, shards, directories, guards" sh tests/convert.sh "$B"
 # inputs that once crashed a parser (found by fuzzing), replayed
 [ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
+# the committed fuzz corpora (small, merged), replayed deterministically
+[ -x "$B/replay_fuzz" ] && run "fuzz corpora" "$B/replay_fuzz" tests/fuzz/corpus
 
 F=tests/fixtures
 for c in cat_c4 cat_c4_bf16 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense cat_c4_statedict; do

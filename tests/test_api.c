@@ -224,8 +224,7 @@ static void test_session(const cat_model *m) {
         memset(&p, 0, sizeof p);
         p.temperature = 0.8f; p.top_k = 40; p.top_p = 0.95f; p.seed = 7;
         CHECK(cat_sampler_init(&smp, &p, cfg->vocab_size) == CAT_OK, "cat_sampler_init");
-        id = cat_sampler_sample(&smp, full);
-        CHECK(id >= 0 && id < cfg->vocab_size, "cat_sampler_sample: %d", (int)id);
+        CHECK(cat_sampler_sample(&smp, full, &id) == CAT_OK && id >= 0 && id < cfg->vocab_size, "cat_sampler_sample: %d", (int)id);
         cat_sampler_accept(&smp, id);
         {
             float *pr = (float *)malloc((size_t)cfg->vocab_size * sizeof *pr);

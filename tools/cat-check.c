@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
     double atol = 1e-3;
     int incremental = 0, threads = 0, i, passed = 0, failed = 0, logits_only = 0;
     unsigned char *buf;
+    int32_t *tok = NULL;
     size_t len;
     rd r;
     uint32_t version, nrec, k;
@@ -124,13 +125,13 @@ int main(int argc, char **argv) {
     res = cat_model_open(model_path, &m, err, sizeof err);
     if (res) { fprintf(stderr, "cat-check: %s: %s (%s)\n", model_path, err, cat_result_string(res)); return 1; }
     cfg = cat_model_config(m);
-    buf = (unsigned char *)util_read_file(ref_path, &len);
-    if (!buf) { fprintf(stderr, "cat-check: cannot read '%s'\n", ref_path); cat_model_close(m); return 1; }
+    buf = (unsigned char *)util_read_input(ref_path, UTIL_LIMIT_REF, "reference file", 0, &len, err, sizeof err);
+    if (!buf) { fprintf(stderr, "cat-check: %s\n", err); cat_model_close(m); return 1; }
     r.p = buf; r.len = len; r.off = 0;
-    if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); return 1; }
+    if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); goto fail; }
     r.off = 8;
     rd_u32(&r, &version); rd_u32(&r, &nrec);
-    if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); return 1; }
+    if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); goto fail; }
     printf("model %s (%s), reference %s: %u records, atol %g%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
            incremental ? ", incremental" : "");
 
@@ -138,16 +139,15 @@ int main(int argc, char **argv) {
         uint32_t kind, ntok, n, cp;
         int32_t chunk = 0;
         const int32_t *tok_raw;
-        int32_t *tok;
         if (!rd_u32(&r, &kind) || !rd_u32(&r, &cp) || !rd_u32(&r, &ntok) || !rd_u32(&r, &n)) {
-            fprintf(stderr, "cat-check: '%s' is truncated in record %u\n", ref_path, k); return 1;
+            fprintf(stderr, "cat-check: '%s' is truncated in record %u\n", ref_path, k); goto fail;
         }
         if ((int32_t)cp >= 0) {
-            if ((int32_t)cp > 20) { fprintf(stderr, "cat-check: record %u has chunk power %d\n", k, (int32_t)cp); return 1; }
+            if ((int32_t)cp > 20) { fprintf(stderr, "cat-check: record %u has chunk power %d\n", k, (int32_t)cp); goto fail; }
             chunk = 1 << cp;
         }
         if (ntok == 0 || ntok > (1u << 24) || n > (1u << 24) || (size_t)ntok * 4 > len - r.off) {
-            fprintf(stderr, "cat-check: record %u of '%s' has bad sizes\n", k, ref_path); return 1;
+            fprintf(stderr, "cat-check: record %u of '%s' has bad sizes\n", k, ref_path); goto fail;
         }
         tok_raw = (const int32_t *)(const void *)(buf + r.off);
         tok = (int32_t *)malloc(sizeof(int32_t) * ntok);
@@ -159,15 +159,15 @@ int main(int argc, char **argv) {
             double maxd = 0;
             uint32_t agree = 0, t;
             cat_result e = CAT_OK;
-            if (n != (uint32_t)cfg->padded_vocab) { printf("record %u: logits width %u but the model has %d: FAIL\n", k, n, cfg->padded_vocab); failed++; free(tok); break; }
-            if ((size_t)ntok * n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            if (n != (uint32_t)cfg->padded_vocab) { printf("record %u: logits width %u but the model has %d: FAIL\n", k, n, cfg->padded_vocab); failed++; free(tok); tok = NULL; break; }
+            if ((size_t)ntok * n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); goto fail; }
             ref = (const float *)(const void *)(buf + r.off);
             r.off += (size_t)ntok * n * 4;
             refc = (float *)malloc(sizeof(float) * (size_t)ntok * n);
             out = (float *)malloc(sizeof(float) * (size_t)ntok * n);
             memcpy(refc, ref, sizeof(float) * (size_t)ntok * n);
             if (incremental) {
-                cat_session *s;
+                cat_session *s = NULL;
                 cat_session_params sp;
                 memset(&sp, 0, sizeof sp);
                 sp.chunk_size = chunk; sp.n_threads = threads;
@@ -176,7 +176,7 @@ int main(int argc, char **argv) {
                     e = cat_session_feed(s, tok + t, 1, NULL);
                     if (!e) memcpy(out + (size_t)t * n, cat_session_logits(s), sizeof(float) * n);
                 }
-                if (!e) cat_session_close(s);
+                if (s) cat_session_close(s);
             } else e = cat_forward(m, chunk, tok, ntok, out);
             if (e) { printf("record %u: logits, chunk %d, %u tokens: error: %s FAIL\n", k, chunk, ntok, cat_result_string(e)); failed++; }
             else {
@@ -196,12 +196,12 @@ int main(int argc, char **argv) {
             float margin;
             uint32_t agree = 0, t;
             cat_result e;
-            if ((size_t)n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            if ((size_t)n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); goto fail; }
             want = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
             got = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
             memcpy(want, buf + r.off, sizeof(int32_t) * n);
             r.off += (size_t)n * 4;
-            if (logits_only) { printf("record %u: greedy, skipped (--logits-only)\n", k); free(want); free(got); free(tok); continue; }
+            if (logits_only) { printf("record %u: greedy, skipped (--logits-only)\n", k); free(want); free(got); free(tok); tok = NULL; continue; }
             e = greedy(m, chunk, incremental, threads, tok, ntok, n, got, &margin, want);
             if (e) { printf("record %u: greedy, chunk %d, %u + %u tokens: error: %s FAIL\n", k, chunk, ntok, n, cat_result_string(e)); failed++; }
             else {
@@ -213,12 +213,18 @@ int main(int argc, char **argv) {
             }
             free(want); free(got);
         } else {
-            fprintf(stderr, "cat-check: record %u has unknown kind %u\n", k, kind); return 1;
+            fprintf(stderr, "cat-check: record %u has unknown kind %u\n", k, kind); goto fail;
         }
         free(tok);
+        tok = NULL;
     }
     printf("%d passed, %d failed\n", passed, failed);
     free(buf);
     cat_model_close(m);
     return failed ? 1 : 0;
+fail:   /* a malformed reference file: nothing leaks on the way out */
+    free(tok);
+    free(buf);
+    cat_model_close(m);
+    return 1;
 }
