@@ -13,7 +13,7 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
+TESTS := $(B)/test_kvcache $(B)/test_ckpt $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h
 
 .PHONY: all test asan run bench clean fuzz

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "../tools/util.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -30,6 +31,11 @@ static void usage(FILE *f) {
         "      --top-p P        ... and among the smallest set of probability P (default 0.95)\n"
         "  -s, --seed S         random seed (default: from the clock)\n"
         "  -c, --ctx N          context length (default: the model's block size)\n"
+        "      --kv-type T      KV-cache entries: f32 (default), bf16 or q8 (8 bits, a scale\n"
+        "                       per 32 values)\n"
+        "      --kv-budget SIZE KV-cache bytes allowed at the full context -c (suffix K, M\n"
+        "                       or G, 1024-based): an adaptive CAT takes the smallest chunk\n"
+        "                       size that fits (unless --chunk says); prints the choice\n"
         "  -t, --threads N      OpenMP threads (default: all)\n"
         "      --ids            print token ids instead of text\n"
         "  -h, --help           this text\n"
@@ -78,7 +84,8 @@ int main(int argc, char **argv) {
     double temp = 0.8, top_p = 0.95, d;
     long top_k = 40;
     unsigned long long seed = 0;
-    int have_seed = 0, print_ids = 0, i;
+    int have_seed = 0, print_ids = 0, i, kv_type = 0;
+    uint64_t kv_budget = 0;
     cat_model *m;
     cat_session *s;
     cat_session_params sp;
@@ -111,6 +118,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEED(); if (!parse_float(a, val, 0, 1.8e19, &d)) return 2; seed = (unsigned long long)d; have_seed = 1; }
         else if (!strcmp(a, "-c") || !strcmp(a, "--ctx")) { NEED(); if (!parse_int(a, val, 1, 1 << 24, &ctx)) return 2; }
         else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) { NEED(); if (!parse_int(a, val, 1, 1024, &threads)) return 2; }
+        else if (!strcmp(a, "--kv-type")) { NEED(); if ((kv_type = util_kv_type(val)) < 0) { fprintf(stderr, "cat-generate: --kv-type takes f32, bf16 or q8, got '%s'\n", val); return 2; } }
+        else if (!strcmp(a, "--kv-budget")) { NEED(); if (util_parse_size(val, &kv_budget)) { fprintf(stderr, "cat-generate: --kv-budget needs a size such as 64M, 2G or 100000 (K, M, G = 1024-based), got '%s'\n", val); return 2; } }
         else if (!strcmp(a, "--ids")) print_ids = 1;
         else { fprintf(stderr, "cat-generate: unknown option '%s' (try --help)\n", a); return 2; }
 #undef NEED
@@ -135,6 +144,21 @@ int main(int argc, char **argv) {
         }
     }
     if (ctx > cfg->block_size) { fprintf(stderr, "cat-generate: --ctx %ld exceeds the model's block size %d\n", ctx, cfg->block_size); cat_model_close(m); return 2; }
+    if (kv_budget) {
+        int32_t c = (int32_t)chunk;
+        size_t need;
+        char h1[32], h2[32];
+        r = cat_model_fit_budget(m, kv_budget, (int32_t)ctx, 1, (cat_dtype)kv_type, &c, &need);
+        if (r == CAT_ERR_BUDGET) {
+            fprintf(stderr, "cat-generate: --kv-budget %s is too small for the KV cache of %ld tokens (kv-type %s): the smallest budget that fits is %zu bytes (%s, chunk %d)\n",
+                    util_human(kv_budget, h1, sizeof h1), ctx ? ctx : (long)cfg->block_size, cat_dtype_name((cat_dtype)kv_type), need,
+                    util_human(need, h2, sizeof h2), c);
+            cat_model_close(m); return 1;
+        }
+        if (r) { fprintf(stderr, "cat-generate: --kv-budget: %s\n", cat_result_string(r)); cat_model_close(m); return 1; }
+        fprintf(stderr, "kv budget: chunk %d, %zu bytes\n", c, need);
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) chunk = c;
+    }
 
     if (prompt_file) {
         pbuf = read_text(prompt_file, &plen);
@@ -157,6 +181,8 @@ int main(int argc, char **argv) {
     sp.chunk_size = (int32_t)chunk;
     sp.max_context = (int32_t)ctx;
     sp.n_threads = (int32_t)threads;
+    sp.kv_type = (cat_dtype)kv_type;
+    sp.kv_budget_bytes = kv_budget;
     r = cat_session_open(m, &sp, &s);
     if (r) { fprintf(stderr, "cat-generate: cannot open a session: %s\n", cat_result_string(r)); return 1; }
     if (n_ids > (size_t)cat_session_max_context(s)) {
@@ -211,8 +237,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "prefill: %.1f tok/s (%zu tokens, %.3f s)\n", (double)n_ids / (t1 - t0 > 0 ? t1 - t0 : 1e-9), n_ids, t1 - t0);
     fprintf(stderr, "decode: %.1f tok/s (%ld tokens, %.3f s)\n", generated > 1 ? (double)(generated - 1) / (t2 - t1 > 0 ? t2 - t1 : 1e-9) : 0.0,
             generated, t2 - t1);
-    fprintf(stderr, "kv cache: %zu bytes at %d tokens (a dense cache of the same decoder would hold %zu); session memory %zu bytes\n",
-            cat_session_kv_bytes(s), cat_session_pos(s),
+    fprintf(stderr, "kv cache (%s): %zu bytes at %d tokens (a dense cache of the same decoder would hold %zu); session memory %zu bytes\n",
+            cat_dtype_name(cat_session_kv_type(s)), cat_session_kv_bytes(s), cat_session_pos(s),
             (size_t)cat_session_pos(s) * 2 * (size_t)cfg->dec.n_layer * (size_t)(cfg->family == CAT_FAMILY_CAT_LAYER ? cfg->dim_fx : cfg->dec.n_local_heads * cfg->dec.head_dim) * sizeof(float),
             cat_session_memory(s));
     cat_sampler_free(&sampler);

@@ -28,12 +28,15 @@ static void usage(FILE *f) {
         "  --window W        window length (default: the model's block size)\n"
         "  --chunk C         adaptive CAT: test-time chunk size (default: the largest)\n"
         "  --all-chunks      adaptive CAT: every chunk size 1, 2, 4, ... up to the largest\n"
+        "  --kv-type T       KV-cache entries: f32 (default), bf16 or q8\n"
+        "  --kv-budget SIZE  KV-cache bytes allowed for a window (K, M, G = 1024-based):\n"
+        "                    an adaptive CAT takes the smallest chunk size that fits\n"
         "  -t, --threads N   OpenMP threads (default: all)\n"
         "  -h, --help        this text\n");
 }
 
 /* loss over all windows at one chunk size; returns 0 on success */
-static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *ids, size_t n, int W, double *loss, long *count) {
+static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, const int32_t *ids, size_t n, int W, double *loss, long *count) {
     const cat_config *cfg = cat_model_config(m);
     const int PV = cfg->padded_vocab;
     cat_session_params sp;
@@ -47,6 +50,7 @@ static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *
     sp.chunk_size = chunk;
     sp.max_context = W;
     sp.n_threads = threads;
+    sp.kv_type = kt;
     r = cat_session_open(m, &sp, &s);
     if (r) { fprintf(stderr, "cat-ppl: cannot open a session: %s\n", cat_result_string(r)); return 1; }
     nb = W < 512 ? W : 512;
@@ -86,7 +90,8 @@ static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *
 int main(int argc, char **argv) {
     const char *model_path = NULL, *text = NULL, *idsf = NULL;
     long W = 0, chunk = 0, threads = 0;
-    int all = 0, i;
+    int all = 0, i, kv_type = 0;
+    uint64_t kv_budget = 0;
     cat_model *m;
     char err[512];
     const cat_config *cfg;
@@ -99,6 +104,12 @@ int main(int argc, char **argv) {
         char *end;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "--all-chunks")) all = 1;
+        else if (!strcmp(a, "--kv-type") || !strcmp(a, "--kv-budget")) {
+            if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
+            i++;
+            if (!strcmp(a, "--kv-type") && (kv_type = util_kv_type(v)) < 0) { fprintf(stderr, "cat-ppl: --kv-type takes f32, bf16 or q8, got '%s'\n", v); return 2; }
+            if (!strcmp(a, "--kv-budget") && util_parse_size(v, &kv_budget)) { fprintf(stderr, "cat-ppl: --kv-budget needs a size such as 64M, 2G or 100000 (K, M, G = 1024-based), got '%s'\n", v); return 2; }
+        }
         else if (!strcmp(a, "--text") || !strcmp(a, "--ids") || !strcmp(a, "--window") || !strcmp(a, "--chunk") || !strcmp(a, "-t") || !strcmp(a, "--threads")) {
             if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
             i++;
@@ -125,6 +136,20 @@ int main(int argc, char **argv) {
     if (chunk && !cat_model_chunk_ok(m, (int32_t)chunk)) { fprintf(stderr, "cat-ppl: --chunk %ld: this model takes a power of two from 1 to %d\n", chunk, cfg->chunk_size); return 2; }
     if (!W) W = cfg->block_size;
     if (W > cfg->block_size) { fprintf(stderr, "cat-ppl: --window %ld exceeds the model's block size %d\n", W, cfg->block_size); return 2; }
+    if (kv_budget) {
+        int32_t c = (int32_t)chunk;
+        size_t need;
+        if (all) { fprintf(stderr, "cat-ppl: give --kv-budget or --all-chunks, not both\n"); return 2; }
+        r = cat_model_fit_budget(m, kv_budget, (int32_t)W, 1, (cat_dtype)kv_type, &c, &need);
+        if (r == CAT_ERR_BUDGET) {
+            fprintf(stderr, "cat-ppl: --kv-budget %llu bytes is too small for the KV cache of a %ld-token window (kv-type %s): the smallest budget that fits is %zu bytes (chunk %d)\n",
+                    (unsigned long long)kv_budget, W, cat_dtype_name((cat_dtype)kv_type), need, c);
+            return 1;
+        }
+        if (r) { fprintf(stderr, "cat-ppl: --kv-budget: %s\n", cat_result_string(r)); return 1; }
+        fprintf(stderr, "kv budget: chunk %d, %zu bytes\n", c, need);
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) chunk = c;
+    }
     if (idsf) {
         size_t len, k;
         unsigned char *b = (unsigned char *)util_read_file(idsf, &len);
@@ -158,12 +183,12 @@ int main(int argc, char **argv) {
         double loss[32];
         long cnt[32];
         int k = 0;
-        for (c = 1; c <= cfg->chunk_size; c *= 2, k++) if (score(m, c, (int)threads, ids, n, (int)W, &loss[k], &cnt[k])) return 1;
+        for (c = 1; c <= cfg->chunk_size; c *= 2, k++) if (score(m, c, (cat_dtype)kv_type, (int)threads, ids, n, (int)W, &loss[k], &cnt[k])) return 1;
         for (c = 1, k = 0; c <= cfg->chunk_size; c *= 2, k++) printf("chunk %d loss %.6f ppl %.4f tokens %ld\n", c, loss[k], exp(loss[k]), cnt[k]);
     } else {
         double loss;
         long cnt;
-        if (score(m, (int32_t)chunk, (int)threads, ids, n, (int)W, &loss, &cnt)) return 1;
+        if (score(m, (int32_t)chunk, (cat_dtype)kv_type, (int)threads, ids, n, (int)W, &loss, &cnt)) return 1;
         printf("loss %.6f ppl %.4f tokens %ld\n", loss, exp(loss), cnt);
     }
     free(ids);
