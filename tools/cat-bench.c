@@ -56,6 +56,7 @@ static void usage(FILE *f) {
         "  --prompt N          --paper: prompt tokens\n"
         "  --mem-budget SIZE   --paper: also report the largest batch whose total memory\n"
         "                      (weights + session) at the context fits SIZE (K, M, G)\n"
+        "  --reps 0            --paper: sizes only (nothing allocated, nothing run)\n"
         "\n"
         "Memory columns: total = weights + the session's allocation (KV cache for the\n"
         "whole context + scratch), per row; rss = the process's peak resident set so far\n"
@@ -315,6 +316,7 @@ static int paper(const cat_model *m, const int *chunks, int nchunk, int threads,
                  int reps, uint64_t budget) {
     const cat_config *cfg = cat_model_config(m);
     int ci, bi, r;
+    if (cfg->family != CAT_FAMILY_CAT_ADAPTIVE) nchunk = 1;
     for (ci = 0; ci < nchunk; ci++) for (bi = 0; bi < nbat; bi++) {
         const int c = cfg->family == CAT_FAMILY_DENSE ? 0 : chunks[ci] ? chunks[ci] : cfg->chunk_size;
         const int ctx = ctx_req && ctx_req < cfg->block_size ? ctx_req : cfg->block_size;
@@ -327,6 +329,17 @@ static int paper(const cat_model *m, const int *chunks, int nchunk, int threads,
         if (prompt >= ctx) { fprintf(stderr, "cat-bench: --prompt %d leaves nothing to generate within %d tokens\n", prompt, ctx); return 1; }
         memset(&sp, 0, sizeof sp);
         sp.chunk_size = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? c : 0; sp.max_context = ctx; sp.n_seq = B; sp.n_threads = threads; sp.kv_type = kv_type;
+        if (reps == 0) {   /* sizes only: nothing allocated, nothing run */
+            const size_t sb = session_bytes_for(m, sp.chunk_size, ctx, B);
+            if (budget) maxb = max_batch_within(m, sp.chunk_size, ctx, budget, &total);
+            printf("{\"protocol\": \"paper\", \"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"batch\": %d, \"context\": %d, "
+                   "\"weight_bytes\": %zu, \"kv_bytes\": %zu, \"session_bytes\": %zu, \"total_bytes\": %zu",
+                   cat_family_name(cfg->family), c, dtype_of(m), cat_dtype_name(kv_type), B, ctx, cat_model_weight_bytes(m),
+                   cat_model_kv_bytes(m, sp.chunk_size, ctx, B, kv_type), sb, cat_model_weight_bytes(m) + sb);
+            if (budget) printf(", \"budget_bytes\": %llu, \"max_batch\": %d, \"max_batch_total_bytes\": %zu", (unsigned long long)budget, maxb, total);
+            printf("}\n");
+            continue;
+        }
         if (cat_session_open(m, &sp, &s)) { fprintf(stderr, "cat-bench: cannot open a session of %d sequences (memory?)\n", B); return 1; }
         /* warm-up: the prompt and one chunk (the weights' pages touched) */
         if (paper_run(s, m, B, prompt, prompt + (c ? c : 8) < ctx ? prompt + (c ? c : 8) : ctx, 1) < 0) { fprintf(stderr, "cat-bench: generation failed\n"); return 1; }
@@ -380,6 +393,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--chunk")) { lst = chunks; cnt = &nchunk; }
         else if (!strcmp(a, "--threads")) { lst = threads; cnt = &nthr; }
         else if (!strcmp(a, "--batch")) { lst = batches; cnt = &nbat; }
+        else if (!strcmp(a, "--reps") && !strcmp(v, "0")) { reps = 0; reps_set = 1; i++; continue; }
         else if (!strcmp(a, "--prefill") || !strcmp(a, "--decode") || !strcmp(a, "--reps") || !strcmp(a, "--prompt")) {
             int x[1];
             if (parse_list(v, x, 1) != 1) { fprintf(stderr, "cat-bench: %s needs a positive number, got '%s'\n", a, v); return 2; }
@@ -399,6 +413,7 @@ int main(int argc, char **argv) {
         if (cat_model_config(peer)->family != CAT_FAMILY_DENSE) fprintf(stderr, "cat-bench: note: the peer %s is not a dense model\n", peer_path);
     }
     for (i = 0; i < nchunk; i++) if (chunks[i] && !cat_model_chunk_ok(m, chunks[i])) { fprintf(stderr, "cat-bench: chunk %d does not suit %s\n", chunks[i], path); return 2; }
+    if (!paper_mode && reps == 0) { fprintf(stderr, "cat-bench: --reps 0 goes with --paper\n"); return 2; }
     if (paper_mode) {
         int rc;
         if (nthr > 1 || nctx > 1) { fprintf(stderr, "cat-bench: --paper takes one --threads and one --context\n"); return 2; }
