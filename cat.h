@@ -7,8 +7,63 @@
    chunks plus its own chunk. Its KV cache holds about L/C + C entries per layer
    instead of L.
 
-   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^p),
+   Families: fixed-chunk CAT, adaptive CAT (test-time chunk size 2^log2c),
    CAT-as-a-layer, and the dense transformer peer.
+
+   MAP (search for a section's name in capitals to find its banner)
+     Public API: declarations, seen by every file that includes cat.h
+       RESULTS          cat_result (one X-macro list) and cat_result_string
+       CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
+       MODELS           open (file or memory), close, getters, tensor directory, q8
+       SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
+       SAMPLING         RNG, argmax, the sampler (temperature, top-k, top-p)
+       TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
+     Implementation: only where CAT_IMPLEMENTATION is defined
+       1 BASICS         allocator and linkage macros, names, error helpers, LE readers
+       2 MODEL FILE     model structs, config keys and checks, tensor specs, loader,
+                        open/close, getters
+       3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
+                        and weighted sums, RMSNorm, SiLU
+       4 SESSION STATE  slots, each sequence's caches, struct cat_session
+       5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
+       6 COMPRESSOR     the tokens of completed chunks -> their fx
+       7 STEP           slots and the CAT mask, one pass of a batch through the layers
+       8 SESSIONS       the arena layout, open/reset/close, feed, getters, cat_forward
+       9 SAMPLING       RNG, argmax, the sampler
+      10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
+
+   GLOSSARY (the paper's words -> the code's names)
+     chunk               C consecutive tokens; c in a session (cat_session_chunk), the
+                         model's cfg.chunk_size (adaptive CATs: the largest, c = 2^log2c)
+     compressed chunk,   the compressor's output for one completed chunk, dim_fx wide:
+       fx                cat__compress writes it; in the decoder it is an fx slot
+                         (CAT__K_FX); compressor weights are the model's c_* tensors
+     dummy fx            m->dummy_fx: the fx slot that opens every sequence, before any
+                         chunk is complete (adaptive: one row per chunk size); written
+                         by cat__seq_prime
+     separator           m->separator: adaptive CATs put it after each fx (CAT__K_SEP)
+     chunk-resetting     positions restart in every chunk: its fx at 0, the separator
+       RoPE              at 1, its tokens from n_lead on (cat__slot.pos, cat__build_slots);
+                         compressor inputs count 0.. within their chunk
+     the CAT mask        a token of chunk k sees the fx of chunks 0..k (global entries
+                         [0, ng)) and the earlier slots of its own chunk (local entries
+                         [loc0, loc0 + nl)); attention reads only those (cat__slot)
+     compressed KV       a sequence's global list gk/gv: the keys and values of its fx
+       cache             slots, gcap = 1 + max_context / c entries a layer (a dense model
+                         keeps every token there)
+     the current chunk   a sequence's local list lk/lv (lcap = c + n_lead entries a
+                         layer), refilled chunk by chunk; chunk_ids holds its tokens
+                         until the chunk completes and is compressed
+     stack               cat_stack_config: the settings of one transformer stack, the
+                         decoder (cfg.dec) or the compressor (cfg.comp)
+     layer               one transformer layer: cat__layer (weights), cat__layer_forward
+     prefix              the n_prefix compressor slots before a chunk's tokens: the
+                         chunk's index (c_pos) and, adaptive, its size (c_adaptive)
+     slot, step, run     a row of the attention sequence (cat__slot); one pass of a batch
+                         of tokens through the layers; one sequence's tokens in a step
+     block_size          the reference models' name for the maximum context
+     CAT as a layer      CAT_FAMILY_CAT_LAYER: each layer compresses its own normed input
+                         (cat__step_layer)
 
    USAGE
      In exactly one C or C++ file:
@@ -16,27 +71,40 @@
          #include "cat.h"
      Everywhere else just #include "cat.h".
 
-   EXAMPLE (greedy generation; error handling shortened)
-         cat_model *m; cat_session *s; char err[256];
-         if (cat_model_open("model.cat", &m, err, sizeof err)) { puts(err); return 1; }
-         cat_session_params sp; memset(&sp, 0, sizeof sp);   // zero = defaults
-         sp.chunk_size = 16;                                  // adaptive CATs only
-         cat_session_open(m, &sp, &s);
-         int32_t ids[256]; size_t n;
-         cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n);
-         cat_session_feed(s, ids, n, NULL);                   // prefill
-         for (int i = 0; i < 64; i++) {
-             int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
-             size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
-             fwrite(piece, 1, len, stdout);
-             if (cat_session_feed(s, &t, 1, NULL) != CAT_OK) break;   // CAT_ERR_CONTEXT when full
-         }
-         cat_session_close(s); cat_model_close(m);
+   EXAMPLE (greedy generation on the demo model that `make run` builds; the same
+   program as in README.md, where a test compiles it as C99 and as C++)
+       #define CAT_IMPLEMENTATION          // in exactly one .c file; elsewhere just #include "cat.h"
+       #include "cat.h"
+       #include <stdio.h>
+       #include <string.h>
+
+       int main(void) {
+           cat_model *m; cat_session *s; char err[256];
+           if (cat_model_open("build/kjv_cat.cat", &m, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+           cat_session_params sp; memset(&sp, 0, sizeof sp);       // zero = defaults
+           sp.chunk_size = 16;                                      // adaptive CATs: test-time chunk
+           if (cat_session_open(m, &sp, &s)) return 1;
+           int32_t ids[256]; size_t n;
+           if (cat_tokenizer_encode(cat_model_tokenizer(m), "Genesis 1:1", 11, ids, 256, &n)) return 1;
+           cat_session_feed(s, ids, n, NULL);                       // prefill
+           for (int i = 0; i < 64; i++) {
+               int32_t t = cat_argmax(cat_session_logits(s), cat_model_config(m)->vocab_size);
+               size_t len; const char *piece = cat_tokenizer_token_bytes(cat_model_tokenizer(m), t, &len);
+               fwrite(piece, 1, len, stdout);
+               if (cat_session_feed(s, &t, 1, NULL)) break;           // CAT_ERR_CONTEXT when full
+           }
+           printf("\nKV cache: %zu bytes\n", cat_session_kv_bytes(s));
+           cat_session_close(s); cat_model_close(m);
+           return 0;
+       }
 
    BUILD FLAGS
      CAT_IMPLEMENTATION   emit the implementation in this translation unit
      CAT_STATIC           make every function static (private to one file)
      CATDEF               linkage of the public functions (default extern)
+     CAT_BUILD_SHARED     building a shared library (make lib): the public functions
+                          get default visibility, so that with -fvisibility=hidden
+                          only the API is exported
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
@@ -57,6 +125,11 @@
      arena; feeding tokens allocates nothing. When the context is full
      (params.max_context, at most the model's block_size) cat_session_feed
      returns CAT_ERR_CONTEXT and leaves the session unchanged.
+     params.kv_type stores the KV cache as f32 (default), bf16 or q8 (about
+     1/2 and 0.28 of the bytes); params.kv_budget_bytes caps the cache of all
+     sequences at max_context: an adaptive CAT then picks the smallest chunk
+     size that fits (cat_model_fit_budget says which, or the least budget).
+     cat_session_bytes tells what a session would allocate, before opening it.
 
    The file format is documented in FORMAT.md. License (MIT) at the end of file.
 */
@@ -77,6 +150,8 @@
 #else
 #define CATDEF static
 #endif
+#elif defined(CAT_BUILD_SHARED) && (defined(__GNUC__) || defined(__clang__))
+#define CATDEF extern __attribute__((visibility("default")))
 #else
 #define CATDEF extern
 #endif
@@ -86,7 +161,8 @@
 extern "C" {
 #endif
 
-/* ---- results ---------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   RESULTS: every fallible call returns a cat_result; CAT_OK is 0. */
 #define CAT_RESULT_LIST(X) \
     X(CAT_OK,               "ok") \
     X(CAT_ERR_IO,           "cannot open or read the file") \
@@ -104,6 +180,7 @@ extern "C" {
     X(CAT_ERR_CHUNK,        "chunk size not supported by this model") \
     X(CAT_ERR_CONTEXT,      "context is full") \
     X(CAT_ERR_BUFFER,       "output buffer too small") \
+    X(CAT_ERR_STATE,        "saved state does not belong to this model and session") \
     X(CAT_ERR_BUDGET,       "the KV cache does not fit the memory budget")
 
 typedef enum {
@@ -115,7 +192,8 @@ typedef enum {
 
 CATDEF const char *cat_result_string(cat_result r);
 
-/* ---- configuration ---------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   CONFIGURATION: what a model is (family, sizes of its stacks). */
 typedef enum {
     CAT_FAMILY_DENSE = 0,        /* transformer.py */
     CAT_FAMILY_CAT = 1,          /* cat_transformer.py (fixed chunk) */
@@ -128,7 +206,7 @@ typedef struct {
     int32_t use_qk_norm;        /* 0 or 1 */
     int32_t rope_n_elem;        /* dims rotated by RoPE (head_dim, except CAT layers) */
     double rope_base, norm_eps;
-} cat_block_config;
+} cat_stack_config;
 
 typedef struct {
     cat_family family;
@@ -137,8 +215,8 @@ typedef struct {
     int32_t block_size;         /* maximum context */
     int32_t chunk_size;         /* CATs: chunk size (adaptive: the largest); dense: 0 */
     int32_t dim_fx;             /* CATs: width of a compressed chunk; CAT layer: attention width */
-    cat_block_config dec;       /* decoder (or the whole model for dense / CAT layer) */
-    cat_block_config comp;      /* compressor (CAT, adaptive CAT only) */
+    cat_stack_config dec;       /* decoder (or the whole model for dense / CAT layer) */
+    cat_stack_config comp;      /* compressor (CAT, adaptive CAT only) */
     int32_t layer_n_head;       /* CAT layer: heads of the CAT attention (dim_fx / 64) */
     int32_t layer_head_dim;     /* CAT layer: head size of the CAT attention */
 } cat_config;
@@ -155,16 +233,113 @@ typedef struct { char name[96]; int ndim; int64_t dims[2]; } cat_tensor_spec;
 CATDEF int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap);
 CATDEF void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *dims);
 
+/* ---- the model file format (FORMAT.md describes it for people) ---------
+   Defined here once: the reader (cat_model_open) and the writer (cat_writer_*)
+   share these constants and the table of configuration keys. A file is a
+   128-byte little-endian header, the configuration section (key/value
+   entries), the tokenizer section (optional), the tensor directory and the
+   tensor data, every tensor 64-byte aligned. */
+#define CAT_FILE_MAGIC "CATMODEL"          /* 8 bytes, no NUL */
+#define CAT_FILE_VERSION 1
+#define CAT_FILE_HEADER_SIZE 128
+#define CAT_FILE_ALIGN 64
+/* byte offsets of the header's fields (u32 or u64, see FORMAT.md) */
+enum {
+    CAT_HDR_MAGIC = 0, CAT_HDR_VERSION = 8, CAT_HDR_FLAGS = 12, CAT_HDR_FILE_SIZE = 16,
+    CAT_HDR_KV_OFFSET = 24, CAT_HDR_KV_SIZE = 32, CAT_HDR_TOK_OFFSET = 40, CAT_HDR_TOK_SIZE = 48,
+    CAT_HDR_DIR_OFFSET = 56, CAT_HDR_DIR_SIZE = 64, CAT_HDR_DATA_OFFSET = 72, CAT_HDR_DATA_SIZE = 80,
+    CAT_HDR_N_KV = 88, CAT_HDR_N_TENSORS = 92, CAT_HDR_RESERVED = 96
+};
+/* type codes of configuration values */
+typedef enum { CAT_KV_I64 = 1, CAT_KV_F64 = 2, CAT_KV_STR = 3 } cat_kv_type;
+/* the configuration section: the string key "family" (dense, cat, cat_adaptive,
+   cat_layer) first, then these keys, in this order, for the families in their
+   scope. X(cat_config field, key, type, scope, default when optional).
+   Scopes: CAT_KEY_ALL and CAT_KEY_OPT every family; CAT_KEY_CHUNKED every family
+   but dense; CAT_KEY_COMP and CAT_KEY_COMP_OPT cat and cat_adaptive (the
+   compressor). *_OPT keys may be absent (then the default holds). An i64 key
+   fills an int32_t field, an f64 key a double. */
+enum { CAT_KEY_ALL, CAT_KEY_OPT, CAT_KEY_CHUNKED, CAT_KEY_COMP, CAT_KEY_COMP_OPT };
+#define CAT_CONFIG_KEYS(X) \
+    X(vocab_size,             "vocab_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(padded_vocab,           "padded_vocab_size",            CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(block_size,             "block_size",                   CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(chunk_size,             "chunk_size",                   CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dim_fx,                 "dim_fx",                       CAT_KV_I64, CAT_KEY_CHUNKED,  0) \
+    X(dec.dim,                "decoder.dim",                  CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_head,             "decoder.n_head",               CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_local_heads,      "decoder.n_local_heads",        CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.n_layer,            "decoder.n_layer",              CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.intermediate_size,  "decoder.intermediate_size",    CAT_KV_I64, CAT_KEY_ALL,      0) \
+    X(dec.use_qk_norm,        "decoder.use_qk_norm",          CAT_KV_I64, CAT_KEY_OPT,      0) \
+    X(dec.rope_base,          "decoder.rope_base",            CAT_KV_F64, CAT_KEY_OPT,      10000.0) \
+    X(dec.norm_eps,           "decoder.norm_eps",             CAT_KV_F64, CAT_KEY_OPT,      1e-5) \
+    X(comp.dim,               "compressor.dim",               CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_head,            "compressor.n_head",            CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_local_heads,     "compressor.n_local_heads",     CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.n_layer,           "compressor.n_layer",           CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.intermediate_size, "compressor.intermediate_size", CAT_KV_I64, CAT_KEY_COMP,     0) \
+    X(comp.use_qk_norm,       "compressor.use_qk_norm",       CAT_KV_I64, CAT_KEY_COMP_OPT, 0) \
+    X(comp.rope_base,         "compressor.rope_base",         CAT_KV_F64, CAT_KEY_COMP_OPT, 10000.0) \
+    X(comp.norm_eps,          "compressor.norm_eps",          CAT_KV_F64, CAT_KEY_COMP_OPT, 1e-5)
+
+/* Bytes of one tensor's data (f32, bf16; q8: see FORMAT.md); 0 for a shape or
+   type the format does not allow (ndim 1..4, each dim 1..2^31, q8 only 2-d). */
+CATDEF uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims);
+
+/* The writer: begin with the configuration, the tokenizer (or NULL) and the
+   tensor directory; then give the tensors' data in directory order, in pieces
+   of any size (alignment padding is inserted between tensors), so a converter
+   holds one tensor, or part of one, at a time; then end, which checks that
+   every byte was given. Bytes go out through write(user, data, n), which
+   returns n on success. The tensors array must stay valid until the end.
+   Errors: CAT_ERR_ARGS, CAT_ERR_CONFIG, CAT_ERR_TENSOR (a bad entry, or data
+   that does not fit the directory), CAT_ERR_TOKENIZER, CAT_ERR_IO (write
+   failed), with a sentence in err. */
+typedef size_t (*cat_write_fn)(void *user, const void *data, size_t n);
+typedef struct {
+    char name[96];              /* 1..95 bytes */
+    cat_dtype dtype;
+    int ndim;                   /* 1..4 */
+    int64_t dims[4];            /* outermost first */
+} cat_tensor_desc;
+typedef struct {                /* a tokenizer, as cat_tokenizer_create takes it */
+    uint32_t n_vocab; const char *const *tokens; const uint32_t *lens;
+    uint32_t n_merges; const uint32_t *merges;    /* n_merges (left, right) pairs */
+    uint32_t n_special; const uint32_t *special;
+} cat_tokenizer_data;
+typedef struct {
+    uint64_t file_size;         /* the whole file, set by cat_writer_begin */
+    /* private */
+    cat_write_fn write_; void *user_;
+    const cat_tensor_desc *tensors_; int n_tensors_, cur_, failed_;
+    uint64_t pos_, data_off_, tensor_off_, cur_done_;
+} cat_writer;
+CATDEF cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                   const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                   char *err, size_t errlen);
+CATDEF cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen);
+CATDEF cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen);
+
 typedef struct cat_model cat_model;
 typedef struct cat_session cat_session;
 typedef struct cat_tokenizer cat_tokenizer;
 
-/* ---- models ----------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   MODELS: open a model file (mapped, or from memory), read what it holds. */
 /* err (may be NULL) receives a sentence naming the problem on failure. */
 CATDEF cat_result cat_model_open(const char *path, cat_model **out, char *err, size_t errlen);
-/* Uses data in place when it is 64-byte aligned (it must then outlive the
-   model), otherwise copies it. */
-CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen);
+/* How cat_model_open_memory holds the bytes it is given. */
+typedef enum {
+    CAT_MEMORY_COPY = 0,    /* the model copies them: data may be freed as soon as the call returns */
+    CAT_MEMORY_IN_PLACE = 1 /* the weights are read from data in place: data must be 64-byte aligned
+                               (else CAT_ERR_ARGS, nothing copied) and outlive the model */
+} cat_memory_mode;
+/* A model file already in memory (size bytes at data), held as mode says. Returns as
+   cat_model_open, and CAT_ERR_ARGS for NULL data with size > 0, an unknown mode, or
+   CAT_MEMORY_IN_PLACE with data not 64-byte aligned. */
+CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                        char *err, size_t errlen);
 CATDEF void cat_model_close(cat_model *m);
 CATDEF const cat_config *cat_model_config(const cat_model *m);
 CATDEF const cat_tokenizer *cat_model_tokenizer(const cat_model *m); /* NULL if the file has none */
@@ -184,7 +359,8 @@ CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t c
 /* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
-/* ---- sessions --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SESSIONS: feed tokens of one or more sequences, read the next-token logits. */
 typedef struct {
     int32_t chunk_size;   /* adaptive CAT: test-time chunk (power of two <= max); 0 = the model's */
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
@@ -239,27 +415,61 @@ CATDEF cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, int3
 CATDEF void cat_session_reset(cat_session *s);
 CATDEF void cat_session_close(cat_session *s);
 
+/* Session state: rewind, fork, save and restore one sequence. */
+/* the tokens sequence seq holds (cat_session_seq_pos of them); NULL for a bad seq */
+CATDEF const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq);
+/* Rewind sequence seq to its first n_tokens tokens (0 .. its pos), exactly as if it
+   had never been fed more: its logits are again those after token n_tokens - 1 (none
+   at 0) and feeding continues from there, bit-identically. Cheap inside the current
+   chunk (the last kept token is fed again) and at a chunk boundary (the chunk before
+   is compressed again); inside an earlier, completed chunk that chunk's compressed
+   entry is dropped and its kept tokens are fed again. The CAT layer feeds the whole
+   chunk before a boundary again (its compression needs the chunk's hidden states). */
+CATDEF cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n_tokens);
+/* Make sequence dst a copy of sequence src (caches, tokens, logits): fork a prompt fed
+   once into several continuations, each going on as a fresh session would. */
+CATDEF cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst);
+/* A sequence's state as bytes (for a prompt cache, or to resume later): its tokens,
+   logits and live cache entries, tied to the model (a fingerprint of its tensors) and
+   to the session's chunk size; in this machine's byte order. load checks everything
+   and leaves the sequence unchanged on an error (CAT_ERR_STATE: another model or
+   chunk size; CAT_ERR_CONTEXT: more tokens than this session holds). */
+CATDEF size_t cat_session_seq_state_size(const cat_session *s, int32_t seq);
+CATDEF cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written);
+CATDEF cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len);
+
 /* Full-sequence forward: logits (n * padded_vocab) for every position.
    chunk: test-time chunk for adaptive CATs (0 = the model's). Allocates a
    temporary session. */
 CATDEF cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits);
 
-/* ---- sampling --------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   SAMPLING: choose the next token from logits. */
 typedef struct { uint64_t state; } cat_rng;
 CATDEF void cat_rng_seed(cat_rng *r, uint64_t seed);
 CATDEF uint64_t cat_rng_next(cat_rng *r);
 CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
 CATDEF int32_t cat_argmax(const float *logits, int32_t n);
 
-/* Sampling: greedy at temperature 0, else softmax(logits / T) restricted to the
-   top_k most likely (0 = all) and to the smallest set whose probability reaches
-   top_p (1 = all). Only ids below vocab_size are ever sampled (the padded ones
-   are masked). The RNG state lives in the sampler. */
+/* Sampling, in this order: the penalties (as llama.cpp applies them: the logit
+   of every distinct token among the last repeat_last_n seen, c times, is divided
+   by repeat_penalty when positive and multiplied by it otherwise, then lowered by
+   c * frequency_penalty + presence_penalty), then greedy at
+   temperature 0, else softmax(logits / T) restricted to the top_k most likely
+   (0 = all), to the smallest set whose probability reaches top_p (1 = all) and
+   to the tokens at least min_p times as likely as the most likely one. Only ids
+   below vocab_size are ever sampled (the padded ones are masked). The RNG state
+   and the penalty's history live in the sampler. Every field's zero is "off". */
 typedef struct {
-    float temperature;  /* 0 = greedy */
-    int32_t top_k;      /* 0 = off */
-    float top_p;        /* 0 or 1 = off */
+    float temperature;    /* 0 = greedy */
+    int32_t top_k;        /* 0 = off */
+    float top_p;          /* 0 or 1 = off */
     uint64_t seed;
+    float min_p;          /* 0 = off; in [0, 1] */
+    float repeat_penalty; /* 0 or 1 = off; > 1 discourages repeats, < 1 favours them */
+    int32_t repeat_last_n; /* tokens of history the penalties look at; 0 = 64 */
+    float frequency_penalty; /* 0 = off; subtracted once per occurrence */
+    float presence_penalty;  /* 0 = off; subtracted once if the token occurs */
 } cat_sampler_params;
 typedef struct {
     cat_sampler_params p;
@@ -267,10 +477,59 @@ typedef struct {
     int32_t vocab;
     float *prob;        /* [vocab] */
     int32_t *idx;       /* [vocab] */
+    int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (a penalty on only) */
+    int32_t n_recent, recent_next;
 } cat_sampler;
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
+/* Draws the next token from logits (vocab_size floats, or more: the padding
+   is ignored) and records it in the penalty's history. */
 CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
+/* Records a token the sampler did not pick (a prompt token, user input) in the
+   penalty's history; ids outside 0..vocab_size-1 are ignored. */
+CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
+/* The distribution sample() would draw from (vocab_size probabilities, zero for
+   the excluded tokens; one-hot at temperature 0), without drawing. */
+CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
 CATDEF void cat_sampler_free(cat_sampler *s);
+
+/* ----------------------------------------------------------------------------
+   TOKENIZER: text <-> token ids (GPT-2 byte-level BPE). */
+#ifndef CAT_NO_TOKENIZER
+
+/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
+   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
+   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
+   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
+   twice, the later rank wins, like encoder.py and HF);
+   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
+   text before pre-tokenization, and which decode to their string literally.
+   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
+   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
+CATDEF void cat_tokenizer_free(cat_tokenizer *t);
+CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
+/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
+   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
+   The count never exceeds len, so max_ids = len always suffices.
+   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
+   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
+CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
+/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
+   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
+   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
+CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
+/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
+   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
+   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
+CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
+
+/* id of the token whose string (raw bytes) is s[0..len), or -1 (also for t NULL) */
+CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
+/* id of the end-of-text token <|endoftext|>, or -1 when the tokenizer has none (or t is NULL) */
+CATDEF int32_t cat_tokenizer_eot(const cat_tokenizer *t);
+CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+#endif /* CAT_NO_TOKENIZER */
 
 #ifdef __cplusplus
 }
@@ -281,6 +540,9 @@ CATDEF void cat_sampler_free(cat_sampler *s);
 #ifdef CAT_IMPLEMENTATION
 #ifndef CAT_IMPLEMENTATION_DONE
 #define CAT_IMPLEMENTATION_DONE
+
+/* ----------------------------------------------------------------------------
+   1 BASICS: allocator and linkage macros, names, error helpers, little-endian readers. */
 
 #include <math.h>
 #include <stdio.h>
@@ -317,7 +579,7 @@ CATDEF void cat_sampler_free(cat_sampler *s);
 #define CAT__API
 #endif
 
-#define CAT__ALIGN 64
+#define CAT__ALIGN CAT_FILE_ALIGN
 #define CAT__MAX_DIM (1 << 20)
 #define CAT__MAX_LAYERS 4096
 #define CAT__MAX_CTX (1 << 24)
@@ -359,6 +621,17 @@ static void cat__err(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* writes the message (when err is not NULL) and returns the code:
+   return cat__fail(err, errlen, CAT_ERR_CONFIG, "n_head %d ...", n); */
+static cat_result cat__fail(char *err, size_t errlen, cat_result code, const char *fmt, ...) {
+    va_list ap;
+    if (!err || errlen == 0) return code;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 /* ---- little-endian readers (no struct I/O, no unaligned loads) ---------- */
 static uint32_t cat__rd32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -390,9 +663,9 @@ static float cat__bf16_to_f32(uint16_t h) {
     uint32_t u = (uint32_t)h << 16; float f; memcpy(&f, &u, 4); return f;
 }
 
-/* ======================================================================= */
-/* model                                                                   */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   2 MODEL FILE: the model in memory, its configuration keys and checks, the
+   tensors a configuration needs, the loader that validates every field of a file. */
 
 typedef struct {
     const void *data;   /* 64-byte aligned inside the mapping */
@@ -434,67 +707,29 @@ struct cat_model {
     size_t weight_bytes;
 };
 
-/* file layout constants (see FORMAT.md) */
-#define CAT__MAGIC "CATMODEL"
-#define CAT__VERSION 1
-#define CAT__HDR 128
-enum { CAT__KV_I64 = 1, CAT__KV_F64 = 2, CAT__KV_STR = 3 };
 
+#ifndef CAT_NO_TOKENIZER
 /* forward declaration: the tokenizer (implemented further below) */
 static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t *p, uint64_t len, char *err, size_t errlen);
-/* ---- tokenizer: declarations (begin) ---- */
+#endif
 
-/* tokens[i]: the vocabulary string of id i in GPT-2's byte-to-unicode form (as in vocab.json),
-   UTF-8, length lens[i] (need not be NUL-terminated; must not be empty; strings must be unique);
-   merges: n_merges pairs (left id, right id) in rank order (rank 0 = highest priority; the merged
-   token is the vocab entry for left+right concatenated, which must exist; if a pair is listed
-   twice, the later rank wins, like encoder.py and HF);
-   special: ids of special tokens (e.g. <|endoftext|>) whose strings are matched literally in the
-   text before pre-tokenization, and which decode to their string literally.
-   Errors: CAT_ERR_ARGS (NULL pointers, n_vocab == 0 or > INT32_MAX), CAT_ERR_TOKENIZER (empty or
-   duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
-CATDEF void cat_tokenizer_free(cat_tokenizer *t);
-CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
-/* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
-   Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
-   The count never exceeds len, so max_ids = len always suffices.
-   Returns CAT_ERR_BUFFER if max_ids < *n_ids (ids holds the first max_ids ids; ids may be NULL
-   when max_ids == 0, to query the size), CAT_ERR_ARGS for NULL pointers, CAT_ERR_NOMEM. */
-CATDEF cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids);
-/* Raw bytes of one token (after the unicode-to-byte mapping; special tokens: their literal string).
-   The bytes are followed by a NUL (not counted in *len; a token may itself contain NUL bytes).
-   NULL (and *len = 0) for an out-of-range id. len may be NULL. */
-CATDEF const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len);
-/* Decode n ids into out (cap bytes; no NUL terminator is written). *out_len = total bytes.
-   CAT_ERR_TOKEN for an out-of-range id (then *out_len = 0, nothing written), CAT_ERR_ARGS for NULL pointers;
-   CAT_ERR_BUFFER if cap < *out_len (out holds the first cap bytes). out may be NULL if cap == 0. */
-CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len);
+/* the configuration keys as a table (CAT_CONFIG_KEYS), for the reader and the writer */
+typedef struct { const char *key; cat_kv_type type; int scope; size_t offset; double def; } cat__keyrow;
+#define CAT__KEYROW(field, key, type, scope, def) { key, type, scope, offsetof(cat_config, field), def },
+static const cat__keyrow cat__keys[] = { CAT_CONFIG_KEYS(CAT__KEYROW) };
+#undef CAT__KEYROW
+#define CAT__NKEYS ((int)(sizeof cat__keys / sizeof cat__keys[0]))
 
-/* ---- tokenizer: declarations (end) ---- */
-/* id of the token whose string (raw bytes) is s[0..len), or -1 */
-CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
-CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
+static int cat__key_in_scope(int scope, cat_family f) {
+    if (scope == CAT_KEY_ALL || scope == CAT_KEY_OPT) return 1;
+    if (scope == CAT_KEY_CHUNKED) return f != CAT_FAMILY_DENSE;
+    return f == CAT_FAMILY_CAT || f == CAT_FAMILY_CAT_ADAPTIVE;
+}
 
 typedef struct {
     int has_family; char family[32];
-    int64_t ival[64]; double fval[64]; int iset[64], fset[64];
+    int set[CAT__NKEYS]; int64_t ival[CAT__NKEYS]; double fval[CAT__NKEYS];
 } cat__kvset;
-
-/* known config keys; index into cat__kvset arrays */
-static const char *const cat__int_keys[] = {
-    "vocab_size", "padded_vocab_size", "block_size", "chunk_size", "dim_fx",
-    "decoder.dim", "decoder.n_head", "decoder.n_local_heads", "decoder.n_layer",
-    "decoder.intermediate_size", "decoder.use_qk_norm",
-    "compressor.dim", "compressor.n_head", "compressor.n_local_heads", "compressor.n_layer",
-    "compressor.intermediate_size", "compressor.use_qk_norm"
-};
-static const char *const cat__flt_keys[] = {
-    "decoder.rope_base", "decoder.norm_eps", "compressor.rope_base", "compressor.norm_eps"
-};
-#define CAT__NI ((int)(sizeof cat__int_keys / sizeof cat__int_keys[0]))
-#define CAT__NF ((int)(sizeof cat__flt_keys / sizeof cat__flt_keys[0]))
 
 static int cat__key_is(const uint8_t *k, uint32_t n, const char *s) {
     return strlen(s) == n && memcmp(k, s, n) == 0;
@@ -506,38 +741,27 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
     for (i = 0; i < n_kv; i++) {
         uint32_t klen = cat__cu32(c), type;
         const uint8_t *key;
+        int64_t iv = 0; double fv = 0; uint32_t slen = 0; const uint8_t *s = NULL;
         if (klen == 0 || klen > 256) { if (!c->bad) { cat__err(err, errlen, "config entry %u has a key length of %u (1..256 allowed)", i, klen); return CAT_ERR_FORMAT; } break; }
         key = cat__cbytes(c, klen);
         type = cat__cu32(c);
         if (c->bad) break;
-        if (type == CAT__KV_I64) {
-            int64_t v = (int64_t)cat__cu64(c);
-            if (c->bad) break;
-            for (j = 0; j < CAT__NI; j++) if (cat__key_is(key, klen, cat__int_keys[j])) {
-                if (kv->iset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__int_keys[j]); return CAT_ERR_FORMAT; }
-                kv->ival[j] = v; kv->iset[j] = 1;
-            }
-        } else if (type == CAT__KV_F64) {
-            uint64_t u = cat__cu64(c);
-            double v;
-            if (c->bad) break;
-            memcpy(&v, &u, 8);
-            for (j = 0; j < CAT__NF; j++) if (cat__key_is(key, klen, cat__flt_keys[j])) {
-                if (kv->fset[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__flt_keys[j]); return CAT_ERR_FORMAT; }
-                kv->fval[j] = v; kv->fset[j] = 1;
-            }
-        } else if (type == CAT__KV_STR) {
-            uint32_t slen = cat__cu32(c);
-            const uint8_t *s = cat__cbytes(c, slen);
-            if (c->bad) break;
-            if (cat__key_is(key, klen, "family")) {
-                if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
-                if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
-                memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
-            }
-        } else {
-            cat__err(err, errlen, "config entry %u has unknown value type %u", i, type);
-            return CAT_ERR_FORMAT;
+        if (type == CAT_KV_I64) iv = (int64_t)cat__cu64(c);
+        else if (type == CAT_KV_F64) { uint64_t u = cat__cu64(c); memcpy(&fv, &u, 8); }
+        else if (type == CAT_KV_STR) { slen = cat__cu32(c); s = cat__cbytes(c, slen); }
+        else { cat__err(err, errlen, "config entry %u has unknown value type %u", i, type); return CAT_ERR_FORMAT; }
+        if (c->bad) break;
+        if (cat__key_is(key, klen, "family")) {
+            if (type != CAT_KV_STR) { cat__err(err, errlen, "config key 'family' must be a string"); return CAT_ERR_FORMAT; }
+            if (slen == 0 || slen >= sizeof kv->family) { cat__err(err, errlen, "config key 'family' has a bad length %u", slen); return CAT_ERR_FORMAT; }
+            if (kv->has_family) { cat__err(err, errlen, "config key 'family' appears twice"); return CAT_ERR_FORMAT; }
+            memcpy(kv->family, s, slen); kv->family[slen] = 0; kv->has_family = 1;
+            continue;
+        }
+        for (j = 0; j < CAT__NKEYS; j++) if (cat__key_is(key, klen, cat__keys[j].key)) {
+            if ((uint32_t)cat__keys[j].type != type) { cat__err(err, errlen, "config key '%s' has value type %u, expected %d", cat__keys[j].key, type, (int)cat__keys[j].type); return CAT_ERR_FORMAT; }
+            if (kv->set[j]) { cat__err(err, errlen, "config key '%s' appears twice", cat__keys[j].key); return CAT_ERR_FORMAT; }
+            kv->ival[j] = iv; kv->fval[j] = fv; kv->set[j] = 1;
         }
     }
     if (c->bad) { cat__err(err, errlen, "config section ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -547,51 +771,51 @@ static cat_result cat__parse_kv(cat__cur *c, uint32_t n_kv, cat__kvset *kv, char
 static int cat__is_pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 static int cat__log2i(int64_t x) { int p = 0; while (x > 1) { x >>= 1; p++; } return p; }
 
-/* validate one block config and fill its derived fields */
-static cat_result cat__block_validate(cat_block_config *b, const char *what, char *err, size_t errlen) {
+/* validate one stack's settings (decoder or compressor) and fill its derived fields */
+static cat_result cat__stack_validate(cat_stack_config *b, const char *what, char *err, size_t errlen) {
     const int32_t v[5] = { b->dim, b->n_head, b->n_local_heads, b->n_layer, b->intermediate_size };
     const char *names[5] = { "dim", "n_head", "n_local_heads", "n_layer", "intermediate_size" };
     int k;
     for (k = 0; k < 5; k++) if (v[k] <= 0 || v[k] > CAT__MAX_DIM || (k == 3 && v[k] > CAT__MAX_LAYERS)) {
-        cat__err(err, errlen, "config %s.%s = %d is out of range", what, names[k], (int)v[k]); return CAT_ERR_CONFIG;
+        return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.%s = %d is out of range", what, names[k], (int)v[k]);
     }
-    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) { cat__err(err, errlen, "config %s.use_qk_norm must be 0 or 1", what); return CAT_ERR_CONFIG; }
-    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) { cat__err(err, errlen, "config %s.rope_base = %g is out of range", what, b->rope_base); return CAT_ERR_CONFIG; }
-    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) { cat__err(err, errlen, "config %s.norm_eps = %g is out of range", what, b->norm_eps); return CAT_ERR_CONFIG; }
-    if (b->dim % b->n_head) { cat__err(err, errlen, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head); return CAT_ERR_CONFIG; }
-    if (b->n_head % b->n_local_heads) { cat__err(err, errlen, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads); return CAT_ERR_CONFIG; }
+    if (b->use_qk_norm != 0 && b->use_qk_norm != 1) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.use_qk_norm must be 0 or 1", what);
+    if (!(b->rope_base > 1.0 && b->rope_base < 1e12)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.rope_base = %g is out of range", what, b->rope_base);
+    if (!(b->norm_eps >= 0.0 && b->norm_eps < 1.0)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.norm_eps = %g is out of range", what, b->norm_eps);
+    if (b->dim % b->n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.dim = %d is not a multiple of n_head = %d", what, b->dim, b->n_head);
+    if (b->n_head % b->n_local_heads) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s.n_head = %d is not a multiple of n_local_heads = %d", what, b->n_head, b->n_local_heads);
     b->head_dim = b->dim / b->n_head;
-    if (b->head_dim % 2) { cat__err(err, errlen, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim); return CAT_ERR_CONFIG; }
+    if (b->head_dim % 2) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config %s: head size %d is odd (RoPE needs an even size)", what, b->head_dim);
     b->rope_n_elem = b->head_dim;
     return CAT_OK;
 }
 
 CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen) {
     cat_result r;
-    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) { cat__err(err, errlen, "config family %d is unknown", (int)cfg->family); return CAT_ERR_CONFIG; }
-    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) { cat__err(err, errlen, "config vocab_size = %d is out of range", (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) { cat__err(err, errlen, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size); return CAT_ERR_CONFIG; }
-    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) { cat__err(err, errlen, "config block_size = %d is out of range", (int)cfg->block_size); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
+    if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config family %d is unknown", (int)cfg->family);
+    if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config vocab_size = %d is out of range", (int)cfg->vocab_size);
+    if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size);
+    if (cfg->block_size <= 0 || cfg->block_size > CAT__MAX_CTX) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is out of range", (int)cfg->block_size);
+    r = cat__stack_validate(&cfg->dec, cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? "decoder" : "model", err, errlen);
     if (r) return r;
     if (cfg->family == CAT_FAMILY_DENSE) { cfg->chunk_size = 0; cfg->dim_fx = 0; return CAT_OK; }
-    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) { cat__err(err, errlen, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) { cat__err(err, errlen, "config dim_fx = %d is out of range", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
-    if (cfg->block_size % cfg->chunk_size) { cat__err(err, errlen, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
+    if (cfg->chunk_size <= 0 || cfg->chunk_size > 4096 || cfg->chunk_size > cfg->block_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d is out of range (1..min(4096, block_size))", (int)cfg->chunk_size);
+    if (cfg->dim_fx <= 0 || cfg->dim_fx > CAT__MAX_DIM) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d is out of range", (int)cfg->dim_fx);
+    if (cfg->block_size % cfg->chunk_size) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config block_size = %d is not a multiple of chunk_size = %d", (int)cfg->block_size, (int)cfg->chunk_size);
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
         cfg->layer_n_head = cfg->dim_fx / 64;
-        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) { cat__err(err, errlen, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx); return CAT_ERR_CONFIG; }
+        if (cfg->layer_n_head < 1 || cfg->dim_fx % cfg->layer_n_head) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config dim_fx = %d: a CAT layer needs dim_fx >= 64 and divisible by dim_fx / 64 heads", (int)cfg->dim_fx);
         cfg->layer_head_dim = cfg->dim_fx / cfg->layer_n_head;
-        if (cfg->dec.head_dim > cfg->layer_head_dim) { cat__err(err, errlen, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim); return CAT_ERR_CONFIG; }
-        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * dim is too large"); return CAT_ERR_CONFIG; }
+        if (cfg->dec.head_dim > cfg->layer_head_dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config: RoPE size %d (dim / n_head) exceeds the CAT layer head size %d", (int)cfg->dec.head_dim, (int)cfg->layer_head_dim);
+        if ((int64_t)cfg->chunk_size * cfg->dec.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * dim is too large");
         return CAT_OK;
     }
     cfg->layer_n_head = cfg->layer_head_dim = 0;
-    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) { cat__err(err, errlen, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size); return CAT_ERR_CONFIG; }
-    if (cfg->dim_fx != cfg->dec.dim) { cat__err(err, errlen, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim); return CAT_ERR_CONFIG; }
-    r = cat__block_validate(&cfg->comp, "compressor", err, errlen);
+    if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE && !cat__is_pow2(cfg->chunk_size)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size = %d must be a power of two for an adaptive CAT", (int)cfg->chunk_size);
+    if (cfg->dim_fx != cfg->dec.dim) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config compressor dim_fx = %d must equal the decoder dim = %d", (int)cfg->dim_fx, (int)cfg->dec.dim);
+    r = cat__stack_validate(&cfg->comp, "compressor", err, errlen);
     if (r) return r;
-    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) { cat__err(err, errlen, "config chunk_size * compressor.dim is too large"); return CAT_ERR_CONFIG; }
+    if ((int64_t)cfg->chunk_size * cfg->comp.dim > ((int64_t)1 << 28)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config chunk_size * compressor.dim is too large");
     return CAT_OK;
 }
 
@@ -604,34 +828,192 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
     else if (!strcmp(kv->family, "cat_adaptive")) cfg->family = CAT_FAMILY_CAT_ADAPTIVE;
     else if (!strcmp(kv->family, "cat_layer")) cfg->family = CAT_FAMILY_CAT_LAYER;
     else { cat__err(err, errlen, "config family '%s' is unknown (dense, cat, cat_adaptive, cat_layer)", kv->family); return CAT_ERR_CONFIG; }
-    for (i = 0; i < CAT__NI; i++) {
-        int needed = i < 3 || (i >= 5 && i <= 9) || (cfg->family != CAT_FAMILY_DENSE && (i == 3 || i == 4)) ||
-                     ((cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) && i >= 11 && i <= 15);
-        if (needed && !kv->iset[i]) { cat__err(err, errlen, "config lacks '%s'", cat__int_keys[i]); return CAT_ERR_CONFIG; }
-        if (kv->iset[i] && (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX)) { cat__err(err, errlen, "config '%s' = %lld is out of range", cat__int_keys[i], (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
-    }
-    cfg->vocab_size = (int32_t)kv->ival[0];
-    cfg->padded_vocab = (int32_t)kv->ival[1];
-    cfg->block_size = (int32_t)kv->ival[2];
-    cfg->chunk_size = (int32_t)kv->ival[3];
-    cfg->dim_fx = (int32_t)kv->ival[4];
-    {
-        cat_block_config *b[2];
-        int ib, k;
-        b[0] = &cfg->dec; b[1] = &cfg->comp;
-        for (k = 0; k < 2; k++) {
-            ib = k ? 11 : 5;
-            b[k]->dim = (int32_t)kv->ival[ib + 0];
-            b[k]->n_head = (int32_t)kv->ival[ib + 1];
-            b[k]->n_local_heads = (int32_t)kv->ival[ib + 2];
-            b[k]->n_layer = (int32_t)kv->ival[ib + 3];
-            b[k]->intermediate_size = (int32_t)kv->ival[ib + 4];
-            b[k]->use_qk_norm = kv->iset[ib + 5] ? (int32_t)kv->ival[ib + 5] : 0;
-            b[k]->rope_base = kv->fset[2 * k] ? kv->fval[2 * k] : 10000.0;
-            b[k]->norm_eps = kv->fset[2 * k + 1] ? kv->fval[2 * k + 1] : 1e-5;
+    for (i = 0; i < CAT__NKEYS; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const int optional = k->scope == CAT_KEY_OPT || k->scope == CAT_KEY_COMP_OPT;
+        char *field = (char *)cfg + k->offset;
+        if (!kv->set[i] && !optional && cat__key_in_scope(k->scope, cfg->family)) { cat__err(err, errlen, "config lacks '%s'", k->key); return CAT_ERR_CONFIG; }
+        if (k->type == CAT_KV_I64) {
+            int32_t v = (int32_t)k->def;
+            if (kv->set[i]) {
+                if (kv->ival[i] < INT32_MIN || kv->ival[i] > INT32_MAX) { cat__err(err, errlen, "config '%s' = %lld is out of range", k->key, (long long)kv->ival[i]); return CAT_ERR_CONFIG; }
+                v = (int32_t)kv->ival[i];
+            }
+            memcpy(field, &v, sizeof v);
+        } else {
+            double v = kv->set[i] ? kv->fval[i] : k->def;
+            memcpy(field, &v, sizeof v);
         }
     }
     return cat_config_validate(cfg, err, errlen);
+}
+
+/* ---- the writer -------------------------------------------------------- */
+CAT__API uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims) {
+    uint64_t numel = 1;
+    int k;
+    if (!dims || ndim < 1 || ndim > 4) return 0;
+    for (k = 0; k < ndim; k++) {
+        if (dims[k] < 1 || dims[k] > ((int64_t)1 << 31)) return 0;
+        if (numel > ((uint64_t)1 << 40) / (uint64_t)dims[k]) return 0;
+        numel *= (uint64_t)dims[k];
+    }
+    if (dtype == CAT_DTYPE_F32) return numel * 4;
+    if (dtype == CAT_DTYPE_BF16) return numel * 2;
+    if (dtype == CAT_DTYPE_Q8) return ndim == 2 ? (uint64_t)cat_q8_bytes(dims[0], dims[1]) : 0;
+    return 0;
+}
+
+static cat_result cat__w(cat_writer *w, const void *p, size_t n, char *err, size_t errlen) {
+    if (n && w->write_(w->user_, p, n) != n) { w->failed_ = 1; cat__err(err, errlen, "cannot write the model file (at byte %llu)", (unsigned long long)w->pos_); return CAT_ERR_IO; }
+    w->pos_ += n;
+    return CAT_OK;
+}
+static cat_result cat__w32(cat_writer *w, uint32_t v, char *err, size_t errlen) {
+    uint8_t b[4]; b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); b[2] = (uint8_t)(v >> 16); b[3] = (uint8_t)(v >> 24);
+    return cat__w(w, b, 4, err, errlen);
+}
+static cat_result cat__w64(cat_writer *w, uint64_t v, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)v, err, errlen);
+    return r ? r : cat__w32(w, (uint32_t)(v >> 32), err, errlen);
+}
+static cat_result cat__wstr(cat_writer *w, const char *s, size_t n, char *err, size_t errlen) {
+    cat_result r = cat__w32(w, (uint32_t)n, err, errlen);
+    return r ? r : cat__w(w, s, n, err, errlen);
+}
+static cat_result cat__wzeros(cat_writer *w, uint64_t to, char *err, size_t errlen) {
+    static const uint8_t zeros[CAT_FILE_ALIGN] = { 0 };
+    while (w->pos_ < to) {
+        size_t n = to - w->pos_ < sizeof zeros ? (size_t)(to - w->pos_) : sizeof zeros;
+        cat_result r = cat__w(w, zeros, n, err, errlen);
+        if (r) return r;
+    }
+    return CAT_OK;
+}
+/* the configuration section; w == NULL only measures. Returns the size, counts entries in *n. */
+static cat_result cat__write_kv(cat_writer *w, const cat_config *c, uint64_t *size, uint32_t *n, char *err, size_t errlen) {
+    const char *fam = cat_family_name(c->family);
+    int i;
+    cat_result r = CAT_OK;
+    *size = 4 + 6 + 4 + 4 + strlen(fam); *n = 1;
+    if (w && ((r = cat__wstr(w, "family", 6, err, errlen)) || (r = cat__w32(w, CAT_KV_STR, err, errlen)) || (r = cat__wstr(w, fam, strlen(fam), err, errlen)))) return r;
+    for (i = 0; i < CAT__NKEYS && !r; i++) {
+        const cat__keyrow *k = &cat__keys[i];
+        const char *field = (const char *)c + k->offset;
+        uint64_t u;
+        if (!cat__key_in_scope(k->scope, c->family)) continue;
+        *size += 4 + strlen(k->key) + 4 + 8; (*n)++;
+        if (!w) continue;
+        if (k->type == CAT_KV_I64) { int32_t v; memcpy(&v, field, sizeof v); u = (uint64_t)(int64_t)v; }
+        else { double v; memcpy(&v, field, sizeof v); memcpy(&u, &v, 8); }
+        if (!(r = cat__wstr(w, k->key, strlen(k->key), err, errlen)) && !(r = cat__w32(w, (uint32_t)k->type, err, errlen))) r = cat__w64(w, u, err, errlen);
+    }
+    return r;
+}
+
+CAT__API cat_result cat_writer_begin(cat_writer *w, cat_write_fn write, void *user, const cat_config *cfg,
+                                     const cat_tokenizer_data *tok, const cat_tensor_desc *tensors, int n_tensors,
+                                     char *err, size_t errlen) {
+    cat_config c;
+    uint64_t kv_size, tok_size = 0, dir_size = 0, data_size = 0, kv_off = CAT_FILE_HEADER_SIZE, tok_off, dir_off, data_off;
+    uint32_t n_kv, i;
+    int t, k;
+    cat_result r;
+    if (!w || !write || !cfg || (!tensors && n_tensors) || n_tensors < 0) { cat__err(err, errlen, "cat_writer_begin: NULL argument"); return CAT_ERR_ARGS; }
+    memset(w, 0, sizeof *w);
+    w->failed_ = 1;
+    c = *cfg;
+    r = cat_config_validate(&c, err, errlen);
+    if (r) return r;
+    if (tok) {
+        if (!tok->n_vocab || !tok->tokens || !tok->lens || (tok->n_merges && !tok->merges) || (tok->n_special && !tok->special)) { cat__err(err, errlen, "cat_writer_begin: incomplete tokenizer"); return CAT_ERR_ARGS; }
+        if (tok->n_vocab > (uint32_t)c.padded_vocab) { cat__err(err, errlen, "the tokenizer has %u tokens but the model only %d (padded)", tok->n_vocab, (int)c.padded_vocab); return CAT_ERR_TOKENIZER; }
+        tok_size = 12 + 8ull * tok->n_merges + 4ull * tok->n_special;
+        for (i = 0; i < tok->n_vocab; i++) tok_size += 4 + (uint64_t)tok->lens[i];
+    }
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        const char *z = (const char *)memchr(d->name, 0, sizeof d->name);
+        size_t nl = z ? (size_t)(z - d->name) : sizeof d->name;
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (nl == 0 || nl >= sizeof d->name) { cat__err(err, errlen, "tensor %d has a name of %d bytes (1..95 allowed)", t, (int)nl); return CAT_ERR_TENSOR; }
+        if (!nb) { cat__err(err, errlen, "tensor '%s' has a type or shape the format does not allow", d->name); return CAT_ERR_TENSOR; }
+        dir_size += 4 + nl + 8 + 8ull * (uint64_t)d->ndim + 16;
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN + nb;
+    }
+    r = cat__write_kv(NULL, &c, &kv_size, &n_kv, err, errlen);
+    if (r) return r;
+    tok_off = tok ? kv_off + kv_size : 0;
+    dir_off = kv_off + kv_size + tok_size;
+    data_off = (dir_off + dir_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+    w->write_ = write; w->user_ = user; w->tensors_ = tensors; w->n_tensors_ = n_tensors;
+    w->data_off_ = data_off; w->file_size = data_off + data_size;
+    w->failed_ = 0;
+#define CAT__TRY(x) do { if ((r = (x)) != CAT_OK) return r; } while (0)
+    /* header */
+    CAT__TRY(cat__w(w, CAT_FILE_MAGIC, 8, err, errlen));
+    CAT__TRY(cat__w32(w, CAT_FILE_VERSION, err, errlen)); CAT__TRY(cat__w32(w, 0, err, errlen));
+    CAT__TRY(cat__w64(w, w->file_size, err, errlen));
+    CAT__TRY(cat__w64(w, kv_off, err, errlen)); CAT__TRY(cat__w64(w, kv_size, err, errlen));
+    CAT__TRY(cat__w64(w, tok_off, err, errlen)); CAT__TRY(cat__w64(w, tok_size, err, errlen));
+    CAT__TRY(cat__w64(w, dir_off, err, errlen)); CAT__TRY(cat__w64(w, dir_size, err, errlen));
+    CAT__TRY(cat__w64(w, data_off, err, errlen)); CAT__TRY(cat__w64(w, data_size, err, errlen));
+    CAT__TRY(cat__w32(w, n_kv, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)n_tensors, err, errlen));
+    CAT__TRY(cat__wzeros(w, CAT_FILE_HEADER_SIZE, err, errlen));
+    /* configuration */
+    CAT__TRY(cat__write_kv(w, &c, &kv_size, &n_kv, err, errlen));
+    /* tokenizer */
+    if (tok) {
+        CAT__TRY(cat__w32(w, tok->n_vocab, err, errlen)); CAT__TRY(cat__w32(w, tok->n_merges, err, errlen)); CAT__TRY(cat__w32(w, tok->n_special, err, errlen));
+        for (i = 0; i < tok->n_vocab; i++) CAT__TRY(cat__wstr(w, tok->tokens[i], tok->lens[i], err, errlen));
+        for (i = 0; i < 2 * tok->n_merges; i++) CAT__TRY(cat__w32(w, tok->merges[i], err, errlen));
+        for (i = 0; i < tok->n_special; i++) CAT__TRY(cat__w32(w, tok->special[i], err, errlen));
+    }
+    /* directory */
+    data_size = 0;
+    for (t = 0; t < n_tensors; t++) {
+        const cat_tensor_desc *d = &tensors[t];
+        uint64_t nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        data_size = (data_size + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        CAT__TRY(cat__wstr(w, d->name, strlen(d->name), err, errlen));
+        CAT__TRY(cat__w32(w, (uint32_t)d->dtype, err, errlen)); CAT__TRY(cat__w32(w, (uint32_t)d->ndim, err, errlen));
+        for (k = 0; k < d->ndim; k++) CAT__TRY(cat__w64(w, (uint64_t)d->dims[k], err, errlen));
+        CAT__TRY(cat__w64(w, data_size, err, errlen)); CAT__TRY(cat__w64(w, nb, err, errlen));
+        data_size += nb;
+    }
+#undef CAT__TRY
+    return cat__wzeros(w, data_off, err, errlen);
+}
+
+CAT__API cat_result cat_writer_data(cat_writer *w, const void *data, size_t n, char *err, size_t errlen) {
+    const uint8_t *p = (const uint8_t *)data;
+    if (!w || (!data && n)) { cat__err(err, errlen, "cat_writer_data: NULL argument"); return CAT_ERR_ARGS; }
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_data: the writer failed before"); return CAT_ERR_ARGS; }
+    while (n) {
+        const cat_tensor_desc *d;
+        uint64_t nb, take;
+        cat_result r;
+        if (w->cur_ >= w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "more tensor data than the directory holds"); return CAT_ERR_TENSOR; }
+        d = &w->tensors_[w->cur_];
+        nb = cat_tensor_bytes(d->dtype, d->ndim, d->dims);
+        if (w->cur_done_ == 0 && (r = cat__wzeros(w, w->data_off_ + w->tensor_off_, err, errlen))) return r;
+        take = nb - w->cur_done_ < n ? nb - w->cur_done_ : n;
+        if ((r = cat__w(w, p, (size_t)take, err, errlen))) return r;
+        p += take; n -= (size_t)take; w->cur_done_ += take;
+        if (w->cur_done_ == nb) {
+            w->cur_++; w->cur_done_ = 0;
+            w->tensor_off_ = (w->tensor_off_ + nb + CAT_FILE_ALIGN - 1) / CAT_FILE_ALIGN * CAT_FILE_ALIGN;
+        }
+    }
+    return CAT_OK;
+}
+
+CAT__API cat_result cat_writer_end(cat_writer *w, char *err, size_t errlen) {
+    if (!w) return CAT_ERR_ARGS;
+    if (w->failed_) { cat__err(err, errlen, "cat_writer_end: the writer failed before"); return CAT_ERR_ARGS; }
+    if (w->cur_ < w->n_tensors_) { w->failed_ = 1; cat__err(err, errlen, "tensor '%s' has not been written in full", w->tensors_[w->cur_].name); return CAT_ERR_TENSOR; }
+    if (w->pos_ != w->file_size) { w->failed_ = 1; cat__err(err, errlen, "wrote %llu bytes, the header says %llu", (unsigned long long)w->pos_, (unsigned long long)w->file_size); return CAT_ERR_IO; }
+    return CAT_OK;
 }
 
 /* ---- the tensors a configuration needs ----------------------------------- */
@@ -639,7 +1021,7 @@ static cat_result cat__config_from_kv(const cat__kvset *kv, cat_config *cfg, cha
    where the loader binds it. Returns the count (may exceed cap). */
 static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, cat__tensor **dst, int cap) {
     int n = 0, i, j;
-    const cat_block_config *d = &c->dec;
+    const cat_stack_config *d = &c->dec;
     const int64_t PV = c->padded_vocab;
 #define CAT__EMIT(ptr, nd, a, b, ...) do { if (n < cap) { \
         snprintf(out[n].name, sizeof out[n].name, __VA_ARGS__); \
@@ -648,7 +1030,7 @@ static int cat__specs(const cat_config *c, cat_model *m, cat_tensor_spec *out, c
     CAT__EMIT(m ? &m->wte : NULL, 2, PV, d->dim, "wte.weight");
     for (j = 0; j < 2; j++) {
         const int comp = j == 1;
-        const cat_block_config *b = comp ? &c->comp : d;
+        const cat_stack_config *b = comp ? &c->comp : d;
         const char *pre = comp ? "f." : "";
         const int cl = !comp && c->family == CAT_FAMILY_CAT_LAYER;
         const char *ap = cl ? "attention.attention." : "attention.";
@@ -780,10 +1162,8 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     }
     CAT_FREE(specs); CAT_FREE(dst);
     if (r) return r;
-    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used) {
-        cat__err(err, errlen, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
-        return CAT_ERR_TENSOR;
-    }
+    for (k = 0; k < m->n_dir; k++) if (!m->dir[k].used)
+        return cat__fail(err, errlen, CAT_ERR_TENSOR, "tensor '%s' is not part of a %s model with this configuration", m->dir[k].name, cat_family_name(c->family));
     return CAT_OK;
 }
 
@@ -797,22 +1177,22 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     cat__cur c;
     cat_result r;
     if (!cat__host_is_le()) { cat__err(err, errlen, "big-endian hosts are not supported"); return CAT_ERR_FORMAT; }
-    if (size < 8 || memcmp(b, CAT__MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
-    if (size < CAT__HDR) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT__HDR); return CAT_ERR_TRUNCATED; }
-    version = cat__rd32(b + 8);
-    if (version != CAT__VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT__VERSION); return CAT_ERR_VERSION; }
-    fsize = cat__rd64(b + 16);
-    kv_off = cat__rd64(b + 24); kv_size = cat__rd64(b + 32);
-    tok_off = cat__rd64(b + 40); tok_size = cat__rd64(b + 48);
-    dir_off = cat__rd64(b + 56); dir_size = cat__rd64(b + 64);
-    data_off = cat__rd64(b + 72); data_size = cat__rd64(b + 80);
-    n_kv = cat__rd32(b + 88); n_t = cat__rd32(b + 92);
+    if (size < 8 || memcmp(b, CAT_FILE_MAGIC, 8) != 0) { cat__err(err, errlen, "not a cat.h model file: the first bytes are not \"CATMODEL\" (convert checkpoints with cat-convert)"); return CAT_ERR_MAGIC; }
+    if (size < CAT_FILE_HEADER_SIZE) { cat__err(err, errlen, "file of %llu bytes is shorter than the %d-byte header", (unsigned long long)size, CAT_FILE_HEADER_SIZE); return CAT_ERR_TRUNCATED; }
+    version = cat__rd32(b + CAT_HDR_VERSION);
+    if (version != CAT_FILE_VERSION) { cat__err(err, errlen, "model file version %u is not supported (this build reads version %d)", version, CAT_FILE_VERSION); return CAT_ERR_VERSION; }
+    fsize = cat__rd64(b + CAT_HDR_FILE_SIZE);
+    kv_off = cat__rd64(b + CAT_HDR_KV_OFFSET); kv_size = cat__rd64(b + CAT_HDR_KV_SIZE);
+    tok_off = cat__rd64(b + CAT_HDR_TOK_OFFSET); tok_size = cat__rd64(b + CAT_HDR_TOK_SIZE);
+    dir_off = cat__rd64(b + CAT_HDR_DIR_OFFSET); dir_size = cat__rd64(b + CAT_HDR_DIR_SIZE);
+    data_off = cat__rd64(b + CAT_HDR_DATA_OFFSET); data_size = cat__rd64(b + CAT_HDR_DATA_SIZE);
+    n_kv = cat__rd32(b + CAT_HDR_N_KV); n_t = cat__rd32(b + CAT_HDR_N_TENSORS);
     if (fsize != size) {
         cat__err(err, errlen, "the header says the file has %llu bytes but it has %llu (truncated or padded)", (unsigned long long)fsize, (unsigned long long)size);
         return fsize > size ? CAT_ERR_TRUNCATED : CAT_ERR_FORMAT;
     }
 #define CAT__SEC(o, s, nm) \
-    if ((o) < CAT__HDR || (o) > size || (s) > size - (o)) { \
+    if ((o) < CAT_FILE_HEADER_SIZE || (o) > size || (s) > size - (o)) { \
         cat__err(err, errlen, "%s section [%llu, +%llu) lies outside the file of %llu bytes", nm, (unsigned long long)(o), (unsigned long long)(s), (unsigned long long)size); \
         return CAT_ERR_FORMAT; }
     CAT__SEC(kv_off, kv_size, "config");
@@ -858,10 +1238,8 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         }
         e->offset = cat__cu64(&c); e->nbytes = cat__cu64(&c);
         if (c.bad) break;
-        if (e->dtype == CAT_DTYPE_Q8) {
-            if (nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
-            esz = (uint64_t)cat__q8_bytes(e->dims[0], e->dims[1]);
-        } else esz = numel * (e->dtype == CAT_DTYPE_F32 ? 4 : 2);
+        if (e->dtype == CAT_DTYPE_Q8 && nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
+        esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
@@ -878,6 +1256,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
+#ifndef CAT_NO_TOKENIZER
     if (tok_size) {
         r = cat__tokenizer_from_section(&m->tok, b + tok_off, tok_size, err, errlen);
         if (r) return r;
@@ -886,6 +1265,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
             return CAT_ERR_TOKENIZER;
         }
     }
+#endif
     return CAT_OK;
 }
 
@@ -894,7 +1274,9 @@ CAT__API void cat_model_close(cat_model *m) {
 #ifdef CAT__HAVE_MMAP
     if (m->map) munmap(m->map, m->map_len);
 #endif
+#ifndef CAT_NO_TOKENIZER
     if (m->tok) cat_tokenizer_free(m->tok);
+#endif
     CAT_FREE(m->owned_raw);
     CAT_FREE(m->layers);
     CAT_FREE(m->c_layers);
@@ -919,15 +1301,20 @@ static void *cat__aligned_alloc(size_t size, void **raw) {
     return p + (CAT__ALIGN - ((uintptr_t)p % CAT__ALIGN)) % CAT__ALIGN;
 }
 
-CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_model **out, char *err, size_t errlen) {
+CAT__API cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
+                                          char *err, size_t errlen) {
     cat_model *m;
     if (!out) return CAT_ERR_ARGS;
     *out = NULL;
-    if (!data && size) return CAT_ERR_ARGS;
+    if (!data && size) return cat__fail(err, errlen, CAT_ERR_ARGS, "no data (NULL) for a model of %zu bytes", size);
+    if (mode != CAT_MEMORY_COPY && mode != CAT_MEMORY_IN_PLACE)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "unknown memory mode %d", (int)mode);
+    if (mode == CAT_MEMORY_IN_PLACE && (uintptr_t)data % CAT__ALIGN != 0)
+        return cat__fail(err, errlen, CAT_ERR_ARGS, "CAT_MEMORY_IN_PLACE needs 64-byte aligned data (the tensors are used in place)");
     m = (cat_model *)CAT_MALLOC(sizeof *m);
     if (!m) return CAT_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-    if ((uintptr_t)data % CAT__ALIGN == 0) {
+    if (mode == CAT_MEMORY_IN_PLACE) {
         m->base = (const uint8_t *)data;
     } else {
         void *p = cat__aligned_alloc(size, &m->owned_raw);
@@ -952,7 +1339,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     {
         int fd = open(path, O_RDONLY);
         struct stat st;
-        if (fd < 0) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+        if (fd < 0) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); cat__err(err, errlen, "'%s' is not a regular file", path); CAT_FREE(m); return CAT_ERR_IO; }
         if (st.st_size > 0) {
             void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -967,7 +1354,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     }
 #endif
     f = fopen(path, "rb");
-    if (!f) { cat__err(err, errlen, "cannot open '%s'", path); CAT_FREE(m); return CAT_ERR_IO; }
+    if (!f) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
     if (fseek(f, 0, SEEK_END) != 0 || (len = (long long)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f); cat__err(err, errlen, "cannot determine the size of '%s'", path); CAT_FREE(m); return CAT_ERR_IO;
     }
@@ -1010,9 +1397,9 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
     return chunk == 0 || chunk == c->chunk_size;
 }
 
-/* ======================================================================= */
-/* kernels                                                                 */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   3 KERNELS: matrix products over f32, bf16 and q8 weights, attention scores
+   and weighted sums, RMSNorm and SiLU; bit-identical for any thread count. */
 
 /* ======================================================================= */
 /* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
@@ -1897,29 +2284,29 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
 
 static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
-/* ======================================================================= */
-/* sessions                                                                */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   4 SESSION STATE: slots (rows of the attention sequence), each sequence's
+   compressed KV cache and current chunk, and the session that holds them. */
 
 /* A slot is one row of the attention sequence: a token, a compressed chunk
    (fx), a separator, or a compressor input. Its key/value goes either to the
    global list of its sequence (fx slots, or every token of a dense model) or
-   to the local list of its block. It sees global entries [0, ng) and local
+   to the local list of its chunk. It sees global entries [0, ng) and local
    entries [loc0, loc0 + nl) of the local scratch. */
 typedef struct {
     int32_t pos;    /* RoPE position */
     int32_t ng;     /* visible global entries */
-    int32_t loc0;   /* block start in the local scratch */
+    int32_t loc0;   /* its chunk's start in the local scratch */
     int32_t nl;     /* visible local entries */
     int32_t gidx;   /* >= 0: writes global[gidx]; else writes local[loc0 + lidx] */
     int32_t lidx;
     int32_t seq;    /* whose caches */
-    int32_t lsc;    /* 1: its block's local entries are in the step's scratch (a block the
-                       step opened); 0: in the sequence's own current-block list */
+    int32_t lsc;    /* 1: its chunk's local entries are in the step's scratch (a chunk the
+                       step opened); 0: in the sequence's own current-chunk list */
 } cat__slot;
 
 typedef struct {
-    const cat_block_config *b;
+    const cat_stack_config *stack;
     int n_head, n_kv, hd, rn;   /* attention geometry (the CAT layer's differs from b) */
     const float *cos, *sin;     /* [maxpos][rn/2] */
 } cat__geom;
@@ -1931,6 +2318,7 @@ typedef struct {
     uint8_t *gk, *gv;     /* [layers][kv heads][gcap] rows of a head (cat__kv_row_bytes): one head's keys are contiguous */
     uint8_t *lk, *lv;     /* [layers][kv heads][lcap] rows */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
+    int32_t *toks;        /* every token held [max_ctx] (truncate feeds them again) */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
     float *logits;        /* [padded_vocab] */
 } cat__seq;
@@ -1946,9 +2334,10 @@ struct cat_session {
     const cat_model *m;
     cat_config cfg;
     int32_t c;            /* chunk size in use (0 dense) */
-    int32_t p;            /* adaptive: log2(c) */
-    int32_t S;            /* decoder slots per completed chunk: 1 (fx) or 2 (fx, separator); 0 dense */
-    int32_t P;            /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
+    int32_t log2c;        /* adaptive: log2(c) */
+    int32_t n_lead;       /* slots that lead each chunk in the decoder: its fx, + the separator when
+                             adaptive (1 or 2); 0 dense */
+    int32_t n_prefix;     /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
     int32_t max_ctx, n_batch, n_seq, nth;
     int32_t kvd;          /* key/value width of a decoder cache entry */
     cat_dtype kv_type;    /* type of the decoder's cache entries */
@@ -1988,6 +2377,10 @@ static int cat__nthreads(int want) {
 #endif
 }
 
+/* ----------------------------------------------------------------------------
+   5 LAYERS: RoPE, attention (write the new keys and values, then attend), the
+   feed-forward half, and one pre-norm transformer layer. */
+
 static void cat__rope_table(float *cs, float *sn, int maxpos, int rn, double base) {
     int half = rn / 2, i, t;
     for (t = 0; t < maxpos; t++) for (i = 0; i < half; i++) {
@@ -2010,32 +2403,40 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
     }
 }
 
-/* attention over n slots whose inputs are xin[n][L->wqkv.cols]; writes out[n][n_head*hd].
-   layer >= 0: global entries come from each slot's sequence's cache of that layer. */
-static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
-                           const cat__slot *sl, int layer, float *out) {
+/* the queries, keys and values of n slots whose inputs are xin[n][L->wqkv.cols], into
+   s->qkv (rows of q | k | v), QK-normed and rotated to each slot's position */
+static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n, const cat__slot *sl) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
-    const float eps = (float)g->b->norm_eps, scale = 1.0f / sqrtf((float)hd);
+    const float eps = (float)g->stack->norm_eps;
+    int i, h;
+    cat__matmul(s->qkv, w, xin, n, &L->wqkv, s->nth);
+    for (i = 0; i < n; i++) {
+        float *q = s->qkv + (size_t)i * w, *k = q + qd;
+        for (h = 0; h < H; h++) {
+            if (g->stack->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
+            cat__rope(q + h * hd, g, sl[i].pos);
+        }
+        for (h = 0; h < KV; h++) {
+            if (g->stack->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
+            cat__rope(k + h * hd, g, sl[i].pos);
+        }
+    }
+}
+
+/* each slot's key and value (from s->qkv) into the list the slot writes: the step's
+   scratch (rows of kvd), or its sequence's compressed KV cache or current chunk of
+   this layer (head-major) */
+static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer) {
+    const int KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = g->n_head * hd, w = qd + 2 * kvd;
     /* the decoder's cache holds entries of the session's type; the compressor's
        keys and values (layer < 0) live only in the step's scratch, as f32 */
     const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
     const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;   /* bytes of a head's row, of an entry */
     const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
-    float *qkv = s->qkv;
-    int i, task;
-    cat__matmul(qkv, w, xin, n, &L->wqkv, s->nth);
+    int i, h;
     for (i = 0; i < n; i++) {
-        float *q = qkv + (size_t)i * w, *k = q + qd, *v = k + kvd;
+        const float *k = s->qkv + (size_t)i * w + qd, *v = k + kvd;
         uint8_t *dk, *dv;
-        int h;
-        for (h = 0; h < H; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(q + h * hd, q + h * hd, (const float *)L->q_norm.data, hd, eps);
-            cat__rope(q + h * hd, g, sl[i].pos);
-        }
-        for (h = 0; h < KV; h++) {
-            if (g->b->use_qk_norm) cat__rmsnorm(k + h * hd, k + h * hd, (const float *)L->k_norm.data, hd, eps);
-            cat__rope(k + h * hd, g, sl[i].pos);
-        }
         if (sl[i].lsc) {  /* the step's scratch: entries of KV rows */
             dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * eb; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * eb;
             for (h = 0; h < KV; h++) {
@@ -2054,6 +2455,18 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
             }
         }
     }
+}
+
+/* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
+   global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd] */
+static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
+    const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
+    const float *qkv = s->qkv;
+    int task;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
 #endif
@@ -2086,8 +2499,18 @@ static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer 
     }
 }
 
-/* feed-forward half of a block: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
-static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer *L, float *x, int n) {
+/* attention over n slots: project, write the new keys and values, attend.
+   layer >= 0: global entries come from each slot's sequence's cache of that layer;
+   layer < 0 (the compressor): every entry is in the step's scratch. */
+static void cat__attention(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n,
+                           const cat__slot *sl, int layer, float *out) {
+    cat__qkv(s, g, L, xin, n, sl);
+    cat__cache_write(s, g, n, sl, layer);
+    cat__attend(s, g, n, sl, layer, out);
+}
+
+/* feed-forward half of a layer: x += proj(silu(fc1(n)) * fc2(n)), n = ffn_norm(x) */
+static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer *L, float *x, int n) {
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
@@ -2098,9 +2521,9 @@ static void cat__ffn(cat_session *s, const cat_block_config *b, const cat__layer
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
 
-/* a standard pre-norm block over n slots: x += wo(attn(norm(x))); x += ffn */
-static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
-    const cat_block_config *b = g->b;
+/* one pre-norm transformer layer over n slots: x += wo(attn(norm(x))); x += ffn */
+static void cat__layer_forward(cat_session *s, const cat__geom *g, const cat__layer *L, float *x, int n, const cat__slot *sl, int layer) {
+    const cat_stack_config *b = g->stack;
     const int D = b->dim;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
@@ -2110,34 +2533,35 @@ static void cat__block(cat_session *s, const cat__geom *g, const cat__layer *L, 
     cat__ffn(s, b, L, x, n);
 }
 
-/* ---- compressor -------------------------------------------------------- */
+/* ----------------------------------------------------------------------------
+   6 COMPRESSOR: the tokens of each completed chunk -> its compressed chunk (fx). */
 /* Compress the nch chunks listed in s->cids / s->ck (token ids, chunk index);
    writes fx_out[nch][dim_fx]. All chunks run as one batch: every weight is
    read once for all of them. */
 static void cat__compress(cat_session *s, int nch, float *fx_out) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
-    const cat_block_config *f = &cfg->comp;
-    const int Dc = f->dim, c = s->c, P = s->P, R = c + P, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
+    const cat_stack_config *f = &cfg->comp;
+    const int Dc = f->dim, c = s->c, npre = s->n_prefix, R = c + npre, Cmax = cfg->chunk_size, n = nch * R, in = Cmax * Dc;
     cat__slot *sl = s->slots;
     float *x = s->x;
     int ch, i, l;
     for (ch = 0; ch < nch; ch++) {
         float *xr = x + (size_t)ch * R * Dc;
-        if (P == 2) { cat__row(xr, &m->c_adaptive, s->p); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
+        if (npre == 2) { cat__row(xr, &m->c_adaptive, s->log2c); cat__row(xr + Dc, &m->c_pos, s->ck[ch]); }
         else cat__row(xr, &m->c_pos, s->ck[ch]);
-        for (i = 0; i < c; i++) cat__row(xr + (size_t)(P + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
+        for (i = 0; i < c; i++) cat__row(xr + (size_t)(npre + i) * Dc, &m->c_wte, s->cids[ch * c + i]);
         for (i = 0; i < R; i++) {
             cat__slot *t = &sl[ch * R + i];   /* bidirectional: each sees its whole chunk */
             t->pos = i; t->ng = 0; t->gidx = -1; t->loc0 = ch * R; t->lidx = i; t->nl = R; t->seq = 0; t->lsc = 1;
         }
     }
-    for (l = 0; l < f->n_layer; l++) cat__block(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
+    for (l = 0; l < f->n_layer; l++) cat__layer_forward(s, &s->cg, &m->c_layers[l], x, n, sl, -1);
     /* final norm, drop the prefix slots, flatten, project */
     for (ch = 0; ch < nch; ch++) {
         float *dst = s->flat + (size_t)ch * in;
         if (c == Cmax) {
-            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(dst + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
         } else {
             /* The reference resizes proj_fx (dim_fx x Cmax*Dc) to (dim_fx x c*Dc) by
                bilinear interpolation along its input axis (align_corners=False), then
@@ -2147,7 +2571,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
             const float scl = (float)in / (float)nin;
             float *tmp = s->xn;
             int jj;
-            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + P + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
+            for (i = 0; i < c; i++) cat__rmsnorm(tmp + (size_t)i * Dc, x + ((size_t)ch * R + npre + i) * Dc, (const float *)m->c_norm.data, Dc, (float)f->norm_eps);
             for (jj = 0; jj < in; jj++) dst[jj] = 0.0f;
             for (jj = 0; jj < nin; jj++) {
                 float src = ((float)jj + 0.5f) * scl - 0.5f, l1;
@@ -2165,34 +2589,36 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
     cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
 }
 
-/* ---- one step: tokens of one or more sequences, one pass through the layers */
+/* ----------------------------------------------------------------------------
+   7 STEP: tokens of one or more sequences laid out as slots under the CAT
+   mask, and one pass of them through the layers. */
 enum { CAT__K_TOK = 0, CAT__K_FX = 1, CAT__K_SEP = 2 };
 
 /* Lay out the slots of run r. A token that is not the last of its chunk is one
-   token slot in its block; the last token of a chunk needs no slot (no query
+   token slot in its chunk; the last token of a chunk needs no slot (no query
    sees it and its output is unused): the chunk's fx slot (adaptive: and the
    separator after it) stands in its place and gives its next-token logits. */
 static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
-    const int c = s->c, S = s->S, kf = c ? r->p0 / c : 0, stride = c + S;
+    const int c = s->c, lead = s->n_lead, kf = c ? r->p0 / c : 0, stride = c + lead;
     int t, chn = r->ch0;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t, ti = r->first + t;
+        const int pos = r->p0 + t, ti = r->first + t;
         cat__slot *sl = &s->slots[ns];
         sl->seq = r->seq; sl->lsc = 0;
         if (!c) {
-            sl->pos = P; sl->ng = P + 1; sl->gidx = P; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
+            sl->pos = pos; sl->ng = pos + 1; sl->gidx = pos; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
             s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
         } else {
-            const int k = P / c, j = P % c;
+            const int k = pos / c, j = pos % c;
             if (j < c - 1) {
-                sl->pos = S + j; sl->ng = k + 1; sl->gidx = -1;
+                sl->pos = lead + j; sl->ng = k + 1; sl->gidx = -1;
                 sl->lsc = k > kf; sl->loc0 = k > kf ? r->base + (k - kf - 1) * stride : 0;
-                sl->lidx = S - 1 + j; sl->nl = S + j;
+                sl->lidx = lead - 1 + j; sl->nl = lead + j;
                 s->skind[ns] = CAT__K_TOK; s->sref[ns] = ti; s->out_slot[ti] = ns++;
             } else {
                 sl->pos = 0; sl->ng = k + 2; sl->gidx = k + 1; sl->loc0 = 0; sl->lidx = 0; sl->nl = 0;
                 s->skind[ns] = CAT__K_FX; s->sref[ns] = chn++; ns++;
-                if (S == 2) {
+                if (lead == 2) {
                     sl = &s->slots[ns];
                     sl->seq = r->seq; sl->pos = 1; sl->ng = k + 2; sl->gidx = -1;
                     sl->lsc = 1; sl->loc0 = r->base + (k - kf) * stride; sl->lidx = 0; sl->nl = 1;
@@ -2205,14 +2631,14 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
     return ns;
 }
 
-/* A step writes the current block's entries of a sequence in place; blocks the
+/* A step writes the current chunk's entries of a sequence in place; chunks the
    step opens live in its scratch, and the last of them becomes the sequence's
-   current block when the step ends. */
+   current chunk when the step ends. */
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
-    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->S - 1 + pe % c;
+    const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->n_lead - 1 + pe % c;
     const size_t eb = s->kv_entry, rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), off = (size_t)l * s->lcap * eb;
-    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->S);
+    const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->n_lead);
     int t, h;
     if (ke > kf && cnt > 0)  /* scratch entries into the head-major list, row by row as stored */
         for (t = 0; t < cnt; t++) for (h = 0; h < s->dg.n_kv; h++) {
@@ -2228,9 +2654,9 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
     int t, j;
     r->ch0 = nch;
     for (t = 0; t < r->n; t++) {
-        const int P = r->p0 + t;
-        if (P % c == c - 1) {
-            const int k = P / c;
+        const int pos = r->p0 + t;
+        if (pos % c == c - 1) {
+            const int k = pos / c;
             for (j = 0; j < c; j++) {
                 const int at = k * c + j;
                 s->cids[nch * c + j] = at >= r->p0 ? s->gtok[r->first + at - r->p0] : q->chunk_ids[j];
@@ -2246,6 +2672,7 @@ static int cat__collect_chunks(cat_session *s, cat__run *r, int nch) {
 static void cat__after_run(cat_session *s, const cat__run *r) {
     cat__seq *q = &s->seqs[r->seq];
     const int c = s->c, pe = r->p0 + r->n;
+    memcpy(q->toks + r->p0, s->gtok + r->first, sizeof(int32_t) * (size_t)r->n);
     if (c) {
         const int k = pe / c;
         int j;
@@ -2305,7 +2732,7 @@ static void cat__step_decoder(cat_session *s, int nruns, int ntok, float *logits
         }
     }
     for (l = 0; l < s->cfg.dec.n_layer; l++) {
-        cat__block(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
+        cat__layer_forward(s, &s->dg, &m->layers[l], s->x, ns, s->slots, l);
         if (s->c) for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
     }
     cat__logits(s, s->x, nruns, ntok, logits);
@@ -2322,7 +2749,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     float *x = s->x, *in = s->h1;
     for (r = 0; r < nruns; r++) nch = cat__collect_chunks(s, &s->runs[r], nch);
     for (r = 0; r < nruns; r++) ns = cat__build_slots(s, &s->runs[r], ns);
-    /* one slot per token here (S = 1), in grouped order: slot i is token i */
+    /* one slot per token here (lead = 1), in grouped order: slot i is token i */
     for (t = 0; t < ntok; t++) cat__row(x + (size_t)t * D, &m->wte, s->gtok[t]);
     for (l = 0; l < cfg->dec.n_layer; l++) {
         const cat__layer *L = &m->layers[l];
@@ -2356,8 +2783,8 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
             const cat__run *u = &s->runs[r];
             float *cxn = s->seqs[u->seq].chunk_xn + (size_t)l * c * D;
             for (t = 0; t < u->n; t++) {
-                const int P = u->p0 + t;
-                if (P / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(P % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
+                const int pos = u->p0 + t;
+                if (pos / c == (u->p0 + u->n) / c) memcpy(cxn + (size_t)(pos % c) * D, s->xn + (size_t)(u->first + t) * D, sizeof(float) * D);
             }
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
@@ -2371,7 +2798,11 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
     for (r = 0; r < nruns; r++) cat__after_run(s, &s->runs[r]);
 }
 
-/* block 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
+/* ----------------------------------------------------------------------------
+   8 SESSIONS: the arena layout (measured, then carved), open, reset, close, feed,
+   the getters, and the full-sequence forward. */
+
+/* chunk 0's leading slots of sequence j (the dummy fx and, adaptive, the separator) */
 static void cat__seq_prime(cat_session *s, int j) {
     const cat_model *m = s->m;
     const cat_config *cfg = &s->cfg;
@@ -2387,13 +2818,13 @@ static void cat__seq_prime(cat_session *s, int j) {
             cat__attention(s, &s->dg, &m->layers[l], s->h1, 1, sl, l, s->att);
         }
     } else {
-        const int D = cfg->dec.dim, n = s->S;
-        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->p : 0);
+        const int D = cfg->dec.dim, n = s->n_lead;
+        cat__row(s->x, &m->dummy_fx, cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? s->log2c : 0);
         if (n == 2) {
             cat__row(s->x + D, &m->separator, 0);
             sl[1].pos = 1; sl[1].ng = 1; sl[1].gidx = -1; sl[1].loc0 = 0; sl[1].lidx = 0; sl[1].nl = 1; sl[1].seq = j; sl[1].lsc = 0;
         }
-        for (l = 0; l < cfg->dec.n_layer; l++) cat__block(s, &s->dg, &m->layers[l], s->x, n, sl, l);
+        for (l = 0; l < cfg->dec.n_layer; l++) cat__layer_forward(s, &s->dg, &m->layers[l], s->x, n, sl, l);
     }
 }
 
@@ -2452,19 +2883,14 @@ CAT__API cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, in
     return b <= budget ? CAT_OK : CAT_ERR_BUDGET;
 }
 
-/* measure != NULL: only size the arena (*measure = the bytes the session would take) */
-static cat_result cat__session_open(const cat_model *m, const cat_session_params *pp, cat_session **out, size_t *measure) {
+/* Every parameter resolved in one place: zero means the default documented at
+   cat_session_params. */
+static cat_result cat__session_params(cat_session *s, const cat_model *m, const cat_session_params *pp) {
     cat_session_params p;
-    cat_session *s;
-    const cat_config *cfg;
-    size_t total = 0;
-    uint8_t *a;
-    int32_t L, kvd, D, maxrows, wmax, qkvw, attw, hw, fxw, j, dmax, cmax = 0;
-    if (!m || !out) return CAT_ERR_ARGS;
-    *out = NULL;
-    cfg = &m->cfg;
+    const cat_config *cfg = &m->cfg;
     if (pp) p = *pp; else memset(&p, 0, sizeof p);
-    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096) return CAT_ERR_ARGS;
+    if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
+        return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
     if ((unsigned)p.kv_type > (unsigned)CAT_DTYPE_Q8) return CAT_ERR_ARGS;
     if (p.kv_budget_bytes) {
@@ -2474,10 +2900,14 @@ static cat_result cat__session_open(const cat_model *m, const cat_session_params
         if (r) return r;
         if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) p.chunk_size = c;
     }
-    s = (cat_session *)CAT_MALLOC(sizeof *s);
-    if (!s) return CAT_ERR_NOMEM;
-    memset(s, 0, sizeof *s);
     s->m = m; s->cfg = *cfg;
+    s->kv_type = p.kv_type;
+    {
+        int nkv, khd;
+        cat__kv_geom(cfg, &nkv, &khd);
+        s->kv_entry = (size_t)nkv * cat__kv_row_bytes(s->kv_type, khd);
+        s->dg.hd = khd;   /* set again with the rest of the geometry */
+    }
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
     s->n_seq = p.n_seq ? p.n_seq : 1;
@@ -2485,101 +2915,186 @@ static cat_result cat__session_open(const cat_model *m, const cat_session_params
     if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
     if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
-    L = cfg->dec.n_layer;
-    D = cfg->dec.dim;
     switch (cfg->family) {
     case CAT_FAMILY_DENSE:
-        s->c = 0; s->S = 0; s->P = 0;
+        s->c = 0; s->n_lead = 0; s->n_prefix = 0;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = s->max_ctx; s->lcap = 0;
         break;
     case CAT_FAMILY_CAT:
     case CAT_FAMILY_CAT_ADAPTIVE:
         s->c = p.chunk_size ? p.chunk_size : cfg->chunk_size;
-        s->p = cat__log2i(s->c);
-        s->S = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
-        s->P = s->S;
+        s->log2c = cat__log2i(s->c);
+        s->n_lead = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
+        s->n_prefix = s->n_lead;
         s->kvd = cfg->dec.n_local_heads * cfg->dec.head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
-        s->lcap = s->c + s->S;
+        s->lcap = s->c + s->n_lead;
         break;
     case CAT_FAMILY_CAT_LAYER:
-        s->c = cfg->chunk_size; s->S = 1; s->P = 0;
+        s->c = cfg->chunk_size; s->n_lead = 1; s->n_prefix = 0;
         s->kvd = cfg->layer_n_head * cfg->layer_head_dim;
         s->gcap = 1 + s->max_ctx / s->c;
         s->lcap = s->c + 1;
         break;
     }
-    kvd = s->kvd;
-    s->kv_type = p.kv_type;
-    {
-        int nkv, khd;
-        cat__kv_geom(cfg, &nkv, &khd);
-        s->kv_entry = (size_t)nkv * cat__kv_row_bytes(s->kv_type, khd);
-        s->dg.hd = khd;   /* set again below with the rest of the geometry */
-    }
+    return CAT_OK;
+}
+
+/* the sizes of a step's scratch: the most rows a step lays out and the widest
+   row any stack writes into each buffer */
+typedef struct {
+    int32_t rows;      /* slots of a step (decoder or compressor) */
+    int32_t width;     /* x, xn, y */
+    int32_t qkv, att, hidden;
+    int32_t flat;      /* one chunk's flattened input to the compressor's projection (or a CAT layer's) */
+    int32_t kvd;       /* a row of the local scratch */
+    int32_t rope_dec;  /* positions of the decoder's RoPE table */
+    int32_t rope_comp; /* positions of the compressor's RoPE table (0: none) */
+} cat__scratch;
+
+static void cat__scratch_sizes(cat_session *s, cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
     s->chunk_cap = s->c ? s->n_batch / s->c + s->n_seq + 1 : 0;
     s->slot_cap = 2 * s->n_batch + 2;
-    /* each sequence's region: its blocks touched in a step, plus the persistent entries */
-    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->S) : 1;
-    maxrows = s->slot_cap;
-    wmax = D; qkvw = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
-    attw = cfg->dec.n_head * cfg->dec.head_dim; hw = cfg->dec.intermediate_size;
-    fxw = 1;
+    /* each sequence's region: its chunks touched in a step, plus the persistent entries */
+    s->loc_cap = s->c ? (s->n_batch / s->c + s->n_seq) * (s->c + s->n_lead) : 1;
+    d->rows = s->slot_cap;
+    d->width = cfg->dec.dim;
+    d->qkv = (cfg->dec.n_head + 2 * cfg->dec.n_local_heads) * cfg->dec.head_dim;
+    d->att = cfg->dec.n_head * cfg->dec.head_dim;
+    d->hidden = cfg->dec.intermediate_size;
+    d->flat = 1;
+    d->kvd = s->kvd;
+    d->rope_comp = 0;
     if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        if (cfg->dim_fx > wmax) wmax = cfg->dim_fx;
-        if (3 * cfg->dim_fx > qkvw) qkvw = 3 * cfg->dim_fx;
-        if (cfg->dim_fx > attw) attw = cfg->dim_fx;
-        if (cfg->dim_fx > hw) hw = cfg->dim_fx;
-        fxw = cfg->chunk_size * D;
+        if (cfg->dim_fx > d->width) d->width = cfg->dim_fx;
+        if (3 * cfg->dim_fx > d->qkv) d->qkv = 3 * cfg->dim_fx;
+        if (cfg->dim_fx > d->att) d->att = cfg->dim_fx;
+        if (cfg->dim_fx > d->hidden) d->hidden = cfg->dim_fx;
+        d->flat = cfg->chunk_size * cfg->dec.dim;
     }
     if (cfg->family == CAT_FAMILY_CAT || cfg->family == CAT_FAMILY_CAT_ADAPTIVE) {
-        const cat_block_config *f = &cfg->comp;
-        const int32_t crow = s->chunk_cap * (s->c + s->P);
-        cmax = s->c + s->P;
-        if (crow > maxrows) maxrows = crow;
+        const cat_stack_config *f = &cfg->comp;
+        const int32_t crow = s->chunk_cap * (s->c + s->n_prefix);
+        d->rope_comp = s->c + s->n_prefix;
+        if (crow > d->rows) d->rows = crow;
         if (crow > s->loc_cap) s->loc_cap = crow;
-        if (f->dim > wmax) wmax = f->dim;
-        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > qkvw) qkvw = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
-        if (f->n_head * f->head_dim > attw) attw = f->n_head * f->head_dim;
-        if (f->intermediate_size > hw) hw = f->intermediate_size;
-        if (f->n_local_heads * f->head_dim > kvd) kvd = f->n_local_heads * f->head_dim;
-        fxw = cfg->chunk_size * f->dim;
+        if (f->dim > d->width) d->width = f->dim;
+        if ((f->n_head + 2 * f->n_local_heads) * f->head_dim > d->qkv) d->qkv = (f->n_head + 2 * f->n_local_heads) * f->head_dim;
+        if (f->n_head * f->head_dim > d->att) d->att = f->n_head * f->head_dim;
+        if (f->intermediate_size > d->hidden) d->hidden = f->intermediate_size;
+        if (f->n_local_heads * f->head_dim > d->kvd) d->kvd = f->n_local_heads * f->head_dim;
+        d->flat = cfg->chunk_size * f->dim;
     }
-    s->ent_cap = s->gcap + s->lcap + cmax + 2;
-    dmax = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
-#define CAT__SZ(count, type) (((size_t)(count) * sizeof(type) + 63) & ~(size_t)63)
-    total += CAT__SZ(s->n_seq, cat__seq);
+    s->ent_cap = s->gcap + s->lcap + d->rope_comp + 2;
+    d->rope_dec = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
+}
+
+/* The arena, walked twice: first to measure (at == NULL: only sizes add up),
+   then to carve (every pointer set). Each buffer is 64-byte aligned. */
+typedef struct { uint8_t *at; size_t used; } cat__arena;
+static void *cat__take(cat__arena *a, size_t count, size_t size) {
+    void *p = a->at ? a->at + a->used : NULL;
+    a->used += (count * size + 63) & ~(size_t)63;
+    return p;
+}
+#define CAT__TAKE(a, ptr, count, type) ((ptr) = (type *)cat__take(a, (size_t)(count), sizeof(type)))
+
+/* every buffer of a session, once */
+static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__arena *a) {
+    const cat_config *cfg = &s->cfg;
+    const size_t L = (size_t)cfg->dec.n_layer, D = (size_t)cfg->dec.dim, PV = (size_t)cfg->padded_vocab;
+    const size_t chunks = s->chunk_cap ? (size_t)s->chunk_cap : 1, c1 = s->c ? (size_t)s->c : 1;
+    const size_t rows = (size_t)d->rows;
+    int32_t j;
+    CAT__TAKE(a, s->seqs, s->n_seq, cat__seq);
     for (j = 0; j < s->n_seq; j++) {
-        total += 2 * CAT__SZ((size_t)L * s->gcap * s->kv_entry, uint8_t);
-        total += 2 * CAT__SZ((size_t)L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
-        total += CAT__SZ(s->c ? s->c : 1, int32_t);
-        total += cfg->family == CAT_FAMILY_CAT_LAYER ? CAT__SZ((size_t)L * s->c * D, float) : 0;
-        total += CAT__SZ(cfg->padded_vocab, float);
+        cat__seq measuring, *q = a->at ? &s->seqs[j] : &measuring;
+        CAT__TAKE(a, q->gk, L * s->gcap * s->kv_entry, uint8_t);   /* compressed KV cache */
+        CAT__TAKE(a, q->gv, L * s->gcap * s->kv_entry, uint8_t);
+        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);  /* the current chunk */
+        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
+        CAT__TAKE(a, q->chunk_ids, c1, int32_t);
+        CAT__TAKE(a, q->toks, s->max_ctx, int32_t);              /* every token held */
+        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
+        CAT__TAKE(a, q->logits, PV, float);
     }
-    total += 2 * CAT__SZ((size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    total += cmax ? 2 * CAT__SZ((size_t)cmax * cfg->comp.head_dim / 2 + 1, float) : 0;
-    total += CAT__SZ(maxrows, cat__slot);
-    total += 2 * CAT__SZ(maxrows, int32_t);
-    total += 3 * CAT__SZ(s->n_batch, int32_t);
-    total += CAT__SZ(s->n_seq, cat__run);
-    total += CAT__SZ(s->n_seq, int32_t);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    total += CAT__SZ(s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    total += 2 * CAT__SZ((size_t)s->loc_cap * kvd, float);
-    total += s->kv_type != CAT_DTYPE_F32 ? CAT__SZ((size_t)s->nth * CAT__KVB * s->dg.hd, float) : 0;
-    total += 3 * CAT__SZ((size_t)maxrows * wmax, float);
-    total += CAT__SZ((size_t)maxrows * qkvw, float);
-    total += CAT__SZ((size_t)maxrows * attw, float);
-    total += 2 * CAT__SZ((size_t)maxrows * hw, float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    total += CAT__SZ((size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    total += CAT__SZ((size_t)s->nth * s->ent_cap, float);
-    total += s->n_seq > 1 ? CAT__SZ((size_t)s->n_seq * cfg->padded_vocab, float) : 0;
-    if (measure) { *measure = total + 64 + sizeof *s; CAT_FREE(s); return CAT_OK; }
-    s->arena = CAT_MALLOC(total + 64);
+    CAT__TAKE(a, s->dcos, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    CAT__TAKE(a, s->dsin, (size_t)d->rope_dec * cfg->dec.head_dim / 2 + 1, float);
+    if (d->rope_comp) {
+        CAT__TAKE(a, s->ccos, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+        CAT__TAKE(a, s->csin, (size_t)d->rope_comp * cfg->comp.head_dim / 2 + 1, float);
+    }
+    CAT__TAKE(a, s->slots, rows, cat__slot);
+    CAT__TAKE(a, s->skind, rows, int32_t);
+    CAT__TAKE(a, s->sref, rows, int32_t);
+    CAT__TAKE(a, s->out_slot, s->n_batch, int32_t);
+    CAT__TAKE(a, s->order, s->n_batch, int32_t);
+    CAT__TAKE(a, s->gtok, s->n_batch, int32_t);
+    CAT__TAKE(a, s->runs, s->n_seq, cat__run);
+    CAT__TAKE(a, s->cnt, s->n_seq, int32_t);
+    CAT__TAKE(a, s->cids, chunks * c1, int32_t);
+    CAT__TAKE(a, s->ck, chunks, int32_t);
+    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);   /* f32 rows are the widest */
+    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);
+    CAT__TAKE(a, s->x, rows * d->width, float);
+    CAT__TAKE(a, s->xn, rows * d->width, float);
+    CAT__TAKE(a, s->y, rows * d->width, float);
+    CAT__TAKE(a, s->qkv, rows * d->qkv, float);
+    CAT__TAKE(a, s->att, rows * d->att, float);
+    CAT__TAKE(a, s->h1, rows * d->hidden, float);
+    CAT__TAKE(a, s->h2, rows * d->hidden, float);
+    CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
+    CAT__TAKE(a, s->flat, chunks * d->flat, float);
+    CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
+    if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
+}
+#undef CAT__TAKE
+
+/* the attention geometry of each stack and its RoPE tables */
+static void cat__session_geometry(cat_session *s, const cat__scratch *d) {
+    const cat_config *cfg = &s->cfg;
+    s->dg.stack = &s->cfg.dec;
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
+        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
+    } else {
+        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
+    }
+    s->dg.rn = cfg->dec.head_dim;
+    cat__rope_table(s->dcos, s->dsin, d->rope_dec, s->dg.rn, cfg->dec.rope_base);
+    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
+    if (d->rope_comp) {
+        s->cg.stack = &s->cfg.comp;
+        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
+        s->cg.rn = cfg->comp.head_dim;
+        cat__rope_table(s->ccos, s->csin, d->rope_comp, s->cg.rn, cfg->comp.rope_base);
+        s->cg.cos = s->ccos; s->cg.sin = s->csin;
+    }
+}
+
+/* measure != NULL: only size the arena (*measure = the bytes the session would take) */
+static cat_result cat__session_open(const cat_model *m, const cat_session_params *pp, cat_session **out, size_t *measure) {
+    cat_session *s;
+    cat__scratch d;
+    cat__arena a;
+    cat_result r;
+    int32_t j;
+    if (!m || !out) return CAT_ERR_ARGS;
+    *out = NULL;
+    s = (cat_session *)CAT_MALLOC(sizeof *s);
+    if (!s) return CAT_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    r = cat__session_params(s, m, pp);
+    if (r) { CAT_FREE(s); return r; }
+    cat__scratch_sizes(s, &d);
+    a.at = NULL; a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* measure */
+    s->arena_size = a.used + 64;
+    if (measure) { *measure = s->arena_size + sizeof *s; CAT_FREE(s); return CAT_OK; }
+    s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
-    s->arena_size = total + 64;
     memset(s->arena, 0, s->arena_size);
     {   /* fault every page in now, so that feeding never stops for the kernel
            to map memory (a compiler may turn malloc + memset into calloc,
@@ -2588,65 +3103,10 @@ static cat_result cat__session_open(const cat_model *m, const cat_session_params
         size_t off;
         for (off = 0; off < s->arena_size; off += 4096) pg[off] = 0;
     }
-    a = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
-#define CAT__TAKE(ptr, count, type) do { (ptr) = (type *)(void *)a; a += CAT__SZ(count, type); } while (0)
-    CAT__TAKE(s->seqs, s->n_seq, cat__seq);
-    for (j = 0; j < s->n_seq; j++) {
-        cat__seq *q = &s->seqs[j];
-        CAT__TAKE(q->gk, (size_t)L * s->gcap * s->kv_entry, uint8_t);
-        CAT__TAKE(q->gv, (size_t)L * s->gcap * s->kv_entry, uint8_t);
-        CAT__TAKE(q->lk, (size_t)L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
-        CAT__TAKE(q->lv, (size_t)L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
-        CAT__TAKE(q->chunk_ids, s->c ? s->c : 1, int32_t);
-        if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(q->chunk_xn, (size_t)L * s->c * D, float);
-        CAT__TAKE(q->logits, cfg->padded_vocab, float);
-    }
-    CAT__TAKE(s->dcos, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    CAT__TAKE(s->dsin, (size_t)dmax * cfg->dec.head_dim / 2 + 1, float);
-    s->dg.b = &s->cfg.dec;
-    if (cfg->family == CAT_FAMILY_CAT_LAYER) {
-        s->dg.n_head = cfg->layer_n_head; s->dg.n_kv = cfg->layer_n_head; s->dg.hd = cfg->layer_head_dim;
-    } else {
-        s->dg.n_head = cfg->dec.n_head; s->dg.n_kv = cfg->dec.n_local_heads; s->dg.hd = cfg->dec.head_dim;
-    }
-    s->dg.rn = cfg->dec.head_dim;
-    cat__rope_table(s->dcos, s->dsin, dmax, s->dg.rn, cfg->dec.rope_base);
-    s->dg.cos = s->dcos; s->dg.sin = s->dsin;
-    if (cmax) {
-        CAT__TAKE(s->ccos, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        CAT__TAKE(s->csin, (size_t)cmax * cfg->comp.head_dim / 2 + 1, float);
-        s->cg.b = &s->cfg.comp;
-        s->cg.n_head = cfg->comp.n_head; s->cg.n_kv = cfg->comp.n_local_heads; s->cg.hd = cfg->comp.head_dim;
-        s->cg.rn = cfg->comp.head_dim;
-        cat__rope_table(s->ccos, s->csin, cmax, s->cg.rn, cfg->comp.rope_base);
-        s->cg.cos = s->ccos; s->cg.sin = s->csin;
-    }
-    CAT__TAKE(s->slots, maxrows, cat__slot);
-    CAT__TAKE(s->skind, maxrows, int32_t);
-    CAT__TAKE(s->sref, maxrows, int32_t);
-    CAT__TAKE(s->out_slot, s->n_batch, int32_t);
-    CAT__TAKE(s->order, s->n_batch, int32_t);
-    CAT__TAKE(s->gtok, s->n_batch, int32_t);
-    CAT__TAKE(s->runs, s->n_seq, cat__run);
-    CAT__TAKE(s->cnt, s->n_seq, int32_t);
-    CAT__TAKE(s->cids, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (s->c ? s->c : 1), int32_t);
-    CAT__TAKE(s->ck, s->chunk_cap ? s->chunk_cap : 1, int32_t);
-    CAT__TAKE(s->sk, (size_t)s->loc_cap * kvd * sizeof(float), uint8_t);   /* f32 rows are the widest */
-    CAT__TAKE(s->sv, (size_t)s->loc_cap * kvd * sizeof(float), uint8_t);
-    CAT__TAKE(s->x, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->xn, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->y, (size_t)maxrows * wmax, float);
-    CAT__TAKE(s->qkv, (size_t)maxrows * qkvw, float);
-    CAT__TAKE(s->att, (size_t)maxrows * attw, float);
-    CAT__TAKE(s->h1, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->h2, (size_t)maxrows * hw, float);
-    CAT__TAKE(s->fx, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * (cfg->dim_fx > D ? cfg->dim_fx : D), float);
-    CAT__TAKE(s->flat, (size_t)(s->chunk_cap ? s->chunk_cap : 1) * fxw, float);
-    CAT__TAKE(s->scores, (size_t)s->nth * s->ent_cap, float);
-    if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
-    if (s->n_seq > 1) CAT__TAKE(s->lgt, (size_t)s->n_seq * cfg->padded_vocab, float);
-#undef CAT__TAKE
-#undef CAT__SZ
+    a.at = (uint8_t *)s->arena + (64 - ((uintptr_t)s->arena % 64)) % 64;
+    a.used = 0;
+    cat__session_layout(s, &d, &a);                    /* carve */
+    cat__session_geometry(s, &d);
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
@@ -2682,14 +3142,14 @@ static void cat__step(cat_session *s, int nruns, int ntok, float *logits) {
     for (r = 0; r < nruns; r++) {
         cat__run *u = &s->runs[r];
         u->base = base;
-        if (s->c) base += (u->n / s->c + 1) * (s->c + s->S);
+        if (s->c) base += (u->n / s->c + 1) * (s->c + s->n_lead);
     }
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) cat__step_layer(s, nruns, ntok, logits);
     else cat__step_decoder(s, nruns, ntok, logits);
 }
 
-/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence 0) */
-static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
+/* tokens[i] goes to sequence seq[i] (seq NULL: all to sequence one) */
+static cat_result cat__feed(cat_session *s, const int32_t *seq, int32_t one, const int32_t *tokens, size_t n, float *logits) {
     const int32_t PV = s->cfg.padded_vocab;
     int32_t *cnt = s->cnt;
     size_t i, at;
@@ -2702,7 +3162,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
     /* room in every sequence, checked before anything is fed */
     for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
     for (i = 0; i < n; i++) {
-        j = seq ? seq[i] : 0;
+        j = seq ? seq[i] : one;
         if (cnt[j] >= s->max_ctx - s->seqs[j].pos) return CAT_ERR_CONTEXT;
         cnt[j]++;
     }
@@ -2711,7 +3171,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
         const size_t take = n - at < (size_t)s->n_batch ? n - at : (size_t)s->n_batch;
         int nr = 0, g = 0;
         for (j = 0; j < s->n_seq; j++) cnt[j] = 0;
-        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : 0]++;
+        for (i = at; i < at + take; i++) cnt[seq ? seq[i] : one]++;
         for (j = 0; j < s->n_seq; j++) if (cnt[j]) {
             cat__run *u = &s->runs[nr++];
             u->seq = j; u->n = cnt[j]; u->p0 = s->seqs[j].pos; u->first = g;
@@ -2719,7 +3179,7 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
             g += u->n;
         }
         for (i = at; i < at + take; i++) {
-            const int w = cnt[seq ? seq[i] : 0]++;
+            const int w = cnt[seq ? seq[i] : one]++;
             s->gtok[w] = tokens[i];
             s->order[w] = (int32_t)(i - at);
         }
@@ -2731,11 +3191,11 @@ static cat_result cat__feed(cat_session *s, const int32_t *seq, const int32_t *t
 
 CAT__API cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits) {
     if (!s) return CAT_ERR_ARGS;
-    return cat__feed(s, NULL, tokens, n, logits);
+    return cat__feed(s, NULL, 0, tokens, n, logits);
 }
 CAT__API cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits) {
     if (!s || (n && !seq)) return CAT_ERR_ARGS;
-    return cat__feed(s, seq, tokens, n, logits);
+    return cat__feed(s, seq, 0, tokens, n, logits);
 }
 
 CAT__API const float *cat_session_logits(const cat_session *s) { return cat_session_seq_logits(s, 0); }
@@ -2750,7 +3210,7 @@ CAT__API int32_t cat_session_max_context(const cat_session *s) { return s->max_c
 CAT__API size_t cat_session_memory(const cat_session *s) { return s->arena_size + sizeof *s; }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
-    return cat__kv_entries(s->c, s->S, pos) * cat__kv_entry_bytes(&s->cfg, s->kv_type);
+    return cat__kv_entries(s->c, s->n_lead, pos) * cat__kv_entry_bytes(&s->cfg, s->kv_type);
 }
 CAT__API size_t cat_session_scratch_bytes(const cat_session *s) {
     const size_t lists = (size_t)s->n_seq * 2 * (size_t)s->cfg.dec.n_layer * ((size_t)s->gcap + (size_t)(s->lcap ? s->lcap : 1)) * s->kv_entry;
@@ -2758,6 +3218,226 @@ CAT__API size_t cat_session_scratch_bytes(const cat_session *s) {
 }
 CAT__API cat_dtype cat_session_kv_type(const cat_session *s) { return s->kv_type; }
 CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->seqs[0].pos); }
+
+/* ---- session state: rewind, fork, save, restore --------------------------- */
+CAT__API const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq) {
+    return s && seq >= 0 && seq < s->n_seq ? s->seqs[seq].toks : NULL;
+}
+
+/* live cache rows of a sequence holding pos tokens: global (dummy + completed chunks,
+   or every token of a dense model) and local (separator + the current chunk's tokens
+   but the last of a chunk, which never needs an entry) */
+static void cat__live_rows(const cat_session *s, int32_t pos, int32_t *ng, int32_t *nl) {
+    if (s->c) { *ng = 1 + pos / s->c; *nl = s->n_lead - 1 + pos % s->c; }
+    else { *ng = pos; *nl = 0; }
+}
+
+/* feed n of the sequence's own tokens, from position `from` on, to sequence seq */
+static cat_result cat__refeed(cat_session *s, int32_t seq, int32_t from, int32_t n) {
+    cat__seq *q = &s->seqs[seq];
+    q->pos = from;
+    return n ? cat__feed(s, NULL, seq, q->toks + from, (size_t)n, NULL) : CAT_OK;
+}
+
+CAT__API cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_t n) {
+    cat__seq *q;
+    int32_t c, k, j, i;
+    if (!s || seq < 0 || seq >= s->n_seq) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    if (n < 0 || n > q->pos) return CAT_ERR_ARGS;
+    if (n == q->pos) return CAT_OK;
+    c = s->c;
+    if (!c) {   /* dense: every entry is a token's; the last kept one gives the logits */
+        if (!n) { cat__seq_prime(s, seq); return CAT_OK; }
+        return cat__refeed(s, seq, n - 1, 1);
+    }
+    k = n / c; j = n % c;
+    if (k == q->pos / c && j > 0) return cat__refeed(s, seq, n - 1, 1);   /* inside the current chunk */
+    /* Back to the start of chunk k. Its global entries 0..k (dummy and the chunks
+       before it) are unchanged; the current-chunk list and the logits are rebuilt. */
+    if (j > 0 && s->n_lead == 1) return cat__refeed(s, seq, k * c, j);   /* no separator: feed the chunk's kept tokens */
+    if (k == 0) {   /* the dummy and the separator come from priming */
+        cat__seq_prime(s, seq);
+        return cat__refeed(s, seq, 0, j);
+    }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        /* its compression needs chunk k-1's hidden states: feed that chunk again */
+        cat_result r = cat__refeed(s, seq, (k - 1) * c, c);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    } else {
+        /* feed chunk k-1's last token alone: it compresses the chunk (from its ids)
+           and runs its fx slot (and separator), which give the logits at the boundary */
+        cat_result r;
+        for (i = 0; i < c - 1; i++) q->chunk_ids[i] = q->toks[(k - 1) * c + i];
+        r = cat__refeed(s, seq, k * c - 1, 1);
+        return r ? r : cat__refeed(s, seq, k * c, j);
+    }
+}
+
+/* rows [0, n) of every layer's and head's list, from one sequence's cache to another's */
+static void cat__copy_rows(const cat_session *s, uint8_t *dk, uint8_t *dv, const uint8_t *sk, const uint8_t *sv, int32_t cap, int32_t n) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd);
+    int l, h;
+    if (n <= 0) return;
+    for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
+        memcpy(dk + off, sk + off, (size_t)n * rb);
+        memcpy(dv + off, sv + off, (size_t)n * rb);
+    }
+}
+
+CAT__API cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t dst) {
+    const cat__seq *a;
+    cat__seq *b;
+    int32_t ng, nl;
+    if (!s || src < 0 || src >= s->n_seq || dst < 0 || dst >= s->n_seq) return CAT_ERR_ARGS;
+    if (src == dst) return CAT_OK;
+    a = &s->seqs[src]; b = &s->seqs[dst];
+    cat__live_rows(s, a->pos, &ng, &nl);
+    cat__copy_rows(s, b->gk, b->gv, a->gk, a->gv, s->gcap, ng);
+    cat__copy_rows(s, b->lk, b->lv, a->lk, a->lv, s->lcap, nl);
+    memcpy(b->toks, a->toks, sizeof(int32_t) * (size_t)a->pos);
+    if (s->c) memcpy(b->chunk_ids, a->chunk_ids, sizeof(int32_t) * (size_t)s->c);
+    if (a->chunk_xn) memcpy(b->chunk_xn, a->chunk_xn, sizeof(float) * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim);
+    memcpy(b->logits, a->logits, sizeof(float) * (size_t)s->cfg.padded_vocab);
+    b->has_logits = a->has_logits;
+    b->pos = a->pos;
+    return CAT_OK;
+}
+
+/* The saved state, described once for the size, the writer and the reader:
+     "CATSTATE", u32 version, u32 0x01020304 (byte order), u64 model fingerprint,
+     i32 family, chunk, S, layers, kv heads, head dim + 65536 x KV-cache type (cat_dtype),
+     padded vocab, pos, has_logits,
+     then tokens [pos], logits [padded vocab] (if has_logits), the current chunk's
+     ids [chunk], CAT layer: its normed inputs [layers][chunk][dim], then the live
+     global rows and local rows of keys and values, layer by layer, head by head. */
+#define CAT__STATE_MAGIC "CATSTATE"
+#define CAT__STATE_HDR (8 + 4 + 4 + 8 + 9 * 4)
+
+static uint64_t cat__fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+/* the tensor directory and the first and last bytes of every tensor */
+static uint64_t cat__model_fingerprint(const cat_model *m) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    uint32_t i;
+    for (i = 0; i < m->n_dir; i++) {
+        const cat__dirent *e = &m->dir[i];
+        const uint64_t n = e->nbytes < 64 ? e->nbytes : 64;
+        h = cat__fnv(h, e->name, strlen(e->name));
+        h = cat__fnv(h, &e->dtype, sizeof e->dtype);
+        h = cat__fnv(h, e->dims, sizeof e->dims);
+        h = cat__fnv(h, &e->nbytes, sizeof e->nbytes);
+        h = cat__fnv(h, m->base + e->offset, (size_t)n);
+        h = cat__fnv(h, m->base + e->offset + e->nbytes - n, (size_t)n);
+    }
+    return h;
+}
+
+static size_t cat__state_bytes(const cat_session *s, int32_t pos, int32_t has_logits) {
+    int32_t ng, nl;
+    size_t n = CAT__STATE_HDR + 4 * (size_t)pos + (has_logits ? 4 * (size_t)s->cfg.padded_vocab : 0) + 4 * (size_t)s->c;
+    cat__live_rows(s, pos, &ng, &nl);
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) n += 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+    n += 2 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * cat__kv_row_bytes(s->kv_type, s->dg.hd);
+    return n;
+}
+
+CAT__API size_t cat_session_seq_state_size(const cat_session *s, int32_t seq) {
+    if (!s || seq < 0 || seq >= s->n_seq) return 0;
+    return cat__state_bytes(s, s->seqs[seq].pos, s->seqs[seq].has_logits);
+}
+
+/* the state's header fields after the fingerprint */
+static void cat__state_fields(const cat_session *s, int32_t pos, int32_t has_logits, int32_t f[9]) {
+    f[0] = (int32_t)s->cfg.family; f[1] = s->c; f[2] = s->n_lead; f[3] = s->cfg.dec.n_layer; f[4] = s->dg.n_kv;
+    f[5] = s->dg.hd + 65536 * (int32_t)s->kv_type; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
+}
+
+/* copy a sequence's live rows to or from a byte stream */
+static uint8_t *cat__rows_io(const cat_session *s, uint8_t *k, uint8_t *v, int32_t cap, int32_t n, uint8_t *p, int out) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), bytes = (size_t)n * rb;
+    int l, h, kv;
+    for (kv = 0; kv < 2; kv++) for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
+        uint8_t *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
+        if (out) memcpy(p, rows, bytes); else memcpy(rows, p, bytes);
+        p += bytes;
+    }
+    return p;
+}
+
+CAT__API cat_result cat_session_seq_state_save(const cat_session *s, int32_t seq, void *buf, size_t cap, size_t *written) {
+    const cat__seq *q;
+    uint8_t *p = (uint8_t *)buf;
+    uint32_t u;
+    uint64_t fp;
+    int32_t f[9], ng, nl;
+    size_t need;
+    if (written) *written = 0;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && cap)) return CAT_ERR_ARGS;
+    q = &s->seqs[seq];
+    need = cat__state_bytes(s, q->pos, q->has_logits);
+    if (written) *written = need;
+    if (cap < need) return CAT_ERR_BUFFER;
+    memcpy(p, CAT__STATE_MAGIC, 8); p += 8;
+    u = 1; memcpy(p, &u, 4); p += 4;
+    u = 0x01020304u; memcpy(p, &u, 4); p += 4;
+    fp = cat__model_fingerprint(s->m); memcpy(p, &fp, 8); p += 8;
+    cat__state_fields(s, q->pos, q->has_logits, f); memcpy(p, f, sizeof f); p += sizeof f;
+    memcpy(p, q->toks, 4 * (size_t)q->pos); p += 4 * (size_t)q->pos;
+    if (q->has_logits) { memcpy(p, q->logits, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(p, q->chunk_ids, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(p, q->chunk_xn, b); p += b;
+    }
+    cat__live_rows(s, q->pos, &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, p, 1);
+    p = cat__rows_io(s, q->lk, q->lv, s->lcap, nl, p, 1);
+    return (size_t)(p - (uint8_t *)buf) == need ? CAT_OK : CAT_ERR_ARGS;
+}
+
+CAT__API cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const void *buf, size_t len) {
+    const uint8_t *p = (const uint8_t *)buf;
+    cat__seq *q;
+    uint32_t ver, bom;
+    uint64_t fp;
+    int32_t f[9], want[9], ng, nl, i;
+    if (!s || seq < 0 || seq >= s->n_seq || (!buf && len)) return CAT_ERR_ARGS;
+    if (len < CAT__STATE_HDR || memcmp(p, CAT__STATE_MAGIC, 8)) return CAT_ERR_FORMAT;
+    memcpy(&ver, p + 8, 4); memcpy(&bom, p + 12, 4); memcpy(&fp, p + 16, 8); memcpy(f, p + 24, sizeof f);
+    if (ver != 1 || bom != 0x01020304u) return CAT_ERR_FORMAT;
+    cat__state_fields(s, f[7], f[8], want);
+    if (fp != cat__model_fingerprint(s->m) || memcmp(f, want, 7 * sizeof(int32_t))) return CAT_ERR_STATE;
+    if (f[7] < 0 || (f[8] != 0 && f[8] != 1)) return CAT_ERR_FORMAT;
+    if (f[7] > s->max_ctx) return CAT_ERR_CONTEXT;
+    if (len != cat__state_bytes(s, f[7], f[8])) return CAT_ERR_FORMAT;
+    p += CAT__STATE_HDR;
+    for (i = 0; i < f[7] + (s->c ? s->c : 0); i++) {   /* tokens and the chunk's ids: in range */
+        int32_t t;
+        memcpy(&t, p + 4 * (size_t)i + (i >= f[7] && f[8] ? 4 * (size_t)s->cfg.padded_vocab : 0), 4);
+        if (t < 0 || t >= s->cfg.padded_vocab) return CAT_ERR_FORMAT;
+    }
+    /* valid: now overwrite the sequence */
+    q = &s->seqs[seq];
+    memcpy(q->toks, p, 4 * (size_t)f[7]); p += 4 * (size_t)f[7];
+    if (f[8]) { memcpy(q->logits, p, 4 * (size_t)s->cfg.padded_vocab); p += 4 * (size_t)s->cfg.padded_vocab; }
+    if (s->c) { memcpy(q->chunk_ids, p, 4 * (size_t)s->c); p += 4 * (size_t)s->c; }
+    if (s->cfg.family == CAT_FAMILY_CAT_LAYER) {
+        const size_t b = 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
+        memcpy(q->chunk_xn, p, b); p += b;
+    }
+    cat__live_rows(s, f[7], &ng, &nl);
+    p = cat__rows_io(s, q->gk, q->gv, s->gcap, ng, (uint8_t *)(uintptr_t)p, 0);
+    cat__rows_io(s, q->lk, q->lv, s->lcap, nl, (uint8_t *)(uintptr_t)p, 0);
+    q->pos = f[7];
+    q->has_logits = f[8];
+    return CAT_OK;
+}
 
 CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits) {
     cat_session_params p;
@@ -2776,7 +3456,8 @@ CAT__API cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t
     return r;
 }
 
-/* ---- sampling ------------------------------------------------------------ */
+/* ----------------------------------------------------------------------------
+   9 SAMPLING: a seeded RNG, argmax, and the sampler (temperature, top-k, top-p). */
 CAT__API void cat_rng_seed(cat_rng *r, uint64_t seed) { r->state = seed ^ 0x9E3779B97F4A7C15ull; if (!r->state) r->state = 1; }
 CAT__API uint64_t cat_rng_next(cat_rng *r) {
     /* xorshift64* */
@@ -2793,8 +3474,12 @@ CAT__API int32_t cat_argmax(const float *logits, int32_t n) {
 }
 
 CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size) {
+    int32_t last_n;
     if (!s || !p || vocab_size <= 0) return CAT_ERR_ARGS;
     if (!(p->temperature >= 0.0f) || p->top_k < 0 || !(p->top_p >= 0.0f && p->top_p <= 1.0f)) return CAT_ERR_ARGS;
+    if (!(p->min_p >= 0.0f && p->min_p <= 1.0f) || !(p->repeat_penalty >= 0.0f && p->repeat_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (!(p->frequency_penalty >= -1e30f && p->frequency_penalty <= 1e30f) || !(p->presence_penalty >= -1e30f && p->presence_penalty <= 1e30f)) return CAT_ERR_ARGS;
+    if (p->repeat_last_n < 0 || p->repeat_last_n > CAT__MAX_CTX) return CAT_ERR_ARGS;
     memset(s, 0, sizeof *s);
     s->p = *p;
     s->vocab = vocab_size;
@@ -2802,13 +3487,26 @@ CAT__API cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p
     s->prob = (float *)CAT_MALLOC(sizeof(float) * (size_t)vocab_size);
     s->idx = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)vocab_size);
     if (!s->prob || !s->idx) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    if ((p->repeat_penalty != 0.0f && p->repeat_penalty != 1.0f) || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f) {
+        last_n = p->repeat_last_n ? p->repeat_last_n : 64;
+        s->p.repeat_last_n = last_n;
+        s->recent = (int32_t *)CAT_MALLOC(sizeof(int32_t) * (size_t)last_n);
+        if (!s->recent) { cat_sampler_free(s); return CAT_ERR_NOMEM; }
+    }
     return CAT_OK;
 }
 
 CAT__API void cat_sampler_free(cat_sampler *s) {
     if (!s) return;
-    CAT_FREE(s->prob); CAT_FREE(s->idx);
-    s->prob = NULL; s->idx = NULL;
+    CAT_FREE(s->prob); CAT_FREE(s->idx); CAT_FREE(s->recent);
+    s->prob = NULL; s->idx = NULL; s->recent = NULL;
+}
+
+CAT__API void cat_sampler_accept(cat_sampler *s, int32_t token) {
+    if (!s || !s->recent || token < 0 || token >= s->vocab) return;
+    s->recent[s->recent_next] = token;
+    s->recent_next = (s->recent_next + 1) % s->p.repeat_last_n;
+    if (s->n_recent < s->p.repeat_last_n) s->n_recent++;
 }
 
 /* descending probability, ties by id: a total order, so results are reproducible */
@@ -2838,37 +3536,98 @@ static void cat__sort_idx(const float *prob, int32_t *idx, int32_t n) {
        each round leaves idx in cmp order: most probable first */
 }
 
-CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+/* The logits sampling works on: the caller's, or the penalized copy in prob. */
+static const float *cat__sampler_logits(cat_sampler *s, const float *logits) {
+    int32_t i, t, c;
+    const float pen = s->p.repeat_penalty != 0.0f ? s->p.repeat_penalty : 1.0f;
+    if (!s->recent || !s->n_recent) return logits;
+    memcpy(s->prob, logits, sizeof(float) * (size_t)s->vocab);
+    /* idx counts each token's occurrences; each distinct token is penalized once */
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]] = 0;
+    for (i = 0; i < s->n_recent; i++) s->idx[s->recent[i]]++;
+    for (i = 0; i < s->n_recent; i++) {
+        t = s->recent[i];
+        if (!(c = s->idx[t])) continue;
+        s->idx[t] = 0;
+        if (pen != 1.0f) s->prob[t] = s->prob[t] > 0.0f ? s->prob[t] / pen : s->prob[t] * pen;
+        if (s->p.frequency_penalty != 0.0f || s->p.presence_penalty != 0.0f)
+            s->prob[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
+    }
+    return s->prob;
+}
+
+/* Fills prob with softmax(logits / T) and returns the candidates' count n; *sorted
+   says whether idx[0..n) lists them, most likely first (otherwise n == vocab: every
+   token). Temperature 0: returns 0 with the greedy choice in idx[0]. */
+static int32_t cat__sampler_dist(cat_sampler *s, const float *logits, int *sorted) {
     const int32_t V = s->vocab;
     int32_t i, n = V;
-    float mx, sum = 0.0f, r, acc = 0.0f;
-    if (s->p.temperature <= 0.0f) return cat_argmax(logits, V);
-    mx = logits[cat_argmax(logits, V)];
-    for (i = 0; i < V; i++) { s->prob[i] = expf((logits[i] - mx) / s->p.temperature); sum += s->prob[i]; }
+    float mx, sum = 0.0f;
+    const float *l = cat__sampler_logits(s, logits);
+    *sorted = 0;
+    if (s->p.temperature <= 0.0f) { s->idx[0] = cat_argmax(l, V); return 0; }
+    mx = l[cat_argmax(l, V)];
+    for (i = 0; i < V; i++) { s->prob[i] = expf((l[i] - mx) / s->p.temperature); sum += s->prob[i]; }
     for (i = 0; i < V; i++) s->prob[i] /= sum;
-    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f)) {
+    if (s->p.top_k > 0 || (s->p.top_p > 0.0f && s->p.top_p < 1.0f) || s->p.min_p > 0.0f) {
         /* candidates, most likely first */
         for (i = 0; i < V; i++) s->idx[i] = i;
         cat__sort_idx(s->prob, s->idx, V);
+        *sorted = 1;
         if (s->p.top_k > 0 && s->p.top_k < n) n = s->p.top_k;
         if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
             float c = 0.0f;
             for (i = 0; i < n; i++) { c += s->prob[s->idx[i]]; if (c >= s->p.top_p) { n = i + 1; break; } }
         }
+        if (s->p.min_p > 0.0f) {
+            const float cut = s->p.min_p * s->prob[s->idx[0]];
+            for (i = 1; i < n; i++) if (s->prob[s->idx[i]] < cut) { n = i; break; }
+        }
+    }
+    return n;
+}
+
+CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+    const int32_t V = s->vocab;
+    int32_t i, n, t = -1;
+    int sorted;
+    float sum, r, acc = 0.0f;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n == 0) t = s->idx[0];
+    else if (sorted) {
         sum = 0.0f;
         for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
         r = cat_rng_float(&s->rng) * sum;
-        for (i = 0; i < n; i++) { acc += s->prob[s->idx[i]]; if (r < acc) return s->idx[i]; }
-        return s->idx[n - 1];
+        for (i = 0; i < n && t < 0; i++) { acc += s->prob[s->idx[i]]; if (r < acc) t = s->idx[i]; }
+        if (t < 0) t = s->idx[n - 1];
+    } else {
+        r = cat_rng_float(&s->rng);
+        for (i = 0; i < V && t < 0; i++) { acc += s->prob[i]; if (r < acc) t = i; }
+        if (t < 0) t = cat_argmax(cat__sampler_logits(s, logits), V);
     }
-    r = cat_rng_float(&s->rng);
-    for (i = 0; i < V; i++) { acc += s->prob[i]; if (r < acc) return i; }
-    return cat_argmax(logits, V);
+    cat_sampler_accept(s, t);
+    return t;
 }
 
-/* ======================================================================= */
-/* tokenizer: GPT-2 byte-level BPE                                         */
-/* ======================================================================= */
+CAT__API cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs) {
+    const int32_t V = s ? s->vocab : 0;
+    int32_t i, n;
+    int sorted;
+    float sum = 0.0f;
+    if (!s || !logits || !probs) return CAT_ERR_ARGS;
+    n = cat__sampler_dist(s, logits, &sorted);
+    if (n > 0 && !sorted) { memcpy(probs, s->prob, sizeof(float) * (size_t)V); return CAT_OK; }
+    memset(probs, 0, sizeof(float) * (size_t)V);
+    if (n == 0) { probs[s->idx[0]] = 1.0f; return CAT_OK; }
+    for (i = 0; i < n; i++) sum += s->prob[s->idx[i]];
+    for (i = 0; i < n; i++) probs[s->idx[i]] = s->prob[s->idx[i]] / sum;
+    return CAT_OK;
+}
+
+#ifndef CAT_NO_TOKENIZER
+/* ----------------------------------------------------------------------------
+   10 TOKENIZER: GPT-2 byte-level BPE: Unicode classes, the byte map, merges,
+   create, encode and decode (left out by CAT_NO_TOKENIZER). */
 /* ---- tokenizer: implementation (begin) ---- */
 
 /* ------------------------------------------------------------------------ */
@@ -3201,125 +3960,120 @@ CAT__API void cat_tokenizer_free(cat_tokenizer *t)
     CAT_FREE(t);
 }
 
-CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
-                                uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special)
-{
-    cat_tokenizer *t = NULL;
-    cat__strmap map;
-    unsigned char *cat_buf = NULL;
-    size_t i, total = 0, cap, max_len = 0;
-    cat_result rc = CAT_ERR_NOMEM;
-    unsigned char *is_special = NULL;
-
-    if (out) *out = NULL;
-    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
-        (n_merges && !merges) || (n_special && !special))
-        return CAT_ERR_ARGS;
-    map.slots = NULL;
-    map.tokens = tokens;
-    map.lens = lens;
-
+/* cat_tokenizer_create, phase 1: arguments, and the bytes all token strings need */
+static cat_result cat__tok_sizes(uint32_t n_vocab, const char *const *tokens, const uint32_t *lens, uint32_t n_merges,
+                                 uint32_t n_special, const uint32_t *special, size_t *total, size_t *max_len) {
+    size_t i;
+    *total = 0; *max_len = 0;
     for (i = 0; i < n_vocab; i++) {
         if (lens[i] == 0 || !tokens[i]) return CAT_ERR_TOKENIZER;
-        if (lens[i] > max_len) max_len = lens[i];
-        if (total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
-        total += (size_t)lens[i] + 1;
+        if (lens[i] > *max_len) *max_len = lens[i];
+        if (*total > SIZE_MAX / 2 - lens[i] - 1) return CAT_ERR_NOMEM;
+        *total += (size_t)lens[i] + 1;
     }
     for (i = 0; i < n_special; i++)
         if (special[i] >= n_vocab) return CAT_ERR_TOKENIZER;
     if (!cat__fits(n_vocab, 4 * sizeof(size_t)) || !cat__fits(n_merges, 4 * sizeof(cat__merge_slot))) return CAT_ERR_NOMEM;
+    return CAT_OK;
+}
 
-    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
-    if (!t) return CAT_ERR_NOMEM;
-    memset(t, 0, sizeof *t);
-    t->n_vocab = n_vocab;
-
-    /* string -> id map (temporary), rejecting duplicates */
-    cap = cat__pow2_at_least((size_t)n_vocab * 2);
-    map.mask = cap - 1;
-    map.slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
-    if (!map.slots) goto fail;
-    memset(map.slots, 0xFF, cap * sizeof(uint32_t));
+/* phase 2: the string -> id map (temporary), rejecting duplicates */
+static cat_result cat__tok_string_map(cat__strmap *map, uint32_t n_vocab) {
+    const size_t cap = cat__pow2_at_least((size_t)n_vocab * 2);
+    size_t i;
+    map->mask = cap - 1;
+    map->slots = (uint32_t *)CAT_MALLOC(cap * sizeof(uint32_t));
+    if (!map->slots) return CAT_ERR_NOMEM;
+    memset(map->slots, 0xFF, cap * sizeof(uint32_t));
     for (i = 0; i < n_vocab; i++) {
-        const unsigned char *s = (const unsigned char *)tokens[i];
-        size_t j = (size_t)cat__str_hash(s, lens[i]) & map.mask;
-        while (map.slots[j] != UINT32_MAX) {
-            uint32_t o = map.slots[j];
-            if (lens[o] == lens[i] && memcmp(tokens[o], s, lens[i]) == 0) { rc = CAT_ERR_TOKENIZER; goto fail; }
-            j = (j + 1) & map.mask;
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        const uint32_t n = map->lens[i];
+        size_t j = (size_t)cat__str_hash(s, n) & map->mask;
+        while (map->slots[j] != UINT32_MAX) {
+            uint32_t o = map->slots[j];
+            if (map->lens[o] == n && memcmp(map->tokens[o], s, n) == 0) return CAT_ERR_TOKENIZER;
+            j = (j + 1) & map->mask;
         }
-        map.slots[j] = (uint32_t)i;
+        map->slots[j] = (uint32_t)i;
     }
+    return CAT_OK;
+}
 
-    /* special tokens */
-    is_special = (unsigned char *)CAT_MALLOC(n_vocab);
-    if (!is_special) goto fail;
-    memset(is_special, 0, n_vocab);
-    if (n_special) {
-        t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
-        if (!t->special) goto fail;
-        memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
-        t->n_special = n_special;
-        for (i = 0; i < n_special; i++) {
-            unsigned char c0 = (unsigned char)tokens[special[i]][0];
-            is_special[special[i]] = 1;
-            t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
-        }
+/* phase 3: the special tokens (and is_special[n_vocab], which marks them) */
+static cat_result cat__tok_specials(cat_tokenizer *t, const char *const *tokens, uint32_t n_special, const uint32_t *special,
+                                    unsigned char *is_special) {
+    size_t i;
+    memset(is_special, 0, t->n_vocab);
+    if (!n_special) return CAT_OK;
+    t->special = (uint32_t *)CAT_MALLOC((size_t)n_special * sizeof(uint32_t));
+    if (!t->special) return CAT_ERR_NOMEM;
+    memcpy(t->special, special, (size_t)n_special * sizeof(uint32_t));
+    t->n_special = n_special;
+    for (i = 0; i < n_special; i++) {
+        unsigned char c0 = (unsigned char)tokens[special[i]][0];
+        is_special[special[i]] = 1;
+        t->special_first[c0 >> 3] = (unsigned char)(t->special_first[c0 >> 3] | (1u << (c0 & 7)));
     }
+    return CAT_OK;
+}
 
-    /* raw bytes of every token: special tokens literally, the others through the
-       unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte,
-       is kept as its UTF-8 bytes) */
+/* phase 4: raw bytes of every token: special tokens literally, the others through the
+   unicode-to-byte map (a character outside the map, or an invalid UTF-8 byte, is kept
+   as its UTF-8 bytes); then the single-byte token of each byte */
+static cat_result cat__tok_bytes(cat_tokenizer *t, const cat__strmap *map, const unsigned char *is_special, size_t total) {
+    size_t i, o = 0;
     t->bytes = (char *)CAT_MALLOC(total);
-    t->offs = (size_t *)CAT_MALLOC(((size_t)n_vocab + 1) * sizeof(size_t));
-    if (!t->bytes || !t->offs) goto fail;
-    {
-        size_t o = 0;
-        for (i = 0; i < n_vocab; i++) {
-            const unsigned char *s = (const unsigned char *)tokens[i];
-            size_t n = lens[i], k = 0;
-            t->offs[i] = o;
-            if (is_special[i]) {
-                memcpy(t->bytes + o, s, n);
-                o += n;
-            } else {
-                while (k < n) {
-                    uint32_t cp;
-                    size_t l = cat__utf8_next(s + k, n - k, &cp);
-                    int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
-                    if (b >= 0) t->bytes[o++] = (char)b;
-                    else { memcpy(t->bytes + o, s + k, l); o += l; }
-                    k += l;
-                }
+    t->offs = (size_t *)CAT_MALLOC(((size_t)t->n_vocab + 1) * sizeof(size_t));
+    if (!t->bytes || !t->offs) return CAT_ERR_NOMEM;
+    for (i = 0; i < t->n_vocab; i++) {
+        const unsigned char *s = (const unsigned char *)map->tokens[i];
+        size_t n = map->lens[i], k = 0;
+        t->offs[i] = o;
+        if (is_special[i]) {
+            memcpy(t->bytes + o, s, n);
+            o += n;
+        } else {
+            while (k < n) {
+                uint32_t cp;
+                size_t l = cat__utf8_next(s + k, n - k, &cp);
+                int b = cp == CAT__BAD_CP ? -1 : cat__cp_to_byte(cp);
+                if (b >= 0) t->bytes[o++] = (char)b;
+                else { memcpy(t->bytes + o, s + k, l); o += l; }
+                k += l;
             }
-            t->bytes[o++] = 0;
         }
-        t->offs[n_vocab] = o;
+        t->bytes[o++] = 0;
     }
-
-    /* single-byte symbols */
+    t->offs[t->n_vocab] = o;
     for (i = 0; i < 256; i++) {
         unsigned char u[4];
         size_t n = cat__utf8_put(u, cat__byte_to_cp((unsigned)i));
-        uint32_t id = cat__strmap_get(&map, u, n);
+        uint32_t id = cat__strmap_get(map, u, n);
         t->byte_id[i] = id == UINT32_MAX ? -1 : (int32_t)id;
     }
+    return CAT_OK;
+}
 
-    /* merges: (left, right) -> (rank, id of left+right) */
-    cap = cat__pow2_at_least((size_t)n_merges * 2);
+/* phase 5: the merges: (left, right) -> (rank, id of left+right) */
+static cat_result cat__tok_merges(cat_tokenizer *t, const cat__strmap *map, uint32_t n_merges, const uint32_t *merges,
+                                  size_t max_len) {
+    const size_t cap = cat__pow2_at_least((size_t)n_merges * 2);
+    const char *const *tokens = map->tokens;
+    const uint32_t *lens = map->lens;
+    unsigned char *pair = (unsigned char *)CAT_MALLOC(2 * max_len);
+    size_t i;
     t->merge_mask = cap - 1;
     t->merges = (cat__merge_slot *)CAT_MALLOC(cap * sizeof(cat__merge_slot));
-    cat_buf = (unsigned char *)CAT_MALLOC(2 * max_len);
-    if (!t->merges || !cat_buf) goto fail;
+    if (!t->merges || !pair) { CAT_FREE(pair); return CAT_ERR_NOMEM; }
     for (i = 0; i < cap; i++) t->merges[i].left = UINT32_MAX;
     for (i = 0; i < n_merges; i++) {
         uint32_t l = merges[2 * i], r = merges[2 * i + 1], id;
         size_t j;
-        if (l >= n_vocab || r >= n_vocab) { rc = CAT_ERR_TOKENIZER; goto fail; }
-        memcpy(cat_buf, tokens[l], lens[l]);
-        memcpy(cat_buf + lens[l], tokens[r], lens[r]);
-        id = cat__strmap_get(&map, cat_buf, (size_t)lens[l] + lens[r]);
-        if (id == UINT32_MAX) { rc = CAT_ERR_TOKENIZER; goto fail; }
+        if (l >= t->n_vocab || r >= t->n_vocab) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
+        memcpy(pair, tokens[l], lens[l]);
+        memcpy(pair + lens[l], tokens[r], lens[r]);
+        id = cat__strmap_get(map, pair, (size_t)lens[l] + lens[r]);
+        if (id == UINT32_MAX) { CAT_FREE(pair); return CAT_ERR_TOKENIZER; }
         j = cat__pair_hash(l, r) & t->merge_mask;
         while (t->merges[j].left != UINT32_MAX && !(t->merges[j].left == l && t->merges[j].right == r))
             j = (j + 1) & t->merge_mask;
@@ -3328,19 +4082,39 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
         t->merges[j].rank = (uint32_t)i; /* a repeated pair: the later rank wins */
         t->merges[j].id = id;
     }
+    CAT_FREE(pair);
+    return CAT_OK;
+}
 
-    CAT_FREE(cat_buf);
+CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
+                                         uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special) {
+    cat_tokenizer *t;
+    cat__strmap map;
+    unsigned char *is_special;
+    size_t total, max_len;
+    cat_result rc;
+    if (out) *out = NULL;
+    if (!out || n_vocab == 0 || n_vocab > (uint32_t)INT32_MAX || !tokens || !lens ||
+        (n_merges && !merges) || (n_special && !special))
+        return CAT_ERR_ARGS;
+    rc = cat__tok_sizes(n_vocab, tokens, lens, n_merges, n_special, special, &total, &max_len);
+    if (rc) return rc;
+    t = (cat_tokenizer *)CAT_MALLOC(sizeof *t);
+    if (!t) return CAT_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->n_vocab = n_vocab;
+    map.slots = NULL; map.tokens = tokens; map.lens = lens;
+    is_special = NULL;
+    rc = cat__tok_string_map(&map, n_vocab);
+    if (!rc) rc = (is_special = (unsigned char *)CAT_MALLOC(n_vocab)) != NULL ? CAT_OK : CAT_ERR_NOMEM;
+    if (!rc) rc = cat__tok_specials(t, tokens, n_special, special, is_special);
+    if (!rc) rc = cat__tok_bytes(t, &map, is_special, total);
+    if (!rc) rc = cat__tok_merges(t, &map, n_merges, merges, max_len);
     CAT_FREE(map.slots);
     CAT_FREE(is_special);
+    if (rc) { cat_tokenizer_free(t); return rc; }
     *out = t;
     return CAT_OK;
-
-fail:
-    CAT_FREE(cat_buf);
-    CAT_FREE(map.slots);
-    CAT_FREE(is_special);
-    cat_tokenizer_free(t);
-    return rc;
 }
 
 CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
@@ -3395,7 +4169,7 @@ typedef struct {
     size_t *prev, *next;
     cat__heap_item *heap;
     size_t cap; /* symbols the scratch can hold */
-    void *heap_block; /* allocated block (NULL while the stack arrays are used) */
+    void *heap_buf; /* allocated block (NULL while the stack arrays are used) */
     int32_t s_sym[CAT__SMALL_PIECE];
     size_t s_prev[CAT__SMALL_PIECE], s_next[CAT__SMALL_PIECE];
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
@@ -3453,8 +4227,8 @@ static int cat__reserve(cat__encoder *e, size_t n)
     bytes = cap * (sizeof(int32_t) + 2 * sizeof(size_t) + 3 * sizeof(cat__heap_item));
     blk = (char *)CAT_MALLOC(bytes);
     if (!blk) return 0;
-    CAT_FREE(e->heap_block);
-    e->heap_block = blk;
+    CAT_FREE(e->heap_buf);
+    e->heap_buf = blk;
     /* largest alignment first */
     e->heap = (cat__heap_item *)(void *)blk;
     e->prev = (size_t *)(void *)(blk + cap * 3 * sizeof(cat__heap_item));
@@ -3594,7 +4368,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
     e.n_ids = 0;
     e.sym = e.s_sym; e.prev = e.s_prev; e.next = e.s_next; e.heap = e.s_heap;
     e.cap = CAT__SMALL_PIECE;
-    e.heap_block = NULL;
+    e.heap_buf = NULL;
     if (t->n_special) {
         for (i = 0; i < len && ok; ) {
             size_t best_len = 0, k;
@@ -3617,7 +4391,7 @@ CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *tex
         }
     }
     if (ok && start < len) ok = cat__encode_plain(&e, s + start, len - start);
-    CAT_FREE(e.heap_block);
+    CAT_FREE(e.heap_buf);
     *n_ids = e.n_ids;
     if (!ok) return CAT_ERR_NOMEM;
     return e.n_ids > max_ids ? CAT_ERR_BUFFER : CAT_OK;
@@ -3635,6 +4409,10 @@ CAT__API int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_
     return -1;
 }
 
+CAT__API int32_t cat_tokenizer_eot(const cat_tokenizer *t) {
+    return cat_tokenizer_find(t, "<|endoftext|>", 13);
+}
+
 CAT__API int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id) {
     uint32_t k;
     for (k = 0; t && k < t->n_special; k++) if ((int32_t)t->special[k] == id) return 1;
@@ -3650,12 +4428,10 @@ static cat_result cat__tokenizer_from_section(cat_tokenizer **out, const uint8_t
     cat_result r = CAT_ERR_TOKENIZER;
     c.p = p; c.len = len; c.off = 0; c.bad = 0;
     nv = cat__cu32(&c); nm = cat__cu32(&c); ns = cat__cu32(&c);
-    if (c.bad) { cat__err(err, errlen, "tokenizer section of %llu bytes is too short", (unsigned long long)len); return CAT_ERR_TRUNCATED; }
+    if (c.bad) return cat__fail(err, errlen, CAT_ERR_TRUNCATED, "tokenizer section of %llu bytes is too short", (unsigned long long)len);
     /* every count is bounded by what the section can hold before anything is allocated */
-    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv) {
-        cat__err(err, errlen, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
-        return CAT_ERR_TOKENIZER;
-    }
+    if (nv == 0 || (uint64_t)nv > len / 5 || (uint64_t)nm > len / 8 || (uint64_t)ns > len / 4 || ns > nv)
+        return cat__fail(err, errlen, CAT_ERR_TOKENIZER, "tokenizer counts (%u tokens, %u merges, %u special) do not fit its %llu-byte section", nv, nm, ns, (unsigned long long)len);
     toks = (const char **)CAT_MALLOC(sizeof(char *) * nv);
     lens = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * nv);
     merges = (uint32_t *)CAT_MALLOC(sizeof(uint32_t) * 2 * (size_t)(nm ? nm : 1));
@@ -3675,6 +4451,7 @@ done:
     CAT_FREE(toks); CAT_FREE(lens); CAT_FREE(merges); CAT_FREE(special);
     return r;
 }
+#endif /* CAT_NO_TOKENIZER */
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */

@@ -118,7 +118,8 @@ expect "convert: --set decoder.n_layer=3 (layer 2 missing)" "n_layer" "$OUT" "$C
 expect "convert: --set vocab_size larger than the rows" "vocab" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set vocab_size=100000
 expect "convert: QK-norm demanded, tensors missing" "is missing" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set decoder.use_qk_norm=true
 expect "convert: QK-norm off, tensors unexpected" "unexpected tensor" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set model.use_qk_norm=false
-expect "convert: chunk size not a power of two (adaptive)" "power of two" "$OUT" "$CONV" convert $F/cat_adaptive_c16.safetensors "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
+expect "random: chunk size not a power of two (adaptive)" "power of two" "$OUT" "$CONV" random "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
+expect "convert: --set chunk_size contradicts f.proj_fx" "chunk_size = 12 but f.proj_fx.weight says 16" "$OUT" "$CONV" convert $F/cat_adaptive_c16.safetensors "$OUT" --config $F/cat_adaptive_c16.json --set chunk_size=12 --set block_size=96
 expect "convert: absurd block size" "block_size" "$OUT" "$CONV" convert $F/dense.safetensors "$OUT" --config $F/dense.json --set block_size=1e12
 
 # ---- cat-convert: configuration and options -----------------------------------
@@ -132,7 +133,7 @@ sed 's/"family": "cat"/"family": "mamba"/' $F/cat_c4.json >"$T/family.json"
 expect "convert: unknown family" "family" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/family.json"
 expect "convert: --set of an unknown key" "unknown field" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set bogus=1
 expect "convert: --set without a number" "not a number" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set block_size=many
-expect "convert: missing --config" "--config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
+expect "convert: no config, no tokenizer: vocabulary size unknown" "--set vocab_size=N" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
 expect "convert: config file does not exist" "cannot open config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/none.json"
 expect "convert: bad --dtype" "dtype" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --dtype f16
 expect "convert: unknown option" "unknown option" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --bogus

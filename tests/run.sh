@@ -46,12 +46,15 @@ check() {
 run "unit: checkpoint readers" "$B/test_ckpt" tests/fixtures
 run "unit: json" "$B/test_json" tests/fixtures
 run "unit: tokenizer" "$B/test_tokenizer"
+run "unit: sampler (penalty, min_p)" "$B/test_sampler"
 run "unit: model file format" "$B/test_format" tests/fixtures "$B/cat-convert"
 run "unit: threads share one model" "$B/test_threads" tests/fixtures "$B/cat-convert"
 run "unit: memory bounds, allocation failures" "$B/test_bounds" tests/fixtures "$B/cat-convert"
 run "unit: KV-cache types and budget" "$B/test_kvcache" tests/fixtures "$B/cat-convert"
 # command-line tools on bad input: messages, exit codes, nothing left behind
 run "tools: bad input" sh tests/cli.sh "$B"
+# cat-convert with no configuration: inference, shards, directories, GPT-2, guards
+run "converter: no config, shards, directories, guards" sh tests/convert.sh "$B"
 # inputs that once crashed a parser (found by fuzzing), replayed
 [ -x "$B/replay_fuzz" ] && run "fuzz regressions" "$B/replay_fuzz" tests/fuzz/regressions
 
@@ -107,6 +110,14 @@ for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
     done
 done
 
+# session state: truncate, copy, save/load against fresh sessions, bit for bit, for
+# every family (the adaptive CAT at every chunk size, the CAT layer, q8 weights)
+O=$OUT
+run "session state: truncate, copy, save/load" "$B/test_state" $O/cat_c4.pt.cat $O/cat_c8_qk_gqa.pt.cat \
+    $O/cat_adaptive_c16.pt.cat:1 $O/cat_adaptive_c16.pt.cat:2 $O/cat_adaptive_c16.pt.cat:4 $O/cat_adaptive_c16.pt.cat:8 \
+    $O/cat_adaptive_c16.pt.cat:16 $O/cat_layer_c4.pt.cat $O/dense.pt.cat $O/cat_c4.q8.cat $O/x_cat_c1.cat $O/x_cat_c32.cat \
+    $O/x_layer_c8.cat $O/x_layer_c1_qk.cat $O/x_adaptive_c32_mqa.cat:32 $O/x_adaptive_c8.cat:2
+
 K=models/kjv
 check "convert kjv_cat.pt" "$B/cat-convert" convert $K/kjv_cat.pt "$OUT/kjv_cat.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json
 check "convert kjv_dense.pt" "$B/cat-convert" convert $K/kjv_dense.pt "$OUT/kjv_dense.cat" --config $K/kjv_dense.json --vocab $K/vocab.json --merges $K/merges.txt
@@ -119,6 +130,29 @@ run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_cat, kv cache q8 (atol 0.5)" "$B/cat-check" --kv-type q8 --incremental --logits-only --atol 0.5 "$OUT/kjv_cat.cat" $K/kjv_cat.ref
 run "check kjv perplexities" sh tests/check_ppl.sh "$B"
+# the embedding contract: the public API from a second translation unit, every public function
+# called; the header without its tokenizer; the README's example as written, run from a
+# directory where the demo model lies at its path build/kjv_cat.cat
+for v in c99 c11 cxx; do
+    run "unit: public API from a second unit ($v)" "$B/test_api_$v" "$OUT/kjv_cat.cat"
+done
+check "every public function is called by tests/test_api.c" sh -c 'for f in $(sed -n "s/^CATDEF[^(]*[ *]\(cat_[a-z0-9_]*\)(.*/\1/p" cat.h); do grep -q "$f(" tests/test_api.c || { echo "not called: $f"; exit 1; }; done'
+run "unit: CAT_NO_TOKENIZER" "$B/test_notok" "$OUT/kjv_cat.cat"
+mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/example/build/kjv_cat.cat"
+for v in readme_example readme_example_cxx; do
+    check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
+done
+# the tools' options acting as documented (prompt sources, stop strings, penalties,
+# seed, -i, --stride, --json, n/a figures, --version, closest-option hints)
+run "tools: options" sh tests/options.sh "$B" "$OUT/kjv_cat.cat"
+# make lib / install / uninstall, a program built against the installed header via pkg-config
+run "install: lib exports, pkg-config build" sh tests/install.sh "$B" "$OUT/kjv_cat.cat"
+# the Python module (ctypes over libcat.so) against the tools
+if command -v python3 >/dev/null 2>&1; then
+    run "python: ctypes module" python3 tests/test_python.py "$B" "$OUT/kjv_cat.cat" "$OUT/kjv_dense.cat"
+else
+    echo "python: ctypes module                          skipped (no python3)"
+fi
 # the tokenizer stored in the model file encodes the validation text to the reference ids
 check "model tokenizer: kjv_val.txt -> kjv_val.ids" sh -c "'$B/cat-tokenize' '$OUT/kjv_cat.cat' < $K/kjv_val.txt > '$OUT/val_ids.txt' && od -An -v -t d4 $K/kjv_val.ids | tr -s ' \n' '  ' | sed 's/^ //; s/ \$//' > '$OUT/val_ref.txt' && tr -d '\n' < '$OUT/val_ids.txt' | sed 's/ \$//' > '$OUT/val_got.txt' && cmp '$OUT/val_got.txt' '$OUT/val_ref.txt'"
 

@@ -66,7 +66,7 @@ static int passed, failed;
 /* the bound above, from the header as it is in the buffer (sections that
    lie outside the file count as empty: they are rejected before use) */
 static size_t bound_of(const unsigned char *b, size_t n, int copied) {
-    uint64_t d = n >= 128 ? util_rd64(b + 64) : 0, t = n >= 128 ? util_rd64(b + 48) : 0;
+    uint64_t d = n >= CAT_FILE_HEADER_SIZE ? util_rd64(b + CAT_HDR_DIR_SIZE) : 0, t = n >= CAT_FILE_HEADER_SIZE ? util_rd64(b + CAT_HDR_TOK_SIZE) : 0;
     if (d > n) d = 0;
     if (t > n) t = 0;
     return (copied ? n : 0) + 16 * (size_t)(d + t) + 65536;
@@ -94,7 +94,7 @@ static cat_result open_counted(const unsigned char *b, size_t n, int aligned, si
     }
     g_cur = g_peak = 0;
     err[0] = 0;
-    r = cat_model_open_memory(src, n, &m, err, errlen);
+    r = cat_model_open_memory(src, n, aligned ? CAT_MEMORY_IN_PLACE : CAT_MEMORY_COPY, &m, err, errlen);
     *peak = g_peak;
     if (m) cat_model_close(m);
     return r;
@@ -113,7 +113,7 @@ static void hostile(const char *what, const unsigned char *b, size_t n) { hostil
 
 /* find a config entry's value by key; returns the offset of its value or 0 */
 static size_t kv_value(const unsigned char *b, size_t n, const char *key) {
-    size_t p, kl = strlen(key), kv = (size_t)util_rd64(b + 24), end = kv + (size_t)util_rd64(b + 32);
+    size_t p, kl = strlen(key), kv = (size_t)util_rd64(b + CAT_HDR_KV_OFFSET), end = kv + (size_t)util_rd64(b + CAT_HDR_KV_SIZE);
     for (p = kv; p + kl + 16 <= end && p + kl + 16 <= n; p++)
         if (util_rd32(b + p) == kl && !memcmp(b + p + 4, key, kl)) return p + 4 + kl + 4;
     return 0;
@@ -121,7 +121,7 @@ static size_t kv_value(const unsigned char *b, size_t n, const char *key) {
 
 static void test_hostile(const unsigned char *good, size_t n, const char *name) {
     unsigned char *b = (unsigned char *)malloc(n);
-    uint64_t dir = util_rd64(good + 56), dsz = util_rd64(good + 64), tok = util_rd64(good + 40), tsz = util_rd64(good + 48);
+    uint64_t dir = util_rd64(good + CAT_HDR_DIR_OFFSET), dsz = util_rd64(good + CAT_HDR_DIR_SIZE), tok = util_rd64(good + CAT_HDR_TOK_OFFSET), tsz = util_rd64(good + CAT_HDR_TOK_SIZE);
     char what[128];
     size_t v, peak;
     char err[512];
@@ -136,15 +136,15 @@ static void test_hostile(const unsigned char *good, size_t n, const char *name) 
     CHECK(r == CAT_OK && peak <= bound_of(good, n, 1), "%s copied: %s, peak %zu <= %zu", name, err, peak, bound_of(good, n, 1));
 
     /* counts the header claims */
-    memcpy(b, good, n); util_wr32(b + 92, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_N_TENSORS, 0xFFFFFFFFu);
     snprintf(what, sizeof what, "%s: n_tensors = 2^32-1", name); hostile(what, b, n);
-    memcpy(b, good, n); util_wr32(b + 92, (uint32_t)(dsz / 32));
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_N_TENSORS, (uint32_t)(dsz / 32));
     snprintf(what, sizeof what, "%s: n_tensors = directory bytes / 32", name); hostile(what, b, n);
-    memcpy(b, good, n); util_wr32(b + 88, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_N_KV, 0xFFFFFFFFu);
     snprintf(what, sizeof what, "%s: n_kv = 2^32-1", name); hostile(what, b, n);
-    memcpy(b, good, n); util_wr64(b + 64, UINT64_MAX);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_DIR_SIZE, UINT64_MAX);
     snprintf(what, sizeof what, "%s: directory size 2^64-1", name); hostile(what, b, n);
-    memcpy(b, good, n); util_wr64(b + 80, UINT64_MAX / 2);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_DATA_SIZE, UINT64_MAX / 2);
     snprintf(what, sizeof what, "%s: data size 2^63", name); hostile(what, b, n);
     /* the configuration claims huge models */
     if ((v = kv_value(good, n, "decoder.n_layer")) != 0) {
@@ -190,7 +190,7 @@ static void test_hostile(const unsigned char *good, size_t n, const char *name) 
     {
         uint64_t st = 88172645463325252ull;
         int over = 0, leaks = 0;
-        size_t meta = (size_t)util_rd64(good + 72);
+        size_t meta = (size_t)util_rd64(good + CAT_HDR_DATA_OFFSET);
         for (k = 0; k < 3000; k++) {
             size_t at, i;
             memcpy(b, good, n);
@@ -229,7 +229,7 @@ static void test_nomem(const unsigned char *good, size_t n, const char *name) {
     }
     g_fail_at = (size_t)-1;
     CHECK(bad == 0, "%s: each of the %zu allocations of cat_model_open_memory may fail: CAT_ERR_NOMEM, no leak", name, calls);
-    if (cat_model_open_memory(good, n, &m, err, sizeof err) != CAT_OK) { CHECK(0, "open %s: %s", name, err); return; }
+    if (cat_model_open_memory(good, n, CAT_MEMORY_COPY, &m, err, sizeof err) != CAT_OK) { CHECK(0, "open %s: %s", name, err); return; }
     {
         size_t live = g_cur;
         cat_session_params sp;

@@ -20,7 +20,7 @@ static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t e
     unsigned char *copy = (unsigned char *)malloc(n ? n : 1);
     if (n) memcpy(copy, b, n);
     err[0] = 0;
-    r = cat_model_open_memory(copy, n, &m, err, errlen);
+    r = cat_model_open_memory(copy, n, CAT_MEMORY_COPY, &m, err, errlen);
     if (r == CAT_OK) {
         /* a file that loads must also run */
         float *lg = (float *)malloc(sizeof(float) * (size_t)cat_model_config(m)->padded_vocab * 5);
@@ -36,8 +36,8 @@ static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t e
 /* directory walk: offset of entry i's fields */
 typedef struct { size_t name, name_len, dtype, ndim, dims, offset, nbytes; } ent;
 static int walk(const unsigned char *b, ent *e, int cap) {
-    uint64_t dir = util_rd64(b + 56);
-    uint32_t n = util_rd32(b + 92), i;
+    uint64_t dir = util_rd64(b + CAT_HDR_DIR_OFFSET);
+    uint32_t n = util_rd32(b + CAT_HDR_N_TENSORS), i;
     size_t p = (size_t)dir;
     for (i = 0; i < n && (int)i < cap; i++) {
         e[i].name_len = p; e[i].name = p + 4; p += 4 + util_rd32(b + p);
@@ -55,8 +55,8 @@ static void test_corrupt(const unsigned char *good, size_t n) {
     ent e[256];
     int ne, i, j = 0;
     size_t cut;
-    uint64_t kv = util_rd64(good + 24), dir = util_rd64(good + 56), data = util_rd64(good + 72);
-    const size_t bounds[] = { 0, 1, 7, 8, 12, 16, 64, 127, 128, (size_t)kv + 3, (size_t)kv + 20, (size_t)dir - 1, (size_t)dir,
+    uint64_t kv = util_rd64(good + CAT_HDR_KV_OFFSET), dir = util_rd64(good + CAT_HDR_DIR_OFFSET), data = util_rd64(good + CAT_HDR_DATA_OFFSET);
+    const size_t bounds[] = { 0, 1, 7, CAT_HDR_VERSION, CAT_HDR_FLAGS, CAT_HDR_FILE_SIZE, CAT_HDR_DIR_SIZE, CAT_FILE_HEADER_SIZE - 1, CAT_FILE_HEADER_SIZE, (size_t)kv + 3, (size_t)kv + 20, (size_t)dir - 1, (size_t)dir,
                               (size_t)dir + 5, (size_t)data - 1, (size_t)data, (size_t)data + 100, n - 1 };
 
     r = try_open(good, n, err, sizeof err);
@@ -74,21 +74,21 @@ static void test_corrupt(const unsigned char *good, size_t n) {
         CHECK(r != CAT_OK && err[0], "truncated at %zu of %zu: %s", cut, n, cat_result_string(r));
     }
     /* wrong magic, version, size */
-    memcpy(b, good, n); b[0] = 'X';
+    memcpy(b, good, n); b[CAT_HDR_MAGIC] = 'X';
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_MAGIC, "bad magic -> CAT_ERR_MAGIC");
-    memcpy(b, good, n); util_wr32(b + 8, 2);
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_VERSION, CAT_FILE_VERSION + 1);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_VERSION && strstr(err, "version"), "version 2 -> CAT_ERR_VERSION (%s)", err);
-    memcpy(b, good, n); util_wr64(b + 16, n + 1);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_FILE_SIZE, n + 1);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "file size mismatch");
-    memcpy(b, good, n); util_wr64(b + 56, n - 4);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_DIR_OFFSET, n - 4);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "directory near the end of the file");
-    memcpy(b, good, n); util_wr64(b + 64, UINT64_MAX - 10);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_DIR_SIZE, UINT64_MAX - 10);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "directory size overflows");
-    memcpy(b, good, n); util_wr32(b + 92, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_N_TENSORS, 0xFFFFFFFFu);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd tensor count");
-    memcpy(b, good, n); util_wr32(b + 88, 0xFFFFFFFFu);
+    memcpy(b, good, n); util_wr32(b + CAT_HDR_N_KV, 0xFFFFFFFFu);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd config count");
-    memcpy(b, good, n); util_wr64(b + 72, data + 1);
+    memcpy(b, good, n); util_wr64(b + CAT_HDR_DATA_OFFSET, data + 1);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "unaligned data section");
 
     ne = walk(good, e, 256);
@@ -164,6 +164,94 @@ found:
         passed++;
     }
     free(b);
+}
+
+/* the writer (cat_writer_*): a file rebuilt from a model's parts is the same
+   file; a tokenizer round-trips; misuse and failed writes are error codes */
+typedef struct { unsigned char *p; size_t n, cap; int fail_at; } membuf;
+static size_t mem_write(void *user, const void *d, size_t n) {
+    membuf *m = (membuf *)user;
+    if (m->fail_at >= 0 && m->n + n > (size_t)m->fail_at) return 0;
+    if (m->n + n > m->cap) { m->cap = (m->n + n) * 2; m->p = (unsigned char *)realloc(m->p, m->cap); }
+    memcpy(m->p + m->n, d, n); m->n += n;
+    return n;
+}
+
+static void test_writer(const unsigned char *good, size_t n) {
+    cat_model *m;
+    char err[512];
+    cat_tensor_desc *ds;
+    const unsigned char **data;
+    membuf mb = { NULL, 0, 0, -1 };
+    cat_writer w;
+    int nt, i;
+    cat_result r;
+    if (cat_model_open_memory(good, n, CAT_MEMORY_COPY, &m, err, sizeof err)) { CHECK(0, "open: %s", err); return; }
+    nt = cat_model_tensor_count(m);
+    ds = (cat_tensor_desc *)calloc((size_t)nt, sizeof *ds);
+    data = (const unsigned char **)calloc((size_t)nt, sizeof *data);
+    for (i = 0; i < nt; i++) {
+        const char *name; uint64_t off, nb;
+        cat_model_tensor_info(m, i, &name, &ds[i].dtype, &ds[i].ndim, ds[i].dims, &off, &nb);
+        snprintf(ds[i].name, sizeof ds[i].name, "%s", name);
+        data[i] = good + off;
+        CHECK(cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims) == nb, "cat_tensor_bytes of '%s'", name);
+    }
+    r = cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, nt, err, sizeof err);
+    CHECK(r == CAT_OK && w.file_size == n, "writer begin (%s), file size %llu of %zu", err, (unsigned long long)w.file_size, n);
+    /* tensor data in uneven pieces: alignment padding is the writer's job */
+    for (i = 0; i < nt && !r; i++) {
+        uint64_t nb = cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims), half = nb / 3;
+        r = cat_writer_data(&w, data[i], (size_t)half, err, sizeof err);
+        if (!r) r = cat_writer_data(&w, data[i] + half, (size_t)(nb - half), err, sizeof err);
+    }
+    CHECK(r == CAT_OK && cat_writer_end(&w, err, sizeof err) == CAT_OK, "writer data and end: %s", err);
+    CHECK(mb.n == n && !memcmp(mb.p, good, n), "the rebuilt file is byte for byte the file");
+    /* errors */
+    mb.n = 0;
+    CHECK(cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, nt, err, sizeof err) == CAT_OK, "begin again");
+    CHECK(cat_writer_end(&w, err, sizeof err) == CAT_ERR_TENSOR && strstr(err, ds[0].name), "end before the data: %s", err);
+    mb.n = 0;
+    cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, 1, err, sizeof err);
+    cat_writer_data(&w, data[0], (size_t)cat_tensor_bytes(ds[0].dtype, ds[0].ndim, ds[0].dims), err, sizeof err);
+    CHECK(cat_writer_data(&w, data[0], 1, err, sizeof err) == CAT_ERR_TENSOR, "more data than the directory holds: %s", err);
+    mb.n = 0; mb.fail_at = 200;
+    r = cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, nt, err, sizeof err);
+    CHECK(r == CAT_ERR_IO && strstr(err, "cannot write"), "a failed write: %s", err);
+    mb.fail_at = -1; mb.n = 0;
+    ds[1].name[0] = 0;
+    CHECK(cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, nt, err, sizeof err) == CAT_ERR_TENSOR, "empty tensor name: %s", err);
+    ds[1].name[0] = 'x'; ds[1].dtype = CAT_DTYPE_Q8; ds[1].ndim = 1;
+    CHECK(cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), NULL, ds, nt, err, sizeof err) == CAT_ERR_TENSOR, "q8 vector: %s", err);
+    CHECK(cat_tensor_bytes(CAT_DTYPE_F32, 5, ds[0].dims) == 0, "five dimensions have no size");
+    /* a tokenizer goes in and comes back */
+    {
+        static const char *const toks[4] = { "a", "b", "ab", "<|endoftext|>" };
+        static const uint32_t lens[4] = { 1, 1, 2, 13 }, merges[2] = { 0, 1 }, special[1] = { 3 };
+        cat_tokenizer_data td;
+        cat_model *m2;
+        int32_t ids[4];
+        size_t nid = 0;
+        td.n_vocab = 4; td.tokens = toks; td.lens = lens; td.n_merges = 1; td.merges = merges; td.n_special = 1; td.special = special;
+        for (i = 0; i < nt; i++) { cat_model_tensor_info(m, i, NULL, &ds[i].dtype, &ds[i].ndim, ds[i].dims, NULL, NULL); }
+        snprintf(ds[1].name, sizeof ds[1].name, "%s", "");
+        { const char *name = ""; cat_model_tensor_info(m, 1, &name, NULL, NULL, NULL, NULL, NULL); snprintf(ds[1].name, sizeof ds[1].name, "%s", name); }
+        mb.n = 0;
+        r = cat_writer_begin(&w, mem_write, &mb, cat_model_config(m), &td, ds, nt, err, sizeof err);
+        for (i = 0; i < nt && !r; i++) r = cat_writer_data(&w, data[i], (size_t)cat_tensor_bytes(ds[i].dtype, ds[i].ndim, ds[i].dims), err, sizeof err);
+        if (!r) r = cat_writer_end(&w, err, sizeof err);
+        CHECK(r == CAT_OK, "writing with a tokenizer: %s", err);
+        r = cat_model_open_memory(mb.p, mb.n, CAT_MEMORY_COPY, &m2, err, sizeof err);
+        CHECK(r == CAT_OK, "the file with a tokenizer opens: %s", err);
+        if (!r) {
+            CHECK(cat_model_tokenizer(m2) && cat_tokenizer_vocab_size(cat_model_tokenizer(m2)) == 4 &&
+                  cat_tokenizer_encode(cat_model_tokenizer(m2), "ab<|endoftext|>", 15, ids, 4, &nid) == CAT_OK && nid == 2 && ids[0] == 2 && ids[1] == 3,
+                  "the tokenizer round-trips (ab, <|endoftext|> -> 2 3)");
+            cat_model_close(m2);
+        }
+    }
+    free(mb.p); free(ds); free(data);
+    cat_model_close(m);
 }
 
 static double maxdiff(const float *a, const float *b, size_t n) {
@@ -296,7 +384,7 @@ int main(int argc, char **argv) {
     char err[256];
 
     CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && strstr(err, "cannot open"), "missing file -> CAT_ERR_IO");
-    CHECK(cat_model_open_memory(NULL, 0, &m, err, sizeof err) != CAT_OK, "empty memory");
+    CHECK(cat_model_open_memory(NULL, 0, CAT_MEMORY_COPY, &m, err, sizeof err) != CAT_OK, "empty memory");
     CHECK(strcmp(cat_result_string(CAT_ERR_CONTEXT), "context is full") == 0 && strcmp(cat_result_string((cat_result)999), "unknown error") == 0, "result strings");
     for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
         {
@@ -310,6 +398,7 @@ int main(int argc, char **argv) {
         good = (unsigned char *)util_read_file(path, &n);
         if (!good) { CHECK(0, "read %s", path); continue; }
         if (i < 2) test_corrupt(good, n);
+        if (i == 0 || i == 2) test_writer(good, n);
         test_api(path);
         free(good);
         remove(path);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include "util.h"
+#include "cli.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -58,10 +59,30 @@ static void usage(FILE *f) {
         "                      (weights + session) at the context fits SIZE (K, M, G)\n"
         "  --reps 0            --paper: sizes only (nothing allocated, nothing run)\n"
         "\n"
+        "  --version           print the version and exit\n"
+        "  -h, --help          this text\n"
+        "\n"
+        "A figure that was not measured (--no-bandwidth, or a run that failed) prints as\n"
+        "n/a, and as null in JSON.\n"
+        "\n"
         "Memory columns: total = weights + the session's allocation (KV cache for the\n"
         "whole context + scratch), per row; rss = the process's peak resident set so far\n"
-        "(getrusage), which also covers earlier rows and the bandwidth array.\n"
-        "  -h, --help          this text\n");
+        "(getrusage), which also covers earlier rows and the bandwidth array.\n");
+}
+
+static const char *const known_options[] = {"--peer", "--context", "--chunk", "--threads", "--batch", "--prefill", "--decode", "--reps",
+                                            "--no-bandwidth", "--json", "--kv-type", "--paper", "--prompt", "--mem-budget",
+                                            "--version", "-h", "--help", NULL};
+
+/* unmeasured figures are NAN: "n/a" in the table, null in JSON */
+static const char *fig(char *buf, size_t n, const char *fmt, double v) {
+    if (v != v) snprintf(buf, n, "n/a");
+    else snprintf(buf, n, fmt, v);
+    return buf;
+}
+static void json_fig(const char *key, const char *fmt, double v) {
+    printf(", \"%s\": ", key);
+    if (v != v) printf("null"); else printf(fmt, v);
 }
 
 static int parse_list(const char *s, int *out, int cap) {
@@ -90,7 +111,13 @@ static size_t peak_rss(void) {
 }
 
 static int cmp_d(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
-static double median(double *v, int n) { qsort(v, (size_t)n, sizeof *v, cmp_d); return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]); }
+/* NAN when a run was not measured */
+static double median(double *v, int n) {
+    int i;
+    for (i = 0; i < n; i++) if (v[i] != v[i]) return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 /* read bandwidth: sum a 1 GiB array, best of 3 */
 static double bandwidth(int threads) {
@@ -99,7 +126,7 @@ static double bandwidth(int threads) {
     double best = 0;
     int rep;
     size_t i;
-    if (!a) return 0;
+    if (!a) return NAN;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads)
 #endif
@@ -188,7 +215,7 @@ static double prefill_flops(const cat_model *m, int n) {
 static double prefill_gflops(const cat_model *m, int n, double tps) {
     const int bs = cat_model_config(m)->block_size;
     if (n > bs) n = bs;
-    return n > 0 ? prefill_flops(m, n) / n * tps / 1e9 : 0;
+    return n > 0 ? prefill_flops(m, n) / n * tps / 1e9 : NAN;
 }
 
 /* the KV-cache type of every session (--kv-type) */
@@ -207,14 +234,14 @@ static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     if (n > cfg->block_size) n = cfg->block_size;
     memset(&sp, 0, sizeof sp);
     sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = n; sp.kv_type = kv_type;
-    if (cat_session_open(m, &sp, &s)) return -1;
+    if (cat_session_open(m, &sp, &s)) return NAN;
     tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
-    if (!tok) { cat_session_close(s); return -1; }
+    if (!tok) { cat_session_close(s); return NAN; }
     for (i = 0; i < n; i++) tok[i] = (int32_t)((i * 7919u + 13u) % (unsigned)cfg->vocab_size);
-    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return -1; }
+    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return NAN; }
     cat_session_reset(s);
     t0 = util_now();
-    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return -1; }
+    if (cat_session_feed(s, tok, (size_t)n, NULL)) { cat_session_close(s); free(tok); return NAN; }
     t1 = util_now();
     cat_session_close(s);
     free(tok);
@@ -253,10 +280,10 @@ static double dec_run(decoder *d, int steps) {
     for (b = 0; b < d->batch; b++) seq[b] = b;
     for (i = 0; i < steps && d->pos < d->ctx; i++, d->pos++) {
         for (b = 0; b < d->batch; b++) tok[b] = (int32_t)((d->pos * 131 + b * 17) % 97);
-        if (cat_session_feed_multi(d->s, seq, tok, (size_t)d->batch, NULL)) { free(seq); free(tok); return -1; }
+        if (cat_session_feed_multi(d->s, seq, tok, (size_t)d->batch, NULL)) { free(seq); free(tok); return NAN; }
     }
     free(seq); free(tok);
-    return (double)i * d->batch / (util_now() - t0);
+    return i ? (double)i * d->batch / (util_now() - t0) : NAN;
 }
 static void dec_close(decoder *d) { cat_session_close(d->s); free(d->seq); free(d->tok); }
 
@@ -375,9 +402,11 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int *lst = NULL, *cnt = NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--version")) { cli_version("cat-bench"); return 0; }
         else if (!strcmp(a, "--json")) { json = 1; continue; }
         else if (!strcmp(a, "--no-bandwidth")) { bw = 0; continue; }
         else if (!strcmp(a, "--paper")) { paper_mode = 1; continue; }
+        if (a[0] == '-' && a[1] && !cli_known(a, known_options)) return cli_unknown("cat-bench", a, known_options);
         if (a[0] == '-' && !v) { fprintf(stderr, "cat-bench: %s needs a value (try --help)\n", a); return 2; }
         if (!strcmp(a, "--peer")) { peer_path = v; i++; continue; }
         if (!strcmp(a, "--mem-budget")) {
@@ -400,7 +429,7 @@ int main(int argc, char **argv) {
             if (!strcmp(a, "--prefill")) prefill = x[0]; else if (!strcmp(a, "--decode")) dec = x[0];
             else if (!strcmp(a, "--prompt")) prompt = x[0]; else { reps = x[0]; reps_set = 1; }
             i++; continue;
-        } else if (a[0] == '-') { fprintf(stderr, "cat-bench: unknown option '%s' (try --help)\n", a); return 2; }
+        } else if (a[0] == '-') return cli_unknown("cat-bench", a, known_options);
         else if (!path) { path = a; continue; }
         else { fprintf(stderr, "cat-bench: unexpected argument '%s'\n", a); return 2; }
         if ((*cnt = parse_list(v, lst, 32)) < 1) { fprintf(stderr, "cat-bench: %s needs a comma-separated list of positive numbers, got '%s'\n", a, v); return 2; }
@@ -429,7 +458,7 @@ int main(int argc, char **argv) {
             threads[i] = 1;
 #endif
         }
-        bws[i] = bw ? bandwidth(threads[i]) : 0;
+        bws[i] = bw ? bandwidth(threads[i]) : NAN;
         if (!json && bw) printf("read bandwidth, %d thread%s: %.1f GB/s (1 GiB array, best of 3)\n", threads[i], threads[i] > 1 ? "s" : "", bws[i]);
     }
     if (!json) {
@@ -496,25 +525,36 @@ int main(int argc, char **argv) {
                 bpt = (weight_bytes_per_token(m, ch) + (double)batches[bi] * (double)res.kv) / batches[bi];
                 gbs = bpt * res.decode_tps / 1e9;
                 if (json) {
-                    printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d, \"prefill_tps\": %.2f, \"decode_tps\": %.2f, \"kv_bytes\": %zu, \"model_bytes\": %zu, \"decode_gbps\": %.3f, \"bandwidth_gbps\": %.3f, \"prefill_gflops\": %.2f",
-                           cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch, dtype_of(m), cat_dtype_name(kv_type), threads[ti], batches[bi], ctx,
-                           res.prefill_tps, res.decode_tps, res.kv, cat_model_weight_bytes(m), gbs, bws[ti], prefill_gflops(m, prefill, res.prefill_tps));
+                    printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d",
+                           cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch, dtype_of(m), cat_dtype_name(kv_type), threads[ti], batches[bi], ctx);
+                    json_fig("prefill_tps", "%.2f", res.prefill_tps);
+                    json_fig("decode_tps", "%.2f", res.decode_tps);
+                    printf(", \"kv_bytes\": %zu, \"model_bytes\": %zu", res.kv, cat_model_weight_bytes(m));
                     printf(", \"weight_bytes\": %zu, \"session_bytes\": %zu, \"scratch_bytes\": %zu, \"total_bytes\": %zu, \"peak_rss\": %zu",
                            cat_model_weight_bytes(m), res.session, res.scratch, cat_model_weight_bytes(m) + res.session, peak_rss());
-                    if (nbat > 1) printf(", \"batch_speedup\": %.3f", bratio);
-                    if (peer) printf(", \"peer_decode_tps\": %.2f, \"peer_kv_bytes\": %zu, \"decode_ratio\": %.3f, \"kv_ratio\": %.3f", pres.decode_tps, pres.kv,
-                                     pratio, (double)pres.kv / (double)res.kv);
+                    json_fig("decode_gbps", "%.3f", gbs);
+                    json_fig("bandwidth_gbps", "%.3f", bws[ti]);
+                    json_fig("prefill_gflops", "%.2f", prefill_gflops(m, prefill, res.prefill_tps));
+                    if (nbat > 1) json_fig("batch_speedup", "%.3f", bratio);
+                    if (peer) {
+                        json_fig("peer_decode_tps", "%.2f", pres.decode_tps);
+                        printf(", \"peer_kv_bytes\": %zu", pres.kv);
+                        json_fig("decode_ratio", "%.3f", pratio);
+                        printf(", \"kv_ratio\": %.3f", (double)pres.kv / (double)res.kv);
+                    }
                     printf("}\n");
                 } else {
-                    printf("%-12s %5d %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu %9.1f %8.1f %7.2f %5.0f%%", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch,
-                           dtype_of(m), threads[ti], batches[bi], ctx, res.prefill_tps, prefill_gflops(m, prefill, res.prefill_tps), res.decode_tps, res.kv,
-                           cat_model_weight_bytes(m), (double)(cat_model_weight_bytes(m) + res.session) / 1048576.0, (double)peak_rss() / 1048576.0,
-                           gbs, bws[ti] > 0 ? 100.0 * gbs / bws[ti] : 0.0);
-                    if (nbat > 1) printf(" %7.2fx", bratio);
-                    if (peer) printf(" %8.2fx %8.2fx", pratio, (double)pres.kv / (double)res.kv);
+                    char f1[32], f2[32], f3[32], f4[32], f5[32];
+                    printf("%-12s %5d %4s %3d %5d %7d %11s %7s %10s %12zu %12zu %9.1f %8.1f %7s %6s", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch,
+                           dtype_of(m), threads[ti], batches[bi], ctx, fig(f1, 32, "%.1f", res.prefill_tps), fig(f2, 32, "%.1f", prefill_gflops(m, prefill, res.prefill_tps)),
+                           fig(f3, 32, "%.1f", res.decode_tps), res.kv, cat_model_weight_bytes(m), (double)(cat_model_weight_bytes(m) + res.session) / 1048576.0,
+                           (double)peak_rss() / 1048576.0, fig(f4, 32, "%.2f", gbs), fig(f5, 32, "%.0f%%", 100.0 * gbs / bws[ti]));
+                    if (nbat > 1) printf(" %8s", fig(f1, 32, "%.2fx", bratio));
+                    if (peer) printf(" %9s %8.2fx", fig(f1, 32, "%.2fx", pratio), (double)pres.kv / (double)res.kv);
                     printf("\n");
-                    if (peer) printf("%-12s %5s %4s %3d %5d %7d %11.1f %7.1f %10.1f %12zu %12zu\n", "  (peer)", "-", dtype_of(peer), threads[ti], batches[bi], ctx,
-                                     pres.prefill_tps, prefill_gflops(peer, prefill, pres.prefill_tps), pres.decode_tps, pres.kv, cat_model_weight_bytes(peer));
+                    if (peer) printf("%-12s %5s %4s %3d %5d %7d %11s %7s %10s %12zu %12zu\n", "  (peer)", "-", dtype_of(peer), threads[ti], batches[bi], ctx,
+                                     fig(f1, 32, "%.1f", pres.prefill_tps), fig(f2, 32, "%.1f", prefill_gflops(peer, prefill, pres.prefill_tps)),
+                                     fig(f3, 32, "%.1f", pres.decode_tps), pres.kv, cat_model_weight_bytes(peer));
                 }
             }
             fflush(stdout);

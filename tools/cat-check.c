@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util.h"
+#include "cli.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -30,6 +31,7 @@ static void usage(FILE *f) {
         "  --logits-only    skip greedy records (for lossy weight types, where a tiny\n"
         "                   difference may flip a near-tie and change the continuation)\n"
         "  -t, --threads N  OpenMP threads (default: all)\n"
+        "  --version        print the version and exit\n"
         "  -h, --help       this text\n");
 }
 
@@ -116,6 +118,7 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--version")) { cli_version("cat-check"); return 0; }
         else if (!strcmp(a, "--incremental")) incremental = 1;
         else if (!strcmp(a, "--logits-only")) logits_only = 1;
         else if (!strcmp(a, "--kv-type") && i + 1 < argc) {
@@ -128,7 +131,10 @@ int main(int argc, char **argv) {
             char *end; long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 1024) { fprintf(stderr, "cat-check: --threads needs a number from 1 to 1024, got '%s'\n", argv[i]); return 2; }
             threads = (int)v;
-        } else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-check: unknown option '%s' (try --help)\n", a); return 2; }
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = {"--atol", "--incremental", "--logits-only", "-t", "--threads", "--version", "-h", "--help", NULL};
+            return cli_unknown("cat-check", a, known);
+        }
         else if (!model_path) model_path = a;
         else if (!ref_path) ref_path = a;
         else { fprintf(stderr, "cat-check: unexpected argument '%s' (try --help)\n", a); return 2; }

@@ -9,46 +9,75 @@
 #include "json.h"
 #define TOKFILE_IMPLEMENTATION
 #include "tokfile.h"
+#include "util.h"
+#include "cli.h"
+#include "gpt2_data.h" /* generated at build time from models/gpt2 (tools/embed.c) */
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f) {
     fprintf(f,
         "usage:\n"
-        "  cat-convert convert IN OUT --config CFG.json [options]\n"
-        "      IN is a torch state_dict .pt file or a .safetensors file; OUT the model file.\n"
+        "  cat-convert convert IN OUT [options]\n"
+        "      IN: a torch state_dict .pt/.bin file, a .safetensors file, a sharded\n"
+        "      checkpoint's *.index.json, or a Hugging Face model directory (model.safetensors,\n"
+        "      model.safetensors.index.json, pytorch_model.bin or its index; tokenizer.json;\n"
+        "      config.json of the flash-linear-attention CAT layout, model_type \"cat\").\n"
+        "      OUT: the model file.\n"
         "  cat-convert info MODEL\n"
         "      print a model file's configuration, tensors and sizes.\n"
         "  cat-convert random OUT --config CFG.json [--dtype D] [--seed S]\n"
         "      write a model of the configured shape with random weights (for benchmarks).\n"
         "\n"
-        "convert / random options:\n"
-        "  --config FILE        model configuration, with the reference's constructor field\n"
-        "                       names: family, adaptive, vocab_size, chunk_size, block_size,\n"
-        "                       compressor{...}, decoder{...} or model{...} (dim, n_head,\n"
-        "                       n_local_heads, n_layer, dim_fx, use_qk_norm, rope_base,\n"
-        "                       norm_eps, intermediate_size)\n"
-        "  --set KEY=VALUE      override a configuration field, e.g. --set block_size=1024,\n"
-        "                       --set decoder.n_local_heads=4 (repeatable)\n"
+        "The checkpoint's tensors determine the family (dense, cat, adaptive cat, CAT\n"
+        "layer), chunk size, dims, layer counts, intermediate sizes, key/value heads,\n"
+        "padded vocabulary, QK-norm and, with QK-norm, the number of heads; the block size\n"
+        "of the CAT families. What they cannot tell comes from --set or --config, and\n"
+        "cat-convert names the flag when it is needed: the vocabulary size (else the\n"
+        "tokenizer's), n_head without QK-norm, rope_base and norm_eps (defaults 10000 and\n"
+        "1e-5), the block size of dense models and CAT layers (default 4096).\n"
+        "\n"
+        "options:\n"
+        "  --config FILE        model configuration (JSON), with the reference's constructor\n"
+        "                       field names: family, adaptive, vocab_size, chunk_size,\n"
+        "                       block_size, compressor{...}, decoder{...} or model{...} (dim,\n"
+        "                       n_head, n_local_heads, n_layer, dim_fx, use_qk_norm,\n"
+        "                       rope_base, norm_eps, intermediate_size); cross-checked\n"
+        "                       against the tensors\n"
+        "  --set KEY=VALUE      set a configuration field, e.g. --set decoder.n_head=4,\n"
+        "                       --set vocab_size=300 (repeatable; n_head means decoder.n_head)\n"
         "  --dtype f32|bf16|q8  weight type in the file (default: keep f32 and bf16 sources,\n"
         "                       f16 becomes f32); q8: 8-bit weights with a scale per group\n"
         "                       of 32 (about 1.1 bytes a weight); vectors (norms, biases)\n"
         "                       are always f32\n"
-        "  --tokenizer FILE     store the tokenizer from a HuggingFace tokenizer.json\n"
+        "  --tokenizer FILE     store the tokenizer from a Hugging Face tokenizer.json;\n"
+        "                       --tokenizer gpt2: GPT-2's BPE, built in (the default for a\n"
+        "                       vocabulary of 50257 padded to 50432)\n"
         "  --vocab FILE --merges FILE   ... or from GPT-2 style vocab.json + merges.txt\n"
+        "  --no-tokenizer       store no tokenizer\n"
+        "  --allow-nonfinite    convert weights that hold NaN or infinity (refused by default)\n"
         "  --seed S             random: seed (default 1)\n"
+        "  --version            print the version and exit\n"
         "  -h, --help           this text\n"
         "\n"
-        "Shapes the checkpoint determines (dims, layer counts, intermediate size, padded\n"
-        "vocabulary, key/value heads, QK-norm) are inferred when the configuration omits\n"
-        "them and cross-checked when it gives them. Keys prefixed 'module.' or\n"
-        "'_orig_mod.' are stripped. OUT is written to a temporary file and renamed into\n"
-        "place only when complete.\n");
+        "Keys prefixed 'module.' or '_orig_mod.' are stripped. OUT is written to a\n"
+        "temporary file next to it, checked by loading it back, and only then renamed into\n"
+        "place; OUT may not be one of the input files. Progress goes to stderr.\n");
+}
+
+static char g_tmp[4200];
+static void cleanup_tmp(void) { if (g_tmp[0]) { remove(g_tmp); g_tmp[0] = 0; } }
+static void on_signal(int sig) {
+    if (g_tmp[0]) unlink(g_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void die(const char *fmt, ...) {
@@ -170,7 +199,12 @@ static void apply_set(fmap *m, const char *kv) {
         if (dot) {
             if (strncmp(key, "decoder.", 8) && strncmp(key, "compressor.", 11)) die("--set: unknown section in '%s' (decoder, compressor, model)", key);
             if (!in_list(sec_keys, dot + 1)) die("--set: unknown field '%s'", key);
-        } else if (!in_list(top_keys, key)) die("--set: unknown field '%s'", key);
+        } else if (!in_list(top_keys, key)) {
+            char tmp[80];
+            if (!in_list(sec_keys, key) || strlen(key) > 50) die("--set: unknown field '%s'", key);
+            snprintf(tmp, sizeof tmp, "decoder.%s", key); /* n_head means decoder.n_head */
+            memcpy(key, tmp, strlen(tmp) + 1);
+        }
     }
     f = fput(m, key);
     if (!strcmp(key, "family")) {
@@ -183,15 +217,98 @@ static void apply_set(fmap *m, const char *kv) {
     f->num = v; f->set = 1; f->is_str = 0;
 }
 
-/* ---- the checkpoint, by stripped name ------------------------------------ */
-typedef struct { const char *name; const ckpt_tensor *t; int used; } named;
-static named *g_named;
-static size_t g_nnamed;
+/* ---- the checkpoint's tensors, by reference name -------------------------- */
+/* A source tensor is a stack of row segments of checkpoint tensors (or rows of
+   zeros): one segment for a plain tensor; q, k and v stacked into wqkv; the rows
+   of a per-chunk-size table picked; a vocabulary padded with zero rows. */
+#define MAX_FILES 1024
+#define MAX_SEG 16
+typedef struct { const ckpt_tensor *t; int file; int64_t row0, nrows; } seg; /* t == NULL: zeros */
+typedef struct {
+    char name[96];            /* reference name */
+    const char *from;         /* the checkpoint's name (of the first segment), for messages */
+    ckpt_dtype dtype;
+    int ndim;                 /* 1 or 2 (others are reported as they are) */
+    int64_t rows, cols;       /* ndim 1: rows = length, cols = 1 */
+    int64_t shape[CKPT_MAX_DIMS];
+    int nseg; seg segs[MAX_SEG];
+    int used;
+} src;
+static src *g_src;
+static size_t g_nsrc, g_capsrc;
+static ckpt_file g_ck[MAX_FILES];
+static int g_nck;
+static const char *g_inputs[MAX_FILES + 8]; /* every file read, for the same-file guard */
+static int g_ninputs;
 
-static const ckpt_tensor *T(const char *name) {
+static void add_input(const char *path) {
+    if (g_ninputs < (int)(sizeof g_inputs / sizeof g_inputs[0])) g_inputs[g_ninputs++] = path;
+}
+
+static src *S(const char *name) {
     size_t i;
-    for (i = 0; i < g_nnamed; i++) if (!strcmp(g_named[i].name, name)) return g_named[i].t;
+    for (i = 0; i < g_nsrc; i++) if (!strcmp(g_src[i].name, name)) return &g_src[i];
     return NULL;
+}
+
+static src *new_src(const char *name, const char *from) {
+    src *s;
+    if (strlen(name) >= sizeof s->name) die("tensor name '%s' is too long", name);
+    if (S(name)) die("two tensors of the checkpoint map to '%s' (the second is '%s')", name, from);
+    if (g_nsrc == g_capsrc) {
+        g_capsrc = g_capsrc ? 2 * g_capsrc : 256;
+        g_src = (src *)realloc(g_src, g_capsrc * sizeof *g_src);
+        if (!g_src) die("out of memory");
+    }
+    s = &g_src[g_nsrc++];
+    memset(s, 0, sizeof *s);
+    strcpy(s->name, name);
+    s->from = from;
+    return s;
+}
+
+static void src_set_shape(src *s, const ckpt_tensor *t) {
+    int k;
+    s->dtype = t->dtype;
+    s->ndim = t->ndim;
+    for (k = 0; k < t->ndim && k < CKPT_MAX_DIMS; k++) s->shape[k] = t->shape[k];
+    s->rows = t->ndim ? t->shape[0] : 1;
+    s->cols = 1;
+    for (k = 1; k < t->ndim; k++) s->cols *= t->shape[k];
+}
+
+static src *add_plain(const char *name, const ckpt_tensor *t, int file) {
+    src *s = new_src(name, t->name);
+    src_set_shape(s, t);
+    s->nseg = 1;
+    s->segs[0].t = t; s->segs[0].file = file; s->segs[0].row0 = 0; s->segs[0].nrows = s->rows;
+    return s;
+}
+
+static int64_t dim_of(const char *name, int k) {
+    const src *s = S(name);
+    if (!s || k >= s->ndim) return -1;
+    return k == 0 ? s->rows : s->shape[k];
+}
+
+/* read rows [r0, r0 + n) of a source as f32 */
+static void src_read(const src *s, int64_t r0, int64_t n, float *dst) {
+    int i;
+    int64_t base = 0;
+    char err[512];
+    for (i = 0; i < s->nseg && n > 0; i++) {
+        const seg *g = &s->segs[i];
+        if (r0 < base + g->nrows) {
+            int64_t off = r0 - base, k = g->nrows - off < n ? g->nrows - off : n;
+            if (!g->t) memset(dst, 0, (size_t)(k * s->cols) * sizeof(float));
+            else {
+                if (ckpt_read_rows(g->t, g->row0 + off, k, dst, CKPT_F32, err, sizeof err)) die("reading tensor '%s': %s", g->t->name, err);
+                ckpt_release(&g_ck[g->file]);
+            }
+            dst += k * s->cols; r0 += k; n -= k;
+        }
+        base += g->nrows;
+    }
 }
 
 static const char *strip(const char *n) {
@@ -202,6 +319,153 @@ static const char *strip(const char *n) {
     }
 }
 
+/* ---- the flash-linear-attention CAT layout (CATForCausalLM) --------------- */
+static int g_hf;   /* config.json says model_type "cat" */
+
+static void add_row_part(const char *name, const ckpt_tensor *t, int file, int part, int nparts) {
+    src *s = S(name);
+    if (!s) { s = new_src(name, t->name); src_set_shape(s, t); s->rows = 0; s->nseg = nparts; }
+    if (s->segs[part].t) die("two checkpoint tensors map to part %d of '%s'", part, name);
+    if (t->ndim != 2 || t->shape[1] != s->cols) die("'%s' has a shape that does not stack with the other parts of '%s'", t->name, name);
+    s->segs[part].t = t; s->segs[part].file = file; s->segs[part].row0 = 0; s->segs[part].nrows = t->shape[0];
+    s->rows += t->shape[0];
+    s->shape[0] = s->rows;
+}
+
+/* a table indexed by chunk size (rows 0..C) becomes the reference's, indexed by log2 */
+static void add_chunk_table(const char *name, const ckpt_tensor *t, int file) {
+    src *s;
+    int64_t c = t->ndim == 2 ? t->shape[0] - 1 : 0;
+    int p, np = 0;
+    if (c < 1 || (c & (c - 1))) die("'%s' has %lld rows; a table by chunk size needs max_chunk_size + 1 rows, a power of two plus one", t->name, (long long)(c + 1));
+    while ((1LL << np) <= c) np++;
+    if (np > MAX_SEG) die("'%s': max_chunk_size %lld is too large", t->name, (long long)c);
+    s = new_src(name, t->name);
+    src_set_shape(s, t);
+    s->nseg = np; s->rows = np; s->shape[0] = np;
+    for (p = 0; p < np; p++) { s->segs[p].t = t; s->segs[p].file = file; s->segs[p].row0 = 1LL << p; s->segs[p].nrows = 1; }
+}
+
+static int ends(const char *s, const char *suf) { size_t a = strlen(s), b = strlen(suf); return a >= b && !strcmp(s + a - b, suf); }
+
+static void add_hf(const char *n, const ckpt_tensor *t, int file) {
+    char out[160];
+    const char *pre = "", *rest = n;
+    int comp = 0;
+    if (!strcmp(n, "lm_head.weight")) { add_plain("output.weight", t, file); return; }
+    if (ends(n, ".bias")) die("'%s': biases (qkv_bias) are not supported; the reference model has none", n);
+    if (strstr(n, "rotary.") || ends(n, "inv_freq")) return; /* derived buffers */
+    if (!strncmp(n, "model.compressor.", 17)) { pre = "f."; rest = n + 17; comp = 1; }
+    else if (!strncmp(n, "model.", 6)) rest = n + 6;
+    else { add_plain(n, t, file); return; }
+    if (!comp && !strcmp(rest, "embeddings.weight")) { snprintf(out, sizeof out, "wte.weight"); }
+    else if (comp && !strcmp(rest, "wte.weight")) { snprintf(out, sizeof out, "f.wte.weight"); }
+    else if (!strcmp(rest, "norm.weight") || !strcmp(rest, "pos_tokens.weight") || !strcmp(rest, "proj_fx.weight")) snprintf(out, sizeof out, "%s%s", pre, rest);
+    else if (!comp && !strcmp(rest, "separator.weight")) snprintf(out, sizeof out, "seperator.weight");
+    else if (!comp && !strcmp(rest, "adaptive_token.weight")) { add_chunk_table("dummy_fx.weight", t, file); return; }
+    else if (comp && !strcmp(rest, "adaptive_tokens.weight")) { add_chunk_table("f.adaptive_token.weight", t, file); return; }
+    else if (!strncmp(rest, "layers.", 7)) {
+        char *e;
+        long L = strtol(rest + 7, &e, 10);
+        const char *x;
+        static const char *const map[][2] = {
+            { "attn_norm.weight", "attention_norm.weight" }, { "mlp_norm.weight", "ffn_norm.weight" },
+            { "attn.o_proj.weight", "attention.wo.weight" }, { "o_proj.weight", "attention.wo.weight" },
+            { "attn.q_norm.weight", "attention.q_norm.weight" }, { "attn.k_norm.weight", "attention.k_norm.weight" },
+            { "mlp.gate_proj.weight", "feed_forward.fc_1.weight" }, { "mlp.up_proj.weight", "feed_forward.fc_2.weight" },
+            { "mlp.down_proj.weight", "feed_forward.proj.weight" } };
+        static const char *const qkv[3] = { "q_proj.weight", "k_proj.weight", "v_proj.weight" };
+        size_t k;
+        if (e == rest + 7 || *e != '.' || L < 0 || L > 100000) { add_plain(n, t, file); return; }
+        x = e + 1;
+        if (!strncmp(x, "attn.", 5) && !comp) x += 5;
+        for (k = 0; k < 3; k++) if (!strcmp(x, qkv[k])) {
+            snprintf(out, sizeof out, "%slayers.%ld.attention.wqkv.weight", pre, L);
+            add_row_part(out, t, file, (int)k, 3);
+            return;
+        }
+        x = e + 1;
+        for (k = 0; k < sizeof map / sizeof map[0]; k++) if (!strcmp(x, map[k][0])) {
+            snprintf(out, sizeof out, "%slayers.%ld.%s", pre, L, map[k][1]);
+            add_plain(out, t, file);
+            return;
+        }
+        add_plain(n, t, file);
+        return;
+    } else { add_plain(n, t, file); return; }
+    add_plain(out, t, file);
+}
+
+/* vocabulary tables of the HF layout hold vocab_size rows: pad them to the
+   reference's multiple of 256 with zero rows */
+static void pad_rows(const char *name, int64_t to) {
+    src *s = S(name);
+    if (!s || s->rows >= to) return;
+    if (s->nseg >= MAX_SEG) die("'%s': too many parts", name);
+    s->segs[s->nseg].t = NULL; s->segs[s->nseg].row0 = 0; s->segs[s->nseg].nrows = to - s->rows;
+    s->nseg++;
+    s->rows = s->shape[0] = to;
+}
+
+/* config.json of a Hugging Face directory: the flash-linear-attention CAT layout */
+static void fset_num(fmap *m, const char *key, double v) { field *f = fput(m, key); f->num = v; f->set = 1; f->is_str = 0; }
+static void fset_str(fmap *m, const char *key, const char *v) { field *f = fput(m, key); snprintf(f->str, sizeof f->str, "%s", v); f->is_str = 1; f->set = 1; }
+
+static void load_hf_config(fmap *m, const char *path) {
+    size_t n = 0, i;
+    char *text = (char *)util_read_file(path, &n), err[256];
+    json_value *root;
+    const json_value *v;
+    static const char *const ints[][2] = {
+        { "hidden_size", "decoder.dim" }, { "num_hidden_layers", "decoder.n_layer" }, { "num_heads", "decoder.n_head" },
+        { "num_kv_heads", "decoder.n_local_heads" }, { "max_chunk_size", "chunk_size" },
+        { "compressor_hidden_size", "compressor.dim" }, { "compressor_num_layers", "compressor.n_layer" },
+        { "compressor_num_heads", "compressor.n_head" }, { "max_position_embeddings", "block_size" },
+        { "vocab_size", "vocab_size" } };
+    if (!text) die("cannot read '%s': %s", path, strerror(errno));
+    if (n > (1 << 20)) die("'%s' is larger than 1 MiB", path);
+    root = json_parse(text, n, err, sizeof err);
+    if (!root) die("%s: %s", path, err);
+    if (root->type != JSON_OBJECT) die("%s must be a JSON object", path);
+    v = json_get(root, "model_type");
+    if (!v || v->type != JSON_STRING || strcmp(v->str, "cat"))
+        die("%s: model_type %s%s%s is not supported (supported: \"cat\", the flash-linear-attention CAT layout; a directory without config.json holds the reference layout)",
+            path, v && v->type == JSON_STRING ? "\"" : "", v && v->type == JSON_STRING ? v->str : "(none)", v && v->type == JSON_STRING ? "\"" : "");
+    fset_str(m, "family", "cat_adaptive");
+    for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        v = json_get(root, ints[i][0]);
+        if (!v || v->type == JSON_NULL) continue;
+        if (v->type != JSON_NUMBER || v->number != floor(v->number)) die("%s: '%s' must be an integer", path, ints[i][0]);
+        fset_num(m, ints[i][1], v->number);
+    }
+    if ((v = json_get(root, "dim_fx")) && v->type == JSON_NUMBER) fset_num(m, "compressor.dim_fx", v->number);
+    if ((v = json_get(root, "qk_norm")) && v->type != JSON_NULL) {
+        if (v->type != JSON_BOOL) die("%s: 'qk_norm' must be true or false", path);
+        fset_num(m, "decoder.use_qk_norm", v->boolean);
+    }
+    fset_num(m, "compressor.use_qk_norm", 0); /* the layout's compressor has no QK-norm */
+    v = json_get(root, "rope_theta");
+    fset_num(m, "decoder.rope_base", v && v->type == JSON_NUMBER ? v->number : 10000.0);
+    fset_num(m, "compressor.rope_base", v && v->type == JSON_NUMBER ? v->number : 10000.0);
+    v = json_get(root, "norm_eps");
+    fset_num(m, "decoder.norm_eps", v && v->type == JSON_NUMBER ? v->number : 1e-6);
+    fset_num(m, "compressor.norm_eps", v && v->type == JSON_NUMBER ? v->number : 1e-6);
+    if ((v = json_get(root, "qkv_bias")) && v->type == JSON_BOOL && v->boolean) die("%s: qkv_bias is not supported (the reference model has no biases)", path);
+    if ((v = json_get(root, "elementwise_affine")) && v->type == JSON_BOOL && !v->boolean) die("%s: elementwise_affine false is not supported", path);
+    if ((v = json_get(root, "hidden_act")) && v->type == JSON_STRING && strcmp(v->str, "swish") && strcmp(v->str, "silu"))
+        die("%s: hidden_act '%s' is not supported (swish)", path, v->str);
+    if ((v = json_get(root, "tie_word_embeddings")) && v->type == JSON_BOOL && v->boolean) die("%s: tie_word_embeddings is not supported", path);
+    {
+        const field *q = fget(m, "decoder.use_qk_norm"), *e = fget(m, "decoder.norm_eps");
+        if (q && q->num != 0 && e && e->num != 1e-5)
+            fprintf(stderr, "cat-convert: note: this layout's q/k norms use eps 1e-5 and its other norms %g; the model file keeps one eps (%g) for all\n", e->num, e->num);
+    }
+    json_free(root);
+    free(text);
+    g_hf = 1;
+}
+
+/* ---- the configuration: given fields, else inferred from the tensors ----------- */
 static int64_t find_multiple(int64_t n, int64_t k) { return n % k == 0 ? n : n + k - n % k; }
 
 static int32_t as_i32(fmap *m, const char *key) {
@@ -218,15 +482,15 @@ static int32_t pick(fmap *m, const char *key, int64_t inferred, const char *from
             die("config field '%s' = %d but %s says %lld", key, v, from, (long long)inferred);
         return v;
     }
-    if (inferred < 0) die("config lacks '%s' and the checkpoint cannot tell it", key);
+    if (inferred < 0) die("the checkpoint does not tell '%s': add --set %s=N", key, key);
     return (int32_t)inferred;
 }
 
 static int max_layer_index(const char *prefix) {
     size_t i, pl = strlen(prefix);
     int mx = -1;
-    for (i = 0; i < g_nnamed; i++) {
-        const char *n = g_named[i].name;
+    for (i = 0; i < g_nsrc; i++) {
+        const char *n = g_src[i].name;
         if (!strncmp(n, prefix, pl)) {
             char *end; long v = strtol(n + pl, &end, 10);
             if (end != n + pl && *end == '.' && v >= 0 && v < 100000 && v > mx) mx = (int)v;
@@ -235,24 +499,27 @@ static int max_layer_index(const char *prefix) {
     return mx;
 }
 
-static int64_t dim_of(const char *name, int k) {
-    const ckpt_tensor *t = T(name);
-    if (!t || k >= t->ndim) return -1;
-    return t->shape[k];
-}
-
-static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_block_config *b) {
+static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
     char key[96], nm[160];
-    int64_t inf;
+    int64_t inf, hd;
     int ml;
     const char *ap = layer_attn_cat ? "attention.attention." : "attention.";
     snprintf(nm, sizeof nm, "%swte.weight", pre);
     snprintf(key, sizeof key, "%s.dim", sec);
     b->dim = pick(m, key, dim_of(nm, 1), nm);
+    snprintf(key, sizeof key, "%s.use_qk_norm", sec);
+    snprintf(nm, sizeof nm, "%slayers.0.%sq_norm.weight", pre, ap);
+    b->use_qk_norm = fhas(m, key) ? (fnum(m, key) != 0) : (S(nm) != NULL);
+    /* heads: QK-norm weights are one head wide (not in a CAT layer, whose heads are 64 wide) */
+    hd = !layer_attn_cat && S(nm) ? dim_of(nm, 0) : -1;
     snprintf(key, sizeof key, "%s.n_head", sec);
-    if (!fhas(m, key)) die("config lacks '%s' (the number of attention heads)", key);
-    b->n_head = as_i32(m, key);
-    if (b->n_head <= 0 || b->dim % b->n_head) die("config %s.n_head = %d does not divide dim = %d", sec, b->n_head, b->dim);
+    if (fhas(m, key)) {
+        b->n_head = as_i32(m, key);
+        if (b->n_head <= 0 || b->dim % b->n_head) die("config %s.n_head = %d does not divide dim = %d", sec, b->n_head, b->dim);
+        if (hd > 0 && b->dim / b->n_head != hd) die("config %s.n_head = %d but %s is %lld wide (%lld heads)", sec, b->n_head, nm, (long long)hd, (long long)(b->dim / hd));
+    } else if (hd > 0 && b->dim % hd == 0) b->n_head = (int32_t)(b->dim / hd);
+    else die("the checkpoint does not tell the %s's number of attention heads (%s): add --set %s.n_head=N", sec,
+             layer_attn_cat ? "a CAT layer's QK-norm is as wide as its 64-wide heads" : "it has no QK-norm weights", sec);
     snprintf(key, sizeof key, "%s.n_layer", sec);
     snprintf(nm, sizeof nm, "%slayers.", pre);
     ml = max_layer_index(nm);
@@ -273,9 +540,6 @@ static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn
         else inf = fhas(m, key) ? -1 : b->n_head;
         b->n_local_heads = pick(m, key, inf, nm);
     }
-    snprintf(key, sizeof key, "%s.use_qk_norm", sec);
-    snprintf(nm, sizeof nm, "%slayers.0.%sq_norm.weight", pre, ap);
-    b->use_qk_norm = fhas(m, key) ? (fnum(m, key) != 0) : (T(nm) != NULL);
     snprintf(key, sizeof key, "%s.rope_base", sec);
     b->rope_base = fhas(m, key) ? fnum(m, key) : 10000.0;
     snprintf(key, sizeof key, "%s.norm_eps", sec);
@@ -287,8 +551,8 @@ static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn
     if (fhas(m, key) && as_i32(m, key) != b->head_dim) die("config %s.rope_n_elem = %d is not supported (must equal head_dim = %d)", sec, as_i32(m, key), b->head_dim);
 }
 
-/* top-level integer, possibly given inside sections too (must agree) */
-static int32_t top_int(fmap *m, const char *key, int required) {
+/* top-level integer, possibly given inside sections too (must agree); 0 when absent */
+static int top_int(fmap *m, const char *key, int32_t *out) {
     char k2[96];
     int32_t v = 0, have = 0;
     const char *secs[2] = { "decoder", "compressor" };
@@ -302,94 +566,197 @@ static int32_t top_int(fmap *m, const char *key, int required) {
             v = w; have = 1;
         }
     }
-    if (!have && required) die("config lacks '%s'", key);
-    return v;
+    if (have) *out = v;
+    return have;
 }
 
-static void build_config(fmap *m, cat_config *c) {
+static cat_family infer_family(void) {
+    if (S("layers.0.attention.expand.weight")) return CAT_FAMILY_CAT_LAYER;
+    if (S("f.proj_fx.weight")) return S("seperator.weight") || S("f.adaptive_token.weight") ? CAT_FAMILY_CAT_ADAPTIVE : CAT_FAMILY_CAT;
+    return CAT_FAMILY_DENSE;
+}
+
+/* tok_vocab: the tokenizer's size (0: none) */
+static void build_config(fmap *m, cat_config *c, int random_mode, uint32_t tok_vocab) {
     field *fam = fget(m, "family");
     char err[512];
     int64_t pv;
+    int32_t v;
     memset(c, 0, sizeof *c);
-    if (!fam || !fam->set || !fam->is_str) die("config lacks 'family' (\"cat\", \"cat_layer\" or \"dense\")");
-    if (!strcmp(fam->str, "dense")) c->family = CAT_FAMILY_DENSE;
-    else if (!strcmp(fam->str, "cat")) c->family = fnum(m, "adaptive") != 0 ? CAT_FAMILY_CAT_ADAPTIVE : CAT_FAMILY_CAT;
-    else if (!strcmp(fam->str, "cat_adaptive")) c->family = CAT_FAMILY_CAT_ADAPTIVE;
-    else if (!strcmp(fam->str, "cat_layer")) c->family = CAT_FAMILY_CAT_LAYER;
-    else die("config family '%s' is unknown (cat, cat_layer, dense)", fam->str);
-    c->vocab_size = top_int(m, "vocab_size", 1);
-    c->block_size = top_int(m, "block_size", 1);
+    if (fam && fam->set) {
+        if (!fam->is_str) die("config 'family' must be a string (\"cat\", \"cat_adaptive\", \"cat_layer\" or \"dense\")");
+        if (!strcmp(fam->str, "dense")) c->family = CAT_FAMILY_DENSE;
+        else if (!strcmp(fam->str, "cat")) c->family = fnum(m, "adaptive") != 0 ? CAT_FAMILY_CAT_ADAPTIVE : CAT_FAMILY_CAT;
+        else if (!strcmp(fam->str, "cat_adaptive")) c->family = CAT_FAMILY_CAT_ADAPTIVE;
+        else if (!strcmp(fam->str, "cat_layer")) c->family = CAT_FAMILY_CAT_LAYER;
+        else die("config family '%s' is unknown (cat, cat_adaptive, cat_layer, dense)", fam->str);
+        if (!random_mode && infer_family() != c->family)
+            die("config family '%s' but the checkpoint's tensors are those of a %s model", fam->str, cat_family_name(infer_family()));
+    } else if (random_mode) die("config lacks 'family' (\"cat\", \"cat_layer\" or \"dense\")");
+    else c->family = infer_family();
     pv = dim_of("wte.weight", 0);
     if (fhas(m, "padded_vocab_size")) c->padded_vocab = as_i32(m, "padded_vocab_size");
-    else c->padded_vocab = (int32_t)(pv > 0 ? pv : find_multiple(c->vocab_size, 256));
-    if (c->family != CAT_FAMILY_DENSE) c->chunk_size = top_int(m, "chunk_size", 1);
-    block_from(m, "decoder", "", 0, &c->dec);
+    if (top_int(m, "vocab_size", &v)) c->vocab_size = v;
+    else if (tok_vocab) c->vocab_size = (int32_t)tok_vocab;
+    else if (random_mode) die("config lacks 'vocab_size'");
+    else die("the checkpoint does not tell the vocabulary size (its %lld rows are padded): add --set vocab_size=N or a tokenizer", (long long)pv);
+    if (!fhas(m, "padded_vocab_size")) c->padded_vocab = (int32_t)(pv > 0 ? pv : find_multiple(c->vocab_size, 256));
+    block_from(m, "decoder", "", c->family == CAT_FAMILY_CAT_LAYER, &c->dec);
     if (c->family == CAT_FAMILY_CAT_LAYER) {
         c->dim_fx = pick(m, "decoder.dim_fx", dim_of("layers.0.attention.expand.weight", 0), "layers.0.attention.expand.weight");
         c->dec.n_local_heads = c->dec.n_head;
     } else if (c->family != CAT_FAMILY_DENSE) {
         block_from(m, "compressor", "f.", 0, &c->comp);
-        c->dim_fx = fhas(m, "compressor.dim_fx") ? as_i32(m, "compressor.dim_fx") : c->dec.dim;
+        c->dim_fx = pick(m, "compressor.dim_fx", dim_of("f.proj_fx.weight", 0) > 0 ? dim_of("f.proj_fx.weight", 0) : c->dec.dim, "f.proj_fx.weight");
+    }
+    /* chunk size: the compressing matrix is (dim_fx, chunk * dim) */
+    if (c->family != CAT_FAMILY_DENSE) {
+        const char *nm = c->family == CAT_FAMILY_CAT_LAYER ? "layers.0.attention.compressor.weight" : "f.proj_fx.weight";
+        int32_t d = c->family == CAT_FAMILY_CAT_LAYER ? c->dec.dim : c->comp.dim;
+        int64_t cols = dim_of(nm, 1);
+        int32_t given;
+        int has = top_int(m, "chunk_size", &given);
+        if (cols > 0 && d > 0 && cols % d == 0) {
+            if (has && given != cols / d) die("config chunk_size = %d but %s says %lld", given, nm, (long long)(cols / d));
+            c->chunk_size = (int32_t)(cols / d);
+        } else if (has) c->chunk_size = given;
+        else die("the checkpoint does not tell the chunk size: add --set chunk_size=N");
+    }
+    /* block size: the compressor's position table has one row per chunk (adaptive: per token) */
+    {
+        int64_t rows = dim_of("f.pos_tokens.weight", 0), inf = -1;
+        int32_t given;
+        int has = top_int(m, "block_size", &given);
+        if (rows > 0) inf = c->family == CAT_FAMILY_CAT_ADAPTIVE ? rows : rows * c->chunk_size;
+        if (has) {
+            if (inf > 0 && given != inf) die("config block_size = %d but f.pos_tokens.weight says %lld", given, (long long)inf);
+            c->block_size = given;
+        } else if (inf > 0) c->block_size = (int32_t)inf;
+        else if (random_mode) die("config lacks 'block_size'");
+        else {
+            c->block_size = 4096;
+            fprintf(stderr, "cat-convert: note: the checkpoint does not tell the block size; using 4096 (the released models'); --set block_size=N to change\n");
+        }
     }
     if (cat_config_validate(c, err, sizeof err)) die("%s", err);
 }
 
-/* ---- writing ------------------------------------------------------------ */
-typedef struct {
-    cat_tensor_spec spec;
-    cat_dtype dtype;
-    const ckpt_tensor *src;
-    uint64_t offset, nbytes;
-} otensor;
+/* ---- reading the inputs --------------------------------------------------- */
+static int is_dir(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISDIR(st.st_mode); }
+static int is_file(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
 
-static void put32(FILE *f, uint32_t v) { unsigned char b[4]; b[0] = (unsigned char)v; b[1] = (unsigned char)(v >> 8); b[2] = (unsigned char)(v >> 16); b[3] = (unsigned char)(v >> 24); fwrite(b, 1, 4, f); }
-static void put64(FILE *f, uint64_t v) { put32(f, (uint32_t)v); put32(f, (uint32_t)(v >> 32)); }
-static void putf64(FILE *f, double d) { uint64_t u; memcpy(&u, &d, 8); put64(f, u); }
-static void putstr(FILE *f, const char *s) { put32(f, (uint32_t)strlen(s)); fwrite(s, 1, strlen(s), f); }
-
-static int g_nkv;
-static void kv_i(FILE *f, const char *k, int64_t v) { if (f) { putstr(f, k); put32(f, 1); put64(f, (uint64_t)v); } g_nkv++; }
-static void kv_f(FILE *f, const char *k, double v) { if (f) { putstr(f, k); put32(f, 2); putf64(f, v); } g_nkv++; }
-static void kv_s(FILE *f, const char *k, const char *v) { if (f) { putstr(f, k); put32(f, 3); putstr(f, v); } g_nkv++; }
-
-static void write_block_kv(FILE *f, const char *sec, const cat_block_config *b) {
-    char k[64];
-    snprintf(k, sizeof k, "%s.dim", sec); kv_i(f, k, b->dim);
-    snprintf(k, sizeof k, "%s.n_head", sec); kv_i(f, k, b->n_head);
-    snprintf(k, sizeof k, "%s.n_local_heads", sec); kv_i(f, k, b->n_local_heads);
-    snprintf(k, sizeof k, "%s.n_layer", sec); kv_i(f, k, b->n_layer);
-    snprintf(k, sizeof k, "%s.intermediate_size", sec); kv_i(f, k, b->intermediate_size);
-    snprintf(k, sizeof k, "%s.use_qk_norm", sec); kv_i(f, k, b->use_qk_norm);
-    snprintf(k, sizeof k, "%s.rope_base", sec); kv_f(f, k, b->rope_base);
-    snprintf(k, sizeof k, "%s.norm_eps", sec); kv_f(f, k, b->norm_eps);
+static char *path_join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = (char *)malloc(n);
+    if (!p) die("out of memory");
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
 }
 
-static void write_kv(FILE *f, const cat_config *c) {
-    g_nkv = 0;
-    kv_s(f, "family", cat_family_name(c->family));
-    kv_i(f, "vocab_size", c->vocab_size);
-    kv_i(f, "padded_vocab_size", c->padded_vocab);
-    kv_i(f, "block_size", c->block_size);
-    if (c->family != CAT_FAMILY_DENSE) { kv_i(f, "chunk_size", c->chunk_size); kv_i(f, "dim_fx", c->dim_fx); }
-    write_block_kv(f, "decoder", &c->dec);
-    if (c->family == CAT_FAMILY_CAT || c->family == CAT_FAMILY_CAT_ADAPTIVE) write_block_kv(f, "compressor", &c->comp);
+static void open_ckpt(const char *path) {
+    char err[512];
+    if (g_nck >= MAX_FILES) die("more than %d checkpoint files", MAX_FILES);
+    if (ckpt_open(&g_ck[g_nck], path, err, sizeof err)) die("%s: %s", path, err);
+    add_input(path);
+    g_nck++;
 }
 
-static void write_tok(FILE *f, const tokfile *tf) {
-    uint32_t i;
-    put32(f, tf->n_vocab); put32(f, tf->n_merges); put32(f, tf->n_special);
-    for (i = 0; i < tf->n_vocab; i++) { put32(f, tf->lens[i]); fwrite(tf->tokens[i], 1, tf->lens[i], f); }
-    for (i = 0; i < 2 * tf->n_merges; i++) put32(f, tf->merges[i]);
-    for (i = 0; i < tf->n_special; i++) put32(f, tf->special[i]);
+/* a sharded checkpoint: {"weight_map": {"tensor": "shard file", ...}} */
+static void open_index(const char *path) {
+    size_t n = 0, i, j;
+    char *text = (char *)util_read_file(path, &n), err[256], *dir, *slash;
+    json_value *root;
+    const json_value *wm;
+    if (!text) die("cannot read '%s': %s", path, strerror(errno));
+    root = json_parse(text, n, err, sizeof err);
+    if (!root) die("%s: %s", path, err);
+    wm = json_get(root, "weight_map");
+    if (!wm || wm->type != JSON_OBJECT) die("%s: no \"weight_map\" object (the index of a sharded checkpoint)", path);
+    add_input(path);
+    dir = (char *)malloc(strlen(path) + 2);
+    if (!dir) die("out of memory");
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (slash) *slash = 0; else strcpy(dir, ".");
+    for (i = 0; i < wm->count; i++) {
+        const json_value *f = &wm->items[i];
+        int seen = 0;
+        if (f->type != JSON_STRING || !f->len || strchr(f->str, '/') || !strcmp(f->str, ".."))
+            die("%s: tensor '%s' names a bad shard file", path, wm->keys[i]);
+        for (j = 0; j < i; j++) if (!strcmp(wm->items[j].str, f->str)) { seen = 1; break; }
+        if (!seen) open_ckpt(path_join(dir, f->str));
+    }
+    /* every tensor of the index must be in its shard; every shard tensor in the index */
+    {
+        size_t total = 0;
+        int k;
+        for (k = 0; k < g_nck; k++) total += g_ck[k].n_tensors;
+        for (i = 0; i < wm->count; i++) {
+            int found = 0;
+            for (k = 0; k < g_nck && !found; k++) if (ckpt_find(&g_ck[k], wm->keys[i])) found = 1;
+            if (!found) die("%s: tensor '%s' is not in its shard '%s'", path, wm->keys[i], wm->items[i].str);
+        }
+        if (total != wm->count) die("%s lists %zu tensors, its shards hold %zu", path, wm->count, total);
+    }
+    free(dir);
+    json_free(root);
+    free(text);
 }
 
-static uint64_t tok_size(const tokfile *tf) {
-    uint64_t n = 12 + 8ull * tf->n_merges + 4ull * tf->n_special;
-    uint32_t i;
-    for (i = 0; i < tf->n_vocab; i++) n += 4 + tf->lens[i];
-    return n;
+/* IN: a file, an index, or a directory; returns the tokenizer.json found beside (or NULL) */
+static const char *open_inputs(const char *in, fmap *m) {
+    if (is_dir(in)) {
+        static const char *const w[] = { "model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
+                                         "pytorch_model.bin", "state_dict.pt", NULL };
+        char *cfg = path_join(in, "config.json"), *tok = path_join(in, "tokenizer.json");
+        int i;
+        if (is_file(cfg)) { load_hf_config(m, cfg); add_input(cfg); }
+        for (i = 0; w[i]; i++) {
+            char *p = path_join(in, w[i]);
+            if (is_file(p)) {
+                if (strstr(w[i], ".index.json")) open_index(p); else open_ckpt(p);
+                break;
+            }
+            free(p);
+        }
+        if (!w[i]) die("%s: no model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json or state_dict.pt", in);
+        if (is_file(tok)) return tok;
+        free(tok);
+        return NULL;
+    }
+    if (ends(in, ".index.json")) open_index(in);
+    else open_ckpt(in);
+    return NULL;
 }
 
+static void collect_tensors(void) {
+    int f;
+    size_t k, i, j;
+    for (f = 0; f < g_nck; f++) {
+        for (k = 0; k < g_ck[f].n_tensors; k++) {
+            const ckpt_tensor *t = &g_ck[f].tensors[k];
+            if (t->dtype == CKPT_I64 || t->dtype == CKPT_I32 || t->dtype == CKPT_I8) continue; /* integer buffers (step counters) */
+            if (g_hf) add_hf(strip(t->name), t, f);
+            else {
+                const char *n = strip(t->name);
+                if (S(n)) die("tensors '%s' and '%s' have the same name once prefixes are stripped", S(n)->from, t->name);
+                add_plain(n, t, f);
+            }
+        }
+    }
+    for (i = 0; i < g_nsrc; i++) for (j = 0; j < (size_t)g_src[i].nseg; j++)
+        if (!g_src[i].segs[j].t && g_src[i].segs[j].nrows == 0) die("'%s': the checkpoint lacks part %d of it (q, k, v)", g_src[i].name, (int)j);
+}
+
+/* ---- the tokenizer ------------------------------------------------------- */
+static void load_gpt2(tokfile *tf) {
+    char err[512];
+    if (!tokfile_load_gpt2_memory(tf, (const char *)gpt2_encoder_json, gpt2_encoder_json_len, "gpt2 encoder.json",
+                                  (const char *)gpt2_vocab_bpe, gpt2_vocab_bpe_len, "gpt2 vocab.bpe", err, sizeof err))
+        die("the built-in GPT-2 tokenizer: %s", err);
+}
+
+/* ---- the output ------------------------------------------------------------- */
 static uint64_t g_rng = 1;
 static float rnd_normal(void) {
     /* xorshift64* + Box-Muller; only for random benchmark models */
@@ -408,97 +775,95 @@ static uint16_t f32_to_bf16(float x) {
     return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
 }
 
-static char g_tmp[4200];
-static void cleanup_tmp(void) { if (g_tmp[0]) { remove(g_tmp); g_tmp[0] = 0; } }
+static FILE *g_out;
+static size_t write_out(void *user, const void *p, size_t n) { (void)user; return fwrite(p, 1, n, g_out); }
 
-static int write_model(const char *out, const cat_config *c, otensor *ts, int nt, const tokfile *tf, int random_init) {
-    FILE *f;
-    uint64_t kv_size, dir_size = 0, data_size = 0, kv_off = 128, tok_off, dir_off, data_off, fsize, tsz = tf ? tok_size(tf) : 0;
-    int i;
-    long long pos;
-    void *buf = NULL;
-    size_t bufcap = 0;
+typedef struct { double t0, last; uint64_t total; int tty; } progress;
+static void progress_show(progress *pr, uint64_t done, int final) {
+    double now = util_now();
+    if (!final && now - pr->last < (pr->tty ? 0.25 : 3.0)) return;
+    pr->last = now;
+    fprintf(stderr, "%scat-convert: %.2f of %.2f GB (%3.0f%%), %.0f s%s", pr->tty ? "\r" : "", (double)done / 1e9, (double)pr->total / 1e9,
+            pr->total ? 100.0 * (double)done / (double)pr->total : 100.0, now - pr->t0, pr->tty && !final ? "" : "\n");
+}
+
+static int g_allow_nonfinite;
+
+/* one tensor, a slab of rows at a time: peak memory is a slab, not the tensor */
+static void write_tensor(cat_writer *w, const cat_tensor_desc *d, const src *s, progress *pr) {
+    const int64_t rows = d->dims[0], cols = d->ndim == 2 ? d->dims[1] : 1;
+    const int norm = d->ndim == 1 && !strstr(d->name, "bias"), bias = strstr(d->name, "bias") != NULL;
+    int64_t slab = ((int64_t)8 << 20) / (cols * 4), r0, j;
+    float *f32, *scales = NULL;
+    void *out;
     char err[512];
-    const int progress = nt > 20 && isatty(2);
-    {
-        /* measure the config section (and count its entries) by writing it once */
-        FILE *tmp = tmpfile();
-        if (!tmp) die("cannot create a temporary file");
-        write_kv(tmp, c);
-        kv_size = (uint64_t)ftell(tmp);
-        fclose(tmp);
+    size_t G = (size_t)((cols + 31) / 32);
+    if (slab < 1) slab = 1;
+    if (slab > rows) slab = rows;
+    f32 = (float *)malloc((size_t)(slab * cols) * sizeof(float));
+    out = malloc(d->dtype == CAT_DTYPE_Q8 ? cat_q8_bytes(slab, cols) : (size_t)(slab * cols) * 4);
+    if (d->dtype == CAT_DTYPE_Q8) scales = (float *)malloc((size_t)rows * G * sizeof(float));
+    if (!f32 || !out || (d->dtype == CAT_DTYPE_Q8 && !scales)) die("out of memory");
+    for (r0 = 0; r0 < rows; r0 += slab) {
+        int64_t n = rows - r0 < slab ? rows - r0 : slab, nel = n * cols;
+        size_t nb;
+        if (!s) for (j = 0; j < nel; j++) f32[j] = norm ? 1.0f : bias ? 0.0f : 0.02f * rnd_normal();
+        else src_read(s, r0, n, f32);
+        if (s && !g_allow_nonfinite) for (j = 0; j < nel; j++) if (!isfinite(f32[j])) {
+            int64_t at = r0 * cols + j;
+            die("tensor '%s' (from '%s') has a non-finite value (%g) at index %lld ([%lld, %lld]); --allow-nonfinite converts it anyway",
+                d->name, s->from, (double)f32[j], (long long)at, (long long)(at / cols), (long long)(at % cols));
+        }
+        if (d->dtype == CAT_DTYPE_Q8) {
+            for (j = 0; j < nel; j++) if (!isfinite(f32[j])) die("tensor '%s' has a non-finite value; q8 cannot hold it", d->name);
+            cat_q8_quantize(out, f32, n, cols);
+            memcpy(scales + (size_t)r0 * G, (char *)out + cat_q8_bytes(n, cols) - (size_t)n * G * 4, (size_t)n * G * 4);
+            nb = (size_t)nel;
+        } else if (d->dtype == CAT_DTYPE_BF16) {
+            for (j = 0; j < nel; j++) ((uint16_t *)out)[j] = f32_to_bf16(f32[j]);
+            nb = (size_t)nel * 2;
+        } else { memcpy(out, f32, (size_t)nel * 4); nb = (size_t)nel * 4; }
+        if (cat_writer_data(w, out, nb, err, sizeof err)) die("writing '%s': %s (%s)", d->name, err, strerror(errno));
+        progress_show(pr, w->file_size ? (uint64_t)ftell(g_out) : 0, 0);
     }
-    for (i = 0; i < nt; i++) {
-        dir_size += 4 + strlen(ts[i].spec.name) + 8 + 8ull * ts[i].spec.ndim + 16;
-        data_size = (data_size + 63) & ~63ull;
-        ts[i].offset = data_size;
-        if (ts[i].dtype == CAT_DTYPE_Q8) ts[i].nbytes = cat_q8_bytes(ts[i].spec.dims[0], ts[i].spec.dims[1]);
-        else ts[i].nbytes = (uint64_t)ts[i].spec.dims[0] * (ts[i].spec.ndim == 2 ? (uint64_t)ts[i].spec.dims[1] : 1) * (ts[i].dtype == CAT_DTYPE_F32 ? 4 : 2);
-        data_size += ts[i].nbytes;
+    if (d->dtype == CAT_DTYPE_Q8) {
+        /* the values of all rows, zeros up to the 64-byte boundary, then the scales */
+        size_t pad = cat_q8_bytes(rows, cols) - (size_t)(rows * cols) - (size_t)rows * G * 4;
+        memset(out, 0, pad);
+        if (cat_writer_data(w, out, pad, err, sizeof err) || cat_writer_data(w, scales, (size_t)rows * G * 4, err, sizeof err))
+            die("writing '%s': %s (%s)", d->name, err, strerror(errno));
     }
-    tok_off = tf ? kv_off + kv_size : 0;
-    dir_off = kv_off + kv_size + tsz;
-    data_off = (dir_off + dir_size + 63) & ~63ull;
-    fsize = data_off + data_size;
+    free(f32); free(out); free(scales);
+}
 
+static void write_model(const char *out, const cat_config *c, cat_tensor_desc *ds, const src **srcs, int nt,
+                        const tokfile *tf) {
+    cat_writer w;
+    cat_tokenizer_data td, *tdp = NULL;
+    char err[512];
+    progress pr;
+    int i;
+    if (tf) {
+        td.n_vocab = tf->n_vocab; td.tokens = (const char *const *)tf->tokens; td.lens = tf->lens;
+        td.n_merges = tf->n_merges; td.merges = tf->merges; td.n_special = tf->n_special; td.special = tf->special;
+        tdp = &td;
+    }
     snprintf(g_tmp, sizeof g_tmp, "%s.tmp.%ld", out, (long)getpid());
     atexit(cleanup_tmp);
-    f = fopen(g_tmp, "wb");
-    if (!f) { g_tmp[0] = 0; die("cannot create '%s': %s", out, strerror(errno)); }
-    fwrite("CATMODEL", 1, 8, f);
-    put32(f, 1); put32(f, 0); put64(f, fsize);
-    put64(f, kv_off); put64(f, kv_size);
-    put64(f, tok_off); put64(f, tsz);
-    put64(f, dir_off); put64(f, dir_size);
-    put64(f, data_off); put64(f, data_size);
-    put32(f, (uint32_t)g_nkv); put32(f, (uint32_t)nt);
-    for (pos = 96; pos < 128; pos++) fputc(0, f);
-    write_kv(f, c);
-    if (tf) write_tok(f, tf);
-    for (i = 0; i < nt; i++) {
-        int k;
-        putstr(f, ts[i].spec.name);
-        put32(f, (uint32_t)ts[i].dtype); put32(f, (uint32_t)ts[i].spec.ndim);
-        for (k = 0; k < ts[i].spec.ndim; k++) put64(f, (uint64_t)ts[i].spec.dims[k]);
-        put64(f, ts[i].offset); put64(f, ts[i].nbytes);
-    }
-    pos = (long long)ftell(f);
-    while ((uint64_t)pos < data_off) { fputc(0, f); pos++; }
-    for (i = 0; i < nt; i++) {
-        uint64_t at = data_off + ts[i].offset;
-        while ((uint64_t)pos < at) { fputc(0, f); pos++; }
-        {
-            /* q8 goes through an f32 copy of the whole matrix first */
-            size_t need = ts[i].dtype == CAT_DTYPE_Q8 ? (size_t)ts[i].spec.dims[0] * (size_t)ts[i].spec.dims[1] * 4 + (size_t)ts[i].nbytes : (size_t)ts[i].nbytes;
-            if (need > bufcap) { free(buf); bufcap = need; buf = malloc(bufcap); if (!buf) die("out of memory"); }
-        }
-        if (ts[i].dtype == CAT_DTYPE_Q8) {
-            float *f32 = (float *)((char *)buf + ts[i].nbytes);
-            uint64_t j, nel = (uint64_t)ts[i].spec.dims[0] * (uint64_t)ts[i].spec.dims[1];
-            if (random_init) for (j = 0; j < nel; j++) f32[j] = 0.02f * rnd_normal();
-            else if (ckpt_read(ts[i].src, f32, CKPT_F32, err, sizeof err)) { fclose(f); die("reading tensor '%s': %s", ts[i].spec.name, err); }
-            for (j = 0; j < nel; j++) if (!isfinite(f32[j])) { fclose(f); die("tensor '%s' has a non-finite value; q8 cannot hold it", ts[i].spec.name); }
-            cat_q8_quantize(buf, f32, ts[i].spec.dims[0], ts[i].spec.dims[1]);
-        } else if (random_init) {
-            uint64_t j, nel = ts[i].nbytes / (ts[i].dtype == CAT_DTYPE_F32 ? 4 : 2);
-            int is_norm = ts[i].spec.ndim == 1 && !strstr(ts[i].spec.name, "bias");
-            float sd = 0.02f;
-            for (j = 0; j < nel; j++) {
-                float v = is_norm ? 1.0f : (strstr(ts[i].spec.name, "bias") ? 0.0f : sd * rnd_normal());
-                if (ts[i].dtype == CAT_DTYPE_F32) ((float *)buf)[j] = v;
-                else ((uint16_t *)buf)[j] = f32_to_bf16(v);
-            }
-        } else if (ckpt_read(ts[i].src, buf, ts[i].dtype == CAT_DTYPE_F32 ? CKPT_F32 : CKPT_BF16, err, sizeof err)) {
-            fclose(f); die("reading tensor '%s': %s", ts[i].spec.name, err);
-        }
-        if (fwrite(buf, 1, (size_t)ts[i].nbytes, f) != (size_t)ts[i].nbytes) { fclose(f); die("writing '%s': %s", out, strerror(errno)); }
-        pos += (long long)ts[i].nbytes;
-        if (progress && ((i + 1) % 10 == 0 || i + 1 == nt)) fprintf(stderr, "\rcat-convert: %d/%d tensors", i + 1, nt);
-    }
-    if (progress) fprintf(stderr, "\n");
-    free(buf);
-    if (fflush(f) || ferror(f)) { fclose(f); die("writing '%s': %s", out, strerror(errno)); }
-    if (fclose(f)) die("writing '%s': %s", out, strerror(errno));
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    g_out = fopen(g_tmp, "wb");
+    if (!g_out) { g_tmp[0] = 0; die("cannot create '%s': %s", out, strerror(errno)); }
+    if (cat_writer_begin(&w, write_out, NULL, c, tdp, ds, nt, err, sizeof err)) die("writing '%s': %s", out, err);
+    memset(&pr, 0, sizeof pr);
+    pr.t0 = pr.last = util_now(); pr.total = w.file_size; pr.tty = isatty(2);
+    for (i = 0; i < nt; i++) write_tensor(&w, &ds[i], srcs[i], &pr);
+    if (cat_writer_end(&w, err, sizeof err)) die("writing '%s': %s", out, err);
+    if (fflush(g_out) || ferror(g_out)) die("writing '%s': %s", out, strerror(errno));
+    if (fclose(g_out)) die("writing '%s': %s", out, strerror(errno));
+    g_out = NULL;
+    if (w.file_size > ((uint64_t)64 << 20)) progress_show(&pr, w.file_size, 1);
     /* check what was written loads, before it takes the final name */
     {
         cat_model *m;
@@ -508,8 +873,18 @@ static int write_model(const char *out, const cat_config *c, otensor *ts, int nt
     }
     if (rename(g_tmp, out)) die("cannot rename '%s' to '%s': %s", g_tmp, out, strerror(errno));
     g_tmp[0] = 0;
-    printf("wrote %s: %s, %d tensors, %.2f MB\n", out, cat_family_name(c->family), nt, (double)fsize / 1e6);
-    return 0;
+    printf("wrote %s: %s, %d tensors, %.2f MB\n", out, cat_family_name(c->family), nt, (double)w.file_size / 1e6);
+}
+
+/* OUT must not be one of the inputs (same device and inode: links count) */
+static void refuse_same_file(const char *out) {
+    struct stat so, si;
+    int i;
+    if (stat(out, &so) != 0) return;
+    if (S_ISDIR(so.st_mode)) die("'%s' is a directory; OUT must be a file", out);
+    for (i = 0; i < g_ninputs; i++)
+        if (stat(g_inputs[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+            die("OUT '%s' is the input file '%s'%s; nothing written", out, g_inputs[i], strcmp(out, g_inputs[i]) ? " (the same file through a link)" : "");
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -552,24 +927,39 @@ static int cmd_info(const char *path) {
            (double)cat_model_weight_bytes(m) / 1e6, (double)cat_model_file_bytes(m) / 1e6);
     if (cat_model_tokenizer(m)) printf("tokenizer: %u tokens\n", cat_tokenizer_vocab_size(cat_model_tokenizer(m)));
     else printf("tokenizer: none\n");
+    {
+        /* the KV cache a session holds at the model's context (a small session computes it) */
+        cat_session_params sp;
+        cat_session *s;
+        memset(&sp, 0, sizeof sp);
+        sp.max_context = cat_model_config(m)->block_size < 256 ? 0 : 256;
+        if (cat_session_open(m, &sp, &s) == CAT_OK) {
+            const int32_t L = cat_model_config(m)->block_size;
+            printf("kv cache at %d tokens: %llu bytes (f32", L, (unsigned long long)cat_session_kv_bytes_at(s, L));
+            if (cat_session_chunk(s)) printf(", chunk %d", cat_session_chunk(s));
+            printf(")\n");
+            cat_session_close(s);
+        }
+    }
     cat_model_close(m);
     return 0;
 }
 
 int main(int argc, char **argv) {
     const char *cmd, *in = NULL, *out = NULL, *cfgpath = NULL, *tokjson = NULL, *vocab = NULL, *merges = NULL, *dtype = NULL;
-    const char *sets[64];
-    int nsets = 0, i, nt, random_mode;
+    const char *sets[64], *dir_tok = NULL;
+    int nsets = 0, i, nt, random_mode, no_tok = 0;
     fmap fm;
     cat_config cfg;
-    ckpt_file ck;
-    char err[512];
-    otensor *ts;
     cat_tensor_spec *specs;
+    cat_tensor_desc *ds;
+    const src **srcs;
     tokfile tf, *tfp = NULL;
     uint64_t seed = 1;
+    char err[512];
 
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) { usage(argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
+    if (!strcmp(argv[1], "--version")) { cli_version("cat-convert"); return 0; }
     cmd = argv[1];
     if (!strcmp(cmd, "info")) {
         if (argc != 3) { fprintf(stderr, "usage: cat-convert info MODEL\n"); return 2; }
@@ -587,86 +977,110 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--tokenizer")) tokjson = NEXT();
         else if (!strcmp(a, "--vocab")) vocab = NEXT();
         else if (!strcmp(a, "--merges")) merges = NEXT();
+        else if (!strcmp(a, "--no-tokenizer")) no_tok = 1;
+        else if (!strcmp(a, "--allow-nonfinite")) g_allow_nonfinite = 1;
         else if (!strcmp(a, "--seed")) { char *e; const char *v = NEXT(); seed = strtoull(v, &e, 10); if (*e) die("--seed needs a number"); }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-convert: unknown option '%s' (try --help)\n", a); return 2; }
+        else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--no-tokenizer",
+                                                "--allow-nonfinite", "--seed", "--help", NULL};
+            return cli_unknown("cat-convert", a, known);
+        }
         else if (!random_mode && !in) in = a;
         else if (!out) out = a;
         else { fprintf(stderr, "cat-convert: unexpected argument '%s' (try --help)\n", a); return 2; }
 #undef NEXT
     }
     if ((!random_mode && !in) || !out) { fprintf(stderr, "cat-convert: %s needs %s (try --help)\n", cmd, random_mode ? "OUT" : "IN and OUT"); return 2; }
-    if (!cfgpath) { fprintf(stderr, "cat-convert: --config CFG.json is required (checkpoints carry no configuration)\n"); return 2; }
+    if (random_mode && !cfgpath) { fprintf(stderr, "cat-convert: random needs --config CFG.json\n"); return 2; }
     if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "bf16") && strcmp(dtype, "q8")) { fprintf(stderr, "cat-convert: --dtype must be f32, bf16 or q8, not '%s'\n", dtype); return 2; }
-    if (tokjson && (vocab || merges)) { fprintf(stderr, "cat-convert: give --tokenizer or --vocab/--merges, not both\n"); return 2; }
+    if ((tokjson != NULL) + (vocab || merges) + no_tok > 1) { fprintf(stderr, "cat-convert: give one of --tokenizer, --vocab/--merges and --no-tokenizer\n"); return 2; }
     if (!!vocab != !!merges) { fprintf(stderr, "cat-convert: --vocab and --merges go together\n"); return 2; }
 
     memset(&fm, 0, sizeof fm);
-    load_config(&fm, cfgpath);
+    if (!random_mode) dir_tok = open_inputs(in, &fm);
+    if (cfgpath) { load_config(&fm, cfgpath); add_input(cfgpath); }
     for (i = 0; i < nsets; i++) apply_set(&fm, sets[i]);
+    if (tokjson && strcmp(tokjson, "gpt2")) add_input(tokjson);
+    if (vocab) { add_input(vocab); add_input(merges); }
+    if (dir_tok && !tokjson && !vocab && !no_tok) { tokjson = dir_tok; add_input(dir_tok); }
+    refuse_same_file(out);
+    collect_tensors();
 
-    memset(&ck, 0, sizeof ck);
-    if (!random_mode) {
-        size_t k, j;
-        if (ckpt_open(&ck, in, err, sizeof err)) die("%s: %s", in, err);
-        g_named = (named *)calloc(ck.n_tensors ? ck.n_tensors : 1, sizeof(named));
-        if (!g_named) die("out of memory");
-        for (k = 0; k < ck.n_tensors; k++) {
-            g_named[k].name = strip(ck.tensors[k].name);
-            g_named[k].t = &ck.tensors[k];
-            for (j = 0; j < k; j++) if (!strcmp(g_named[j].name, g_named[k].name))
-                die("%s: tensors '%s' and '%s' have the same name once prefixes are stripped", in, ck.tensors[j].name, ck.tensors[k].name);
-        }
-        g_nnamed = ck.n_tensors;
+    /* the tokenizer (it may tell the vocabulary size) */
+    if (tokjson || vocab) {
+        int rc = 1;
+        if (tokjson && !strcmp(tokjson, "gpt2")) load_gpt2(&tf);
+        else rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
+        if (!rc) die("%s: %s", tokjson ? tokjson : vocab, err);
+        tfp = &tf;
+    } else if (!no_tok && !random_mode && dim_of(g_hf ? "output.weight" : "wte.weight", 0) >= 50257 &&
+               dim_of(g_hf ? "output.weight" : "wte.weight", 0) <= 50432 && (!fhas(&fm, "vocab_size") || fnum(&fm, "vocab_size") == 50257)) {
+        /* GPT-2's vocabulary (50257, padded to 50432): its tokenizer, built in */
+        load_gpt2(&tf);
+        tfp = &tf;
+        fprintf(stderr, "cat-convert: storing the built-in GPT-2 tokenizer (50257 tokens; --no-tokenizer to store none)\n");
     }
-    build_config(&fm, &cfg);
+    if (g_hf) {
+        /* vocabulary tables hold vocab_size rows: pad to the reference's multiple of 256 */
+        int64_t rows = dim_of("output.weight", 0);
+        if (rows > 0) {
+            int64_t to = find_multiple(rows, 256);
+            if (!fhas(&fm, "vocab_size")) fset_num(&fm, "vocab_size", (double)rows);
+            pad_rows("wte.weight", to); pad_rows("f.wte.weight", to); pad_rows("output.weight", to);
+        }
+    }
+    build_config(&fm, &cfg, random_mode, tfp ? tfp->n_vocab : 0);
+    if (tfp) {
+        if ((int64_t)tfp->n_vocab > cfg.padded_vocab) die("the tokenizer has %u tokens but the model only %d (padded)", tfp->n_vocab, cfg.padded_vocab);
+        if ((int64_t)tfp->n_vocab != cfg.vocab_size) fprintf(stderr, "cat-convert: note: the tokenizer has %u tokens, the model's vocab_size is %d\n", tfp->n_vocab, cfg.vocab_size);
+    }
 
     nt = cat_config_tensor_specs(&cfg, NULL, 0);
     specs = (cat_tensor_spec *)calloc((size_t)nt, sizeof *specs);
-    ts = (otensor *)calloc((size_t)nt, sizeof *ts);
-    if (!specs || !ts) die("out of memory");
+    ds = (cat_tensor_desc *)calloc((size_t)nt, sizeof *ds);
+    srcs = (const src **)calloc((size_t)nt, sizeof *srcs);
+    if (!specs || !ds || !srcs) die("out of memory");
     cat_config_tensor_specs(&cfg, specs, nt);
     {
         int problems = 0;
         size_t k;
         for (i = 0; i < nt; i++) {
-            const ckpt_tensor *t = random_mode ? NULL : T(specs[i].name);
-            ts[i].spec = specs[i];
+            src *s = random_mode ? NULL : S(specs[i].name);
+            memcpy(ds[i].name, specs[i].name, sizeof ds[i].name);
+            ds[i].ndim = specs[i].ndim;
+            ds[i].dims[0] = specs[i].dims[0]; ds[i].dims[1] = specs[i].dims[1];
             if (random_mode) {
-                ts[i].dtype = specs[i].ndim != 2 || !dtype ? CAT_DTYPE_F32 : !strcmp(dtype, "bf16") ? CAT_DTYPE_BF16 : !strcmp(dtype, "q8") ? CAT_DTYPE_Q8 : CAT_DTYPE_F32;
+                ds[i].dtype = specs[i].ndim != 2 || !dtype ? CAT_DTYPE_F32 : !strcmp(dtype, "bf16") ? CAT_DTYPE_BF16 : !strcmp(dtype, "q8") ? CAT_DTYPE_Q8 : CAT_DTYPE_F32;
                 continue;
             }
-            if (!t) { fprintf(stderr, "cat-convert: %s: tensor '%s' is missing\n", in, specs[i].name); problems++; continue; }
-            for (k = 0; k < g_nnamed; k++) if (g_named[k].t == t) g_named[k].used = 1;
-            if (t->ndim != specs[i].ndim || t->shape[0] != specs[i].dims[0] || (specs[i].ndim == 2 && t->shape[1] != specs[i].dims[1])) {
+            if (!s) { fprintf(stderr, "cat-convert: %s: tensor '%s' is missing\n", in, specs[i].name); problems++; continue; }
+            s->used = 1;
+            if (s->ndim != specs[i].ndim || s->rows != specs[i].dims[0] || (specs[i].ndim == 2 && s->shape[1] != specs[i].dims[1])) {
                 char got[96], want[96];
-                cat_format_shape(got, sizeof got, t->ndim, t->shape);
+                int64_t sh[CKPT_MAX_DIMS];
+                int k2;
+                for (k2 = 0; k2 < s->ndim; k2++) sh[k2] = s->shape[k2];
+                cat_format_shape(got, sizeof got, s->ndim, sh);
                 cat_format_shape(want, sizeof want, specs[i].ndim, specs[i].dims);
                 fprintf(stderr, "cat-convert: %s: tensor '%s' has shape %s, expected %s\n", in, specs[i].name, got, want);
                 problems++; continue;
             }
-            ts[i].src = t;
-            if (specs[i].ndim == 1 || (dtype && !strcmp(dtype, "f32"))) ts[i].dtype = CAT_DTYPE_F32;
-            else if (dtype && !strcmp(dtype, "bf16")) ts[i].dtype = CAT_DTYPE_BF16;
-            else if (dtype && !strcmp(dtype, "q8")) ts[i].dtype = CAT_DTYPE_Q8;
-            else ts[i].dtype = t->dtype == CKPT_BF16 ? CAT_DTYPE_BF16 : CAT_DTYPE_F32;
+            srcs[i] = s;
+            if (specs[i].ndim == 1 || (dtype && !strcmp(dtype, "f32"))) ds[i].dtype = CAT_DTYPE_F32;
+            else if (dtype && !strcmp(dtype, "bf16")) ds[i].dtype = CAT_DTYPE_BF16;
+            else if (dtype && !strcmp(dtype, "q8")) ds[i].dtype = CAT_DTYPE_Q8;
+            else ds[i].dtype = s->dtype == CKPT_BF16 ? CAT_DTYPE_BF16 : CAT_DTYPE_F32;
         }
-        for (k = 0; k < g_nnamed; k++) if (!g_named[k].used) {
-            fprintf(stderr, "cat-convert: %s: unexpected tensor '%s' (not part of a %s model with this configuration)\n", in, g_named[k].t->name, cat_family_name(cfg.family));
+        for (k = 0; k < g_nsrc; k++) if (!g_src[k].used) {
+            fprintf(stderr, "cat-convert: %s: unexpected tensor '%s' (not part of a %s model with this configuration)\n", in, g_src[k].from, cat_family_name(cfg.family));
             problems++;
         }
         if (problems) die("%s does not match the configuration (%d problem%s above); nothing written", in, problems, problems > 1 ? "s" : "");
     }
-    if (tokjson || vocab) {
-        int rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (!rc) die("%s: %s", tokjson ? tokjson : vocab, err);
-        if ((int64_t)tf.n_vocab > cfg.padded_vocab) die("the tokenizer has %u tokens but the model only %d (padded)", tf.n_vocab, cfg.padded_vocab);
-        if ((int64_t)tf.n_vocab != cfg.vocab_size) fprintf(stderr, "cat-convert: note: the tokenizer has %u tokens, the model's vocab_size is %d\n", tf.n_vocab, cfg.vocab_size);
-        tfp = &tf;
-    }
     if (random_mode) g_rng = seed * 0x9E3779B97F4A7C15ull + 1;
-    write_model(out, &cfg, ts, nt, tfp, random_mode);
+    write_model(out, &cfg, ds, srcs, nt, tfp);
     if (tfp) tokfile_free(tfp);
-    if (!random_mode) ckpt_close(&ck);
-    free(g_named); free(specs); free(ts);
+    for (i = 0; i < g_nck; i++) ckpt_close(&g_ck[i]);
+    free(g_src); free(specs); free(ds); free(srcs);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* cat-ppl: mean next-token loss and perplexity over non-overlapping windows.
+/* cat-ppl: mean next-token loss and perplexity over windows of a text.
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 199309L
 #define CAT_IMPLEMENTATION
@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "util.h"
+#include "cli.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -18,30 +19,44 @@ static void usage(FILE *f) {
         "\n"
         "Scores a text: window w feeds tokens [wW, wW+W) as a fresh context and scores\n"
         "each position's prediction of the next token (targets [wW+1, wW+W]); the tail\n"
-        "that does not fill a window is ignored. Prints the mean loss (nats per token)\n"
-        "and the perplexity: 'loss L ppl P tokens N' (with --all-chunks one such line per\n"
-        "chunk size, each beginning 'chunk C'). Progress goes to stderr.\n"
+        "that does not fill a window is ignored. With --stride S the windows overlap:\n"
+        "window w feeds [wS, wS+W) and only its last S predictions are scored (targets\n"
+        "[wS+W-S+1, wS+W]), so every scored token has at least W-S tokens of context, as\n"
+        "llama-perplexity --ppl-stride does. Prints the mean loss (nats per token) and the\n"
+        "perplexity: 'loss L ppl P tokens N' (with --all-chunks one such line per chunk\n"
+        "size, each beginning 'chunk C'). Progress goes to stderr.\n"
         "\n"
         "options:\n"
         "  --text FILE       UTF-8 text, tokenized with the model's tokenizer\n"
         "  --ids FILE        token ids, little-endian int32\n"
         "  --window W        window length (default: the model's block size)\n"
+        "  --stride S        overlapping windows, S tokens apart, each scoring its last S\n"
+        "                    predictions (1 <= S <= W; S = W is the default scoring)\n"
         "  --chunk C         adaptive CAT: test-time chunk size (default: the largest)\n"
         "  --all-chunks      adaptive CAT: every chunk size 1, 2, 4, ... up to the largest\n"
         "  --kv-type T       KV-cache entries: f32 (default), bf16 or q8\n"
         "  --kv-budget SIZE  KV-cache bytes allowed for a window (K, M, G = 1024-based):\n"
         "                    an adaptive CAT takes the smallest chunk size that fits\n"
         "  -t, --threads N   OpenMP threads (default: all)\n"
+        "      --json        one JSON object: model, window, stride, tokens scored and per\n"
+        "                    chunk size its loss and perplexity\n"
+        "      --version     print the version and exit\n"
         "  -h, --help        this text\n");
 }
 
+static const char *const known_options[] = {"--text", "--ids", "--window", "--stride", "--chunk", "--all-chunks", "--kv-type", "--kv-budget", "-t", "--threads", "--json",
+                                            "--version", "-h", "--help", NULL};
+
+/* windows of W tokens, S apart, whose last target (at wS + W) exists */
+static size_t n_windows(size_t n, int W, int S) { return n < (size_t)W + 1 ? 0 : (n - 1 - (size_t)W) / (size_t)S + 1; }
+
 /* loss over all windows at one chunk size; returns 0 on success */
-static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, const int32_t *ids, size_t n, int W, double *loss, long *count) {
+static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, const int32_t *ids, size_t n, int W, int S, double *loss, long *count) {
     const cat_config *cfg = cat_model_config(m);
     const int PV = cfg->padded_vocab;
     cat_session_params sp;
     cat_session *s;
-    size_t nwin = (n - 1) / (size_t)W, w;
+    size_t nwin = n_windows(n, W, S), w;
     int nb, tty = isatty(2);
     float *lg;
     double total = 0, t0 = util_now();
@@ -57,9 +72,14 @@ static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, c
     lg = (float *)malloc(sizeof(float) * (size_t)PV * nb);
     if (!lg) { fprintf(stderr, "cat-ppl: out of memory\n"); return 1; }
     for (w = 0; w < nwin; w++) {
-        const int32_t *in = ids + w * (size_t)W;
+        const int32_t *in = ids + w * (size_t)S;
         int done = 0;
         cat_session_reset(s);
+        if (S < W) {   /* the overlap: context only, no logits wanted */
+            r = cat_session_feed(s, in, (size_t)(W - S), NULL);
+            if (r) { fprintf(stderr, "cat-ppl: window %zu: %s\n", w, cat_result_string(r)); return 1; }
+            done = W - S;
+        }
         while (done < W) {
             int b = W - done < nb ? W - done : nb, t, j;
             r = cat_session_feed(s, in + done, (size_t)b, lg);
@@ -77,20 +97,20 @@ static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, c
         if (tty || w + 1 == nwin || (w + 1) % 10 == 0) {
             double el = util_now() - t0;
             fprintf(stderr, "%schunk %d: window %zu/%zu, loss so far %.4f, %.0f tok/s%s", tty ? "\r" : "", chunk, w + 1, nwin,
-                    total / ((double)(w + 1) * W), (double)(w + 1) * W / (el > 0 ? el : 1e-9), tty && w + 1 < nwin ? "" : "\n");
+                    total / ((double)(w + 1) * S), (double)(w + 1) * W / (el > 0 ? el : 1e-9), tty && w + 1 < nwin ? "" : "\n");
         }
     }
     free(lg);
     cat_session_close(s);
-    *loss = total / ((double)nwin * W);
-    *count = (long)(nwin * (size_t)W);
+    *loss = total / ((double)nwin * S);
+    *count = (long)(nwin * (size_t)S);
     return 0;
 }
 
 int main(int argc, char **argv) {
     const char *model_path = NULL, *text = NULL, *idsf = NULL;
-    long W = 0, chunk = 0, threads = 0;
-    int all = 0, i, kv_type = 0;
+    long W = 0, S = 0, chunk = 0, threads = 0;
+    int all = 0, json = 0, i, kv_type = 0;
     uint64_t kv_budget = 0;
     cat_model *m;
     char err[512];
@@ -103,14 +123,16 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--version")) { cli_version("cat-ppl"); return 0; }
         else if (!strcmp(a, "--all-chunks")) all = 1;
+        else if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--kv-type") || !strcmp(a, "--kv-budget")) {
             if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
             i++;
             if (!strcmp(a, "--kv-type") && (kv_type = util_kv_type(v)) < 0) { fprintf(stderr, "cat-ppl: --kv-type takes f32, bf16 or q8, got '%s'\n", v); return 2; }
             if (!strcmp(a, "--kv-budget") && util_parse_size(v, &kv_budget)) { fprintf(stderr, "cat-ppl: --kv-budget needs a size such as 64M, 2G or 100000 (K, M, G = 1024-based), got '%s'\n", v); return 2; }
         }
-        else if (!strcmp(a, "--text") || !strcmp(a, "--ids") || !strcmp(a, "--window") || !strcmp(a, "--chunk") || !strcmp(a, "-t") || !strcmp(a, "--threads")) {
+        else if (!strcmp(a, "--text") || !strcmp(a, "--ids") || !strcmp(a, "--window") || !strcmp(a, "--stride") || !strcmp(a, "--chunk") || !strcmp(a, "-t") || !strcmp(a, "--threads")) {
             if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
             i++;
             if (!strcmp(a, "--text")) text = v;
@@ -118,9 +140,9 @@ int main(int argc, char **argv) {
             else {
                 long x = strtol(v, &end, 10);
                 if (!*v || *end || x < 1 || x > (1 << 24)) { fprintf(stderr, "cat-ppl: %s needs a positive whole number, got '%s'\n", a, v); return 2; }
-                if (!strcmp(a, "--window")) W = x; else if (!strcmp(a, "--chunk")) chunk = x; else threads = x;
+                if (!strcmp(a, "--window")) W = x; else if (!strcmp(a, "--stride")) S = x; else if (!strcmp(a, "--chunk")) chunk = x; else threads = x;
             }
-        } else if (a[0] == '-' && a[1]) { fprintf(stderr, "cat-ppl: unknown option '%s' (try --help)\n", a); return 2; }
+        } else if (a[0] == '-' && a[1]) return cli_unknown("cat-ppl", a, known_options);
         else if (!model_path) model_path = a;
         else { fprintf(stderr, "cat-ppl: unexpected argument '%s' (try --help)\n", a); return 2; }
     }
@@ -136,6 +158,8 @@ int main(int argc, char **argv) {
     if (chunk && !cat_model_chunk_ok(m, (int32_t)chunk)) { fprintf(stderr, "cat-ppl: --chunk %ld: this model takes a power of two from 1 to %d\n", chunk, cfg->chunk_size); return 2; }
     if (!W) W = cfg->block_size;
     if (W > cfg->block_size) { fprintf(stderr, "cat-ppl: --window %ld exceeds the model's block size %d\n", W, cfg->block_size); return 2; }
+    if (S > W) { fprintf(stderr, "cat-ppl: --stride %ld exceeds the window %ld\n", S, W); return 2; }
+    if (!S) S = W;
     if (kv_budget) {
         int32_t c = (int32_t)chunk;
         size_t need;
@@ -178,18 +202,28 @@ int main(int argc, char **argv) {
         }
     }
     if (n < (size_t)W + 1) { fprintf(stderr, "cat-ppl: %zu tokens do not fill one window of %ld (+1 target)\n", n, W); return 1; }
-    if (all) {
-        int32_t c;
+    {
+        int32_t c, cs[32];
         double loss[32];
         long cnt[32];
-        int k = 0;
-        for (c = 1; c <= cfg->chunk_size; c *= 2, k++) if (score(m, c, (cat_dtype)kv_type, (int)threads, ids, n, (int)W, &loss[k], &cnt[k])) return 1;
-        for (c = 1, k = 0; c <= cfg->chunk_size; c *= 2, k++) printf("chunk %d loss %.6f ppl %.4f tokens %ld\n", c, loss[k], exp(loss[k]), cnt[k]);
-    } else {
-        double loss;
-        long cnt;
-        if (score(m, (int32_t)chunk, (cat_dtype)kv_type, (int)threads, ids, n, (int)W, &loss, &cnt)) return 1;
-        printf("loss %.6f ppl %.4f tokens %ld\n", loss, exp(loss), cnt);
+        int k, nc = 0;
+        if (all) for (c = 1; c <= cfg->chunk_size; c *= 2) cs[nc++] = c;
+        else cs[nc++] = (int32_t)chunk;
+        for (k = 0; k < nc; k++) if (score(m, cs[k], (cat_dtype)kv_type, (int)threads, ids, n, (int)W, (int)S, &loss[k], &cnt[k])) return 1;
+        if (json) {
+            printf("{\"model\": \"");
+            for (k = 0; model_path[k]; k++) {   /* a JSON string: escape what must be */
+                unsigned char ch = (unsigned char)model_path[k];
+                if (ch == '"' || ch == '\\') printf("\\%c", ch); else if (ch < 0x20) printf("\\u%04x", ch); else putchar(ch);
+            }
+            printf("\", \"family\": \"%s\", \"window\": %ld, \"stride\": %ld, \"tokens\": %ld, \"results\": [", cat_family_name(cfg->family), W, S, cnt[0]);
+            for (k = 0; k < nc; k++)   /* chunk: the one in use (the model's when not given; 0 for dense) */
+                printf("%s{\"chunk\": %d, \"loss\": %.6f, \"ppl\": %.4f}", k ? ", " : "", cs[k] ? cs[k] : cfg->family == CAT_FAMILY_DENSE ? 0 : cfg->chunk_size,
+                       loss[k], exp(loss[k]));
+            printf("]}\n");
+        } else if (all) {
+            for (k = 0; k < nc; k++) printf("chunk %d loss %.6f ppl %.4f tokens %ld\n", cs[k], loss[k], exp(loss[k]), cnt[k]);
+        } else printf("loss %.6f ppl %.4f tokens %ld\n", loss[0], exp(loss[0]), cnt[0]);
     }
     free(ids);
     cat_model_close(m);

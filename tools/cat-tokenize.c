@@ -1,8 +1,9 @@
 /* cat-tokenize - encode stdin to token ids, or decode ids back to text.
  *
- *   cat-tokenize (MODEL | --tokenizer tokenizer.json | --vocab vocab.json --merges merges.txt) [--decode]
+ *   cat-tokenize (MODEL | --tokenizer tokenizer.json | --vocab vocab.json --merges merges.txt) [TEXT] [--pieces | --decode]
  *
- * Encode (default): reads all of stdin, prints the ids space-separated on one line.
+ * Encode (default): TEXT (or -p TEXT, or all of stdin), prints the ids space-separated
+ * on one line; --pieces prints one token per line, id and piece.
  * --decode: reads whitespace-separated ids from stdin, writes the decoded bytes.
  *
  * MIT License (see LICENSE).
@@ -17,20 +18,46 @@
 
 #define CAT_IMPLEMENTATION
 #include "../cat.h"
+#include "cli.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cat-tokenize (MODEL | --tokenizer tokenizer.json | --vocab vocab.json --merges merges.txt) [--decode]\n"
+            "usage: cat-tokenize (MODEL | --tokenizer tokenizer.json | --vocab vocab.json --merges merges.txt)\n"
+            "                    [TEXT | -p TEXT] [--pieces | --decode]\n"
             "\n"
-            "Encode (default): read all of stdin, print the token ids space-separated on one line.\n"
+            "Encode (default): TEXT given as an argument, or else all of stdin; prints the token\n"
+            "ids space-separated on one line.\n"
             "--decode: read whitespace-separated token ids from stdin, write the decoded bytes to stdout.\n"
             "\n"
             "  MODEL                    a converted cat.h model file (uses its embedded tokenizer)\n"
             "  --tokenizer FILE         HuggingFace tokenizer.json (byte-level BPE)\n"
             "  --vocab FILE --merges FILE  GPT-2 vocab.json and merges.txt\n"
+            "  TEXT, -p, --prompt TEXT  the text to encode (default: read stdin)\n"
+            "  --pieces                 one token per line: its id and its piece (bytes that are\n"
+            "                           not printable ASCII written as \\xNN, as \\n, \\t, \\\\)\n"
             "  --decode                 decode instead of encode\n"
-            "  --help                   show this text\n");
+            "  --version                print the version and exit\n"
+            "  -h, --help               show this text\n");
+}
+
+static const char *const known_options[] = {"--tokenizer", "--vocab", "--merges", "-p", "--prompt", "--pieces", "--decode", "--version", "-h", "--help", NULL};
+
+/* id and piece, the piece's bytes escaped so that one token stays on one line */
+static void print_piece(const cat_tokenizer *tok, int32_t id)
+{
+    size_t len = 0, k;
+    const char *p = cat_tokenizer_token_bytes(tok, id, &len);
+    printf("%6ld -> '", (long)id);
+    for (k = 0; p && k < len; k++) {
+        unsigned char c = (unsigned char)p[k];
+        if (c == '\\') fputs("\\\\", stdout);
+        else if (c == '\n') fputs("\\n", stdout);
+        else if (c == '\t') fputs("\\t", stdout);
+        else if (c < 0x20 || c >= 0x7f) printf("\\x%02X", c);
+        else putchar(c);
+    }
+    fputs("'\n", stdout);
 }
 
 static char *read_all(FILE *f, size_t *len)
@@ -62,8 +89,8 @@ static const char *result_str(cat_result rc)
 
 int main(int argc, char **argv)
 {
-    const char *model = NULL, *tok_json = NULL, *vocab = NULL, *merges = NULL;
-    int decode = 0, i, status = 1;
+    const char *model = NULL, *tok_json = NULL, *vocab = NULL, *merges = NULL, *text = NULL, *pos[2] = {NULL, NULL};
+    int decode = 0, pieces = 0, n_pos = 0, i, status = 1;
     char err[512];
     tokfile tf;
     cat_tokenizer *owned = NULL;
@@ -76,18 +103,32 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 0; }
+        else if (strcmp(a, "--version") == 0) { cli_version("cat-tokenize"); return 0; }
         else if (strcmp(a, "--decode") == 0) decode = 1;
+        else if (strcmp(a, "--pieces") == 0) pieces = 1;
+        else if (strcmp(a, "-p") == 0 || strcmp(a, "--prompt") == 0) {
+            if (i + 1 >= argc) { fprintf(stderr, "cat-tokenize: %s needs the text\n", a); return 2; }
+            if (text) { fprintf(stderr, "cat-tokenize: give the text once\n"); return 2; }
+            text = argv[++i];
+        }
         else if (strcmp(a, "--tokenizer") == 0 || strcmp(a, "--vocab") == 0 || strcmp(a, "--merges") == 0) {
             if (i + 1 >= argc) { fprintf(stderr, "cat-tokenize: %s needs a file name\n", a); return 2; }
             if (a[2] == 't') tok_json = argv[++i];
             else if (a[2] == 'v') vocab = argv[++i];
             else merges = argv[++i];
-        } else if (a[0] == '-' && a[1] != 0) {
-            fprintf(stderr, "cat-tokenize: unknown option '%s' (try --help)\n", a);
-            return 2;
-        } else if (!model) model = a;
-        else { fprintf(stderr, "cat-tokenize: unexpected argument '%s' (try --help)\n", a); return 2; }
+        } else if (a[0] == '-' && a[1] != 0) return cli_unknown("cat-tokenize", a, known_options);
+        else if (n_pos < 2) pos[n_pos++] = a;
+        else { fprintf(stderr, "cat-tokenize: unexpected argument '%s' (one MODEL and one TEXT at most; try --help)\n", a); return 2; }
     }
+    /* positional: MODEL then TEXT; with --tokenizer or --vocab/--merges only TEXT */
+    if (tok_json || vocab || merges) {
+        if (n_pos == 2) { fprintf(stderr, "cat-tokenize: unexpected argument '%s' (the tokenizer is given by option; try --help)\n", pos[1]); return 2; }
+        if (n_pos == 1) { if (text) { fprintf(stderr, "cat-tokenize: give the text once\n"); return 2; } text = pos[0]; }
+    } else {
+        model = pos[0];
+        if (n_pos == 2) { if (text) { fprintf(stderr, "cat-tokenize: give the text once\n"); return 2; } text = pos[1]; }
+    }
+    if (decode && (pieces || text)) { fprintf(stderr, "cat-tokenize: --decode reads ids from stdin; it takes no TEXT nor --pieces\n"); return 2; }
     if ((model != NULL) + (tok_json != NULL) + (vocab != NULL || merges != NULL) != 1) {
         fprintf(stderr, "cat-tokenize: give exactly one of MODEL, --tokenizer FILE, or --vocab FILE --merges FILE (try --help)\n");
         return 2;
@@ -111,8 +152,15 @@ int main(int argc, char **argv)
         tok = owned;
     }
 
-    in = read_all(stdin, &in_len);
-    if (!in) { fprintf(stderr, "cat-tokenize: cannot read stdin\n"); goto done; }
+    if (text) {
+        in_len = strlen(text);
+        in = (char *)malloc(in_len + 1);
+        if (!in) { fprintf(stderr, "cat-tokenize: out of memory\n"); goto done; }
+        memcpy(in, text, in_len + 1);
+    } else {
+        in = read_all(stdin, &in_len);
+        if (!in) { fprintf(stderr, "cat-tokenize: cannot read stdin\n"); goto done; }
+    }
 
     if (!decode) {
         size_t n = 0, k;
@@ -121,8 +169,11 @@ int main(int argc, char **argv)
         if (!ids) { fprintf(stderr, "cat-tokenize: out of memory\n"); goto done; }
         rc = cat_tokenizer_encode(tok, in, in_len, ids, in_len, &n);
         if (rc != CAT_OK) { fprintf(stderr, "cat-tokenize: encode failed (%s)\n", result_str(rc)); free(ids); goto done; }
-        for (k = 0; k < n; k++) printf(k ? " %ld" : "%ld", (long)ids[k]);
-        printf("\n");
+        if (pieces) for (k = 0; k < n; k++) print_piece(tok, ids[k]);
+        else {
+            for (k = 0; k < n; k++) printf(k ? " %ld" : "%ld", (long)ids[k]);
+            printf("\n");
+        }
         free(ids);
     } else {
         size_t pos = 0, k = 0, cap = 0;

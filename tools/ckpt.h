@@ -16,10 +16,14 @@
  *   recognised and interpreted; anything else is an error.
  *
  * Memory / ownership
- *   - ckpt_open() reads the whole file into one heap buffer owned by the
- *     ckpt_file; ckpt_open_memory() COPIES the caller's bytes (the caller may
- *     free its buffer right after the call). Tensor storage pointers point into
- *     that buffer and stay valid until ckpt_close().
+ *   - ckpt_open() maps a regular file read-only (POSIX mmap; define
+ *     CKPT_NO_MMAP to read it instead) or reads other files into one heap
+ *     buffer owned by the ckpt_file; ckpt_open_memory() COPIES the caller's
+ *     bytes (the caller may free its buffer right after the call). Tensor
+ *     storage pointers point into that mapping or buffer and stay valid until
+ *     ckpt_close(). ckpt_release() drops the mapped pages read so far from the
+ *     process's resident memory (they are read again when touched), so a
+ *     caller that reads one tensor at a time stays in bounded memory.
  *   - On failure ckpt_open()/ckpt_open_memory() free everything they allocated
  *     and leave *f zeroed, so calling ckpt_close() afterwards is allowed and does
  *     nothing. ckpt_close() on a zeroed ckpt_file is always safe.
@@ -54,7 +58,9 @@
 #endif
 #endif
 
-typedef enum { CKPT_F32 = 0, CKPT_F16 = 1, CKPT_BF16 = 2 } ckpt_dtype;
+/* CKPT_I64, CKPT_I32 and CKPT_I8 (also U8 and BOOL) are integer tensors (buffers
+   such as step counters): listed, with their shape, but ckpt_read refuses them. */
+typedef enum { CKPT_F32 = 0, CKPT_F16 = 1, CKPT_BF16 = 2, CKPT_I64 = 3, CKPT_I32 = 4, CKPT_I8 = 5 } ckpt_dtype;
 
 #define CKPT_MAX_DIMS 8
 
@@ -92,6 +98,12 @@ CKPTDEF const ckpt_tensor *ckpt_find(const ckpt_file *f, const char *name);
    Output is little-endian. dst must hold numel * elemsize(dst_type) bytes. */
 CKPTDEF int  ckpt_read(const ckpt_tensor *t, void *dst, ckpt_dtype dst_type,
                        char *err, size_t errlen);
+/* As ckpt_read, for rows [row0, row0 + nrows) of the outermost dimension
+   (a tensor of ndim 0 has one row); dst holds nrows * (numel / shape[0]) elements. */
+CKPTDEF int  ckpt_read_rows(const ckpt_tensor *t, int64_t row0, int64_t nrows, void *dst,
+                            ckpt_dtype dst_type, char *err, size_t errlen);
+/* Drop the pages of a mapped file from resident memory (no-op otherwise). */
+CKPTDEF void ckpt_release(ckpt_file *f);
 /* "F32", "F16", "BF16" (or "?") */
 CKPTDEF const char *ckpt_dtype_name(ckpt_dtype t);
 
@@ -107,6 +119,13 @@ CKPTDEF const char *ckpt_dtype_name(ckpt_dtype t);
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
+#if !defined(CKPT_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#define CKPT__HAVE_MMAP 1
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CKPT__FMT(a, b) __attribute__((format(printf, a, b)))
@@ -169,6 +188,9 @@ static size_t ckpt__esize(ckpt_dtype t)
     case CKPT_F32: return 4;
     case CKPT_F16: return 2;
     case CKPT_BF16: return 2;
+    case CKPT_I64: return 8;
+    case CKPT_I32: return 4;
+    case CKPT_I8: return 1;
     }
     return 0;
 }
@@ -179,6 +201,9 @@ CKPTDEF const char *ckpt_dtype_name(ckpt_dtype t)
     case CKPT_F32: return "F32";
     case CKPT_F16: return "F16";
     case CKPT_BF16: return "BF16";
+    case CKPT_I64: return "I64";
+    case CKPT_I32: return "I32";
+    case CKPT_I8: return "I8";
     }
     return "?";
 }
@@ -236,6 +261,7 @@ typedef struct {
     uint8_t *buf;            /* file contents */
     size_t len;
     ckpt_tensor **sorted;    /* tensors sorted by name, for ckpt_find */
+    int fd;                  /* >= 0: buf is a read-only mapping of this file */
 } ckpt__priv;
 
 static void ckpt__free_file(ckpt_file *f)
@@ -247,6 +273,10 @@ static void ckpt__free_file(ckpt_file *f)
         free(f->tensors);
     }
     if (pv) {
+#ifdef CKPT__HAVE_MMAP
+        if (pv->fd >= 0) { munmap(pv->buf, pv->len); close(pv->fd); }
+        else
+#endif
         free(pv->buf);
         free(pv->sorted);
         free(pv);
@@ -536,7 +566,8 @@ enum {
 enum {
     CKPT__G_ODICT, CKPT__G_REBUILD_V2, CKPT__G_REBUILD_PARAM, CKPT__G_REBUILD_PARAM_STATE,
     CKPT__G_FROM_TYPE_V2, CKPT__G_PARAMETER, CKPT__G_TENSOR,
-    CKPT__G_FLOAT_ST, CKPT__G_HALF_ST, CKPT__G_BF16_ST
+    CKPT__G_FLOAT_ST, CKPT__G_HALF_ST, CKPT__G_BF16_ST,
+    CKPT__G_LONG_ST, CKPT__G_INT_ST, CKPT__G_BYTE_ST, CKPT__G_CHAR_ST, CKPT__G_BOOL_ST
 };
 
 static const struct { const char *mod, *name; int id; } ckpt__globals[] = {
@@ -549,7 +580,12 @@ static const struct { const char *mod, *name; int id; } ckpt__globals[] = {
     { "torch", "Tensor", CKPT__G_TENSOR },
     { "torch", "FloatStorage", CKPT__G_FLOAT_ST },
     { "torch", "HalfStorage", CKPT__G_HALF_ST },
-    { "torch", "BFloat16Storage", CKPT__G_BF16_ST }
+    { "torch", "BFloat16Storage", CKPT__G_BF16_ST },
+    { "torch", "LongStorage", CKPT__G_LONG_ST },
+    { "torch", "IntStorage", CKPT__G_INT_ST },
+    { "torch", "ByteStorage", CKPT__G_BYTE_ST },
+    { "torch", "CharStorage", CKPT__G_CHAR_ST },
+    { "torch", "BoolStorage", CKPT__G_BOOL_ST }
 };
 
 typedef struct {
@@ -910,6 +946,9 @@ static int ckpt__ppersid(ckpt__pvm *vm, size_t pid, size_t *res)
     case CKPT__G_FLOAT_ST: dt = CKPT_F32; break;
     case CKPT__G_HALF_ST: dt = CKPT_F16; break;
     case CKPT__G_BF16_ST: dt = CKPT_BF16; break;
+    case CKPT__G_LONG_ST: dt = CKPT_I64; break;
+    case CKPT__G_INT_ST: dt = CKPT_I32; break;
+    case CKPT__G_BYTE_ST: case CKPT__G_CHAR_ST: case CKPT__G_BOOL_ST: dt = CKPT_I8; break;
     default: goto badtype;
     }
     key = &vm->obj[t->items[2]];
@@ -1580,9 +1619,12 @@ static int ckpt__jtensor(ckpt__js *j, ckpt_tensor *t, uint64_t *beg, uint64_t *e
             if (strcmp(dt, "F32") == 0) t->dtype = CKPT_F32;
             else if (strcmp(dt, "F16") == 0) t->dtype = CKPT_F16;
             else if (strcmp(dt, "BF16") == 0) t->dtype = CKPT_BF16;
+            else if (strcmp(dt, "I64") == 0) t->dtype = CKPT_I64;
+            else if (strcmp(dt, "I32") == 0) t->dtype = CKPT_I32;
+            else if (strcmp(dt, "I8") == 0 || strcmp(dt, "U8") == 0 || strcmp(dt, "BOOL") == 0) t->dtype = CKPT_I8;
             else {
                 char qd[80];
-                ckpt__seterr(j->err, j->errlen, "safetensors: tensor '%s' has unsupported dtype '%s' (supported: F32, F16, BF16)", nm, ckpt__q(qd, dt, dl));
+                ckpt__seterr(j->err, j->errlen, "safetensors: tensor '%s' has unsupported dtype '%s' (supported: F32, F16, BF16; I64, I32, I8, U8, BOOL as integer buffers)", nm, ckpt__q(qd, dt, dl));
                 free(dt);
                 return -1;
             }
@@ -1736,24 +1778,32 @@ static int ckpt__load_st(ckpt_file *f, const uint8_t *b, size_t len, char *err, 
 /* ------------------------------------------------------------------------ */
 /* open                                                                     */
 
-/* Takes ownership of buf (malloc'd), frees everything on failure. */
-static int ckpt__open_owned(ckpt_file *f, uint8_t *buf, size_t len, int format, char *err, size_t errlen)
+/* Takes ownership of buf (malloc'd, or mapped from fd when fd >= 0), frees
+   everything on failure. */
+static int ckpt__open_owned(ckpt_file *f, uint8_t *buf, size_t len, int fd, int format, char *err, size_t errlen)
 {
     ckpt__priv *pv;
     int rc;
     memset(f, 0, sizeof *f);
     pv = (ckpt__priv *)calloc(1, sizeof *pv);
     if (!pv) {
+#ifdef CKPT__HAVE_MMAP
+        if (fd >= 0) { munmap(buf, len); close(fd); }
+        else
+#endif
         free(buf);
         ckpt__seterr(err, errlen, "out of memory");
         return -1;
     }
     pv->buf = buf;
     pv->len = len;
+    pv->fd = fd;
     f->priv = pv;
     if (format == 0) {
         if (len >= 4 && buf[0] == 'P' && buf[1] == 'K' && ((buf[2] == 3 && buf[3] == 4) || (buf[2] == 5 && buf[3] == 6)))
             format = 1;
+        else if (len >= 9 && buf[8] == '{' && ckpt__u64(buf) <= (uint64_t)len - 8)
+            format = 2; /* before the pickle check: a header length such as 0x480 starts with 0x80 0x04 */
         else if (len >= 2 && buf[0] == 0x80 && buf[1] <= 5) {
             ckpt__seterr(err, errlen, "legacy (non-zip) torch.save format is not supported; re-save with torch >= 1.6 or convert to safetensors");
             goto fail;
@@ -1794,7 +1844,7 @@ CKPTDEF int ckpt_open_memory(ckpt_file *f, const void *data, size_t len, int for
     buf = (uint8_t *)malloc(len ? len : 1);
     if (!buf) { ckpt__seterr(err, errlen, "out of memory (%zu bytes)", len); return -1; }
     if (len) memcpy(buf, data, len);
-    return ckpt__open_owned(f, buf, len, format, err, errlen);
+    return ckpt__open_owned(f, buf, len, -1, format, err, errlen);
 }
 
 CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
@@ -1806,6 +1856,20 @@ CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
     if (!f) { ckpt__seterr(err, errlen, "ckpt_open: NULL file"); return -1; }
     memset(f, 0, sizeof *f);
     if (!path) { ckpt__seterr(err, errlen, "ckpt_open: NULL path"); return -1; }
+#ifdef CKPT__HAVE_MMAP
+    {
+        /* a regular file is mapped, not read: its pages are only resident
+           while a tensor is read (see ckpt_release) */
+        struct stat st;
+        int fd = open(path, O_RDONLY);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= (uint64_t)((size_t)-1 / 2)) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) return ckpt__open_owned(f, (uint8_t *)p, (size_t)st.st_size, fd, 0, err, errlen);
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
     fp = fopen(path, "rb");
     if (!fp) {
         ckpt__seterr(err, errlen, "cannot open '%s': %s", path, strerror(errno));
@@ -1845,7 +1909,20 @@ CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
         return -1;
     }
     fclose(fp);
-    return ckpt__open_owned(f, buf, len, 0, err, errlen);
+    return ckpt__open_owned(f, buf, len, -1, 0, err, errlen);
+}
+
+CKPTDEF void ckpt_release(ckpt_file *f)
+{
+#ifdef CKPT__HAVE_MMAP
+    ckpt__priv *pv = f ? (ckpt__priv *)f->priv : NULL;
+    /* mapping the file again at the same address discards the pages read so
+       far from this process (the page cache keeps them); pointers stay valid */
+    if (pv && pv->fd >= 0)
+        (void)mmap(pv->buf, pv->len, PROT_READ, MAP_PRIVATE | MAP_FIXED, pv->fd, 0);
+#else
+    (void)f;
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1910,7 +1987,8 @@ CKPTDEF int ckpt_read(const ckpt_tensor *t, void *dst, ckpt_dtype dst_type, char
     ses = ckpt__esize(t->dtype);
     if (!ses) { ckpt__seterr(err, errlen, "ckpt_read: tensor '%s' has invalid dtype %d", nm, (int)t->dtype); return -1; }
     des = ckpt__esize(dst_type);
-    if (!(dst_type == CKPT_F32 || dst_type == CKPT_BF16 || (dst_type == CKPT_F16 && t->dtype == CKPT_F16))) {
+    if (t->dtype == CKPT_I64 || t->dtype == CKPT_I32 || t->dtype == CKPT_I8 ||
+        !(dst_type == CKPT_F32 || dst_type == CKPT_BF16 || (dst_type == CKPT_F16 && t->dtype == CKPT_F16))) {
         ckpt__seterr(err, errlen, "ckpt_read: tensor '%s': conversion %s -> %s is not supported", nm, ckpt_dtype_name(t->dtype), ckpt_dtype_name(dst_type));
         return -1;
     }
@@ -1946,6 +2024,31 @@ CKPTDEF int ckpt_read(const ckpt_tensor *t, void *dst, ckpt_dtype dst_type, char
         }
     }
     return 0;
+}
+
+CKPTDEF int ckpt_read_rows(const ckpt_tensor *t, int64_t row0, int64_t nrows, void *dst, ckpt_dtype dst_type,
+                           char *err, size_t errlen)
+{
+    ckpt_tensor v;
+    if (!t) { ckpt__seterr(err, errlen, "ckpt_read_rows: NULL tensor"); return -1; }
+    if (t->ndim == 0) {
+        if (row0 != 0 || nrows != 1) { ckpt__seterr(err, errlen, "ckpt_read_rows: a scalar has one row"); return -1; }
+        return ckpt_read(t, dst, dst_type, err, errlen);
+    }
+    if (t->ndim < 0 || t->ndim > CKPT_MAX_DIMS || row0 < 0 || nrows < 0 || row0 > t->shape[0] || nrows > t->shape[0] - row0) {
+        ckpt__seterr(err, errlen, "ckpt_read_rows: rows [%lld, +%lld) outside tensor '%s'", (ckpt__ll)row0, (ckpt__ll)nrows, t->name ? t->name : "?");
+        return -1;
+    }
+    v = *t;
+    v.shape[0] = nrows;
+    v.numel = ckpt__numel(v.ndim, v.shape);
+    if (nrows == 0) return 0;
+    if (row0 && t->stride[0] && row0 > (INT64_MAX - t->offset) / t->stride[0]) {
+        ckpt__seterr(err, errlen, "ckpt_read_rows: offset overflows");
+        return -1;
+    }
+    v.offset = t->offset + row0 * t->stride[0];
+    return ckpt_read(&v, dst, dst_type, err, errlen);
 }
 
 #endif /* CKPT__IMPLEMENTED */

@@ -56,7 +56,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size) {
     char err[512];
     cat_result r;
     err[0] = 0;
-    r = cat_model_open_memory(data, size, &m, err, sizeof err);
+    r = cat_model_open_memory(data, size, CAT_MEMORY_COPY, &m, err, sizeof err);
     if (r != CAT_OK) {
         FUZZ_ASSERT(m == NULL && err[0] != 0);   /* every failure names its problem */
         FUZZ_ASSERT(strcmp(cat_result_string(r), "unknown error") != 0);
