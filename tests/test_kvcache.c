@@ -133,6 +133,42 @@ static void test_model(const cat_model *m, const char *name, int32_t chunk) {
     free(f32); free(full); free(one); free(pcs); free(multi); free(solo); free(tok); free(tok2);
 }
 
+/* a sequence's saved state keeps the cache's rows in their type: a q8 or bf16
+   session restored from it goes on exactly as the original; a session of
+   another cache type refuses it */
+static void test_state(const cat_model *m, const char *name, int32_t chunk) {
+    const cat_config *c = cat_model_config(m);
+    const int PV = c->padded_vocab, n = c->block_size < 40 ? c->block_size : 40, half = n / 2 + 1;
+    int32_t tok[64];
+    int t, k;
+    for (k = 0; k < n; k++) tok[k] = (int32_t)((k * 7919 + 11) % c->vocab_size);
+    for (t = 1; t < 3; t++) {
+        cat_session_params sp;
+        cat_session *a, *b, *f;
+        size_t need = 0, wrote = 0;
+        void *buf;
+        memset(&sp, 0, sizeof sp);
+        sp.chunk_size = chunk; sp.kv_type = (cat_dtype)t;
+        if (cat_session_open(m, &sp, &a) || cat_session_open(m, &sp, &b)) { CHECK(0, "%s: open", name); return; }
+        CHECK(cat_session_feed(a, tok, (size_t)half, NULL) == CAT_OK, "%s: feed", name);
+        need = cat_session_seq_state_size(a, 0);
+        buf = malloc(need);
+        CHECK(cat_session_seq_state_save(a, 0, buf, need, &wrote) == CAT_OK && wrote == need, "%s kv %s: state saved", name, cat_dtype_name((cat_dtype)t));
+        CHECK(cat_session_seq_state_load(b, 0, buf, need) == CAT_OK, "%s kv %s: state restored", name, cat_dtype_name((cat_dtype)t));
+        CHECK(cat_session_feed(a, tok + half, (size_t)(n - half), NULL) == CAT_OK && cat_session_feed(b, tok + half, (size_t)(n - half), NULL) == CAT_OK,
+              "%s: feed after restore", name);
+        CHECK(memcmp(cat_session_logits(a), cat_session_logits(b), sizeof(float) * (size_t)PV) == 0,
+              "%s chunk %d kv %s: the restored session goes on bit for bit", name, chunk, cat_dtype_name((cat_dtype)t));
+        sp.kv_type = CAT_DTYPE_F32;
+        if (!cat_session_open(m, &sp, &f)) {
+            CHECK(cat_session_seq_state_load(f, 0, buf, need) == CAT_ERR_STATE, "%s kv %s: an f32 session refuses the state", name, cat_dtype_name((cat_dtype)t));
+            cat_session_close(f);
+        }
+        free(buf);
+        cat_session_close(a); cat_session_close(b);
+    }
+}
+
 static void test_budget(const cat_model *m, const char *name) {
     const cat_config *c = cat_model_config(m);
     const int ctx = c->block_size, nseq = 3;
@@ -235,6 +271,7 @@ int main(int argc, char **argv) {
             int32_t c;
             for (c = 1; c <= cat_model_config(m)->chunk_size; c *= 2) test_model(m, cases[i], c);
         } else test_model(m, cases[i], 0);
+        test_state(m, cases[i], cat_model_config(m)->family == CAT_FAMILY_CAT_ADAPTIVE ? 4 : 0);
         test_budget(m, cases[i]);
         cat_model_close(m);
         remove(path);
