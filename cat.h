@@ -152,6 +152,11 @@
      arena; feeding tokens allocates nothing. When the context is full
      (params.max_context, at most the model's block_size) cat_session_feed
      returns CAT_ERR_CONTEXT and leaves the session unchanged.
+     params.kv_type stores the KV cache as f32 (default), bf16 or q8 (about
+     1/2 and 0.28 of the bytes); params.kv_budget_bytes caps the cache of all
+     sequences at max_context: an adaptive CAT then picks the smallest chunk
+     size that fits (cat_model_fit_budget says which, or the least budget).
+     cat_session_bytes tells what a session would allocate, before opening it.
 
    The file format is documented in FORMAT.md. License (MIT) at the end of file.
 */
@@ -202,7 +207,9 @@ extern "C" {
     X(CAT_ERR_CHUNK,        "chunk size not supported by this model") \
     X(CAT_ERR_CONTEXT,      "context is full") \
     X(CAT_ERR_BUFFER,       "output buffer too small") \
-    X(CAT_ERR_STATE,        "saved state does not belong to this model and session")
+    X(CAT_ERR_STATE,        "saved state does not belong to this model and session") \
+    X(CAT_ERR_NONFINITE,    "non-finite logits (NaN or Inf)") \
+    X(CAT_ERR_BUDGET,       "the KV cache does not fit the memory budget")
 
 typedef enum {
 #define CAT__ENUM(name, text) name,
@@ -400,6 +407,12 @@ typedef struct {
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
     int32_t n_threads;    /* threads (at most 256); 0 = OMP_NUM_THREADS in an OpenMP build, else the CPUs online */
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
+    cat_dtype kv_type;    /* KV-cache entries: CAT_DTYPE_F32 (0, the default), CAT_DTYPE_BF16, or
+                             CAT_DTYPE_Q8 (8 bits with a float scale per 32 values of a head) */
+    uint64_t kv_budget_bytes; /* 0 = none. Else the KV cache of all n_seq sequences at max_context
+                             tokens must fit: an adaptive CAT with chunk_size 0 takes the smallest
+                             chunk size that fits; otherwise the chunk in use must fit.
+                             CAT_ERR_BUDGET when nothing fits (see cat_model_fit_budget) */
     int32_t bf16_dot;     /* 1: where the CPU has AVX512_BF16, bf16 weights multiply activations
                              rounded to bf16 (about 2x prefill; logits move by up to ~0.08 on the
                              demo); 0 = f32 activations (exact products) */
@@ -410,6 +423,9 @@ typedef struct {
    CAT_ERR_CHUNK (chunk_size not valid for the model), CAT_ERR_NOMEM. The model must
    outlive the session. */
 CATDEF cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out);
+/* The bytes cat_session_open would allocate with these parameters (what
+   cat_session_memory then reports), without allocating them. */
+CATDEF cat_result cat_session_bytes(const cat_model *m, const cat_session_params *p, size_t *bytes);
 /* Feed n tokens. logits: NULL, or room for n * padded_vocab floats that receive
    the next-token logits after each fed token. Returns CAT_OK; CAT_ERR_ARGS (NULL s, or
    NULL tokens with n > 0), CAT_ERR_TOKEN (an id < 0 or >= padded_vocab), CAT_ERR_CONTEXT
@@ -434,6 +450,21 @@ CATDEF int32_t cat_session_max_context(const cat_session *s); /* tokens a sequen
 CATDEF size_t cat_session_kv_bytes(const cat_session *s);     /* bytes of KV cache live now */
 CATDEF size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos); /* ... when pos tokens are held */
 CATDEF size_t cat_session_memory(const cat_session *s);       /* bytes the session allocated */
+CATDEF size_t cat_session_scratch_bytes(const cat_session *s); /* ... of which not KV cache */
+CATDEF cat_dtype cat_session_kv_type(const cat_session *s);
+
+/* KV-cache bytes of n_seq sequences (0 = 1) holding context tokens (0 = the
+   block size) at a chunk size (0 = the model's; ignored for dense models),
+   with entries of kv_type: what cat_session_kv_bytes_at reports. 0 when the
+   chunk size is not valid for the model. */
+CATDEF size_t cat_model_kv_bytes(const cat_model *m, int32_t chunk, int32_t context, int32_t n_seq, cat_dtype kv_type);
+/* The chunk size a session with these parameters takes under budget bytes of
+   KV cache: *chunk in: the requested chunk (0 = the model's, or for an
+   adaptive CAT: the smallest that fits), out: the chunk chosen; *need: its
+   KV bytes. When nothing fits, returns CAT_ERR_BUDGET and *need is the
+   smallest budget that would fit (*chunk: the chunk size it would take). */
+CATDEF cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, int32_t context, int32_t n_seq, cat_dtype kv_type,
+                                       int32_t *chunk, size_t *need);
 CATDEF void cat_session_reset(cat_session *s);   /* empties every sequence; NULL: nothing */
 CATDEF void cat_session_close(cat_session *s);   /* NULL: nothing */
 
@@ -507,13 +538,19 @@ typedef struct {
    range; CAT_ERR_NOMEM. Free with cat_sampler_free. */
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
 /* Draws the next token from logits (vocab_size floats, or more: the padding
-   is ignored) and records it in the penalty's history. */
-CATDEF int32_t cat_sampler_sample(cat_sampler *s, const float *logits);
+   is ignored) into *token, records it in the penalty's history and returns
+   CAT_OK. A logit of -INFINITY masks its token (never drawn); when any of the
+   logits it may sample (ids below vocab_size) is NaN or +Inf, or all are -Inf
+   (a model with non-finite weights, an overflow), it returns CAT_ERR_NONFINITE
+   and *token = -1, at every temperature, without advancing the RNG or the
+   history; CAT_ERR_ARGS for NULL pointers. */
+CATDEF cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token);
 /* Records a token the sampler did not pick (a prompt token, user input) in the
    penalty's history; ids outside 0..vocab_size-1 are ignored. */
 CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
 /* The distribution sample() would draw from (vocab_size probabilities, zero for
-   the excluded tokens; one-hot at temperature 0), without drawing. */
+   the excluded tokens; one-hot at temperature 0), without drawing; like sample(),
+   CAT_ERR_NONFINITE for NaN or infinite logits. */
 CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
 CATDEF void cat_sampler_free(cat_sampler *s);   /* NULL: nothing */
 
@@ -576,13 +613,17 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #include <string.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <float.h>
 
-#if !defined(CAT_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
-#include <sys/mman.h>
+#if defined(__unix__) || defined(__APPLE__)
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#define CAT__HAVE_POSIX 1
+#if !defined(CAT_NO_MMAP)
+#include <sys/mman.h>
 #define CAT__HAVE_MMAP 1
+#endif
 #endif
 
 #ifdef _OPENMP
@@ -1130,6 +1171,10 @@ static cat__dirent *cat__find(cat_model *m, const char *name) {
 static int cat__dirent_cmp(const void *a, const void *b) {
     return strcmp((*(cat__dirent *const *)a)->name, (*(cat__dirent *const *)b)->name);
 }
+static int cat__dirent_cmp_offset(const void *a, const void *b) {
+    uint64_t x = (*(cat__dirent *const *)a)->offset, y = (*(cat__dirent *const *)b)->offset;
+    return x < y ? -1 : x > y;
+}
 
 CAT__API void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *d) {
     int i; size_t o = 0;
@@ -1223,6 +1268,8 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         cat__err(err, errlen, "the header says the file has %llu bytes but it has %llu (truncated or padded)", (unsigned long long)fsize, (unsigned long long)size);
         return fsize > size ? CAT_ERR_TRUNCATED : CAT_ERR_FORMAT;
     }
+    if (cat__rd32(b + CAT_HDR_FLAGS) != 0) return cat__fail(err, errlen, CAT_ERR_FORMAT, "the header's flags field is 0x%x; no flags are defined (it must be 0)", cat__rd32(b + CAT_HDR_FLAGS));
+    for (i = CAT_HDR_RESERVED; i < CAT_FILE_HEADER_SIZE; i++) if (b[i]) return cat__fail(err, errlen, CAT_ERR_FORMAT, "reserved header byte %u is not zero", i);
 #define CAT__SEC(o, s, nm) \
     if ((o) < CAT_FILE_HEADER_SIZE || (o) > size || (s) > size - (o)) { \
         cat__err(err, errlen, "%s section [%llu, +%llu) lies outside the file of %llu bytes", nm, (unsigned long long)(o), (unsigned long long)(s), (unsigned long long)size); \
@@ -1232,12 +1279,28 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     CAT__SEC(data_off, data_size, "tensor data");
     if (tok_size) { CAT__SEC(tok_off, tok_size, "tokenizer"); }
 #undef CAT__SEC
+    {
+        /* the sections do not overlap one another (the header is below all of them) */
+        const char *nm[4] = { "config", "tokenizer", "tensor directory", "tensor data" };
+        const uint64_t so[4] = { kv_off, tok_off, dir_off, data_off }, ss[4] = { kv_size, tok_size, dir_size, data_size };
+        int x, y;
+        for (x = 0; x < 4; x++) for (y = x + 1; y < 4; y++)
+            if (ss[x] && ss[y] && so[x] < so[y] + ss[y] && so[y] < so[x] + ss[x]) {
+                cat__err(err, errlen, "the %s section [%llu, +%llu) overlaps the %s section [%llu, +%llu)", nm[x], (unsigned long long)so[x],
+                         (unsigned long long)ss[x], nm[y], (unsigned long long)so[y], (unsigned long long)ss[y]);
+                return CAT_ERR_FORMAT;
+            }
+    }
     if (data_off % CAT__ALIGN) { cat__err(err, errlen, "tensor data offset %llu is not 64-byte aligned", (unsigned long long)data_off); return CAT_ERR_FORMAT; }
     if ((uint64_t)n_kv > kv_size / 12) { cat__err(err, errlen, "config count %u cannot fit in a %llu-byte section", n_kv, (unsigned long long)kv_size); return CAT_ERR_FORMAT; }
     if ((uint64_t)n_t > dir_size / 32) { cat__err(err, errlen, "tensor count %u cannot fit in a %llu-byte directory", n_t, (unsigned long long)dir_size); return CAT_ERR_FORMAT; }
     c.p = b + kv_off; c.len = kv_size; c.off = 0; c.bad = 0;
     r = cat__parse_kv(&c, n_kv, &kv, err, errlen);
     if (r) return r;
+    if (c.off != kv_size) {
+        cat__err(err, errlen, "the config section has %llu bytes after its %u entries", (unsigned long long)(kv_size - c.off), n_kv);
+        return CAT_ERR_FORMAT;
+    }
     r = cat__config_from_kv(&kv, &m->cfg, err, errlen);
     if (r) return r;
     /* tensor directory */
@@ -1274,7 +1337,11 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
-        if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
+        if (e->offset > data_size || e->nbytes > data_size - e->offset) {
+            cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name,
+                     (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size);
+            return CAT_ERR_FORMAT;
+        }
         e->offset += data_off;
     }
     if (c.bad) { cat__err(err, errlen, "tensor directory ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -1285,6 +1352,20 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     if (n_t > 1) qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp);
     for (i = 1; i < n_t; i++) if (!strcmp(m->by_name[i - 1]->name, m->by_name[i]->name)) {
         cat__err(err, errlen, "tensor '%s' appears twice", m->by_name[i]->name); return CAT_ERR_FORMAT;
+    }
+    /* no two tensors share bytes: sort the same index by offset and compare neighbours
+       (every tensor has at least one byte), then sort it back by name */
+    if (n_t > 1) {
+        qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp_offset);
+        for (i = 1; i < n_t; i++) {
+            const cat__dirent *x = m->by_name[i - 1], *y = m->by_name[i];
+            if (x->offset + x->nbytes > y->offset) {
+                cat__err(err, errlen, "tensors '%s' [%llu, +%llu) and '%s' [%llu, +%llu) overlap", x->name, (unsigned long long)(x->offset - data_off),
+                         (unsigned long long)x->nbytes, y->name, (unsigned long long)(y->offset - data_off), (unsigned long long)y->nbytes);
+                return CAT_ERR_FORMAT;
+            }
+        }
+        qsort(m->by_name, n_t, sizeof(cat__dirent *), cat__dirent_cmp);
     }
     r = cat__bind_all(m, err, errlen);
     if (r) return r;
@@ -1367,12 +1448,19 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     m = (cat_model *)CAT_MALLOC(sizeof *m);
     if (!m) return CAT_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-#ifdef CAT__HAVE_MMAP
+#ifdef CAT__HAVE_POSIX
     {
-        int fd = open(path, O_RDONLY);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+        int fd = open(path, O_RDONLY | O_NONBLOCK);
         struct stat st;
         if (fd < 0) { CAT_FREE(m); return cat__fail(err, errlen, CAT_ERR_IO, "cannot open '%s'", path); }
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); cat__err(err, errlen, "'%s' is not a regular file", path); CAT_FREE(m); return CAT_ERR_IO; }
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            cat__err(err, errlen, "'%s' is not a regular file (%s)", path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
+                     S_ISBLK(st.st_mode) ? "a block device" : S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+            CAT_FREE(m); return CAT_ERR_IO;
+        }
+#ifdef CAT__HAVE_MMAP
         if (st.st_size > 0) {
             void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (p != MAP_FAILED) {
@@ -1382,6 +1470,7 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
                 return cat__finish_open(m, out, err, errlen);
             }
         }
+#endif
         close(fd);
     }
 #endif
@@ -1536,13 +1625,16 @@ static void *cat__pool_main(void *arg) {
 
 /* a pool of nth threads (the caller and nth - 1 workers) in one allocation;
    fewer threads if some cannot start; *out = NULL (one thread) when nth <= 1 */
+static size_t cat__pool_size(int nth) {
+    return nth <= 1 ? 0 : sizeof(cat__pool) + (sizeof(pthread_t) + sizeof(cat__warg)) * (size_t)(nth - 1) + 16;
+}
 static cat_result cat__pool_open(int nth, cat__pool **out) {
     cat__pool *p;
     size_t bytes;
     int i;
     *out = NULL;
     if (nth <= 1) return CAT_OK;
-    bytes = sizeof *p + (sizeof(pthread_t) + sizeof(cat__warg)) * (size_t)(nth - 1) + 16;
+    bytes = cat__pool_size(nth);
     p = (cat__pool *)CAT_MALLOC(bytes);
     if (!p) return CAT_ERR_NOMEM;
     memset(p, 0, sizeof *p);
@@ -1610,6 +1702,12 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #else /* OpenMP or one thread */
 
 typedef struct cat__pool { int nth; } cat__pool;
+static size_t cat__pool_size(int nth) {
+#ifndef _OPENMP
+    nth = 1;
+#endif
+    return nth <= 1 ? 0 : sizeof(cat__pool);
+}
 static cat_result cat__pool_open(int nth, cat__pool **out) {
     *out = NULL;
 #ifndef _OPENMP
@@ -1894,6 +1992,100 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
 #undef CAT__KPASS
 CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
 
+/* ---- KV-cache entry types ------------------------------------------------
+   The cache holds one row per head and entry: hd values as f32, as bf16
+   (rounded to nearest even), or as q8: hd int8 values followed by one float
+   scale per group of 32 (a head size that is not a multiple of 32 is one
+   group), value = q * scale, scale = max|x| / 127, as the q8 weights. The
+   score and weighted-sum kernels read f32 rows in place; other types are
+   decoded CAT__KVB rows at a time into a per-thread buffer and handed to the
+   same kernels, so every type runs the same arithmetic on the decoded
+   values, and a full forward and a token-by-token one give the same bits. */
+#define CAT__KVB 64
+static int cat__kv_group(int hd) { return hd % 32 == 0 ? 32 : hd; }
+/* bytes of one head's row of the cache */
+static size_t cat__kv_row_bytes(cat_dtype t, int hd) {
+    switch (t) {
+    case CAT_DTYPE_BF16: return (size_t)hd * 2;
+    case CAT_DTYPE_Q8: return (size_t)hd + 4 * (size_t)(hd / cat__kv_group(hd));
+    default: return (size_t)hd * 4;
+    }
+}
+static uint16_t cat__f32_to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);   /* NaN stays NaN */
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+/* encode one head's row */
+static void cat__kv_write(uint8_t *dst, const float *src, int hd, cat_dtype t) {
+    int j, g0;
+    if (t == CAT_DTYPE_BF16) {
+        for (j = 0; j < hd; j++) { uint16_t h = cat__f32_to_bf16(src[j]); memcpy(dst + 2 * j, &h, 2); }
+    } else if (t == CAT_DTYPE_Q8) {
+        const int G = cat__kv_group(hd);
+        for (g0 = 0; g0 < hd; g0 += G) {
+            float amax = 0.0f, d;
+            for (j = g0; j < g0 + G; j++) { float a = fabsf(src[j]); if (a > amax) amax = a; }
+            d = amax / 127.0f;
+            for (j = g0; j < g0 + G; j++) {
+                float v = amax > 0.0f ? roundf(src[j] / d) : 0.0f;
+                if (v > 127.0f) v = 127.0f;
+                if (v < -127.0f) v = -127.0f;
+                dst[j] = (uint8_t)(int8_t)v;
+            }
+            memcpy(dst + hd + 4 * (g0 / G), &d, 4);
+        }
+    } else memcpy(dst, src, sizeof(float) * (size_t)hd);
+}
+/* decode one head's row */
+static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
+    int j = 0, g0;
+    if (t == CAT_DTYPE_BF16) {
+#if defined(__AVX512F__)
+        for (; j + 16 <= hd; j += 16)
+            _mm512_storeu_ps(dst + j, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j))), 16)));
+#endif
+        for (; j < hd; j++) { uint16_t h; memcpy(&h, src + 2 * j, 2); dst[j] = cat__bf16_to_f32(h); }
+    } else if (t == CAT_DTYPE_Q8) {
+        const int G = cat__kv_group(hd);
+        for (g0 = 0; g0 < hd; g0 += G) {
+            float d;
+            memcpy(&d, src + hd + 4 * (g0 / G), 4);
+            j = g0;
+#if defined(__AVX512F__)
+            {
+                const __m512 dv = _mm512_set1_ps(d);
+                for (; j + 16 <= g0 + G; j += 16)
+                    _mm512_storeu_ps(dst + j, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(src + j)))), dv));
+            }
+#endif
+            for (; j < g0 + G; j++) dst[j] = (float)(int8_t)src[j] * d;
+        }
+    } else memcpy(dst, src, sizeof(float) * (size_t)hd);
+}
+/* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
+static void cat__kv_scores(const cat__kern *K, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+    int e0, e, c;
+    if (t == CAT_DTYPE_F32) { K->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
+        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+        for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
+        K->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+    }
+}
+/* o += sum of p[e] * value row e, rows in order */
+static void cat__kv_wsum(const cat__kern *K, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
+    int e0, e, c;
+    if (t == CAT_DTYPE_F32) { K->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
+    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
+        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+        for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
+        K->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+    }
+}
+
 #ifdef CAT__GCC_PR105593
 #pragma GCC diagnostic pop
 #endif
@@ -1940,8 +2132,8 @@ typedef struct {
 typedef struct {
     int32_t pos;          /* tokens held */
     int32_t has_logits;
-    float *gk, *gv;       /* [layers][kv heads][gcap][head_dim]: one head's keys are contiguous */
-    float *lk, *lv;       /* [layers][kv heads][lcap][head_dim] */
+    uint8_t *gk, *gv;     /* [layers][kv heads][gcap] rows of a head (cat__kv_row_bytes): one head's keys are contiguous */
+    uint8_t *lk, *lv;     /* [layers][kv heads][lcap] rows */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
     int32_t *toks;        /* every token held [max_ctx] (truncate feeds them again) */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
@@ -1965,6 +2157,8 @@ struct cat_session {
     int32_t n_prefix;     /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
     int32_t max_ctx, n_batch, n_seq, nth;
     int32_t kvd;          /* key/value width of a decoder cache entry */
+    cat_dtype kv_type;    /* type of the decoder's cache entries */
+    size_t kv_entry;      /* bytes of one entry's keys (or values) of one layer: kv heads x cat__kv_row_bytes */
     int32_t gcap, lcap;   /* global and persistent local entries per layer per sequence */
     cat__seq *seqs;
     /* RoPE tables */
@@ -1980,7 +2174,8 @@ struct cat_session {
     cat__run *runs;         /* [n_seq] */
     int32_t *cnt;           /* [n_seq] */
     int32_t *cids, *ck;     /* completed chunks: ids [chunk_cap][c], chunk index */
-    float *sk, *sv;         /* local scratch [loc_cap][kvd] */
+    uint8_t *sk, *sv;       /* local scratch [loc_cap][kv heads] rows (the compressor's: f32) */
+    float *kvtmp;           /* [nth][CAT__KVB * head_dim] decoded rows (non-f32 caches) */
     float *x, *xn, *qkv, *att, *h1, *h2, *y;
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
@@ -2063,15 +2258,21 @@ static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, co
    this layer (head-major) */
 static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer) {
     const int KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = g->n_head * hd, w = qd + 2 * kvd;
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    /* the decoder's cache holds entries of the session's type; the compressor's
+       keys and values (layer < 0) live only in the step's scratch, as f32 */
+    const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;   /* bytes of a head's row, of an entry */
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
     int i, h;
     for (i = 0; i < n; i++) {
         const float *k = s->qkv + (size_t)i * w + qd, *v = k + kvd;
-        float *dk, *dv;
-        if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
-            dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd;
-            memcpy(dk, k, sizeof(float) * (size_t)kvd);
-            memcpy(dv, v, sizeof(float) * (size_t)kvd);
+        uint8_t *dk, *dv;
+        if (sl[i].lsc) {  /* the step's scratch: entries of KV rows */
+            dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * eb; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * eb;
+            for (h = 0; h < KV; h++) {
+                cat__kv_write(dk + (size_t)h * rb, k + (size_t)h * hd, hd, kt);
+                cat__kv_write(dv + (size_t)h * rb, v + (size_t)h * hd, hd, kt);
+            }
         } else {          /* the sequence's lists: head-major */
             const cat__seq *q2 = &s->seqs[sl[i].seq];
             const int glob = sl[i].gidx >= 0;
@@ -2079,8 +2280,8 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
             dk = glob ? q2->gk + goff : q2->lk + loff;
             dv = glob ? q2->gv + goff : q2->lv + loff;
             for (h = 0; h < KV; h++) {
-                memcpy(dk + ((size_t)h * cap + at) * hd, k + (size_t)h * hd, sizeof(float) * (size_t)hd);
-                memcpy(dv + ((size_t)h * cap + at) * hd, v + (size_t)h * hd, sizeof(float) * (size_t)hd);
+                cat__kv_write(dk + ((size_t)h * cap + at) * rb, k + (size_t)h * hd, hd, kt);
+                cat__kv_write(dv + ((size_t)h * cap + at) * rb, v + (size_t)h * hd, hd, kt);
             }
         }
     }
@@ -2089,40 +2290,45 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 /* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
    global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd]. One item
    of the threads' job: query row si, head h. */
-typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; size_t goff, loff; } cat__att_job;
+typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; size_t goff, loff, rb; cat_dtype kt; } cat__att_job;
 static void cat__att_item(void *ctx, int64_t task, int tid) {
     const cat__att_job *J = (const cat__att_job *)ctx;
     cat_session *s = J->s;
     const cat__slot *sl = J->sl;
     const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
+    const cat_dtype kt = J->kt;
+    const size_t rb = J->rb, eb = (size_t)KV * rb;
     const size_t goff = J->goff, loff = J->loff;
     const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
     const float *q = s->qkv + (size_t)si * w + h * hd;
     float *sc = s->scores + (size_t)tid * s->ent_cap;
+    float *tmp = s->kvtmp ? s->kvtmp + (size_t)tid * CAT__KVB * s->dg.hd : NULL;
     float mx = -INFINITY, sum = 0.0f, inv;
     float *o = J->out + (size_t)si * qd + h * hd;
-    const size_t gh = (size_t)kh * s->gcap * hd, lh = (size_t)kh * s->lcap * hd, lstride = sl[si].lsc ? (size_t)kvd : (size_t)hd;
-    const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-    const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + lh;
-    const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + lh;
+    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
+    const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
+    const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
+    const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
     int e, j;
-    s->kern->scores(sc, q, gkb, (size_t)hd, ng, hd, scale);
-    s->kern->scores(sc + ng, q, lkb, lstride, nl, hd, scale);
+    (void)kvd;
+    cat__kv_scores(s->kern, sc, q, gkb, rb, ng, hd, scale, kt, tmp);
+    cat__kv_scores(s->kern, sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
     for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
     for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
     inv = 1.0f / sum;
     for (e = 0; e < ng + nl; e++) sc[e] *= inv;
     for (j = 0; j < hd; j++) o[j] = 0.0f;
-    s->kern->wsum(o, sc, gvb, (size_t)hd, ng, hd);
-    s->kern->wsum(o, sc + ng, lvb, lstride, nl, hd);
+    cat__kv_wsum(s->kern, o, sc, gvb, rb, ng, hd, kt, tmp);
+    cat__kv_wsum(s->kern, o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
 }
 static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
-    const int kvd = g->n_kv * g->hd;
     cat__att_job J;
     J.s = s; J.g = g; J.sl = sl; J.out = out;
-    J.goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0;
-    J.loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    J.rb = cat__kv_row_bytes(J.kt, g->hd);
+    J.goff = layer >= 0 ? (size_t)layer * s->gcap * (size_t)g->n_kv * J.rb : 0;
+    J.loff = layer >= 0 ? (size_t)layer * s->lcap * (size_t)g->n_kv * J.rb : 0;
     cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * g->n_head);
 }
 
@@ -2264,14 +2470,13 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
     const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->n_lead - 1 + pe % c;
-    const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
+    const size_t eb = s->kv_entry, rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), off = (size_t)l * s->lcap * eb;
     const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->n_lead);
-    const int hd = s->dg.hd;
     int t, h;
-    if (ke > kf && cnt > 0)  /* scratch rows of kvd into the head-major list */
+    if (ke > kf && cnt > 0)  /* scratch entries into the head-major list, row by row as stored */
         for (t = 0; t < cnt; t++) for (h = 0; h < s->dg.n_kv; h++) {
-            memcpy(q->lk + off + ((size_t)h * s->lcap + t) * hd, s->sk + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
-            memcpy(q->lv + off + ((size_t)h * s->lcap + t) * hd, s->sv + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
+            memcpy(q->lk + off + ((size_t)h * s->lcap + t) * rb, s->sk + (from + t) * eb + (size_t)h * rb, rb);
+            memcpy(q->lv + off + ((size_t)h * s->lcap + t) * rb, s->sv + (from + t) * eb + (size_t)h * rb, rb);
         }
 }
 
@@ -2456,6 +2661,61 @@ static void cat__seq_prime(cat_session *s, int j) {
     }
 }
 
+/* the decoder cache's geometry: kv heads and head size */
+static void cat__kv_geom(const cat_config *cfg, int *nkv, int *hd) {
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) { *nkv = cfg->layer_n_head; *hd = cfg->layer_head_dim; }
+    else { *nkv = cfg->dec.n_local_heads; *hd = cfg->dec.head_dim; }
+}
+/* cache entries live when pos tokens are held, at chunk c (0: dense) with S
+   slots per completed chunk: global: dummy + completed chunks; local: separator
+   + tokens of the current chunk (the last token of a chunk never needs an entry) */
+static size_t cat__kv_entries(int32_t c, int32_t S, int32_t pos) {
+    if (pos < 0) pos = 0;
+    return c ? (size_t)(1 + pos / c) + (size_t)(S - 1 + pos % c) : (size_t)pos;
+}
+/* bytes of KV cache per entry, all layers, keys and values */
+static size_t cat__kv_entry_bytes(const cat_config *cfg, cat_dtype t) {
+    int nkv, hd;
+    cat__kv_geom(cfg, &nkv, &hd);
+    return (size_t)cfg->dec.n_layer * 2 * (size_t)nkv * cat__kv_row_bytes(t, hd);
+}
+
+CAT__API size_t cat_model_kv_bytes(const cat_model *m, int32_t chunk, int32_t context, int32_t n_seq, cat_dtype kv_type) {
+    const cat_config *cfg;
+    int32_t c, S;
+    if (!m || chunk < 0 || context < 0 || n_seq < 0 || (unsigned)kv_type > (unsigned)CAT_DTYPE_Q8) return 0;
+    cfg = &m->cfg;
+    if (cfg->family != CAT_FAMILY_DENSE && !cat_model_chunk_ok(m, chunk)) return 0;
+    if (!context || context > cfg->block_size) context = cfg->block_size;
+    c = cfg->family == CAT_FAMILY_DENSE ? 0 : chunk ? chunk : cfg->chunk_size;
+    S = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
+    return cat__kv_entries(c, S, context) * cat__kv_entry_bytes(cfg, kv_type) * (size_t)(n_seq ? n_seq : 1);
+}
+
+CAT__API cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, int32_t context, int32_t n_seq, cat_dtype kv_type,
+                                         int32_t *chunk, size_t *need) {
+    int32_t c, best = 0;
+    size_t b, least = 0;
+    if (!m || !chunk || !need || *chunk < 0) return CAT_ERR_ARGS;
+    if (m->cfg.family != CAT_FAMILY_DENSE && !cat_model_chunk_ok(m, *chunk)) return CAT_ERR_CHUNK;
+    if (m->cfg.family == CAT_FAMILY_CAT_ADAPTIVE && *chunk == 0) {
+        /* smallest chunk size that fits (the best quality); else the least bytes */
+        for (c = 1; c <= m->cfg.chunk_size; c *= 2) {
+            b = cat_model_kv_bytes(m, c, context, n_seq, kv_type);
+            if (!b) return CAT_ERR_ARGS;
+            if (b <= budget) { *chunk = c; *need = b; return CAT_OK; }
+            if (!best || b < least) { best = c; least = b; }
+        }
+        *chunk = best; *need = least;
+        return CAT_ERR_BUDGET;
+    }
+    c = m->cfg.family == CAT_FAMILY_DENSE ? 0 : *chunk ? *chunk : m->cfg.chunk_size;
+    b = cat_model_kv_bytes(m, c, context, n_seq, kv_type);
+    if (!b && context) return CAT_ERR_ARGS;
+    *chunk = c; *need = b;
+    return b <= budget ? CAT_OK : CAT_ERR_BUDGET;
+}
+
 /* Every parameter resolved in one place: zero means the default documented at
    cat_session_params. */
 static cat_result cat__session_params(cat_session *s, const cat_model *m, const cat_session_params *pp) {
@@ -2465,7 +2725,22 @@ static cat_result cat__session_params(cat_session *s, const cat_model *m, const 
     if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
         return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
+    if ((unsigned)p.kv_type > (unsigned)CAT_DTYPE_Q8) return CAT_ERR_ARGS;
+    if (p.kv_budget_bytes) {
+        int32_t c = p.chunk_size;
+        size_t need;
+        cat_result r = cat_model_fit_budget(m, p.kv_budget_bytes, p.max_context, p.n_seq, p.kv_type, &c, &need);
+        if (r) return r;
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) p.chunk_size = c;
+    }
     s->m = m; s->cfg = *cfg;
+    s->kv_type = p.kv_type;
+    {
+        int nkv, khd;
+        cat__kv_geom(cfg, &nkv, &khd);
+        s->kv_entry = (size_t)nkv * cat__kv_row_bytes(s->kv_type, khd);
+        s->dg.hd = khd;   /* set again with the rest of the geometry */
+    }
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
     s->n_seq = p.n_seq ? p.n_seq : 1;
@@ -2580,10 +2855,10 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->seqs, s->n_seq, cat__seq);
     for (j = 0; j < s->n_seq; j++) {
         cat__seq measuring, *q = a->at ? &s->seqs[j] : &measuring;
-        CAT__TAKE(a, q->gk, L * s->gcap * s->kvd, float);          /* compressed KV cache */
-        CAT__TAKE(a, q->gv, L * s->gcap * s->kvd, float);
-        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
-        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(a, q->gk, L * s->gcap * s->kv_entry, uint8_t);   /* compressed KV cache */
+        CAT__TAKE(a, q->gv, L * s->gcap * s->kv_entry, uint8_t);
+        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);  /* the current chunk */
+        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
         CAT__TAKE(a, q->chunk_ids, c1, int32_t);
         CAT__TAKE(a, q->toks, s->max_ctx, int32_t);              /* every token held */
         if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
@@ -2605,8 +2880,8 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->cnt, s->n_seq, int32_t);
     CAT__TAKE(a, s->cids, chunks * c1, int32_t);
     CAT__TAKE(a, s->ck, chunks, int32_t);
-    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd, float);
-    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);   /* f32 rows are the widest */
+    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);
     CAT__TAKE(a, s->x, rows * d->width, float);
     CAT__TAKE(a, s->xn, rows * d->width, float);
     CAT__TAKE(a, s->y, rows * d->width, float);
@@ -2617,6 +2892,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
     CAT__TAKE(a, s->flat, chunks * d->flat, float);
     CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
     if (s->xb_cap) CAT__TAKE(a, s->xb, s->xb_cap, uint16_t);
 }
@@ -2643,7 +2919,8 @@ static void cat__session_geometry(cat_session *s, const cat__scratch *d) {
     }
 }
 
-CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+/* measure != NULL: only size the arena (*measure = the bytes the session would take) */
+static cat_result cat__session_open(const cat_model *m, const cat_session_params *pp, cat_session **out, size_t *measure) {
     cat_session *s;
     cat__scratch d;
     cat__arena a;
@@ -2660,6 +2937,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     a.at = NULL; a.used = 0;
     cat__session_layout(s, &d, &a);                    /* measure */
     s->arena_size = a.used + 64;
+    if (measure) { *measure = s->arena_size + sizeof *s + cat__pool_size(s->nth); CAT_FREE(s); return CAT_OK; }
     s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
     memset(s->arena, 0, s->arena_size);
@@ -2679,6 +2957,16 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
+}
+
+CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out) {
+    return cat__session_open(m, p, out, NULL);
+}
+CAT__API cat_result cat_session_bytes(const cat_model *m, const cat_session_params *p, size_t *bytes) {
+    cat_session *s;
+    if (!bytes) return CAT_ERR_ARGS;
+    *bytes = 0;
+    return cat__session_open(m, p, &s, bytes);
 }
 
 CAT__API void cat_session_close(cat_session *s) {
@@ -2773,17 +3061,15 @@ CAT__API size_t cat_session_memory(const cat_session *s) { return s ? s->arena_s
 CAT__API const char *cat_session_kernels(const cat_session *s) { return s ? s->kern->name : NULL; }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
-    size_t entries, per;
-    if (!s) return 0;
-    per = (size_t)s->cfg.dec.n_layer * 2 * (size_t)s->kvd * sizeof(float);
-    if (pos < 0) pos = 0;
-    if (s->c) {
-        /* global: dummy + completed chunks; local: separator + tokens of the current chunk
-           (the last token of a chunk never needs an entry) */
-        entries = (size_t)(1 + pos / s->c) + (size_t)(s->n_lead - 1 + pos % s->c);
-    } else entries = (size_t)pos;
-    return entries * per;
+    return s ? cat__kv_entries(s->c, s->n_lead, pos) * cat__kv_entry_bytes(&s->cfg, s->kv_type) : 0;
 }
+CAT__API size_t cat_session_scratch_bytes(const cat_session *s) {
+    size_t lists;
+    if (!s) return 0;
+    lists = (size_t)s->n_seq * 2 * (size_t)s->cfg.dec.n_layer * ((size_t)s->gcap + (size_t)(s->lcap ? s->lcap : 1)) * s->kv_entry;
+    return cat_session_memory(s) - lists;
+}
+CAT__API cat_dtype cat_session_kv_type(const cat_session *s) { return s ? s->kv_type : CAT_DTYPE_F32; }
 CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return s ? cat_session_kv_bytes_at(s, s->seqs[0].pos) : 0; }
 
 /* ---- session state: rewind, fork, save, restore --------------------------- */
@@ -2842,14 +3128,14 @@ CAT__API cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_
 }
 
 /* rows [0, n) of every layer's and head's list, from one sequence's cache to another's */
-static void cat__copy_rows(const cat_session *s, float *dk, float *dv, const float *sk, const float *sv, int32_t cap, int32_t n) {
-    const size_t hd = (size_t)s->dg.hd;
+static void cat__copy_rows(const cat_session *s, uint8_t *dk, uint8_t *dv, const uint8_t *sk, const uint8_t *sv, int32_t cap, int32_t n) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd);
     int l, h;
     if (n <= 0) return;
     for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
-        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
-        memcpy(dk + off, sk + off, sizeof(float) * (size_t)n * hd);
-        memcpy(dv + off, sv + off, sizeof(float) * (size_t)n * hd);
+        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
+        memcpy(dk + off, sk + off, (size_t)n * rb);
+        memcpy(dv + off, sv + off, (size_t)n * rb);
     }
 }
 
@@ -2874,7 +3160,8 @@ CAT__API cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t ds
 
 /* The saved state, described once for the size, the writer and the reader:
      "CATSTATE", u32 version, u32 0x01020304 (byte order), u64 model fingerprint,
-     i32 family, chunk, S, layers, kv heads, head dim, padded vocab, pos, has_logits,
+     i32 family, chunk, S, layers, kv heads, head dim + 65536 x KV-cache type (cat_dtype),
+     padded vocab, pos, has_logits,
      then tokens [pos], logits [padded vocab] (if has_logits), the current chunk's
      ids [chunk], CAT layer: its normed inputs [layers][chunk][dim], then the live
      global rows and local rows of keys and values, layer by layer, head by head. */
@@ -2909,7 +3196,7 @@ static size_t cat__state_bytes(const cat_session *s, int32_t pos, int32_t has_lo
     size_t n = CAT__STATE_HDR + 4 * (size_t)pos + (has_logits ? 4 * (size_t)s->cfg.padded_vocab : 0) + 4 * (size_t)s->c;
     cat__live_rows(s, pos, &ng, &nl);
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) n += 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
-    n += 2 * 4 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * s->dg.hd;
+    n += 2 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * cat__kv_row_bytes(s->kv_type, s->dg.hd);
     return n;
 }
 
@@ -2921,15 +3208,15 @@ CAT__API size_t cat_session_seq_state_size(const cat_session *s, int32_t seq) {
 /* the state's header fields after the fingerprint */
 static void cat__state_fields(const cat_session *s, int32_t pos, int32_t has_logits, int32_t f[9]) {
     f[0] = (int32_t)s->cfg.family; f[1] = s->c; f[2] = s->n_lead; f[3] = s->cfg.dec.n_layer; f[4] = s->dg.n_kv;
-    f[5] = s->dg.hd; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
+    f[5] = s->dg.hd + 65536 * (int32_t)s->kv_type; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
 }
 
 /* copy a sequence's live rows to or from a byte stream */
-static uint8_t *cat__rows_io(const cat_session *s, float *k, float *v, int32_t cap, int32_t n, uint8_t *p, int out) {
-    const size_t hd = (size_t)s->dg.hd, bytes = sizeof(float) * (size_t)n * hd;
+static uint8_t *cat__rows_io(const cat_session *s, uint8_t *k, uint8_t *v, int32_t cap, int32_t n, uint8_t *p, int out) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), bytes = (size_t)n * rb;
     int l, h, kv;
     for (kv = 0; kv < 2; kv++) for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
-        float *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        uint8_t *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
         if (out) memcpy(p, rows, bytes); else memcpy(rows, p, bytes);
         p += bytes;
     }
@@ -3153,7 +3440,7 @@ static int32_t cat__sampler_dist(cat_sampler *s, const float *logits, int *sorte
     return n;
 }
 
-CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
+static int32_t cat__sample(cat_sampler *s, const float *logits) {
     const int32_t V = s->vocab;
     int32_t i, n, t = -1;
     int sorted;
@@ -3175,12 +3462,33 @@ CAT__API int32_t cat_sampler_sample(cat_sampler *s, const float *logits) {
     return t;
 }
 
+/* Are the first n logits unusable: any NaN or +Inf, or all -Inf? (-Inf alone is a
+   mask: that token is never drawn) */
+static int cat__nonfinite(const float *logits, int32_t n) {
+    int32_t i, masked = 0;
+    for (i = 0; i < n; i++) {
+        const float x = logits[i];
+        if (x != x || x > FLT_MAX) return 1;
+        masked += x < -FLT_MAX;
+    }
+    return masked == n;
+}
+
+CAT__API cat_result cat_sampler_sample(cat_sampler *s, const float *logits, int32_t *token) {
+    if (token) *token = -1;
+    if (!s || !logits || !token || !s->prob) return CAT_ERR_ARGS;
+    if (cat__nonfinite(logits, s->vocab)) return CAT_ERR_NONFINITE;
+    *token = cat__sample(s, logits);
+    return CAT_OK;
+}
+
 CAT__API cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs) {
     const int32_t V = s ? s->vocab : 0;
     int32_t i, n;
     int sorted;
     float sum = 0.0f;
     if (!s || !logits || !probs) return CAT_ERR_ARGS;
+    if (cat__nonfinite(logits, V)) return CAT_ERR_NONFINITE;
     n = cat__sampler_dist(s, logits, &sorted);
     if (n > 0 && !sorted) { memcpy(probs, s->prob, sizeof(float) * (size_t)V); return CAT_OK; }
     memset(probs, 0, sizeof(float) * (size_t)V);
@@ -3353,8 +3661,7 @@ static const uint32_t cat__uni_space[10][2] = {
 #define CAT__CLS_SPACE 3
 #define CAT__BAD_CP 0xFFFFFFFFu
 
-static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
-{
+static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -3365,8 +3672,7 @@ static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
     return 0;
 }
 
-static int cat__char_class(uint32_t cp)
-{
+static int cat__char_class(uint32_t cp) {
     if (cp < 0x80) {
         if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') return CAT__CLS_LETTER;
         if (cp >= '0' && cp <= '9') return CAT__CLS_NUMBER;
@@ -3382,8 +3688,7 @@ static int cat__char_class(uint32_t cp)
 
 /* Decode one UTF-8 character from s[0..n), n >= 1. Returns its length; an invalid
    or truncated sequence yields length 1 and CAT__BAD_CP. */
-static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
+static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
     uint32_t c = s[0], v;
     if (c < 0x80) { *cp = c; return 1; }
     if (c >= 0xC2 && c <= 0xDF) {
@@ -3403,8 +3708,7 @@ static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return 1;
 }
 
-static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
-{
+static size_t cat__utf8_put(unsigned char *o, uint32_t cp) {
     if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
     if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
     if (cp < 0x10000) {
@@ -3418,8 +3722,7 @@ static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
 
 /* GPT-2's bytes_to_unicode(): printable Latin-1 bytes map to themselves, the other
    68 bytes (0x00-0x20, 0x7F-0xA0, 0xAD) to U+0100.. in byte order. */
-static uint32_t cat__byte_to_cp(unsigned b)
-{
+static uint32_t cat__byte_to_cp(unsigned b) {
     if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) return b;
     if (b <= 0x20) return 0x100 + b;
     if (b >= 0x7F && b <= 0xA0) return 0x100 + 33 + (b - 0x7F);
@@ -3427,8 +3730,7 @@ static uint32_t cat__byte_to_cp(unsigned b)
 }
 
 /* inverse of cat__byte_to_cp; -1 if cp is not the image of a byte */
-static int cat__cp_to_byte(uint32_t cp)
-{
+static int cat__cp_to_byte(uint32_t cp) {
     if ((cp >= 0x21 && cp <= 0x7E) || (cp >= 0xA1 && cp <= 0xAC) || (cp >= 0xAE && cp <= 0xFF)) return (int)cp;
     if (cp >= 0x100 && cp <= 0x100 + 32) return (int)(cp - 0x100);
     if (cp >= 0x100 + 33 && cp <= 0x100 + 66) return (int)(cp - 0x100 - 33 + 0x7F);
@@ -3457,8 +3759,7 @@ struct cat_tokenizer {
     unsigned char special_first[32]; /* bitmap: bytes that start some special token */
 };
 
-static size_t cat__pair_hash(uint32_t l, uint32_t r)
-{
+static size_t cat__pair_hash(uint32_t l, uint32_t r) {
     uint64_t k = ((uint64_t)l << 32) | r;
     k ^= k >> 33; k *= 0xFF51AFD7ED558CCDull;
     k ^= k >> 33; k *= 0xC4CEB9FE1A85EC53ull;
@@ -3466,8 +3767,7 @@ static size_t cat__pair_hash(uint32_t l, uint32_t r)
     return (size_t)k;
 }
 
-static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r)
-{
+static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r) {
     size_t i = cat__pair_hash(l, r) & t->merge_mask;
     for (;;) {
         const cat__merge_slot *s = &t->merges[i];
@@ -3477,8 +3777,7 @@ static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l
     }
 }
 
-static uint64_t cat__str_hash(const unsigned char *s, size_t n)
-{
+static uint64_t cat__str_hash(const unsigned char *s, size_t n) {
     uint64_t h = 0xCBF29CE484222325ull;
     size_t i;
     for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
@@ -3492,8 +3791,7 @@ typedef struct {
 } cat__strmap;
 
 /* returns the id, or UINT32_MAX if absent */
-static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n)
-{
+static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n) {
     size_t i = (size_t)cat__str_hash(s, n) & m->mask;
     for (;;) {
         uint32_t id = m->slots[i];
@@ -3504,20 +3802,17 @@ static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, si
 }
 
 /* 1 if count elements of elem bytes can be allocated without size_t overflow */
-static int cat__fits(uint64_t count, size_t elem)
-{
+static int cat__fits(uint64_t count, size_t elem) {
     return count <= (uint64_t)(SIZE_MAX / elem);
 }
 
-static size_t cat__pow2_at_least(size_t n)
-{
+static size_t cat__pow2_at_least(size_t n) {
     size_t c = 16;
     while (c < n) c *= 2;
     return c;
 }
 
-CAT__API void cat_tokenizer_free(cat_tokenizer *t)
-{
+CAT__API void cat_tokenizer_free(cat_tokenizer *t) {
     if (!t) return;
     CAT_FREE(t->bytes);
     CAT_FREE(t->offs);
@@ -3683,13 +3978,11 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
     return CAT_OK;
 }
 
-CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
-{
+CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t) {
     return t ? t->n_vocab : 0;
 }
 
-CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len)
-{
+CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len) {
     if (!t || id < 0 || (uint32_t)id >= t->n_vocab) {
         if (len) *len = 0;
         return NULL;
@@ -3698,8 +3991,7 @@ CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t i
     return t->bytes + t->offs[id];
 }
 
-CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len)
-{
+CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len) {
     size_t i, total = 0;
     if (out_len) *out_len = 0;
     if (!t || !out_len || (n && !ids) || (cap && !out)) return CAT_ERR_ARGS;
@@ -3741,19 +4033,16 @@ typedef struct {
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
 } cat__encoder;
 
-static void cat__emit(cat__encoder *e, int32_t id)
-{
+static void cat__emit(cat__encoder *e, int32_t id) {
     if (e->n_ids < e->max_ids) e->ids[e->n_ids] = id;
     e->n_ids++;
 }
 
-static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b)
-{
+static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b) {
     return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
 }
 
-static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos)
-{
+static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos) {
     size_t i = (*n)++;
     cat__heap_item it;
     it.rank = rank; it.pos = pos;
@@ -3766,8 +4055,7 @@ static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t p
     h[i] = it;
 }
 
-static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
-{
+static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n) {
     cat__heap_item top = h[0], last = h[--(*n)];
     size_t i = 0, m = *n;
     for (;;) {
@@ -3782,8 +4070,7 @@ static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
     return top;
 }
 
-static int cat__reserve(cat__encoder *e, size_t n)
-{
+static int cat__reserve(cat__encoder *e, size_t n) {
     size_t cap, bytes;
     char *blk;
     if (n <= e->cap) return 1;
@@ -3805,8 +4092,7 @@ static int cat__reserve(cat__encoder *e, size_t n)
 }
 
 /* BPE one pre-token piece and emit its ids */
-static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n) {
     const cat_tokenizer *t = e->t;
     size_t k = 0, i, hn = 0;
     if (n == 1) {
@@ -3856,8 +4142,7 @@ static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
 }
 
 /* class and length of the character at s[i] (i < n) */
-static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen)
-{
+static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen) {
     uint32_t cp;
     if (s[i] < 0x80) { *clen = 1; return cat__char_class(s[i]); }
     *clen = cat__utf8_next(s + i, n - i, &cp);
@@ -3865,8 +4150,7 @@ static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *cle
 }
 
 /* end of the run of characters of class cls starting at i */
-static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
-{
+static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls) {
     while (i < n) {
         size_t l;
         if (cat__class_at(s, i, n, &l) != cls) break;
@@ -3877,8 +4161,7 @@ static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
 
 /* End of the GPT-2 pattern match starting at s[i] (i < n):
    's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
-{
+static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n) {
     size_t l, j, last;
     int c;
     if (s[i] == '\'' && i + 1 < n) {
@@ -3909,8 +4192,7 @@ static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
     return last;
 }
 
-static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t j = cat__pretoken_end(s, i, n);
@@ -3920,8 +4202,7 @@ static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
     return 1;
 }
 
-CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids)
-{
+CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids) {
     cat__encoder e;
     const unsigned char *s = (const unsigned char *)text;
     size_t start = 0, i;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <math.h>
 
-static int n_pass, n_fail;
+#include "harness.h"
 
 static void check(int ok, const char *what_raw, const char *detail)
 {
@@ -23,8 +23,8 @@ static void check(int ok, const char *what_raw, const char *detail)
         else o += (size_t)sprintf(what + o, "\\x%02X", c);
     }
     what[o] = 0;
-    if (ok) { n_pass++; printf("PASS %s\n", what); }
-    else { n_fail++; printf("FAIL %s%s%s\n", what, detail ? ": " : "", detail ? detail : ""); }
+    if (test_count(ok)) { printf("PASS %s\n", what); }
+    else { printf("FAIL %s%s%s\n", what, detail ? ": " : "", detail ? detail : ""); }
 }
 
 /* parse a NUL-free literal but pass only its exact length (not NUL-terminated copy) */
@@ -106,6 +106,12 @@ int main(void)
     /* duplicate keys: kept, json_get returns the last */
     v = P("{\"k\":1,\"k\":2}", err);
     check(v && v->count == 2 && json_is_int(json_get(v, "k"), &ll) && ll == 2, "duplicate key: json_get returns last", err);
+    json_free(v);
+    v = P("{\"a\":1,\"k\":1,\"b\":{\"k\":0},\"k\":2}", err);
+    check(v && json_dup_key(v) == 3 && json_dup_key(&v->items[2]) == -1, "json_dup_key finds the repeated key, not one in a nested object", err);
+    json_free(v);
+    v = P("{\"a\":1,\"a\\u0000\":2}", err);
+    check(v && json_dup_key(v) == -1, "json_dup_key: keys differing after a NUL are different", err);
     json_free(v);
 
     /* --- escapes --- */
@@ -308,6 +314,5 @@ int main(void)
         }
     }
 
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail ? 1 : 0;
+    return test_report();
 }
