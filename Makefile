@@ -16,7 +16,7 @@ TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
 API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
-TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+TESTS := $(B)/mkckpt $(B)/test_kvcache $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
          $(API_TESTS)
 CXX     ?= c++
 STRICT  := -Wall -Wextra -pedantic -Werror
@@ -33,7 +33,7 @@ VERSION := $(shell sed -n 's/^\#define CAT_VERSION_MAJOR //p' cat.h).$(shell sed
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 MANS    := $(TOOLS:$(B)/%=$(B)/man/%.1)
 
-.PHONY: all test asan run bench clean fuzz style lib man install uninstall release-check
+.PHONY: all test asan tsan encode-scaling run bench clean fuzz style lib man install uninstall release-check
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -116,9 +116,24 @@ style:
 test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a
 	@sh tests/run.sh $(B)
 
-# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, with the leak
+# checker on: every error path of the tools' bad-input tests (tests/cli.sh) is checked
+# for leaks too (a report fails the case)
 asan:
-	CAT_TEST_QUICK=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CAT_TEST_QUICK=1 CAT_TEST_SANITIZED=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# is encoding linear in the input length? (tests/encode_scaling.c; not part of make test)
+encode-scaling: $(B)/encode_scaling
+	$(B)/encode_scaling
+$(B)/encode_scaling: tests/encode_scaling.c $(HDRS) | $(B)
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# the thread tests (one model shared by sessions, a tokenizer by encoders, 4 threads
+# generating 64 tokens each) under ThreadSanitizer; built without OpenMP, whose
+# runtime TSan cannot see into (it reports false races)
+tsan: $(B)/cat-convert
+	$(MAKE) B=build/tsan OPT=-O1 OPENMP= CFLAGS="-O1 -g $(NATIVE) -fsanitize=thread" build/tsan/test_threads
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build/tsan/test_threads tests/fixtures $(B)/cat-convert
 
 # the demo: convert the bundled KJV CAT (with its tokenizer) once, then generate
 DEMO := $(B)/kjv_cat.cat

@@ -14,16 +14,19 @@ rm -rf "$T"
 mkdir -p "$T"
 
 # expect NAME KEYWORD OUTFILE CMD...: CMD (stdin from $IN, default /dev/null)
-# must fail with KEYWORD (case-insensitive) on stderr; OUTFILE ("-" for none)
-# and OUTFILE.tmp.* must not exist afterwards.
+# must fail with KEYWORD (case-insensitive) on stderr, within 60 seconds (a hang
+# is a failure), with no sanitizer report (make asan runs this with leak checks
+# on, so every error path here is leak-checked); OUTFILE ("-" for none) and
+# OUTFILE.tmp.* must not exist afterwards.
 IN=/dev/null
 expect() {
     name=$1; key=$2; out=$3; shift 3
-    "$@" <"$IN" >"$T/stdout" 2>"$T/stderr"
+    timeout ${TMO:-60} "$@" <"$IN" >"$T/stdout" 2>"$T/stderr"
     rc=$?
     why=""
     if [ $rc -eq 0 ]; then why="exit status 0"
-    elif [ $rc -ge 126 ]; then why="exit status $rc (crash or not run)"
+    elif [ $rc -ge 124 ]; then why="exit status $rc (crash, hang or not run)"
+    elif grep -q 'Sanitizer' "$T/stderr"; then why="sanitizer report (a leak on this error path?)"
     elif ! grep -qi -- "$key" "$T/stderr"; then why="no '$key' in the message"
     elif [ "$out" != - ] && [ -e "$out" ]; then why="left $out behind"
     elif [ "$out" != - ] && ls "$out".tmp.* >/dev/null 2>&1; then why="left a temporary file behind"
@@ -132,9 +135,32 @@ expect "convert: config is not valid JSON" "line 1" "$OUT" "$CONV" convert $F/ca
 sed 's/"family": "cat"/"family": "mamba"/' $F/cat_c4.json >"$T/family.json"
 expect "convert: unknown family" "family" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/family.json"
 expect "convert: --set of an unknown key" "unknown field" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set bogus=1
-expect "convert: --set without a number" "not a number" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set block_size=many
+expect "convert: --set without a number" "'block_size' must be an integer, got \"many\"" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --set block_size=many
+# strict types: booleans are true/false, integers whole numbers in range, no key twice
+C4=$F/cat_c4.json
+sed 's/"adaptive": false/"adaptive": "yes"/' $C4 >"$T/ty1.json"
+expect "convert: \"adaptive\": \"yes\"" "'adaptive' must be true or false, got \"yes\"" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty1.json"
+sed 's/"dim_fx": 64/"dim_fx": 64, "use_qk_norm": 2/' $C4 >"$T/ty2.json"
+expect "convert: \"use_qk_norm\": 2" "'compressor.use_qk_norm' must be true or false, got 2" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty2.json"
+sed 's/"dim": 64/"dim": true/' $C4 >"$T/ty3.json"
+expect "convert: \"dim\": true" "'decoder.dim' must be an integer, got true" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty3.json"
+sed 's/"dim": 64/"dim": "64"/' $C4 >"$T/ty4.json"
+expect "convert: \"dim\": \"64\"" "'decoder.dim' must be an integer, got \"64\"" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty4.json"
+sed 's/"dim": 64/"dim": 64.5/' $C4 >"$T/ty5.json"
+expect "convert: \"dim\": 64.5" "'decoder.dim' must be an integer, got 64.5" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty5.json"
+sed 's/"block_size": 64/"block_size": 2147483648/' $C4 >"$T/ty6.json"
+expect "convert: \"block_size\": 2^31" "'block_size' = 2147483648 is out of range" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty6.json"
+sed 's/"family": "cat"/"family": 1/' $C4 >"$T/ty7.json"
+expect "convert: \"family\": 1" "'family' must be a string, got 1" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty7.json"
+sed 's/"vocab_size": 300/"vocab_size": 300, "vocab_size": 301/' $C4 >"$T/ty8.json"
+expect "convert: a key twice (top level)" "key 'vocab_size' appears twice" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty8.json"
+sed 's/"n_layer": 2/"n_layer": 2, "n_layer": 3/' $C4 >"$T/ty9.json"
+expect "convert: a key twice (in a section)" "key 'n_layer' appears twice in 'decoder'" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/ty9.json"
+expect "convert: --set decoder.use_qk_norm=2" "'decoder.use_qk_norm' must be true or false, got 2" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $C4 --set decoder.use_qk_norm=2
+expect "convert: --set adaptive=yes" "'adaptive' must be true or false, got \"yes\"" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $C4 --set adaptive=yes
+expect "convert random: \"dim\": true" "must be an integer, got true" "$OUT" "$CONV" random "$OUT" --config "$T/ty3.json"
 expect "convert: no config, no tokenizer: vocabulary size unknown" "--set vocab_size=N" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT"
-expect "convert: config file does not exist" "cannot open config" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/none.json"
+expect "convert: config file does not exist" "cannot open" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/none.json"
 expect "convert: bad --dtype" "dtype" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --dtype f16
 expect "convert: unknown option" "unknown option" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --bogus
 expect "convert: no output named" "IN and OUT" - "$CONV" convert $F/cat_c4.safetensors --config $F/cat_c4.json
@@ -170,6 +196,10 @@ for c in trunc:truncated magic:CATMODEL version:version; do
     expect "tokenize: $f model file" "$key" - "$B/cat-tokenize" "$T/$f.cat"
     expect "convert info: $f model file" "$key" - "$CONV" info "$T/$f.cat"
 done
+head -c 5000 $K/kjv_dense.ref >"$T/trunc.ref"
+printf 'NOTAREF0xxxxxxxxxxxxxxxx' >"$T/magic.ref"
+expect "check: reference file truncated" "truncated" - "$B/cat-check" "$m" "$T/trunc.ref"
+expect "check: not a reference file" "not a reference file" - "$B/cat-check" "$m" "$T/magic.ref"
 expect "generate: model file does not exist" "cannot open" - "$B/cat-generate" -m "$T/none.cat" -p x
 
 # ---- cat-generate: options, prompt and chunk sizes ------------------------------
@@ -185,7 +215,21 @@ expect "generate: --chunk 3 on an adaptive CAT (max 16)" "power of two" - "$G" -
 expect "generate: --chunk 64 on an adaptive CAT (max 16)" "power of two" - "$G" -m "$T/adaptive.cat" --chunk 64 -p ab
 expect "generate: --chunk on a dense model" "adaptive" - "$G" -m "$m" --chunk 4 -p x
 expect "generate: model without a tokenizer" "tokenizer" - "$G" -m "$T/cat_c4.cat" -p x
-expect "generate: prompt file does not exist" "cannot read" - "$G" -m "$m" -f "$T/none.txt"
+expect "generate: prompt file does not exist" "cannot open" - "$G" -m "$m" -f "$T/none.txt"
+expect "generate: --kv-type f16" "f32, bf16 or q8" - "$G" -m "$m" --kv-type f16 -p x
+expect "generate: --kv-budget 12X" "size such as" - "$G" -m "$m" --kv-budget 12X -p x
+expect "generate: --kv-budget 0" "size such as" - "$G" -m "$m" --kv-budget 0 -p x
+# the adaptive fixture (128 tokens, 1024 bytes an entry): chunk 16 needs 10 entries at the least
+expect "generate: --kv-budget 1K below every chunk size" "smallest budget that fits is 10240 bytes" - "$G" -m "$T/adaptive.cat" --kv-budget 1K -p ab
+expect "generate: --kv-budget too small for a dense model" "smallest budget that fits" - "$G" -m "$m" --kv-budget 1M -p x
+expect "generate: --kv-budget with a --chunk that does not fit" "smallest budget that fits is 133120 bytes" - "$G" -m "$T/adaptive.cat" --chunk 1 --kv-budget 40K -p ab
+# and a budget that fits: chunk 4 (34 entries) is the smallest within 40 KiB
+"$G" -m "$T/adaptive.cat" --kv-budget 40K -p ab -n 2 --temp 0 >/dev/null 2>"$T/budget.err"
+if [ $? -eq 0 ] && grep -q "^kv budget: chunk 4, 34816 bytes" "$T/budget.err"; then
+    pass=$((pass + 1)); echo "ok   generate: --kv-budget 40K takes chunk 4 (34816 bytes)"
+else
+    fail=$((fail + 1)); echo "FAIL generate: --kv-budget 40K should take chunk 4 (34816 bytes)"; sed 's/^/     | /' "$T/budget.err" | head -n 5
+fi
 
 # ---- cat-ppl: ids and chunk sizes -------------------------------------------------
 P=$B/cat-ppl
@@ -207,6 +251,8 @@ expect "ppl: --window above the block size" "exceeds" - "$P" "$m" --ids $K/kjv_v
 expect "ppl: --window 0" "positive whole number" - "$P" "$m" --ids $K/kjv_val.ids --window 0
 expect "ppl: --text on a model without a tokenizer" "tokenizer" - "$P" "$T/cat_c4.cat" --text $K/kjv_val.txt
 expect "ppl: unknown option" "unknown option" - "$P" "$m" --ids $K/kjv_val.ids --bogus
+expect "ppl: --kv-type q4" "f32, bf16 or q8" - "$P" "$m" --ids $K/kjv_val.ids --kv-type q4
+expect "ppl: --kv-budget too small" "smallest budget that fits is 10240 bytes" - "$P" "$T/adaptive.cat" --ids "$T/few.bin" --kv-budget 10239
 
 # ---- cat-tokenize ------------------------------------------------------------------
 Z=$B/cat-tokenize
@@ -222,6 +268,86 @@ expect "tokenize: model without a tokenizer" "tokenizer" - "$Z" "$T/cat_c4.cat"
 expect "tokenize: broken tokenizer.json" "line" - "$Z" --tokenizer "$T/badjson.json"
 expect "tokenize: --vocab without --merges" "go together" - "$Z" --vocab "$T/v.json"
 expect "tokenize: unknown option" "unknown option" - "$Z" "$m" --bogus
+
+# ---- special files: FIFOs and devices are refused at once, by every reader ---------
+# (a FIFO with no writer used to block the tool forever: 10 s is a hang here)
+TMO=10
+mkfifo "$T/fifo"
+S="not a regular file"
+expect "check: model file is a FIFO" "$S" - "$B/cat-check" "$T/fifo" $K/kjv_dense.ref
+expect "check: reference file is a FIFO" "$S" - "$B/cat-check" "$m" "$T/fifo"
+expect "check: reference file is /dev/zero" "$S" - "$B/cat-check" "$m" /dev/zero
+expect "convert: checkpoint is a FIFO" "$S" "$OUT" "$CONV" convert "$T/fifo" "$OUT" --config $F/cat_c4.json
+expect "convert: checkpoint is /dev/zero" "$S" "$OUT" "$CONV" convert /dev/zero "$OUT" --config $F/cat_c4.json
+expect "convert: config is a FIFO" "$S" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/fifo"
+expect "convert: config is /dev/zero" "$S" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config /dev/zero
+expect "convert: --tokenizer is a FIFO" "$S" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --tokenizer "$T/fifo"
+expect "convert: --vocab is /dev/zero" "$S" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --vocab /dev/zero --merges "$T/m.txt"
+expect "convert: --merges is a FIFO" "$S" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --vocab "$T/v.json" --merges "$T/fifo"
+expect "convert random: config is a FIFO" "$S" "$OUT" "$CONV" random "$OUT" --config "$T/fifo"
+expect "convert info: model file is a FIFO" "$S" - "$CONV" info "$T/fifo"
+expect "convert info: model file is /dev/zero" "$S" - "$CONV" info /dev/zero
+expect "generate: model file is a FIFO" "$S" - "$B/cat-generate" -m "$T/fifo" -p x
+expect "generate: prompt file is a FIFO" "$S" - "$B/cat-generate" -m "$m" -f "$T/fifo"
+expect "generate: prompt file is /dev/zero" "$S" - "$B/cat-generate" -m "$m" -f /dev/zero
+expect "ppl: model file is a FIFO" "$S" - "$B/cat-ppl" "$T/fifo" --ids $K/kjv_val.ids
+expect "ppl: --ids is a FIFO" "$S" - "$B/cat-ppl" "$m" --ids "$T/fifo"
+expect "ppl: --ids is /dev/zero" "$S" - "$B/cat-ppl" "$m" --ids /dev/zero
+expect "ppl: --text is a FIFO" "$S" - "$B/cat-ppl" "$m" --text "$T/fifo"
+expect "tokenize: model file is a FIFO" "$S" - "$B/cat-tokenize" "$T/fifo"
+expect "tokenize: --tokenizer is a FIFO" "$S" - "$B/cat-tokenize" --tokenizer "$T/fifo"
+expect "tokenize: --vocab is /dev/zero" "$S" - "$B/cat-tokenize" --vocab /dev/zero --merges "$T/m.txt"
+expect "bench: model file is a FIFO" "$S" - "$B/cat-bench" "$T/fifo"
+mkfifo "$T/cache.fifo"
+if timeout 30 "$B/cat-generate" -m "$m" -p x -n 1 --temp 0 --prompt-cache "$T/cache.fifo" </dev/null >/dev/null 2>"$T/stderr" && grep -q "$S" "$T/stderr"; then
+    pass=$((pass + 1)); echo "ok   generate: --prompt-cache is a FIFO: refused without blocking, generation goes on afresh"
+else
+    fail=$((fail + 1)); echo "FAIL generate: --prompt-cache is a FIFO (hang or no message)"; sed 's/^/     | /' "$T/stderr" | head -n 3
+fi
+TMO=
+
+# ---- size limits: each reader names the limit it hit ---------------------------------
+# (sparse files: no disk is used; a pipe past the limit is cut off at the limit)
+truncate -s 17M "$T/big.json"
+expect "convert: config larger than 16 MiB" "16 MiB limit for a config file" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config "$T/big.json"
+truncate -s 257M "$T/big.tok"
+expect "convert: tokenizer.json larger than 256 MiB" "256 MiB limit for a tokenizer file" "$OUT" "$CONV" convert $F/cat_c4.safetensors "$OUT" --config $F/cat_c4.json --tokenizer "$T/big.tok"
+expect "tokenize: merges.txt larger than 256 MiB" "256 MiB limit for a tokenizer file" - "$B/cat-tokenize" --vocab "$T/v.json" --merges "$T/big.tok"
+expect "ppl: --text larger than 256 MiB" "256 MiB limit for a text file" - "$B/cat-ppl" "$m" --text "$T/big.tok"
+expect "ppl: --ids larger than 256 MiB" "256 MiB limit for a token-id file" - "$B/cat-ppl" "$m" --ids "$T/big.tok"
+truncate -s 1025M "$T/big.txt"
+expect "generate: -f larger than 1 GiB" "1 GiB limit for a prompt file" - "$B/cat-generate" -m "$m" -f "$T/big.txt"
+IN=/dev/zero expect "tokenize: endless standard input" "256 MiB limit for a text input" - "$B/cat-tokenize" "$m"
+rm -f "$T/big.json" "$T/big.tok" "$T/big.txt"
+
+# ---- seeds: whole 64-bit numbers, exactly ----------------------------------------------
+expect "generate: -s 2^64 (overflows)" "whole number from 0 to 18446744073709551615" - "$G" -m "$m" -s 18446744073709551616 -p x
+expect "generate: -s 1e5 (not an integer)" "whole number" - "$G" -m "$m" -s 1e5 -p x
+expect "generate: -s -1" "whole number" - "$G" -m "$m" -s -1 -p x
+expect "convert random: --seed -1" "whole number" "$OUT" "$CONV" random "$OUT" --config $F/cat_c4.json --seed -1
+expect "convert random: --seed 2^64" "whole number" "$OUT" "$CONV" random "$OUT" --config $F/cat_c4.json --seed 18446744073709551616
+# seeds 2^53 and 2^53 + 1 are one double: they must still sample differently
+samp() { "$G" -m "$T/adaptive.cat" -p ab -n 48 --temp 1 --top-k 0 --top-p 1 --ids -s "$1" 2>/dev/null; }
+if [ "$(samp 9007199254740992)" != "$(samp 9007199254740993)" ] && [ "$(samp 18446744073709551615)" = "$(samp 18446744073709551615)" ]; then
+    pass=$((pass + 1)); echo "ok   generate: seeds 2^53 and 2^53 + 1 sample differently, 2^64 - 1 reproducibly"
+else
+    fail=$((fail + 1)); echo "FAIL generate: seeds 2^53 and 2^53 + 1 sample the same tokens"
+fi
+
+# ---- non-finite weights: sampling stops with an error, cat-ppl fails ----------------------
+# a model whose tensor data is all 0xFF bytes (NaN in f32 and bf16)
+cat "$T/adaptive.cat" >"$T/nan.cat"
+doff=$(od -An -tu8 -j 72 -N8 "$T/nan.cat" | tr -d ' ')
+dsize=$(od -An -tu8 -j 80 -N8 "$T/nan.cat" | tr -d ' ')
+head -c "$dsize" /dev/zero | tr '\000' '\377' | dd of="$T/nan.cat" bs=65536 seek="$doff" oflag=seek_bytes conv=notrunc 2>/dev/null
+expect "generate: NaN weights, greedy" "non-finite" - "$G" -m "$T/nan.cat" -p ab -n 4 --temp 0
+expect "generate: NaN weights, top-k" "non-finite" - "$G" -m "$T/nan.cat" -p ab -n 4 --temp 1 --top-k 5 -s 1
+for i in $(seq 1 40); do printf '\001\000\000\000'; done >"$T/small_ids.bin"
+expect "ppl: NaN weights" "non-finite" - "$P" "$T/nan.cat" --ids "$T/small_ids.bin" --window 16
+# the "raise --ctx" hint only when a larger context is possible
+printf 'a%.0s' $(seq 1 200) >"$T/long.txt"
+expect "generate: prompt longer than the block size (no --ctx hint)" "shorten the prompt" - "$G" -m "$T/adaptive.cat" -f "$T/long.txt"
+if grep -q "raise --ctx" "$T/stderr"; then fail=$((fail + 1)); echo "FAIL generate: suggests raising --ctx past the block size"; fi
 
 rm -rf "$T"
 echo

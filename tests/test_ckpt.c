@@ -803,6 +803,10 @@ static void test_safetensors(void) {
     st_fail("safetensors: shape inconsistent with offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "needs 12 bytes");
     st_fail("safetensors: unsupported dtype", "{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'F64'");
     st_fail("safetensors: duplicate key", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "duplicate tensor name 'a'");
+    st_fail("safetensors: two tensors share their data", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+            "safetensors: the data of tensors 'a' [0,8] and 'b' [0,8] overlap");
+    st_fail("safetensors: data ranges overlap by 2 bytes", "{\"b\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[2,6]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8,
+            "overlap");
     st_fail("safetensors: missing data_offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 8, "missing 'data_offsets'");
     st_fail("safetensors: missing dtype", "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 8, "missing 'dtype'");
     st_fail("safetensors: negative dim", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 8, "non-negative integers");

@@ -89,6 +89,25 @@ static void test_corrupt(const unsigned char *good, size_t n) {
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd config count");
     memcpy(b, good, n); util_wr64(b + CAT_HDR_DATA_OFFSET, data + 1);
     CHECK(try_open(b, n, err, sizeof err) != CAT_OK, "unaligned data section");
+    /* reserved fields, overlapping sections, trailing config bytes */
+    memcpy(b, good, n); util_wr32(b + 12, 1);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "flags"), "non-zero flags: %s", err);
+    memcpy(b, good, n); b[100] = 1;
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "reserved"), "non-zero reserved header byte: %s", err);
+    memcpy(b, good, n); util_wr64(b + 32, dir - kv + 8);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "config section") && strstr(err, "overlaps the tensor directory"), "config section overlapping the directory: %s", err);
+    memcpy(b, good, n); util_wr64(b + 40, data); util_wr64(b + 48, 64);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "overlaps the tensor data"), "tokenizer section inside the data: %s", err);
+    memcpy(b, good, n); util_wr64(b + 56, kv); util_wr64(b + 24, dir);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "overlaps"), "config and directory offsets swapped (sizes not): %s", err);
+    memcpy(b, good, n); util_wr32(b + 88, util_rd32(good + 88) - 1);
+    r = try_open(b, n, err, sizeof err);
+    CHECK(r == CAT_ERR_FORMAT && strstr(err, "bytes after its"), "trailing bytes after the config entries: %s", err);
 
     ne = walk(good, e, 256);
     CHECK(ne > 4 && ne <= 256, "directory walk (%d tensors)", ne);
@@ -116,6 +135,15 @@ static void test_corrupt(const unsigned char *good, size_t n) {
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT && strstr(err, "dtype"), "unknown dtype: %s", err);
     memcpy(b, good, n); util_wr32(b + e[i].name_len, 0xFFFFFF00u);
     CHECK(try_open(b, n, err, sizeof err) == CAT_ERR_FORMAT, "absurd name length");
+    /* two tensors on the same bytes: the second norm vector moved onto the first */
+    for (i = 0; i < ne; i++) if (util_rd32(good + e[i].ndim) == 1) break;
+    for (j = i + 1; j < ne; j++) if (util_rd32(good + e[j].ndim) == 1 && util_rd64(good + e[j].nbytes) == util_rd64(good + e[i].nbytes)) break;
+    CHECK(j < ne, "two vectors of one size");
+    if (j < ne) {
+        memcpy(b, good, n); util_wr64(b + e[j].offset, util_rd64(good + e[i].offset));
+        r = try_open(b, n, err, sizeof err);
+        CHECK(r == CAT_ERR_FORMAT && strstr(err, "overlap"), "overlapping tensors: %s", err);
+    }
     /* a missing tensor (renamed) and a duplicate (two of the same length) */
     memcpy(b, good, n); b[e[0].name] = 'X';
     r = try_open(b, n, err, sizeof err);

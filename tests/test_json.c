@@ -107,6 +107,12 @@ int main(void)
     v = P("{\"k\":1,\"k\":2}", err);
     check(v && v->count == 2 && json_is_int(json_get(v, "k"), &ll) && ll == 2, "duplicate key: json_get returns last", err);
     json_free(v);
+    v = P("{\"a\":1,\"k\":1,\"b\":{\"k\":0},\"k\":2}", err);
+    check(v && json_dup_key(v) == 3 && json_dup_key(&v->items[2]) == -1, "json_dup_key finds the repeated key, not one in a nested object", err);
+    json_free(v);
+    v = P("{\"a\":1,\"a\\u0000\":2}", err);
+    check(v && json_dup_key(v) == -1, "json_dup_key: keys differing after a NUL are different", err);
+    json_free(v);
 
     /* --- escapes --- */
     v = P("\"a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\"", err);

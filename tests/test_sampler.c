@@ -46,6 +46,13 @@ static cat_sampler_params params(float temp, float pen, int32_t last_n, float mi
     return p;
 }
 
+/* one draw; a failed one returns -1 - the error code */
+static int32_t draw(cat_sampler *s, const float *logits) {
+    int32_t t = 0;
+    cat_result r = cat_sampler_sample(s, logits, &t);
+    return r ? -1 - (int32_t)r : t;
+}
+
 int main(void) {
     cat_sampler s;
     cat_sampler_params p;
@@ -143,16 +150,16 @@ int main(void) {
         const float l[2] = {1.0f, 0.9f}, ln[2] = {-1.0f, -1.5f};
         p = params(0.0f, 1.5f, 0, 0.0f);
         cat_sampler_init(&s, &p, 2);
-        check(cat_sampler_sample(&s, l) == 0, "greedy: first pick 0");
-        check(cat_sampler_sample(&s, l) == 1, "greedy: 0 was picked, 1/1.5 < 0.9, so 1");
-        check(cat_sampler_sample(&s, l) == 0, "greedy: both seen: 0.667 > 0.6, so 0");
+        check(draw(&s, l) == 0, "greedy: first pick 0");
+        check(draw(&s, l) == 1, "greedy: 0 was picked, 1/1.5 < 0.9, so 1");
+        check(draw(&s, l) == 0, "greedy: both seen: 0.667 > 0.6, so 0");
         cat_sampler_probs(&s, l, probs);
         check(probs[0] == 1.0f && probs[1] == 0.0f, "greedy distribution is one-hot");
         cat_sampler_free(&s);
         p = params(0.0f, 2.0f, 0, 0.0f);
         cat_sampler_init(&s, &p, 2);
         cat_sampler_accept(&s, 0);
-        check(cat_sampler_sample(&s, ln) == 1, "negative logit multiplied: -1 -> -2 < -1.5");
+        check(draw(&s, ln) == 1, "negative logit multiplied: -1 -> -2 < -1.5");
         cat_sampler_free(&s);
     }
 
@@ -167,7 +174,7 @@ int main(void) {
         for (i = 0; i < 3; i++) want[i] = pr[i] / 0.95;
         want[3] = 0;
         check(close_to(probs, want, 4), "min_p 0.2: 0.05 < 0.2 x 0.5 dropped, the rest / 0.95");
-        for (i = 0; i < 4000; i++) counts[cat_sampler_sample(&s, l)]++;
+        for (i = 0; i < 4000; i++) counts[draw(&s, l)]++;
         check(counts[3] == 0 && counts[2] > 400 && counts[2] < 850, "min_p 0.2: 4000 draws never the dropped token, the kept ones at their rates");
         cat_sampler_free(&s);
 
@@ -210,14 +217,38 @@ int main(void) {
         p = params(0.9f, 0.0f, 0, 0.0f);
         p.top_k = 20; p.top_p = 0.95f;
         cat_sampler_init(&s, &p, 50);
-        for (i = 0; i < 64; i++) a[i] = cat_sampler_sample(&s, l);
+        for (i = 0; i < 64; i++) a[i] = draw(&s, l);
         cat_sampler_free(&s);
         p.repeat_penalty = 1.0f;
         cat_sampler_init(&s, &p, 50);
-        for (i = 0; i < 64; i++) b[i] = cat_sampler_sample(&s, l);
+        for (i = 0; i < 64; i++) b[i] = draw(&s, l);
         cat_sampler_free(&s);
         for (i = 0; i < 64; i++) same &= a[i] == b[i];
         check(same, "same seed, penalty 1 (off): the same 64 draws");
+    }
+
+    {   /* non-finite logits: an error at every temperature; -INFINITY alone is a mask */
+        float l[4] = {1.0f, 2.0f, 0.5f, 0.0f};
+        int32_t t = 7;
+        const float temps[3] = {0.0f, 0.8f, 1.0f};
+        int k;
+        for (k = 0; k < 3; k++) {
+            p = params(temps[k], 0.0f, 0, 0.0f);
+            if (k == 1) { p.top_k = 2; p.top_p = 0.9f; }
+            cat_sampler_init(&s, &p, 4);
+            l[2] = (float)NAN;
+            check(cat_sampler_sample(&s, l, &t) == CAT_ERR_NONFINITE && t == -1, "a NaN logit -> CAT_ERR_NONFINITE, token -1 (T 0, 0.8 top-k/top-p, 1)");
+            check(cat_sampler_probs(&s, l, probs) == CAT_ERR_NONFINITE, "cat_sampler_probs with a NaN -> CAT_ERR_NONFINITE");
+            l[2] = (float)INFINITY;
+            check(cat_sampler_sample(&s, l, &t) == CAT_ERR_NONFINITE, "a +Inf logit -> CAT_ERR_NONFINITE");
+            l[2] = -(float)INFINITY; l[1] = -(float)INFINITY;
+            check(cat_sampler_sample(&s, l, &t) == CAT_OK && (t == 0 || t == 3), "-Inf masks: ids 1 and 2 never drawn");
+            l[0] = l[3] = -(float)INFINITY;
+            check(cat_sampler_sample(&s, l, &t) == CAT_ERR_NONFINITE, "all -Inf -> CAT_ERR_NONFINITE");
+            l[0] = 1.0f; l[1] = 2.0f; l[2] = 0.5f; l[3] = 0.0f;
+            check(cat_sampler_sample(&s, l, NULL) == CAT_ERR_ARGS, "NULL token -> CAT_ERR_ARGS");
+            cat_sampler_free(&s);
+        }
     }
 
     return test_report();

@@ -169,6 +169,67 @@ static void test_tokenizer(const char *path, const char *txt_path) {
     free(text);
 }
 
+/* ---- generation: 4 threads each sample 64 tokens from one shared model ---- */
+#define NGEN 4
+#define GEN_TOKENS 64
+typedef struct {
+    const cat_model *m;
+    uint64_t seed;
+    int32_t prompt[8], out[GEN_TOKENS];
+    cat_result r;
+} gen_job;
+
+static void *run_gen(void *arg) {
+    gen_job *g = (gen_job *)arg;
+    const cat_config *c = cat_model_config(g->m);
+    cat_session_params sp;
+    cat_sampler_params smp;
+    cat_sampler sm;
+    cat_session *s;
+    int k;
+    memset(&sp, 0, sizeof sp);
+    sp.n_threads = 1;
+    memset(&smp, 0, sizeof smp);
+    smp.temperature = 0.9f; smp.top_k = 40; smp.top_p = 0.95f; smp.seed = g->seed;
+    if ((g->r = cat_session_open(g->m, &sp, &s)) != CAT_OK) return NULL;
+    if ((g->r = cat_sampler_init(&sm, &smp, c->vocab_size)) != CAT_OK) { cat_session_close(s); return NULL; }
+    g->r = cat_session_feed(s, g->prompt, 8, NULL);
+    for (k = 0; k < GEN_TOKENS && !g->r; k++) {
+        g->r = cat_sampler_sample(&sm, cat_session_logits(s), &g->out[k]);
+        if (!g->r) g->r = cat_session_feed(s, &g->out[k], 1, NULL);
+    }
+    cat_sampler_free(&sm);
+    cat_session_close(s);
+    return NULL;
+}
+
+static void test_generate(const char *path, const char *name) {
+    cat_model *m;
+    char err[512];
+    gen_job seq[NGEN], par[NGEN];
+    pthread_t th[NGEN];
+    int i, k, same = 0;
+    if (cat_model_open(path, &m, err, sizeof err)) { CHECK(0, "open %s: %s", path, err); return; }
+    for (i = 0; i < NGEN; i++) {
+        memset(&seq[i], 0, sizeof seq[i]);
+        seq[i].m = m;
+        seq[i].seed = 1000 + (uint64_t)i;
+        for (k = 0; k < 8; k++) seq[i].prompt[k] = (int32_t)((i * 131 + k * 17) % cat_model_config(m)->vocab_size);
+        par[i] = seq[i];
+        run_gen(&seq[i]);
+        CHECK(seq[i].r == CAT_OK, "%s generation %d alone: %s", name, i, cat_result_string(seq[i].r));
+    }
+    for (i = 0; i < NGEN; i++) CHECK(pthread_create(&th[i], NULL, run_gen, &par[i]) == 0, "pthread_create");
+    for (i = 0; i < NGEN; i++) pthread_join(th[i], NULL);
+    for (i = 0; i < NGEN; i++) {
+        int ok = par[i].r == CAT_OK && memcmp(par[i].out, seq[i].out, sizeof seq[i].out) == 0;
+        CHECK(ok, "%s: thread %d's %d sampled tokens differ from the sequential ones (%s)", name, i, GEN_TOKENS, cat_result_string(par[i].r));
+        same += ok;
+    }
+    printf("%s: %d threads generated %d tokens each from one model, %d identical to sequential\n", name, NGEN, GEN_TOKENS, same);
+    cat_model_close(m);
+}
+
 int main(int argc, char **argv) {
     const char *fx = argc > 1 ? argv[1] : "tests/fixtures";
     const char *conv = argc > 2 ? argv[2] : "build/cat-convert";
@@ -187,6 +248,6 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/test_threads_kjv.cat", dir);
     snprintf(cmd, sizeof cmd, "%s convert models/kjv/kjv_dense.pt %s --config models/kjv/kjv_dense.json --tokenizer models/kjv/tokenizer.json >/dev/null", conv, path);
     if (system(cmd) != 0) CHECK(0, "convert kjv_dense with its tokenizer");
-    else { test_tokenizer(path, "models/kjv/kjv_val.txt"); remove(path); }
+    else { test_tokenizer(path, "models/kjv/kjv_val.txt"); test_generate(path, "kjv_dense"); remove(path); }
     return test_report();
 }

@@ -26,6 +26,8 @@ static void usage(FILE *f) {
         "  --incremental    feed tokens one at a time through a session's KV cache\n"
         "                   (default: one full-sequence forward per record, and a\n"
         "                   full forward per greedy step)\n"
+        "  --kv-type T      KV-cache entries: f32 (default), bf16 or q8 (lossy: give a\n"
+        "                   matching --atol and --logits-only)\n"
         "  --logits-only    skip greedy records (for lossy weight types, where a tiny\n"
         "                   difference may flip a near-tie and change the continuation)\n"
         "  -t, --threads N  OpenMP threads (default: all)\n"
@@ -42,7 +44,22 @@ static int rd_u32(rd *r, uint32_t *v) {
 }
 
 /* greedy continuation of prompt[0..np) for ngen tokens; writes out[ngen] */
-static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int threads, const int32_t *prompt, uint32_t np,
+/* full-sequence forward through a session with a cache of type kt */
+static cat_result forward(const cat_model *m, int32_t chunk, cat_dtype kt, const int32_t *tok, size_t n, float *logits) {
+    cat_session_params sp;
+    cat_session *s;
+    cat_result r;
+    if (kt == CAT_DTYPE_F32) return cat_forward(m, chunk, tok, n, logits);
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk; sp.kv_type = kt; sp.max_context = (int32_t)n; sp.n_batch = (int32_t)n;
+    r = cat_session_open(m, &sp, &s);
+    if (r) return r;
+    r = cat_session_feed(s, tok, n, logits);
+    cat_session_close(s);
+    return r;
+}
+
+static cat_result greedy(const cat_model *m, int32_t chunk, cat_dtype kt, int incremental, int threads, const int32_t *prompt, uint32_t np,
                          uint32_t ngen, int32_t *out, float *margin_at_flip, const int32_t *want) {
     const cat_config *cfg = cat_model_config(m);
     const int32_t PV = cfg->padded_vocab;
@@ -57,7 +74,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
     if (incremental) {
         cat_session_params sp;
         memset(&sp, 0, sizeof sp);
-        sp.chunk_size = chunk; sp.n_threads = threads;
+        sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = kt;
         r = cat_session_open(m, &sp, &s);
         if (!r) r = cat_session_feed(s, seq, np, NULL);
     } else {
@@ -69,7 +86,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
         int32_t t;
         if (incremental) row = cat_session_logits(s);
         else {
-            r = cat_forward(m, chunk, seq, np + i, lg);
+            r = forward(m, chunk, kt, seq, np + i, lg);
             if (r) break;
             row = lg + (size_t)(np + i - 1) * PV;
         }
@@ -88,8 +105,9 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
 int main(int argc, char **argv) {
     const char *model_path = NULL, *ref_path = NULL;
     double atol = 1e-3;
-    int incremental = 0, threads = 0, i, passed = 0, failed = 0, logits_only = 0;
+    int incremental = 0, threads = 0, i, passed = 0, failed = 0, logits_only = 0, kv_type = 0;
     unsigned char *buf;
+    int32_t *tok = NULL;
     size_t len;
     rd r;
     uint32_t version, nrec, k;
@@ -104,6 +122,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-check"); return 0; }
         else if (!strcmp(a, "--incremental")) incremental = 1;
         else if (!strcmp(a, "--logits-only")) logits_only = 1;
+        else if (!strcmp(a, "--kv-type") && i + 1 < argc) {
+            if ((kv_type = util_kv_type(argv[++i])) < 0) { fprintf(stderr, "cat-check: --kv-type takes f32, bf16 or q8, got '%s'\n", argv[i]); return 2; }
+        }
         else if (!strcmp(a, "--atol") && i + 1 < argc) {
             char *end; atol = strtod(argv[++i], &end);
             if (*end || !(atol >= 0)) { fprintf(stderr, "cat-check: --atol needs a non-negative number, got '%s'\n", argv[i]); return 2; }
@@ -124,30 +145,29 @@ int main(int argc, char **argv) {
     res = cat_model_open(model_path, &m, err, sizeof err);
     if (res) { fprintf(stderr, "cat-check: %s: %s (%s)\n", model_path, err, cat_result_string(res)); return 1; }
     cfg = cat_model_config(m);
-    buf = (unsigned char *)util_read_file(ref_path, &len);
-    if (!buf) { fprintf(stderr, "cat-check: cannot read '%s'\n", ref_path); cat_model_close(m); return 1; }
+    buf = (unsigned char *)util_read_input(ref_path, UTIL_LIMIT_REF, "reference file", 0, &len, err, sizeof err);
+    if (!buf) { fprintf(stderr, "cat-check: %s\n", err); cat_model_close(m); return 1; }
     r.p = buf; r.len = len; r.off = 0;
-    if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); return 1; }
+    if (len < 16 || memcmp(buf, "CATREF01", 8) != 0) { fprintf(stderr, "cat-check: '%s' is not a reference file (magic CATREF01)\n", ref_path); goto fail; }
     r.off = 8;
     rd_u32(&r, &version); rd_u32(&r, &nrec);
-    if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); return 1; }
-    printf("model %s (%s), reference %s: %u records, atol %g%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
-           incremental ? ", incremental" : "");
+    if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); goto fail; }
+    printf("model %s (%s), reference %s: %u records, atol %g%s%s%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
+           incremental ? ", incremental" : "", kv_type ? ", kv cache " : "", kv_type ? cat_dtype_name((cat_dtype)kv_type) : "");
 
     for (k = 0; k < nrec; k++) {
         uint32_t kind, ntok, n, cp;
         int32_t chunk = 0;
         const int32_t *tok_raw;
-        int32_t *tok;
         if (!rd_u32(&r, &kind) || !rd_u32(&r, &cp) || !rd_u32(&r, &ntok) || !rd_u32(&r, &n)) {
-            fprintf(stderr, "cat-check: '%s' is truncated in record %u\n", ref_path, k); return 1;
+            fprintf(stderr, "cat-check: '%s' is truncated in record %u\n", ref_path, k); goto fail;
         }
         if ((int32_t)cp >= 0) {
-            if ((int32_t)cp > 20) { fprintf(stderr, "cat-check: record %u has chunk power %d\n", k, (int32_t)cp); return 1; }
+            if ((int32_t)cp > 20) { fprintf(stderr, "cat-check: record %u has chunk power %d\n", k, (int32_t)cp); goto fail; }
             chunk = 1 << cp;
         }
         if (ntok == 0 || ntok > (1u << 24) || n > (1u << 24) || (size_t)ntok * 4 > len - r.off) {
-            fprintf(stderr, "cat-check: record %u of '%s' has bad sizes\n", k, ref_path); return 1;
+            fprintf(stderr, "cat-check: record %u of '%s' has bad sizes\n", k, ref_path); goto fail;
         }
         tok_raw = (const int32_t *)(const void *)(buf + r.off);
         tok = (int32_t *)malloc(sizeof(int32_t) * ntok);
@@ -159,25 +179,25 @@ int main(int argc, char **argv) {
             double maxd = 0;
             uint32_t agree = 0, t;
             cat_result e = CAT_OK;
-            if (n != (uint32_t)cfg->padded_vocab) { printf("record %u: logits width %u but the model has %d: FAIL\n", k, n, cfg->padded_vocab); failed++; free(tok); break; }
-            if ((size_t)ntok * n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            if (n != (uint32_t)cfg->padded_vocab) { printf("record %u: logits width %u but the model has %d: FAIL\n", k, n, cfg->padded_vocab); failed++; free(tok); tok = NULL; break; }
+            if ((size_t)ntok * n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); goto fail; }
             ref = (const float *)(const void *)(buf + r.off);
             r.off += (size_t)ntok * n * 4;
             refc = (float *)malloc(sizeof(float) * (size_t)ntok * n);
             out = (float *)malloc(sizeof(float) * (size_t)ntok * n);
             memcpy(refc, ref, sizeof(float) * (size_t)ntok * n);
             if (incremental) {
-                cat_session *s;
+                cat_session *s = NULL;
                 cat_session_params sp;
                 memset(&sp, 0, sizeof sp);
-                sp.chunk_size = chunk; sp.n_threads = threads;
+                sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = (cat_dtype)kv_type;
                 e = cat_session_open(m, &sp, &s);
                 for (t = 0; t < ntok && !e; t++) {
                     e = cat_session_feed(s, tok + t, 1, NULL);
                     if (!e) memcpy(out + (size_t)t * n, cat_session_logits(s), sizeof(float) * n);
                 }
-                if (!e) cat_session_close(s);
-            } else e = cat_forward(m, chunk, tok, ntok, out);
+                if (s) cat_session_close(s);
+            } else e = forward(m, chunk, (cat_dtype)kv_type, tok, ntok, out);
             if (e) { printf("record %u: logits, chunk %d, %u tokens: error: %s FAIL\n", k, chunk, ntok, cat_result_string(e)); failed++; }
             else {
                 size_t q;
@@ -196,13 +216,13 @@ int main(int argc, char **argv) {
             float margin;
             uint32_t agree = 0, t;
             cat_result e;
-            if ((size_t)n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); return 1; }
+            if ((size_t)n * 4 > len - r.off) { fprintf(stderr, "cat-check: record %u is truncated\n", k); goto fail; }
             want = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
             got = (int32_t *)malloc(sizeof(int32_t) * (n ? n : 1));
             memcpy(want, buf + r.off, sizeof(int32_t) * n);
             r.off += (size_t)n * 4;
-            if (logits_only) { printf("record %u: greedy, skipped (--logits-only)\n", k); free(want); free(got); free(tok); continue; }
-            e = greedy(m, chunk, incremental, threads, tok, ntok, n, got, &margin, want);
+            if (logits_only) { printf("record %u: greedy, skipped (--logits-only)\n", k); free(want); free(got); free(tok); tok = NULL; continue; }
+            e = greedy(m, chunk, (cat_dtype)kv_type, incremental, threads, tok, ntok, n, got, &margin, want);
             if (e) { printf("record %u: greedy, chunk %d, %u + %u tokens: error: %s FAIL\n", k, chunk, ntok, n, cat_result_string(e)); failed++; }
             else {
                 for (t = 0; t < n; t++) agree += got[t] == want[t];
@@ -213,12 +233,18 @@ int main(int argc, char **argv) {
             }
             free(want); free(got);
         } else {
-            fprintf(stderr, "cat-check: record %u has unknown kind %u\n", k, kind); return 1;
+            fprintf(stderr, "cat-check: record %u has unknown kind %u\n", k, kind); goto fail;
         }
         free(tok);
+        tok = NULL;
     }
     printf("%d passed, %d failed\n", passed, failed);
     free(buf);
     cat_model_close(m);
     return failed ? 1 : 0;
+fail:   /* a malformed reference file: nothing leaks on the way out */
+    free(tok);
+    free(buf);
+    cat_model_close(m);
+    return 1;
 }

@@ -125,40 +125,83 @@ static const char *const ignored_keys[] = { "weights_dtype", "key_prefix", "seed
 
 static int in_list(const char *const *l, const char *k) { for (; *l; l++) if (!strcmp(*l, k)) return 1; return 0; }
 
+/* Each field's type: booleans are JSON true/false, integers JSON integers in
+   the int32 range, rope_base/norm_eps numbers, family a string. */
+static const char *const bool_keys[] = { "adaptive", "use_qk_norm", "use_fused_ops", NULL };
+static const char *const float_keys[] = { "rope_base", "norm_eps", NULL };
+static int key_kind(const char *key) {
+    const char *d = strrchr(key, '.'), *k = d ? d + 1 : key;
+    if (!strcmp(k, "family")) return 'S';
+    if (in_list(bool_keys, k)) return 'B';
+    if (in_list(float_keys, k)) return 'F';
+    return 'I';
+}
+
+/* a JSON value as it reads in the file, for messages */
+static const char *show_json(const json_value *v, char *buf, size_t n) {
+    switch (v->type) {
+    case JSON_NULL: snprintf(buf, n, "null"); break;
+    case JSON_BOOL: snprintf(buf, n, v->boolean ? "true" : "false"); break;
+    case JSON_NUMBER: snprintf(buf, n, "%.17g", v->number); break;
+    case JSON_STRING: snprintf(buf, n, "\"%.40s%s\"", v->str, v->len > 40 ? "..." : ""); break;
+    case JSON_ARRAY: snprintf(buf, n, "an array"); break;
+    default: snprintf(buf, n, "an object"); break;
+    }
+    return buf;
+}
+
+/* check v against key's type and store it */
 static void set_value(fmap *m, const char *key, const json_value *v, const char *where) {
     field *f;
+    char shown[64];
+    int kind = key_kind(key);
     if (v->type == JSON_NULL) return; /* dataclass defaults dumped as null mean "unset" */
+    show_json(v, shown, sizeof shown);
     f = fput(m, key);
-    if (v->type == JSON_STRING) {
-        if (v->len >= sizeof f->str) die("%s: value of '%s' is too long", where, key);
+    f->is_str = 0;
+    if (kind == 'S') {
+        if (v->type != JSON_STRING) die("%s: '%s' must be a string, got %s", where, key, shown);
+        if (v->len >= sizeof f->str || strlen(v->str) != v->len) die("%s: value of '%s' is too long", where, key);
         f->is_str = 1; memcpy(f->str, v->str, v->len + 1);
-    } else if (v->type == JSON_BOOL) f->num = v->boolean;
-    else if (v->type == JSON_NUMBER) f->num = v->number;
-    else die("%s: '%s' must be a number, string or boolean", where, key);
+    } else if (kind == 'B') {
+        if (v->type != JSON_BOOL) die("%s: '%s' must be true or false, got %s", where, key, shown);
+        f->num = v->boolean;
+    } else if (kind == 'F') {
+        if (v->type != JSON_NUMBER) die("%s: '%s' must be a number, got %s", where, key, shown);
+        f->num = v->number;
+    } else {
+        if (v->type != JSON_NUMBER || v->number != floor(v->number)) die("%s: '%s' must be an integer, got %s", where, key, shown);
+        if (v->number < -2147483647.0 || v->number > 2147483647.0)
+            die("%s: '%s' = %s is out of range (an integer from -2147483647 to 2147483647)", where, key, shown);
+        f->num = v->number;
+    }
     f->set = 1;
 }
 
+/* the configuration's text and tree live in globals while it is read, so that a
+   die() on the way leaves nothing unreachable (the leak checker stays quiet) */
+static char *g_cfg_text;
+static json_value *g_cfg_root;
 static void load_config(fmap *m, const char *path) {
-    FILE *fp = fopen(path, "rb");
-    char *text, err[256];
-    long n = 0;
+    char *text, err[512];
+    size_t n = 0;
     json_value *root;
     size_t i, j;
-    if (!fp) die("cannot open config '%s': %s", path, strerror(errno));
-    if (fseek(fp, 0, SEEK_END) || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET)) die("cannot read config '%s'", path);
-    if (n > (1 << 20)) die("config '%s' is larger than 1 MiB", path);
-    text = (char *)malloc((size_t)n + 1);
-    if (!text || fread(text, 1, (size_t)n, fp) != (size_t)n) die("cannot read config '%s'", path);
-    fclose(fp);
-    root = json_parse(text, (size_t)n, err, sizeof err);
+    /* a regular file of at most UTIL_LIMIT_CONFIG (16 MiB) */
+    text = (char *)util_read_input(path, UTIL_LIMIT_CONFIG, "config file", 0, &n, err, sizeof err);
+    if (!text) die("%s", err);
+    g_cfg_text = text;
+    root = g_cfg_root = json_parse(text, n, err, sizeof err);
     if (!root) die("config '%s': %s", path, err);
     if (root->type != JSON_OBJECT) die("config '%s' must be a JSON object", path);
+    if (json_dup_key(root) >= 0) die("config '%s': key '%s' appears twice", path, root->keys[json_dup_key(root)]);
     for (i = 0; i < root->count; i++) {
         const char *k = root->keys[i];
         const json_value *v = &root->items[i];
         if (!strcmp(k, "compressor") || !strcmp(k, "decoder") || !strcmp(k, "model")) {
             const char *sec = !strcmp(k, "compressor") ? "compressor" : "decoder";
             if (v->type != JSON_OBJECT) die("config '%s': '%s' must be an object", path, k);
+            if (json_dup_key(v) >= 0) die("config '%s': key '%s' appears twice in '%s'", path, v->keys[json_dup_key(v)], k);
             if (!strcmp(k, "model") && json_get(root, "decoder")) die("config '%s' has both 'model' and 'decoder'", path);
             for (j = 0; j < v->count; j++) {
                 char key[64], where[300];
@@ -179,13 +222,12 @@ static void load_config(fmap *m, const char *path) {
     }
     json_free(root);
     free(text);
+    g_cfg_root = NULL; g_cfg_text = NULL;
 }
 
 static void apply_set(fmap *m, const char *kv) {
     const char *eq = strchr(kv, '=');
-    char key[64], *end;
-    field *f;
-    double v;
+    char key[64];
     if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key) die("--set needs KEY=VALUE, got '%s'", kv);
     memcpy(key, kv, (size_t)(eq - kv)); key[eq - kv] = 0;
     if (!strncmp(key, "model.", 6)) {
@@ -206,15 +248,19 @@ static void apply_set(fmap *m, const char *kv) {
             memcpy(key, tmp, strlen(tmp) + 1);
         }
     }
-    f = fput(m, key);
-    if (!strcmp(key, "family")) {
-        if (strlen(eq + 1) >= sizeof f->str) die("--set: family is too long");
-        strcpy(f->str, eq + 1); f->is_str = 1; f->set = 1; return;
+    {
+        /* the value as JSON (true, 12, 1e-5); anything else is taken as a string,
+           so that the type check below names it */
+        const char *val = eq + 1;
+        char jerr[16];
+        json_value *v = json_parse(val, strlen(val), jerr, sizeof jerr), sv;
+        if (!v) {
+            memset(&sv, 0, sizeof sv);
+            sv.type = JSON_STRING; sv.str = (char *)val; sv.len = strlen(val);
+        }
+        set_value(m, key, v ? v : &sv, "--set");
+        if (v) json_free(v);
     }
-    if (!strcmp(eq + 1, "true")) v = 1;
-    else if (!strcmp(eq + 1, "false")) v = 0;
-    else { v = strtod(eq + 1, &end); if (*end || end == eq + 1) die("--set: '%s' is not a number", eq + 1); }
-    f->num = v; f->set = 1; f->is_str = 0;
 }
 
 /* ---- the checkpoint's tensors, by reference name -------------------------- */
@@ -413,7 +459,7 @@ static void fset_str(fmap *m, const char *key, const char *v) { field *f = fput(
 
 static void load_hf_config(fmap *m, const char *path) {
     size_t n = 0, i;
-    char *text = (char *)util_read_file(path, &n), err[256];
+    char err[512], *text = (char *)util_read_input(path, UTIL_LIMIT_CONFIG, "config file", 0, &n, err, sizeof err);
     json_value *root;
     const json_value *v;
     static const char *const ints[][2] = {
@@ -422,11 +468,17 @@ static void load_hf_config(fmap *m, const char *path) {
         { "compressor_hidden_size", "compressor.dim" }, { "compressor_num_layers", "compressor.n_layer" },
         { "compressor_num_heads", "compressor.n_head" }, { "max_position_embeddings", "block_size" },
         { "vocab_size", "vocab_size" } };
-    if (!text) die("cannot read '%s': %s", path, strerror(errno));
-    if (n > (1 << 20)) die("'%s' is larger than 1 MiB", path);
-    root = json_parse(text, n, err, sizeof err);
+    if (!text) die("%s", err);
+    g_cfg_text = text;   /* reachable while a die() may exit */
+    root = g_cfg_root = json_parse(text, n, err, sizeof err);
     if (!root) die("%s: %s", path, err);
     if (root->type != JSON_OBJECT) die("%s must be a JSON object", path);
+    if (json_dup_key(root) >= 0) die("%s: key '%s' appears twice", path, root->keys[json_dup_key(root)]);
+    {   /* the float fields, when given, are numbers */
+        static const char *const nums[] = { "dim_fx", "rope_theta", "norm_eps" };
+        for (i = 0; i < 3; i++)
+            if ((v = json_get(root, nums[i])) && v->type != JSON_NULL && v->type != JSON_NUMBER) die("%s: '%s' must be a number", path, nums[i]);
+    }
     v = json_get(root, "model_type");
     if (!v) {
         fprintf(stderr, "cat-convert: note: %s has no model_type: ignored (the checkpoint is read in the reference layout)\n", path);
@@ -468,6 +520,7 @@ static void load_hf_config(fmap *m, const char *path) {
     }
     json_free(root);
     free(text);
+    g_cfg_root = NULL; g_cfg_text = NULL;
     g_hf = 1;
 }
 
@@ -670,10 +723,10 @@ static void open_ckpt(const char *path) {
 /* a sharded checkpoint: {"weight_map": {"tensor": "shard file", ...}} */
 static void open_index(const char *path) {
     size_t n = 0, i, j;
-    char *text = (char *)util_read_file(path, &n), err[256], *dir, *slash;
+    char err[512], *text = (char *)util_read_input(path, UTIL_LIMIT_CONFIG, "checkpoint index", 0, &n, err, sizeof err), *dir, *slash;
     json_value *root;
     const json_value *wm;
-    if (!text) die("cannot read '%s': %s", path, strerror(errno));
+    if (!text) die("%s", err);
     root = json_parse(text, n, err, sizeof err);
     if (!root) die("%s: %s", path, err);
     wm = json_get(root, "weight_map");
@@ -987,7 +1040,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--merges")) merges = NEXT();
         else if (!strcmp(a, "--no-tokenizer")) no_tok = 1;
         else if (!strcmp(a, "--allow-nonfinite")) g_allow_nonfinite = 1;
-        else if (!strcmp(a, "--seed")) { char *e; const char *v = NEXT(); seed = strtoull(v, &e, 10); if (*e) die("--seed needs a number"); }
+        else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (!util_parse_u64(v, &seed)) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
         else if (a[0] == '-' && a[1]) {
             static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--no-tokenizer",
                                                 "--allow-nonfinite", "--seed", "--help", NULL};
@@ -1019,7 +1072,7 @@ int main(int argc, char **argv) {
         int rc = 0;
         if (tokjson && !strcmp(tokjson, "gpt2")) load_gpt2(&tf);
         else rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (rc != 0) die("%s: %s", tokjson ? tokjson : vocab, err);
+        if (rc != 0) die("%s", err); /* tokfile messages name the file */
         tfp = &tf;
     } else if (!no_tok && !random_mode && dim_of(g_hf ? "output.weight" : "wte.weight", 0) >= 50257 &&
                dim_of(g_hf ? "output.weight" : "wte.weight", 0) <= 50432 && (!fhas(&fm, "vocab_size") || fnum(&fm, "vocab_size") == 50257)) {

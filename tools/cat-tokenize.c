@@ -5,6 +5,7 @@
  * Encode (default): TEXT (or -p TEXT, or all of stdin), prints the ids space-separated
  * on one line; --pieces prints one token per line, id and piece.
  * --decode: reads whitespace-separated ids from stdin, writes the decoded bytes.
+ * Standard input may be a file or a pipe of at most 256 MiB.
  *
  * MIT License (see LICENSE).
  */
@@ -29,6 +30,7 @@ static void usage(FILE *f)
             "Encode (default): TEXT given as an argument, or else all of stdin; prints the token\n"
             "ids space-separated on one line.\n"
             "--decode: read whitespace-separated token ids from stdin, write the decoded bytes to stdout.\n"
+            "Standard input (a file or a pipe) may hold at most 256 MiB.\n"
             "\n"
             "  MODEL                    a converted cat.h model file (uses its embedded tokenizer)\n"
             "  --tokenizer FILE         HuggingFace tokenizer.json (byte-level BPE)\n"
@@ -58,28 +60,6 @@ static void print_piece(const cat_tokenizer *tok, int32_t id)
         else putchar(c);
     }
     fputs("'\n", stdout);
-}
-
-static char *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 65536, n = 0, r;
-    char *buf = (char *)malloc(cap);
-    if (!buf) return NULL;
-    for (;;) {
-        if (n == cap) {
-            char *nb;
-            cap *= 2;
-            nb = (char *)realloc(buf, cap);
-            if (!nb) { free(buf); return NULL; }
-            buf = nb;
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    if (ferror(f)) { free(buf); return NULL; }
-    *len = n;
-    return buf;
 }
 
 static const char *result_str(cat_result rc)
@@ -158,8 +138,9 @@ int main(int argc, char **argv)
         if (!in) { fprintf(stderr, "cat-tokenize: out of memory\n"); goto done; }
         memcpy(in, text, in_len + 1);
     } else {
-        in = read_all(stdin, &in_len);
-        if (!in) { fprintf(stderr, "cat-tokenize: cannot read stdin\n"); goto done; }
+        /* standard input, a pipe or a file, up to UTIL_LIMIT_TEXT (256 MiB) */
+        in = (char *)util_read_input("-", UTIL_LIMIT_TEXT, "text input", 1, &in_len, err, sizeof err);
+        if (!in) { fprintf(stderr, "cat-tokenize: %s\n", err); goto done; }
     }
 
     if (!decode) {

@@ -11,14 +11,16 @@
  *     FloatStorage, HalfStorage or BFloat16Storage. Tensor views (storage
  *     offsets, arbitrary non-negative strides, shared storages) are kept as
  *     views; ckpt_read() gathers them.
- *   - safetensors files with F32, F16 and BF16 tensors.
+ *   - safetensors files with F32, F16 and BF16 tensors; no two tensors' data
+ *     ranges may overlap (unlike torch views, safetensors has no sharing).
  *   Nothing from the pickle is ever executed: only a fixed list of globals is
  *   recognised and interpreted; anything else is an error.
  *
  * Memory / ownership
  *   - ckpt_open() maps a regular file read-only (POSIX mmap; define
- *     CKPT_NO_MMAP to read it instead) or reads other files into one heap
- *     buffer owned by the ckpt_file; ckpt_open_memory() COPIES the caller's
+ *     CKPT_NO_MMAP to read it instead, at most UTIL_LIMIT_CHECKPOINT bytes, see
+ *     util.h); a FIFO, device or directory is refused at once, without
+ *     blocking. ckpt_open_memory() COPIES the caller's
  *     bytes (the caller may free its buffer right after the call). Tensor
  *     storage pointers point into that mapping or buffer and stay valid until
  *     ckpt_close(). ckpt_release() drops the mapped pages read so far from the
@@ -119,6 +121,7 @@ CKPTDEF const char *ckpt_dtype_name(ckpt_dtype t);
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
+#include "util.h" /* util_read_input and the size limits */
 #if !defined(CKPT_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -1679,6 +1682,36 @@ check:
     return 0;
 }
 
+static int ckpt__cmp_storage(const void *a, const void *b)
+{
+    const ckpt_tensor *x = *(const ckpt_tensor *const *)a, *y = *(const ckpt_tensor *const *)b;
+    return x->storage < y->storage ? -1 : x->storage > y->storage;
+}
+
+/* safetensors: no two tensors' data ranges overlap (empty tensors occupy nothing);
+   sorted by start, so n log n for any header */
+static int ckpt__st_overlap(ckpt_file *f, const uint8_t *data, char *err, size_t errlen)
+{
+    const ckpt_tensor **v;
+    size_t i, n = 0;
+    char qa[80], qb[80];
+    if (f->n_tensors < 2) return 0;
+    v = (const ckpt_tensor **)malloc(sizeof *v * f->n_tensors);
+    if (!v) { ckpt__seterr(err, errlen, "out of memory"); return -1; }
+    for (i = 0; i < f->n_tensors; i++) if (f->tensors[i].storage_nbytes) v[n++] = &f->tensors[i];
+    qsort(v, n, sizeof *v, ckpt__cmp_storage);
+    for (i = 1; i < n; i++) if (v[i - 1]->storage + v[i - 1]->storage_nbytes > v[i]->storage) {
+        const ckpt_tensor *a = v[i - 1], *b = v[i];
+        ckpt__seterr(err, errlen, "safetensors: the data of tensors '%s' [%llu,%llu] and '%s' [%llu,%llu] overlap",
+                     ckpt__q(qa, a->name, strlen(a->name)), (ckpt__ull)(a->storage - data), (ckpt__ull)(a->storage - data + a->storage_nbytes),
+                     ckpt__q(qb, b->name, strlen(b->name)), (ckpt__ull)(b->storage - data), (ckpt__ull)(b->storage - data + b->storage_nbytes));
+        free(v);
+        return -1;
+    }
+    free(v);
+    return 0;
+}
+
 static int ckpt__load_st(ckpt_file *f, const uint8_t *b, size_t len, char *err, size_t errlen)
 {
     uint64_t hl, dlen;
@@ -1772,7 +1805,7 @@ static int ckpt__load_st(ckpt_file *f, const uint8_t *b, size_t len, char *err, 
         ckpt__seterr(err, errlen, "safetensors: unexpected data after the header object at header offset %zu", j.pos);
         return -1;
     }
-    return 0;
+    return ckpt__st_overlap(f, data, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1849,19 +1882,18 @@ CKPTDEF int ckpt_open_memory(ckpt_file *f, const void *data, size_t len, int for
 
 CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
 {
-    FILE *fp;
-    long hint = -1;
     uint8_t *buf;
-    size_t len = 0, cap;
+    size_t len = 0;
     if (!f) { ckpt__seterr(err, errlen, "ckpt_open: NULL file"); return -1; }
     memset(f, 0, sizeof *f);
     if (!path) { ckpt__seterr(err, errlen, "ckpt_open: NULL path"); return -1; }
 #ifdef CKPT__HAVE_MMAP
     {
         /* a regular file is mapped, not read: its pages are only resident
-           while a tensor is read (see ckpt_release) */
+           while a tensor is read (see ckpt_release); O_NONBLOCK: a FIFO must
+           not block the open (it is refused below) */
         struct stat st;
-        int fd = open(path, O_RDONLY);
+        int fd = open(path, O_RDONLY | O_NONBLOCK);
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
             (uint64_t)st.st_size <= (uint64_t)((size_t)-1 / 2)) {
             void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -1870,45 +1902,10 @@ CKPTDEF int ckpt_open(ckpt_file *f, const char *path, char *err, size_t errlen)
         if (fd >= 0) close(fd);
     }
 #endif
-    fp = fopen(path, "rb");
-    if (!fp) {
-        ckpt__seterr(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    /* The size from ftell is only a hint for the first allocation (it is
-       meaningless for directories and pipes); the buffer grows with what is
-       actually read. */
-    if (fseek(fp, 0, SEEK_END) == 0) hint = ftell(fp);
-    if (fseek(fp, 0, SEEK_SET) != 0) clearerr(fp);
-    cap = (hint >= 0 && (uint64_t)hint < (sizeof(size_t) > 4 ? (uint64_t)1 << 40 : (uint64_t)1 << 30))
-              ? (size_t)hint + 1 : (size_t)1 << 20;
-    buf = (uint8_t *)malloc(cap);
-    if (!buf) {
-        ckpt__seterr(err, errlen, "out of memory reading '%s' (%zu bytes)", path, cap);
-        fclose(fp);
-        return -1;
-    }
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            uint8_t *nb;
-            if (cap > ((size_t)-1) / 2) { free(buf); fclose(fp); ckpt__seterr(err, errlen, "'%s' is too large", path); return -1; }
-            nb = (uint8_t *)realloc(buf, cap * 2);
-            if (!nb) { free(buf); fclose(fp); ckpt__seterr(err, errlen, "out of memory reading '%s'", path); return -1; }
-            buf = nb;
-            cap *= 2;
-        }
-        got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(fp)) {
-        ckpt__seterr(err, errlen, "read error on '%s' after %zu bytes: %s", path, len, strerror(errno));
-        free(buf);
-        fclose(fp);
-        return -1;
-    }
-    fclose(fp);
+    /* otherwise read: a regular file only (a FIFO or device is refused without
+       blocking), at most UTIL_LIMIT_CHECKPOINT bytes */
+    buf = (uint8_t *)util_read_input(path, UTIL_LIMIT_CHECKPOINT, "checkpoint", 0, &len, err, errlen);
+    if (!buf) return -1;
     return ckpt__open_owned(f, buf, len, -1, 0, err, errlen);
 }
 

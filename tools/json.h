@@ -28,7 +28,8 @@
  *     locale's decimal point first, so the result does not depend on
  *     LC_NUMERIC. Numbers whose magnitude overflows a double are an error.
  *   - Object keys are kept in file order; duplicate keys are kept as well
- *     (json_get returns the LAST one, like most parsers).
+ *     (json_get returns the LAST one, like most parsers); json_dup_key finds
+ *     them, for readers (configurations) that must refuse duplicates.
  *   - Memory use is proportional to the input size (each array/object item
  *     array has capacity at most twice its count, and every item consumes at
  *     least one byte of input). Recursion depth is bounded by JSON_MAX_DEPTH.
@@ -64,6 +65,12 @@ static json_value *json_parse(const char *text, size_t len, char *err, size_t er
 static void json_free(json_value *v);
 static const json_value *json_get(const json_value *obj, const char *key); /* NULL if not object or missing */
 static int json_is_int(const json_value *v, long long *out); /* 1 if number and integral & in range */
+/* the index of the first key of obj that an earlier key repeats, or -1 (none, or not an
+   object); quadratic in the key count: for small objects such as configurations */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((unused))
+#endif
+static long json_dup_key(const json_value *obj);
 
 #endif /* JSON_H */
 
@@ -461,6 +468,16 @@ static const json_value *json_get(const json_value *obj, const char *key)
     for (i = obj->count; i-- > 0;)
         if (obj->key_lens[i] == n && memcmp(obj->keys[i], key, n) == 0) return &obj->items[i];
     return NULL;
+}
+
+static long json_dup_key(const json_value *obj)
+{
+    size_t i, j;
+    if (!obj || obj->type != JSON_OBJECT) return -1;
+    for (i = 1; i < obj->count; i++)
+        for (j = 0; j < i; j++)
+            if (obj->key_lens[i] == obj->key_lens[j] && memcmp(obj->keys[i], obj->keys[j], obj->key_lens[i]) == 0) return (long)i;
+    return -1;
 }
 
 static int json_is_int(const json_value *v, long long *out)

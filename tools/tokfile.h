@@ -61,8 +61,8 @@ static void tokfile_free(tokfile *tf);
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
+#include "util.h"
 
-#define TOKFILE__MAX_FILE ((size_t)1 << 30)
 
 static void tokfile__err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -90,32 +90,11 @@ static const char *tokfile__show(const char *s, size_t n, char *buf)
     return buf;
 }
 
+/* a regular file of at most UTIL_LIMIT_TOKENIZER bytes (util.h) */
 static char *tokfile__read(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r;
     if (!path) { tokfile__err(err, errlen, "no file name given"); return NULL; }
-    f = fopen(path, "rb");
-    if (!f) { tokfile__err(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    for (;;) {
-        if (n == cap) {
-            char *nb;
-            if (cap >= TOKFILE__MAX_FILE) { tokfile__err(err, errlen, "%s: file too large", path); free(buf); fclose(f); return NULL; }
-            cap = cap ? cap * 2 : 65536;
-            nb = (char *)realloc(buf, cap + 1);
-            if (!nb) { tokfile__err(err, errlen, "%s: out of memory", path); free(buf); fclose(f); return NULL; }
-            buf = nb;
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    if (ferror(f)) { tokfile__err(err, errlen, "%s: read error", path); free(buf); fclose(f); return NULL; }
-    fclose(f);
-    buf[n] = 0;
-    *len = n;
-    return buf;
+    return (char *)util_read_input(path, UTIL_LIMIT_TOKENIZER, "tokenizer file", 0, len, err, errlen);
 }
 
 static json_value *tokfile__parse_json(const char *text, size_t n, const char *name, char *err, size_t errlen)

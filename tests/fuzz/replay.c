@@ -1,6 +1,7 @@
 /* replay_fuzz: replays every input kept under REGRESSIONS_DIR/<harness>/
    through its fuzz harness, without libFuzzer (part of make test).
-   usage: replay_fuzz [REGRESSIONS_DIR]   (default tests/fuzz/regressions;
+   usage: replay_fuzz [REGRESSIONS_DIR]   (default tests/fuzz/regressions; make test
+   also replays the committed corpora, tests/fuzz/corpus;
    run from the repository root: fuzz_encode reads the real vocabularies)
    Each input runs in a child process, so a crash is reported against its
    file and the others still run. Prints "N passed, N failed".
@@ -30,11 +31,15 @@
 #include "fuzz_encode.c"
 #include "../harness.h"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_entry_session
+#include "fuzz_session.c"
+#undef FUZZ_ENTRY
 
 typedef int (*fuzz_fn)(const uint8_t *, size_t);
 static const struct { const char *name; fuzz_fn fn; } harnesses[] = {
     { "zip_pickle", fuzz_entry_zip_pickle }, { "safetensors", fuzz_entry_safetensors }, { "json", fuzz_entry_json },
     { "tokfile", fuzz_entry_tokfile }, { "model", fuzz_entry_model }, { "encode", fuzz_entry_encode },
+    { "session", fuzz_entry_session },
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

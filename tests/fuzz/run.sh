@@ -8,8 +8,8 @@ mkdir -p "$D/logs"
 one() {
     h=$1
     mkdir -p "$D/corpus/$h" "$D/crashes/$h"
-    "$D/fuzz_$h" "$D/corpus/$h" "$D/seeds/$h" -max_total_time="$S" -print_final_stats=1 \
-        -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$D/crashes/$h/" >"$D/logs/$h.log" 2>&1
+    "$D/fuzz_$h" "$D/corpus/$h" "$D/seeds/$h" tests/fuzz/corpus/$h -max_total_time="$S" -print_final_stats=1 \
+        -timeout=${FUZZ_TIMEOUT:-120} -rss_limit_mb=2048 -artifact_prefix="$D/crashes/$h/" >"$D/logs/$h.log" 2>&1
     echo $? >"$D/logs/$h.rc"
 }
 n=0

@@ -8,12 +8,13 @@
 #   OUT_DIR/model                    tiny random models of every family (one with
 #                                    a tokenizer), written by cat-convert
 #   OUT_DIR/encode                   texts, in fuzz_encode's input form
+#   OUT_DIR/session                  short programs for fuzz_session, one a model
 set -e
 MK=$1; CONV=$2; O=$3
 F=tests/fixtures
 K=models/kjv
 rm -rf "$O"
-mkdir -p "$O/zip_pickle" "$O/safetensors" "$O/json" "$O/tokfile" "$O/model" "$O/encode" "$O/cfg"
+mkdir -p "$O/zip_pickle" "$O/safetensors" "$O/json" "$O/tokfile" "$O/model" "$O/encode" "$O/session" "$O/cfg"
 "$MK" "$O" "$F"
 
 cp "$F"/*.json "$K"/*.json "$O/tiny_tokenizer.json" "$O/tiny_vocab.json" "$O/json/"
@@ -47,4 +48,8 @@ for t in "$F/gpt2/text.txt" "$F/gpt2/random.txt" "$K/kjv_val.txt"; do
 done
 printf '\000<|endoftext|>Hello world<|endoftext|>' >"$O/encode/gpt2_special"
 printf '\001In the beginning God created the heaven and the earth.\n' >"$O/encode/kjv_short"
+# fuzz_session: model, parameters, context, then steps (see fuzz_session.c)
+for m in 0 1 2 3 4 5 6 7; do
+    printf "\\$(printf %03o $m)\\005\\000\\010\\001\\002\\003\\004\\005\\006\\001\\007\\000\\003\\011\\012\\013\\014\\015\\016\\017\\020\\005\\001\\007\\001\\004\\001\\030\\031\\006\\002\\010\\000\\101\\001\\102\\002\\103\\003\\301\\004\\105\\005\\106\\006\\107\\007\\110\\010" >"$O/session/m$m"
+done
 rm -rf "$O/cfg"
