@@ -4,19 +4,24 @@ OPT     ?= -O2
 # the SIMD kernels (AVX-512, AVX2, NEON) need the CPU's instruction set: build for this
 # machine when the compiler can (make NATIVE= for a portable build)
 NATIVE  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
+# NATIVE=0 (or NATIVE=): a portable build; on x86 it still runs the AVX2 or AVX-512
+# kernels where the CPU has them (chosen at run time; CAT_KERNELS=scalar|avx2|avx512 forces one)
+ifeq ($(NATIVE),0)
+override NATIVE :=
+endif
 CFLAGS  ?= $(OPT) -g $(NATIVE)
 WARN    := -std=c99 -Wall -Wextra -pedantic
 # OpenMP when the compiler has it (make OPENMP= to build without)
 OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
-LDLIBS  := -lm
+LDLIBS  := -lm -pthread
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
 API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
-TESTS := $(B)/mkckpt $(B)/test_kvcache $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+TESTS := $(B)/mkckpt $(B)/test_kvcache $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/test_kernels $(B)/replay_fuzz \
          $(API_TESTS)
 CXX     ?= c++
 STRICT  := -Wall -Wextra -pedantic -Werror

@@ -106,8 +106,19 @@
      CAT_BUILD_SHARED     building a shared library (make lib): the public functions
                           get default visibility, so that with -fvisibility=hidden
                           only the API is exported
-     _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
-                          are bit-identical for any number of threads
+     CAT_NO_THREADS       one thread. Otherwise a session runs its matmuls and
+                          attention on a pool of POSIX threads of its own (link
+                          with -pthread; params.n_threads); where there are no
+                          POSIX threads, OpenMP (-fopenmp) if enabled. Results are
+                          bit-identical for any number of threads, and waiting
+                          threads sleep after a short spin, so a busy machine
+                          does not stall them
+     CAT_NO_DISPATCH      x86 with gcc/clang: only the kernels of the compiler's
+                          target (default: scalar, AVX2, AVX-512 and AVX-512+BF16
+                          kernels in one binary, chosen at run time; the header
+                          includes itself once per set, by the name CAT_SELF,
+                          "cat.h" unless you define it; CAT_KERNELS=scalar|avx2|
+                          avx512|avx512bf16 in the environment forces a path)
      CAT_NO_MMAP          read model files into memory instead of mapping them
      CAT_NO_TOKENIZER     leave out the tokenizer (its API, code and Unicode tables)
      CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides: define
@@ -378,7 +389,9 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
 CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8"; "unknown" */
-/* the matrix kernels this build compiled in: "avx512", "avx2", "neon" or "scalar" */
+/* the kernels a session runs by default on this CPU: "avx512", "avx2", "neon" or
+   "scalar" (x86: chosen at run time; CAT_KERNELS=scalar|avx2|avx512|avx512bf16
+   in the environment picks one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
 /* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
 CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
@@ -393,7 +406,7 @@ typedef struct {
     int32_t chunk_size;   /* adaptive CAT: test-time chunk (power of two <= max); 0 = the model's */
     int32_t max_context;  /* tokens the session may hold; 0 = the model's block_size */
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
-    int32_t n_threads;    /* OpenMP threads; 0 = OpenMP's default */
+    int32_t n_threads;    /* threads (at most 256); 0 = OMP_NUM_THREADS in an OpenMP build, else the CPUs online */
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
     cat_dtype kv_type;    /* KV-cache entries: CAT_DTYPE_F32 (0, the default), CAT_DTYPE_BF16, or
                              CAT_DTYPE_Q8 (8 bits with a float scale per 32 values of a head) */
@@ -401,6 +414,9 @@ typedef struct {
                              tokens must fit: an adaptive CAT with chunk_size 0 takes the smallest
                              chunk size that fits; otherwise the chunk in use must fit.
                              CAT_ERR_BUDGET when nothing fits (see cat_model_fit_budget) */
+    int32_t bf16_dot;     /* 1: where the CPU has AVX512_BF16, bf16 weights multiply activations
+                             rounded to bf16 (about 2x prefill; logits move by up to ~0.08 on the
+                             demo); 0 = f32 activations (exact products) */
 } cat_session_params;
 
 /* Opens a session on m (p may be NULL: all defaults), allocating everything it will need.
@@ -428,6 +444,7 @@ CATDEF const float *cat_session_seq_logits(const cat_session *s, int32_t seq);
 CATDEF int32_t cat_session_seq_pos(const cat_session *s, int32_t seq); /* tokens held; -1: no such seq */
 CATDEF void cat_session_seq_reset(cat_session *s, int32_t seq);      /* empties one sequence */
 CATDEF int32_t cat_session_n_seq(const cat_session *s);
+CATDEF const char *cat_session_kernels(const cat_session *s); /* NULL for NULL */
 CATDEF int32_t cat_session_pos(const cat_session *s);         /* tokens held (sequence 0) */
 CATDEF int32_t cat_session_chunk(const cat_session *s);       /* chunk size in use (0 for dense) */
 CATDEF int32_t cat_session_max_context(const cat_session *s); /* tokens a sequence may hold */
@@ -1506,6 +1523,222 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 /* ----------------------------------------------------------------------------
    3 KERNELS: matrix products over f32, bf16 and q8 weights, attention scores
    and weighted sums, RMSNorm and SiLU; bit-identical for any thread count. */
+/* ======================================================================= */
+/* threads: a pool of the session's own                                    */
+/* ======================================================================= */
+/* Parallel work is a job of n independent items (tiles of output rows, or
+   heads): each item writes its own outputs with the same operations whoever
+   runs it, so results are bit-identical for any thread count. The calling
+   thread works too, taking items one at a time from a shared counter as the
+   workers do: a worker the OS has not scheduled yet takes nothing, so the
+   caller never waits for a thread that has not started, only for items
+   already taken. Waiting threads spin for a short while (CAT__SPIN pauses,
+   tens of microseconds: the gap between two matmuls of a decode step) and
+   then sleep on a condition variable, so that with other processes on the
+   cores no thread burns its time slice waiting for a descheduled partner.
+   POSIX threads with gcc / clang atomics; elsewhere OpenMP if enabled, else
+   one thread. CAT_NO_THREADS forces one thread. */
+typedef void (*cat__job_fn)(void *ctx, int64_t item, int tid);
+
+#if !defined(CAT_NO_THREADS) && (defined(__unix__) || defined(__APPLE__)) && (defined(__GNUC__) || defined(__clang__))
+#define CAT__POOL_PTHREAD 1
+#include <pthread.h>
+#include <unistd.h>
+#ifndef CAT__SPIN
+#define CAT__SPIN 4096
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#define CAT__PAUSE() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define CAT__PAUSE() __asm__ __volatile__("yield")
+#else
+#define CAT__PAUSE() ((void)0)
+#endif
+#define CAT__LD_A(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define CAT__LD_R(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define CAT__ST_R(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+
+typedef struct cat__pool cat__pool;
+typedef struct { cat__pool *p; int id; } cat__warg;
+struct cat__pool {
+    int nth;                /* threads working on a job, the caller included */
+    int nw;                 /* workers started (nth - 1) */
+    pthread_t *th;
+    cat__warg *args;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;    /* workers sleep here between jobs */
+    pthread_cond_t idle;    /* the caller sleeps here until a job is done */
+    /* The job word: generation (16 bits) | items (24) | next item (24). A
+       worker claims an item by compare-and-swap on the whole word, so the
+       claim is valid for the job that word describes; fn and ctx stay fixed
+       until every item of that job is done. */
+    uint64_t word;
+    cat__job_fn fn;
+    void *ctx;
+    int64_t done;           /* items of the current job finished */
+    size_t bytes;           /* allocated */
+    int sleepers, waiting, stop;
+};
+
+/* take and run items of the current job until none is left */
+static void cat__pool_work(cat__pool *p, int tid) {
+    for (;;) {
+        uint64_t v = CAT__LD_A(&p->word), nv = v + 1;
+        const int64_t i = (int64_t)(v & 0xFFFFFF), n = (int64_t)((v >> 24) & 0xFFFFFF);
+        cat__job_fn fn;
+        void *ctx;
+        if (i >= n) return;
+        if (!__atomic_compare_exchange_n(&p->word, &v, nv, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+        fn = CAT__LD_R(&p->fn); ctx = CAT__LD_R(&p->ctx);
+        fn(ctx, i, tid);
+        if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == n && __atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->idle);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+static void *cat__pool_main(void *arg) {
+    cat__warg *a = (cat__warg *)arg;
+    cat__pool *p = a->p;
+    uint64_t seen = 0;
+    for (;;) {
+        int spins = 0;
+        uint64_t v;
+        for (;;) {   /* wait for a job of another generation */
+            if (CAT__LD_A(&p->stop)) return NULL;
+            v = CAT__LD_A(&p->word);
+            if ((v >> 48) != seen) break;
+            if (++spins < CAT__SPIN) { CAT__PAUSE(); continue; }
+            pthread_mutex_lock(&p->mu);
+            __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            while (!__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST) && (__atomic_load_n(&p->word, __ATOMIC_SEQ_CST) >> 48) == seen)
+                pthread_cond_wait(&p->wake, &p->mu);
+            __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&p->mu);
+            spins = 0;
+        }
+        seen = v >> 48;
+        cat__pool_work(p, a->id);
+    }
+}
+
+/* the bytes cat__pool_open(nth) allocates */
+static size_t cat__pool_size(int nth) {
+    return nth <= 1 ? 0 : sizeof(cat__pool) + (sizeof(pthread_t) + sizeof(cat__warg)) * (size_t)(nth - 1) + 16;
+}
+
+/* a pool of nth threads (the caller and nth - 1 workers) in one allocation;
+   fewer threads if some cannot start; *out = NULL (one thread) when nth <= 1 */
+static cat_result cat__pool_open(int nth, cat__pool **out) {
+    cat__pool *p;
+    size_t bytes;
+    int i;
+    *out = NULL;
+    if (nth <= 1) return CAT_OK;
+    bytes = cat__pool_size(nth);
+    p = (cat__pool *)CAT_MALLOC(bytes);
+    if (!p) return CAT_ERR_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->bytes = bytes;
+    p->th = (pthread_t *)(void *)(((uintptr_t)(p + 1) + 15) & ~(uintptr_t)15);
+    p->args = (cat__warg *)(void *)(p->th + (nth - 1));
+    if (pthread_mutex_init(&p->mu, NULL) != 0) { CAT_FREE(p); return CAT_OK; }
+    if (pthread_cond_init(&p->wake, NULL) != 0) { pthread_mutex_destroy(&p->mu); CAT_FREE(p); return CAT_OK; }
+    if (pthread_cond_init(&p->idle, NULL) != 0) { pthread_cond_destroy(&p->wake); pthread_mutex_destroy(&p->mu); CAT_FREE(p); return CAT_OK; }
+    for (i = 0; i < nth - 1; i++) {
+        p->args[i].p = p; p->args[i].id = i + 1;
+        if (pthread_create(&p->th[i], NULL, cat__pool_main, &p->args[i]) != 0) break;
+    }
+    p->nw = i;
+    p->nth = i + 1;
+    *out = p;
+    return CAT_OK;
+}
+
+static void cat__pool_close(cat__pool *p) {
+    int i;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    __atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->nw; i++) pthread_join(p->th[i], NULL);
+    pthread_cond_destroy(&p->idle); pthread_cond_destroy(&p->wake); pthread_mutex_destroy(&p->mu);
+    CAT_FREE(p);
+}
+
+static int cat__pool_threads(const cat__pool *p) { return p ? p->nth : 1; }
+static size_t cat__pool_bytes(const cat__pool *p) { return p ? p->bytes : 0; }
+
+/* run fn(ctx, i, tid) for i < n (n < 2^24), tid < cat__pool_threads(p) */
+static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
+    uint64_t gen;
+    int spins = 0;
+    int64_t i;
+    if (!p || n <= 1 || n > 0xFFFFFF) { for (i = 0; i < n; i++) fn(ctx, i, 0); return; }
+    CAT__ST_R(&p->fn, fn); CAT__ST_R(&p->ctx, ctx);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    gen = ((CAT__LD_R(&p->word) >> 48) + 1) & 0xFFFF;
+    __atomic_store_n(&p->word, (gen << 48) | ((uint64_t)n << 24), __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
+    cat__pool_work(p, 0);
+    /* every item is taken: wait for the ones other threads are running */
+    while (CAT__LD_A(&p->done) < n) {
+        if (++spins < CAT__SPIN) { CAT__PAUSE(); continue; }
+        pthread_mutex_lock(&p->mu);
+        __atomic_store_n(&p->waiting, 1, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(&p->done, __ATOMIC_SEQ_CST) < n) pthread_cond_wait(&p->idle, &p->mu);
+        __atomic_store_n(&p->waiting, 0, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+#undef CAT__LD_A
+#undef CAT__LD_R
+#undef CAT__ST_R
+
+#else /* OpenMP or one thread */
+
+typedef struct cat__pool { int nth; } cat__pool;
+static size_t cat__pool_size(int nth) {
+#ifndef _OPENMP
+    nth = 1;
+#endif
+    return nth <= 1 ? 0 : sizeof(cat__pool);
+}
+static cat_result cat__pool_open(int nth, cat__pool **out) {
+    *out = NULL;
+#ifndef _OPENMP
+    nth = 1;
+#endif
+    if (nth <= 1) return CAT_OK;
+    *out = (cat__pool *)CAT_MALLOC(sizeof **out);
+    if (!*out) return CAT_ERR_NOMEM;
+    (*out)->nth = nth;
+    return CAT_OK;
+}
+static void cat__pool_close(cat__pool *p) { CAT_FREE(p); }
+static int cat__pool_threads(const cat__pool *p) { return p ? p->nth : 1; }
+static size_t cat__pool_bytes(const cat__pool *p) { return p ? sizeof *p : 0; }
+static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
+    int64_t i;
+    (void)p;
+#ifdef _OPENMP
+    if (p && n > 1) {
+#pragma omp parallel for num_threads(p->nth) schedule(dynamic, 1)
+        for (i = 0; i < n; i++) fn(ctx, i, omp_get_thread_num());
+        return;
+    }
+#endif
+    for (i = 0; i < n; i++) fn(ctx, i, 0);
+}
+#endif
+
 
 /* ======================================================================= */
 /* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
@@ -1544,7 +1777,22 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
    too where the C library has a fast fmaf (FP_FAST_FMAF), else it rounds the
    product separately (relative difference ~1e-7 * sqrt(cols)). */
 
-#if defined(__AVX512F__) || defined(__AVX2__)
+/* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
+   per instruction set (scalar, AVX2+FMA, AVX-512), each pass under a target
+   pragma, by including this file again (CAT_SELF names it: "cat.h" unless
+   renamed), and once more for AVX-512 with AVX512_BF16 (bf16 weights by bf16
+   activations); a session takes the best one the CPU has (or CAT_KERNELS=scalar,
+   avx2, avx512 or avx512bf16 in the environment, when the CPU has it), so a build without
+   -march=native runs the AVX-512 kernels on an AVX-512 CPU. Elsewhere, or with
+   CAT_NO_DISPATCH, one pass for the instruction set the compiler targets
+   (NEON on aarch64). */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__)) && !defined(CAT_NO_DISPATCH)
+#define CAT__DISPATCH 1
+#endif
+#ifndef CAT_SELF
+#define CAT_SELF "cat.h"
+#endif
+#if defined(CAT__DISPATCH) || defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 #if defined(__ARM_NEON) || defined(__ARM_NEON__)
@@ -1552,7 +1800,7 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 #endif
 
 /* g++ 12 warns about its own _mm512_undefined_* inside inlined intrinsics (GCC bug 105593) */
-#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && defined(__AVX512F__)
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && (defined(__AVX512F__) || defined(CAT__DISPATCH))
 #define CAT__GCC_PR105593 1
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -1565,26 +1813,6 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 #define CAT__INLINE static
 #endif
 
-/* register tile: CAT__MR rows of x by CAT__NR rows of W */
-#if defined(__AVX512F__)
-#define CAT__PATH "avx512"
-#define CAT__MR 4
-#define CAT__NR 6
-#elif defined(__AVX2__) && defined(__FMA__)
-#define CAT__PATH "avx2"
-#define CAT__MR 2
-#define CAT__NR 2
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-#define CAT__PATH "neon"
-#define CAT__MR 2
-#define CAT__NR 2
-#else
-#define CAT__PATH "scalar"
-#define CAT__MR 1
-#define CAT__NR 1
-#endif
-CAT__API const char *cat_kernels(void) { return CAT__PATH; }
-
 #define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
 
@@ -1594,13 +1822,6 @@ CAT__API const char *cat_kernels(void) { return CAT__PATH; }
 #define CAT__FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-static float cat__hsum16(const float *s) {
-    float r8[8], r4[4];
-    int l;
-    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
-    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
-    return (r4[0] + r4[2]) + (r4[1] + r4[3]);
-}
 
 static size_t cat__q8_bytes(int64_t rows, int64_t cols) {
     size_t nq = (size_t)rows * (size_t)cols, g = (size_t)((cols + 31) / 32);
@@ -1636,503 +1857,13 @@ CAT__API void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t
 }
 
 /* software prefetch of the cache line `ahead` bytes past p (a hint; never faults) */
-#if defined(__AVX512F__) || defined(__AVX2__)
-#define CAT__PREFETCH(p, ahead) _mm_prefetch((const char *)(uintptr_t)((uintptr_t)(p) + (ahead)), _MM_HINT_T0)
-#elif defined(__GNUC__) || defined(__clang__)
+#if defined(__GNUC__) || defined(__clang__)
 #define CAT__PREFETCH(p, ahead) __builtin_prefetch((const void *)(uintptr_t)((uintptr_t)(p) + (ahead)))
 #else
 #define CAT__PREFETCH(p, ahead) ((void)0)
 #endif
 
-/* decode nr rows [o0, o0+nr) x columns [k0, k0+kc) of a matrix into
-   buf (row stride CAT__KC floats). k0 is a multiple of 32. */
-static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int nr, int64_t k0, int kc) {
-    const int64_t in = W->cols;
-    int j, k;
-    if (W->dtype == CAT_DTYPE_F32) {
-        for (j = 0; j < nr; j++) {
-            const float *s = (const float *)W->data + (o0 + j) * in + k0;
-            for (k = 0; k < kc; k += 16) CAT__PREFETCH(s + k, 4 * CAT__KC);
-            memcpy(buf + (size_t)j * CAT__KC, s, sizeof(float) * (size_t)kc);
-        }
-    } else if (W->dtype == CAT_DTYPE_BF16) {
-        for (j = 0; j < nr; j++) {
-            const uint16_t *s = (const uint16_t *)W->data + (o0 + j) * in + k0;
-            float *d = buf + (size_t)j * CAT__KC;
-            k = 0;
-#if defined(__AVX512F__)
-            for (; k + 32 <= kc; k += 32) {
-                __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k)));
-                __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k + 16)));
-                CAT__PREFETCH(s + k, 2 * CAT__KC);
-                _mm512_storeu_ps(d + k, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
-                _mm512_storeu_ps(d + k + 16, _mm512_castsi512_ps(_mm512_slli_epi32(u, 16)));
-            }
-#elif defined(__AVX2__)
-            for (; k + 8 <= kc; k += 8) {
-                __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
-                _mm256_storeu_ps(d + k, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
-            }
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-            for (; k + 8 <= kc; k += 8) {
-                uint16x8_t v = vld1q_u16(s + k);
-                vst1q_f32(d + k, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v), 16)));
-                vst1q_f32(d + k + 4, vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(v), 16)));
-            }
-#endif
-            for (; k < kc; k++) d[k] = cat__bf16_to_f32(s[k]);
-        }
-    } else {
-        const int64_t G = (in + 31) / 32;
-        const float *scl = cat__q8_scales(W);
-        for (j = 0; j < nr; j++) {
-            const int8_t *s = (const int8_t *)W->data + (o0 + j) * in + k0;
-            const float *sr = scl + (o0 + j) * G + k0 / 32;
-            float *d = buf + (size_t)j * CAT__KC;
-            k = 0;
-#if defined(__AVX512F__)
-            for (; k + 32 <= kc; k += 32) {
-                __m512 sv = _mm512_set1_ps(sr[k / 32]);
-                __m512i a = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
-                __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k + 16)));
-                _mm512_storeu_ps(d + k, _mm512_mul_ps(_mm512_cvtepi32_ps(a), sv));
-                _mm512_storeu_ps(d + k + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(b), sv));
-                CAT__PREFETCH(s + k, CAT__KC);
-            }
-#elif defined(__AVX2__)
-            for (; k + 32 <= kc; k += 32) {
-                __m256 sv = _mm256_set1_ps(sr[k / 32]);
-                int h;
-                for (h = 0; h < 32; h += 8) {
-                    __m128i b8 = _mm_loadl_epi64((const __m128i *)(const void *)(s + k + h));
-                    _mm256_storeu_ps(d + k + h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b8)), sv));
-                }
-            }
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-            for (; k + 32 <= kc; k += 32) {
-                const float sv = sr[k / 32];
-                int h;
-                for (h = 0; h < 32; h += 16) {
-                    int8x16_t b = vld1q_s8(s + k + h);
-                    int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_s8(vget_high_s8(b));
-                    vst1q_f32(d + k + h, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), sv));
-                    vst1q_f32(d + k + h + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), sv));
-                    vst1q_f32(d + k + h + 8, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), sv));
-                    vst1q_f32(d + k + h + 12, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), sv));
-                }
-            }
-#endif
-            for (; k < kc; k++) d[k] = (float)s[k] * sr[k / 32];
-        }
-    }
-}
-
-/* ---- micro-kernels -------------------------------------------------------
-   cat__mk_M: acc[r][j][0..15] (r < M, j < CAT__NR) += lane sums of
-   x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
-#if defined(__AVX512F__)
-
-#define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
-#define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
-#define CAT__LD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
-#define CAT__ST(r, j) if (M > r) _mm512_storeu_ps(acc + (r * CAT__NR + j) * 16, a##r##j);
-#define CAT__FM(r, j) a##r##j = _mm512_fmadd_ps(xv, w##j, a##r##j);
-#define CAT__ROW(r) if (M > r) { __m512 xv = _mm512_loadu_ps(x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
-#define CAT__ROWM(r) if (M > r) { __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
-
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
-    CAT__ROWS6(CAT__DECL, 0) CAT__ROWS6(CAT__DECL, 1) CAT__ROWS6(CAT__DECL, 2) CAT__ROWS6(CAT__DECL, 3)
-    int k;
-    if (!first) { CAT__ROWS6(CAT__LD, 0) CAT__ROWS6(CAT__LD, 1) CAT__ROWS6(CAT__LD, 2) CAT__ROWS6(CAT__LD, 3) }
-    for (k = 0; k + 16 <= kc; k += 16) {
-        const __m512 w0 = _mm512_loadu_ps(w + k), w1 = _mm512_loadu_ps(w + ldw + k), w2 = _mm512_loadu_ps(w + 2 * ldw + k);
-        const __m512 w3 = _mm512_loadu_ps(w + 3 * ldw + k), w4 = _mm512_loadu_ps(w + 4 * ldw + k), w5 = _mm512_loadu_ps(w + 5 * ldw + k);
-        if (pf) {
-            CAT__PREFETCH(w + k, pf); CAT__PREFETCH(w + ldw + k, pf); CAT__PREFETCH(w + 2 * ldw + k, pf);
-            CAT__PREFETCH(w + 3 * ldw + k, pf); CAT__PREFETCH(w + 4 * ldw + k, pf); CAT__PREFETCH(w + 5 * ldw + k, pf);
-        }
-        CAT__ROW(0) CAT__ROW(1) CAT__ROW(2) CAT__ROW(3)
-    }
-    if (k < kc) {
-        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
-        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + k), w1 = _mm512_maskz_loadu_ps(m, w + ldw + k), w2 = _mm512_maskz_loadu_ps(m, w + 2 * ldw + k);
-        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ldw + k), w4 = _mm512_maskz_loadu_ps(m, w + 4 * ldw + k), w5 = _mm512_maskz_loadu_ps(m, w + 5 * ldw + k);
-        CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
-    }
-    CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
-}
-#undef CAT__DECL
-#undef CAT__LD
-#undef CAT__ST
-#undef CAT__FM
-#undef CAT__ROW
-#undef CAT__ROWM
-#undef CAT__ROWS6
-
-/* one x row by CAT__NR bf16 / q8 rows, decoding in registers (decode, n == 1):
-   the same bits as decoding into a buffer first. kc is a multiple of 32,
-   k0 (the column of w[0]) a multiple of 32. */
-#define CAT__B16(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
-static void cat__mk1_bf16(float *acc, int first, const float *x, const uint16_t *w, int64_t ldw, int kc) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-    int k, h;
-    if (!first) {
-        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
-        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
-    }
-    for (k = 0; k < kc; k += 32) {
-        CAT__PREFETCH(w + k, 2 * CAT__KC); CAT__PREFETCH(w + ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, 2 * CAT__KC);
-        CAT__PREFETCH(w + 3 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, 2 * CAT__KC);
-        for (h = k; h < k + 32; h += 16) {
-            const __m512 xv = _mm512_loadu_ps(x + h);
-            a0 = _mm512_fmadd_ps(xv, CAT__B16(w + h), a0);
-            a1 = _mm512_fmadd_ps(xv, CAT__B16(w + ldw + h), a1);
-            a2 = _mm512_fmadd_ps(xv, CAT__B16(w + 2 * ldw + h), a2);
-            a3 = _mm512_fmadd_ps(xv, CAT__B16(w + 3 * ldw + h), a3);
-            a4 = _mm512_fmadd_ps(xv, CAT__B16(w + 4 * ldw + h), a4);
-            a5 = _mm512_fmadd_ps(xv, CAT__B16(w + 5 * ldw + h), a5);
-        }
-    }
-    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
-    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
-}
-#undef CAT__B16
-#define CAT__Q8(p, sv) _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p)))), sv)
-#define CAT__Q8ROW(j) { const __m512 sv = _mm512_set1_ps(d[(j) * G + k / 32]); \
-        a##j = _mm512_fmadd_ps(x0, CAT__Q8(w + (j) * ldw + k, sv), a##j); a##j = _mm512_fmadd_ps(x1, CAT__Q8(w + (j) * ldw + k + 16, sv), a##j); }
-/* d: the scales of w's first row at its group k0 / 32; G: groups per row */
-static void cat__mk1_q8(float *acc, int first, const float *x, const int8_t *w, int64_t ldw, const float *d, int64_t G, int kc) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-    int k;
-    if (!first) {
-        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
-        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
-    }
-    for (k = 0; k < kc; k += 32) {
-        const __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
-        if ((k & 63) == 0) {
-            CAT__PREFETCH(w + k, CAT__KC); CAT__PREFETCH(w + ldw + k, CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, CAT__KC);
-            CAT__PREFETCH(w + 3 * ldw + k, CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, CAT__KC);
-        }
-        CAT__Q8ROW(0) CAT__Q8ROW(1) CAT__Q8ROW(2) CAT__Q8ROW(3) CAT__Q8ROW(4) CAT__Q8ROW(5)
-    }
-    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
-    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
-}
-#undef CAT__Q8
-#undef CAT__Q8ROW
-#define CAT__HAVE_MK1_DEC 1
-
-/* one x row by one w row (edge tiles) */
-static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
-    __m512 a = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc);
-    int k;
-    for (k = 0; k + 16 <= kc; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(w + k), a);
-    if (k < kc) {
-        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
-        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + k), _mm512_maskz_loadu_ps(m, w + k), a);
-    }
-    _mm512_storeu_ps(acc, a);
-}
-
-/* the canonical tree for 16 accumulators in registers: lane q of the result
-   is hsum16 of v[q] */
-CAT__INLINE __m512 cat__tree16(const __m512 *v) {
-    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
-    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    __m512 l1[8], l2[4], l3[2], r;
-    int q;
-    for (q = 0; q < 8; q++)
-        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
-    for (q = 0; q < 4; q++)
-        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
-    for (q = 0; q < 2; q++)
-        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
-    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-    return _mm512_permutexvar_ps(perm, r);
-}
-
-/* out[q] = hsum16(a + 16*q), q < 16 */
-static void cat__hsum16x16(float *out, const float *a) {
-    __m512 v[16];
-    int q;
-    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
-    _mm512_storeu_ps(out, cat__tree16(v));
-}
-
-#else /* AVX2, NEON, scalar: one 16-lane accumulator as 2 x 8, 4 x 4 or 16 x 1 */
-
-#if defined(__AVX2__) && defined(__FMA__)
-typedef struct { __m256 a, b; } cat__v16;
-CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = _mm256_setzero_ps(); return r; }
-CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; r.a = _mm256_loadu_ps(p); r.b = _mm256_loadu_ps(p + 8); return r; }
-CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { _mm256_storeu_ps(p, v.a); _mm256_storeu_ps(p + 8, v.b); }
-CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
-    s.a = _mm256_fmadd_ps(x.a, w.a, s.a); s.b = _mm256_fmadd_ps(x.b, w.b, s.b); return s;
-}
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-typedef struct { float32x4_t a, b, c, d; } cat__v16;
-CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = r.c = r.d = vdupq_n_f32(0.0f); return r; }
-CAT__INLINE cat__v16 cat__v16_ld(const float *p) {
-    cat__v16 r; r.a = vld1q_f32(p); r.b = vld1q_f32(p + 4); r.c = vld1q_f32(p + 8); r.d = vld1q_f32(p + 12); return r;
-}
-CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { vst1q_f32(p, v.a); vst1q_f32(p + 4, v.b); vst1q_f32(p + 8, v.c); vst1q_f32(p + 12, v.d); }
-CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
-    s.a = vfmaq_f32(s.a, x.a, w.a); s.b = vfmaq_f32(s.b, x.b, w.b); s.c = vfmaq_f32(s.c, x.c, w.c); s.d = vfmaq_f32(s.d, x.d, w.d); return s;
-}
-#else
-typedef struct { float v[16]; } cat__v16;
-CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; memset(&r, 0, sizeof r); return r; }
-CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; memcpy(r.v, p, sizeof r.v); return r; }
-CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { memcpy(p, v.v, sizeof v.v); }
-CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
-    int l;
-    for (l = 0; l < 16; l++) s.v[l] = CAT__FMA(x.v[l], w.v[l], s.v[l]);
-    return s;
-}
-#endif
-/* zero-padded load of the last n < 16 values */
-CAT__INLINE cat__v16 cat__v16_ldn(const float *p, int n) {
-    float t[16] = { 0 };
-    memcpy(t, p, sizeof(float) * (size_t)n);
-    return cat__v16_ld(t);
-}
-
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
-    cat__v16 a[CAT__MR][CAT__NR], xv, wv;
-    int r, j, k;
-    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) a[r][j] = first ? cat__v16_zero() : cat__v16_ld(acc + (r * CAT__NR + j) * 16);
-    for (k = 0; k + 16 <= kc; k += 16)
-        for (j = 0; j < CAT__NR; j++) {
-            if (pf) CAT__PREFETCH(w + j * ldw + k, pf);
-            wv = cat__v16_ld(w + j * ldw + k);
-            for (r = 0; r < M; r++) { xv = cat__v16_ld(x + r * ldx + k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
-        }
-    if (k < kc)
-        for (j = 0; j < CAT__NR; j++) {
-            wv = cat__v16_ldn(w + j * ldw + k, kc - k);
-            for (r = 0; r < M; r++) { xv = cat__v16_ldn(x + r * ldx + k, kc - k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
-        }
-    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) cat__v16_st(acc + (r * CAT__NR + j) * 16, a[r][j]);
-}
-
-static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
-    cat__v16 a = first ? cat__v16_zero() : cat__v16_ld(acc);
-    int k;
-    for (k = 0; k + 16 <= kc; k += 16) a = cat__v16_fma(cat__v16_ld(x + k), cat__v16_ld(w + k), a);
-    if (k < kc) a = cat__v16_fma(cat__v16_ldn(x + k, kc - k), cat__v16_ldn(w + k, kc - k), a);
-    cat__v16_st(acc, a);
-}
-
-static void cat__hsum16x16(float *out, const float *a) {
-    int q;
-    for (q = 0; q < 16; q++) out[q] = cat__hsum16(a + 16 * q);
-}
-#endif
-
-static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf); }
-#if CAT__MR >= 2
-static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf); }
-#endif
-#if CAT__MR >= 3
-static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf); }
-#endif
-#if CAT__MR >= 4
-static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf); }
-#endif
-
 static float *cat__align64(float *p) { return (float *)(void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
-
-/* rows [i0, i0+mb) of x (mb <= CAT__MB) by weight rows [o0, o0+nr) (nr <= CAT__NR) */
-static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__tensor *W, int64_t o0, int nr) {
-    const int64_t in = W->cols;
-    float accm[CAT__MB * CAT__NR * 16 + 16], wbm[CAT__NR * CAT__KC + 16], red[16];
-    float *acc = cat__align64(accm), *wb = cat__align64(wbm);
-    int64_t k0;
-    int i, j, q, nacc;
-    for (k0 = 0; k0 < in; k0 += CAT__KC) {
-        const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
-        const float *w;
-        int64_t ldw;
-        int pf = 0; /* f32: the first x tile prefetches the next chunk of the weight rows */
-#ifdef CAT__HAVE_MK1_DEC
-        if (mb == 1 && nr == CAT__NR && W->dtype != CAT_DTYPE_F32 && kc >= 32) {
-            const int kf = kc & ~31;   /* decode in registers; a tail of < 32 columns goes below */
-            if (W->dtype == CAT_DTYPE_BF16) cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
-            else cat__mk1_q8(acc, first, x + k0, (const int8_t *)W->data + o0 * in + k0, in,
-                             cat__q8_scales(W) + o0 * ((in + 31) / 32) + k0 / 32, (in + 31) / 32, kf);
-            if (kf == kc) continue;
-            cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
-            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
-            continue;
-        }
-#endif
-        if (W->dtype == CAT_DTYPE_F32 && mb <= 4 * CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
-        else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
-        if (nr == CAT__NR) {
-            for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
-                const float *xr = x + (size_t)i * in + k0;
-                float *a = acc + (size_t)i * CAT__NR * 16;
-#if CAT__MR == 4
-                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
-#elif CAT__MR == 2
-                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
-#else
-                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
-#endif
-            }
-            switch (mb - i) {
-#if CAT__MR >= 4
-            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
-#endif
-#if CAT__MR >= 3
-            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
-#endif
-#if CAT__MR >= 2
-            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
-#endif
-            default: break;
-            }
-        } else {
-            for (i = 0; i < mb; i++) for (j = 0; j < nr; j++)
-                cat__mk11(acc + ((size_t)i * CAT__NR + j) * 16, first, x + (size_t)i * in + k0, w + j * ldw, kc);
-        }
-    }
-    /* reduce: accumulator q = i * CAT__NR + j */
-    nacc = mb * CAT__NR;
-    for (q = 0; q < nacc; q += 16) {
-        int c = nacc - q < 16 ? nacc - q : 16, t;
-        if (c < 16) memset(acc + (size_t)(q + c) * 16, 0, sizeof(float) * 16 * (size_t)(16 - c));
-        cat__hsum16x16(red, acc + (size_t)q * 16);
-        for (t = 0; t < c; t++) {
-            i = (q + t) / CAT__NR; j = (q + t) % CAT__NR;
-            if (j < nr) y[(size_t)i * ldy + o0 + j] = red[t];
-        }
-    }
-}
-
-#if defined(__AVX512F__)
-/* One or two rows of x times the weights (decode): streams each weight row
-   once, one 16-lane accumulator per row of x. Measured 15-40% faster from DRAM
-   than the tiled kernel at n = 1; from n = 3 on the tiled kernel is as fast or
-   faster (its k-blocking keeps x in L1). The same sequence of operations per
-   output as the tiled kernel (weights decoded to f32 the same way, 16 lanes,
-   k ascending, zero-padded tail, cat__hsum16), so the bits are equal. */
-/* one weight row o against N rows of x; N is a constant at each call and the
-   accumulators are named registers (an array would live in memory at -O2) */
-#define CAT__MV_FMA(w, ld) do { \
-    if (N > 0) a0 = _mm512_fmadd_ps(w, ld(x + k), a0); \
-    if (N > 1) a1 = _mm512_fmadd_ps(w, ld(x + (size_t)in + k), a1); \
-    if (N > 2) a2 = _mm512_fmadd_ps(w, ld(x + (size_t)2 * in + k), a2); \
-    if (N > 3) a3 = _mm512_fmadd_ps(w, ld(x + (size_t)3 * in + k), a3); \
-    if (N > 4) a4 = _mm512_fmadd_ps(w, ld(x + (size_t)4 * in + k), a4); \
-    if (N > 5) a5 = _mm512_fmadd_ps(w, ld(x + (size_t)5 * in + k), a5); \
-    if (N > 6) a6 = _mm512_fmadd_ps(w, ld(x + (size_t)6 * in + k), a6); \
-    if (N > 7) a7 = _mm512_fmadd_ps(w, ld(x + (size_t)7 * in + k), a7); } while (0)
-#define CAT__LD(p) _mm512_loadu_ps(p)
-#define CAT__LDT(p) _mm512_maskz_loadu_ps(tm, p)
-CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, const cat__tensor *W, const float *scales, int64_t o, const int N) {
-    const int64_t G = (in + 31) / 32, kf = in & ~(int64_t)15;
-    const __mmask16 tm = (__mmask16)((1u << (in & 15)) - 1);
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, wv;
-    float sum[16];
-    int64_t k;
-    if (W->dtype == CAT_DTYPE_F32) {
-        const float *r = (const float *)W->data + o * in;
-        for (k = 0; k < kf; k += 16) { wv = _mm512_loadu_ps(r + k); CAT__MV_FMA(wv, CAT__LD); }
-        if (k < in) { wv = _mm512_maskz_loadu_ps(tm, r + k); CAT__MV_FMA(wv, CAT__LDT); }
-    } else if (W->dtype == CAT_DTYPE_BF16) {
-        const uint16_t *r = (const uint16_t *)W->data + o * in;
-        for (k = 0; k < kf; k += 16) {
-            wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(r + k))), 16));
-            CAT__MV_FMA(wv, CAT__LD);
-        }
-        if (k < in) {
-            wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(tm, r + k)), 16));
-            CAT__MV_FMA(wv, CAT__LDT);
-        }
-    } else {
-        const int8_t *r = (const int8_t *)W->data + o * in;
-        const float *d = scales + o * G;
-        for (k = 0; k < kf; k += 16) {
-            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(r + k)))), _mm512_set1_ps(d[k / 32]));
-            CAT__MV_FMA(wv, CAT__LD);
-        }
-        if (k < in) {
-            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(tm, r + k))), _mm512_set1_ps(d[k / 32]));
-            CAT__MV_FMA(wv, CAT__LDT);
-        }
-    }
-#define CAT__MV_OUT(i, acc) if (N > i) { _mm512_storeu_ps(sum, acc); y[(size_t)(i) * ldy + o] = cat__hsum16(sum); }
-    CAT__MV_OUT(0, a0) CAT__MV_OUT(1, a1) CAT__MV_OUT(2, a2) CAT__MV_OUT(3, a3)
-    CAT__MV_OUT(4, a4) CAT__MV_OUT(5, a5) CAT__MV_OUT(6, a6) CAT__MV_OUT(7, a7)
-#undef CAT__MV_OUT
-}
-#undef CAT__LD
-#undef CAT__LDT
-#undef CAT__MV_FMA
-
-/* Rows of x in groups of at most 4 (their slices stay in L1), over blocks of
-   16 weight rows (a block stays in L2 while each group passes over it). */
-static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
-    const int64_t out = W->rows, in = W->cols, nblk = (out + 15) / 16;
-    const float *scales = W->dtype == CAT_DTYPE_Q8 ? cat__q8_scales(W) : NULL;
-    int64_t b;
-    (void)nth;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth > 0 ? nth : 1) schedule(static) if (nth > 1 && (int64_t)n * out * in >= 65536)
-#endif
-    for (b = 0; b < nblk; b++) {
-        const int64_t o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
-        int g;
-        for (g = 0; g < n; g += 4) {
-            float *yg = y + (size_t)g * ldy;
-            const float *xg = x + (size_t)g * in;
-            int64_t o;
-            for (o = b * 16; o < o1; o++) {
-                switch (n - g) {
-                case 1: cat__mv_row(yg, ldy, xg, in, W, scales, o, 1); break;
-                case 2: cat__mv_row(yg, ldy, xg, in, W, scales, o, 2); break;
-                case 3: cat__mv_row(yg, ldy, xg, in, W, scales, o, 3); break;
-                default: cat__mv_row(yg, ldy, xg, in, W, scales, o, 4); break;
-                }
-            }
-        }
-    }
-}
-#endif
-
-/* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
-   Bit-identical for any nth (the threads split tiles of CAT__NR output rows).
-   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
-static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, int nth) {
-    const int64_t out = W->rows, in = W->cols, ntile = (out + CAT__NR - 1) / CAT__NR;
-    (void)nth;
-    if (n <= 0 || out <= 0) return;
-    if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
-#if defined(__AVX512F__)
-    if (n <= 2) { cat__mvn(y, ldy, x, n, W, nth); return; }
-#endif
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth > 0 ? nth : 1) if (nth > 1 && (int64_t)n * out * in >= 65536)
-#endif
-    {
-        int i0;
-        for (i0 = 0; i0 < n; i0 += CAT__MB) {
-            const int mb = n - i0 < CAT__MB ? n - i0 : CAT__MB;
-            int64_t t;
-#ifdef _OPENMP
-#pragma omp for schedule(static) nowait
-#endif
-            for (t = 0; t < ntile; t++) {
-                const int64_t o0 = t * CAT__NR;
-                const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
-                cat__mm_tile(y + (size_t)i0 * ldy, ldy, x + (size_t)i0 * in, mb, W, o0, nr);
-            }
-        }
-    }
-}
-
 /* one row of W (an embedding-table lookup) into f32 */
 static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
     const int64_t n = t->cols;
@@ -2157,129 +1888,112 @@ static void cat__prefetch_row(const float *p, int n) {
     for (l = 0; l < n; l += 16) CAT__PREFETCH(p + l, 0);
 }
 
-#if defined(__AVX512F__)
-/* hd = 16 * NV (NV <= 8): q in registers, 16 keys' lane sums reduced in
-   registers by cat__tree16 */
-CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) {
-    __m512 a = _mm512_mul_ps(qv[0], _mm512_loadu_ps(r));   /* == fma(q, k, 0) */
-    if (NV > 1) a = _mm512_fmadd_ps(qv[1], _mm512_loadu_ps(r + 16), a);
-    if (NV > 2) { a = _mm512_fmadd_ps(qv[2], _mm512_loadu_ps(r + 32), a); a = _mm512_fmadd_ps(qv[3], _mm512_loadu_ps(r + 48), a); }
-    if (NV > 4) {
-        a = _mm512_fmadd_ps(qv[4], _mm512_loadu_ps(r + 64), a); a = _mm512_fmadd_ps(qv[5], _mm512_loadu_ps(r + 80), a);
-        a = _mm512_fmadd_ps(qv[6], _mm512_loadu_ps(r + 96), a); a = _mm512_fmadd_ps(qv[7], _mm512_loadu_ps(r + 112), a);
-    }
-    return a;
-}
-CAT__INLINE void cat__scores_r(float *sc, const float *q, const float *k, size_t stride, int n, float scale, const int NV) {
-    const __m512 sv = _mm512_set1_ps(scale);
-    __m512 qv[8], v[16];
-    int e0, e, j;
-    for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q + 16 * j);
-    for (e0 = 0; e0 < n; e0 += 16) {
-        const int c = n - e0 < 16 ? n - e0 : 16;
-        for (e = 0; e < 16; e++) {
-            const float *row = k + (size_t)(e0 + e) * stride;
-            if (e >= c) { v[e] = _mm512_setzero_ps(); continue; }
-            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(row + CAT__AHEAD * stride, 16 * NV);
-            v[e] = cat__dot16_r(qv, row, NV);
-        }
-        _mm512_mask_storeu_ps(sc + e0, (__mmask16)((1u << c) - 1u), _mm512_mul_ps(cat__tree16(v), sv));
-    }
-}
-#endif
-/* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
-   order above (the bits of a one-row cat__matmul), 16 rows a group so that
-   one tree reduces them all */
-static void cat__scores(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
-    float accm[16 * 16 + 16], red[16];
-    float *acc = cat__align64(accm);
-    int e0, e, c;
-#if defined(__AVX512F__)
-    switch (hd) {
-    case 16: cat__scores_r(sc, q, k, stride, n, scale, 1); return;
-    case 32: cat__scores_r(sc, q, k, stride, n, scale, 2); return;
-    case 64: cat__scores_r(sc, q, k, stride, n, scale, 4); return;
-    case 128: cat__scores_r(sc, q, k, stride, n, scale, 8); return;
-    default: break;
-    }
-#endif
-    for (e0 = 0; e0 < n; e0 += 16) {
-        c = n - e0 < 16 ? n - e0 : 16;
-        for (e = 0; e < c; e++) {
-            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(k + (size_t)(e0 + e + CAT__AHEAD) * stride, hd);
-            cat__mk11(acc + 16 * e, 1, q, k + (size_t)(e0 + e) * stride, hd > 0 ? hd : 0);
-        }
-        if (c < 16) memset(acc + 16 * c, 0, sizeof(float) * 16 * (size_t)(16 - c));
-        cat__hsum16x16(red, acc);
-        for (e = 0; e < c; e++) sc[e0 + e] = red[e] * scale;
-    }
-}
+/* jobs of the matmul: blocks of 16 weight rows (decode), tiles of x rows by weight rows */
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; const float *scales; } cat__mv_job;
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
 
-/* o[j] += p[e] * v[e * stride + j] for e = 0, 1, ..., n-1 in turn (j < hd):
-   one fma per element and row, in row order */
-#if defined(__AVX512F__)
-CAT__INLINE void cat__wsum_r(float *o, const float *p, const float *v, size_t stride, int n, const int NV) {
-    __m512 a0 = _mm512_loadu_ps(o), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    int e;
-    if (NV > 1) a1 = _mm512_loadu_ps(o + 16);
-    if (NV > 2) { a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48); }
-    if (NV > 4) { a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80); a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112); }
-    for (e = 0; e < n; e++) {
-        const float *r = v + (size_t)e * stride;
-        const __m512 pv = _mm512_set1_ps(p[e]);
-        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, 16 * NV);
-        a0 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r), a0);
-        if (NV > 1) a1 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 16), a1);
-        if (NV > 2) { a2 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 32), a2); a3 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 48), a3); }
-        if (NV > 4) {
-            a4 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 64), a4); a5 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 80), a5);
-            a6 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 96), a6); a7 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 112), a7);
-        }
-    }
-    _mm512_storeu_ps(o, a0);
-    if (NV > 1) _mm512_storeu_ps(o + 16, a1);
-    if (NV > 2) { _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3); }
-    if (NV > 4) { _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5); _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7); }
-}
-#endif
-static void cat__wsum(float *o, const float *p, const float *v, size_t stride, int n, int hd) {
-    int e, j;
-#if defined(__AVX512F__)
-    switch (hd) {   /* the head sizes in use: o lives in registers */
-    case 16: cat__wsum_r(o, p, v, stride, n, 1); return;
-    case 32: cat__wsum_r(o, p, v, stride, n, 2); return;
-    case 64: cat__wsum_r(o, p, v, stride, n, 4); return;
-    case 128: cat__wsum_r(o, p, v, stride, n, 8); return;
-    default: break;
-    }
-#endif
-    for (e = 0; e < n; e++) {
-        const float *r = v + (size_t)e * stride;
-        j = 0;
-        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, hd);
-#if defined(__AVX512F__)
-        {
-            const __m512 av = _mm512_set1_ps(p[e]);
-            for (; j + 16 <= hd; j += 16) _mm512_storeu_ps(o + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(r + j), _mm512_loadu_ps(o + j)));
-            if (j < hd) {
-                const __mmask16 m = (__mmask16)((1u << (hd - j)) - 1u);
-                _mm512_mask_storeu_ps(o + j, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, r + j), _mm512_maskz_loadu_ps(m, o + j)));
-            }
-        }
-#elif defined(__AVX2__) && defined(__FMA__)
-        {
-            const __m256 av = _mm256_set1_ps(p[e]);
-            for (; j + 8 <= hd; j += 8) _mm256_storeu_ps(o + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(r + j), _mm256_loadu_ps(o + j)));
-            for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
-        }
-#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
-        for (; j + 4 <= hd; j += 4) vst1q_f32(o + j, vfmaq_n_f32(vld1q_f32(o + j), vld1q_f32(r + j), p[e]));
-        for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
+/* the kernels of one instruction set: cat__kern_NAME */
+typedef struct {
+    const char *name;
+    /* xb: room for xb_cap bf16 activations (the bf16 dot-product path; may be NULL elsewhere) */
+    void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap);
+    void (*scores)(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale);
+    void (*wsum)(float *o, const float *p, const float *v, size_t stride, int n, int hd);
+} cat__kern;
+
+#define CAT__KPASS 1
+#ifdef CAT__DISPATCH
+#define CAT__ISA 0
+#include CAT_SELF
+#undef CAT__ISA
+#define CAT__ISA 2
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #else
-        for (; j < hd; j++) o[j] = CAT__FMA(p[e], r[j], o[j]);
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 #endif
-    }
+#include CAT_SELF
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef CAT__ISA
+#define CAT__ISA 3
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
+#endif
+#include CAT_SELF
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef CAT__ISA
+#define CAT__ISA 4
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma")
+#endif
+#include CAT_SELF
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef CAT__ISA
+
+/* the best kernels this CPU runs (with bf16 dot products only if bf16dot), or
+   those CAT_KERNELS names if it runs them */
+static const cat__kern *cat__kern_pick(int bf16dot) {
+    const cat__kern *best = &cat__kern_scalar, *want = NULL;
+    const char *e = getenv("CAT_KERNELS");
+    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    const int bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    if (avx2) best = &cat__kern_avx2;
+    if (avx512) best = &cat__kern_avx512;
+    if (bf16 && bf16dot) best = &cat__kern_avx512bf16;
+    if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
+    if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
+    if (e && strcmp(e, "avx512") == 0 && avx512) want = &cat__kern_avx512;
+    if (e && strcmp(e, "avx512bf16") == 0 && bf16) want = &cat__kern_avx512bf16;
+    return want ? want : best;
 }
+#else
+#if defined(__AVX512F__)
+#define CAT__ISA 3
+#elif defined(__AVX2__) && defined(__FMA__)
+#define CAT__ISA 2
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+#define CAT__ISA 1
+#else
+#define CAT__ISA 0
+#endif
+#include CAT_SELF
+#undef CAT__ISA
+static const cat__kern *cat__kern_pick(int bf16dot) {
+    (void)bf16dot;
+#if defined(__AVX512F__)
+    return &cat__kern_avx512;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return &cat__kern_avx2;
+#elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
+    return &cat__kern_neon;
+#else
+    return &cat__kern_scalar;
+#endif
+}
+#endif
+#undef CAT__KPASS
+CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
 
 /* ---- KV-cache entry types ------------------------------------------------
    The cache holds one row per head and entry: hd values as f32, as bf16
@@ -2355,23 +2069,23 @@ static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
     } else memcpy(dst, src, sizeof(float) * (size_t)hd);
 }
 /* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
-static void cat__kv_scores(float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+static void cat__kv_scores(const cat__kern *kn, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
     int e0, e, c;
-    if (t == CAT_DTYPE_F32) { cat__scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+    if (t == CAT_DTYPE_F32) { kn->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
-        cat__scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+        kn->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
     }
 }
 /* o += sum of p[e] * value row e, rows in order */
-static void cat__kv_wsum(float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
+static void cat__kv_wsum(const cat__kern *kn, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
     int e0, e, c;
-    if (t == CAT_DTYPE_F32) { cat__wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
+    if (t == CAT_DTYPE_F32) { kn->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
-        cat__wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+        kn->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
     }
 }
 
@@ -2469,16 +2183,24 @@ struct cat_session {
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
     float *scores;          /* [nth][ent_cap] */
+    cat__pool *pool;        /* NULL: one thread */
+    const cat__kern *kern;  /* the kernels in use */
+    uint16_t *xb;           /* bf16 activations for the bf16 dot-product kernels (or NULL) */
+    size_t xb_cap;
     float *lgt;             /* [n_seq][padded_vocab] last-token logits of a step (n_seq > 1) */
     void *arena;
     size_t arena_size;
 };
 
+/* threads when the caller asks for 0: OpenMP's default (OMP_NUM_THREADS) in an
+   OpenMP build, else the processors online */
 static int cat__nthreads(int want) {
+    if (want > 0) return want < 256 ? want : 256;
 #ifdef _OPENMP
-    return want > 0 ? want : omp_get_max_threads();
+    return omp_get_max_threads();
+#elif defined(CAT__POOL_PTHREAD) && defined(_SC_NPROCESSORS_ONLN)
+    { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (n < 256 ? (int)n : 256) : 1; }
 #else
-    (void)want;
     return 1;
 #endif
 }
@@ -2509,13 +2231,18 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
     }
 }
 
+/* y = x W^T with the session's kernels and threads */
+static void cat__mm(const cat_session *s, float *y, int ldy, const float *x, int n, const cat__tensor *W) {
+    s->kern->matmul(y, ldy, x, n, W, s->pool, s->xb, s->xb_cap);
+}
+
 /* the queries, keys and values of n slots whose inputs are xin[n][L->wqkv.cols], into
    s->qkv (rows of q | k | v), QK-normed and rotated to each slot's position */
 static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, const float *xin, int n, const cat__slot *sl) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float eps = (float)g->stack->norm_eps;
     int i, h;
-    cat__matmul(s->qkv, w, xin, n, &L->wqkv, s->nth);
+    cat__mm(s, s->qkv, w, xin, n, &L->wqkv);
     for (i = 0; i < n; i++) {
         float *q = s->qkv + (size_t)i * w, *k = q + qd;
         for (h = 0; h < H; h++) {
@@ -2564,45 +2291,46 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 }
 
 /* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
-   global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd] */
-static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
-    const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
+   global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd]. One item
+   of the threads' job: query row si, head h. */
+typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; } cat__att_job;
+static void cat__att_item(void *ctx, int64_t task, int tid) {
+    const cat__att_job *J = (const cat__att_job *)ctx;
+    cat_session *s = J->s;
+    const cat__slot *sl = J->sl;
+    const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
-    const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
-    const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
-    const float *qkv = s->qkv;
-    int task;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(s->nth) schedule(dynamic, 4) if (n * H > 4)
-#endif
-    for (task = 0; task < n * H; task++) {
-        const int si = task / H, h = task % H, kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
-        const float *q = qkv + (size_t)si * w + h * hd;
-#ifdef _OPENMP
-        const int th = omp_get_thread_num();
-#else
-        const int th = 0;
-#endif
-        float *sc = s->scores + (size_t)th * s->ent_cap;
-        float *tmp = s->kvtmp ? s->kvtmp + (size_t)th * CAT__KVB * s->dg.hd : NULL;
-        float mx = -INFINITY, sum = 0.0f, inv;
-        float *o = out + (size_t)si * qd + h * hd;
-        const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
-        const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-        const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
-        const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
-        int e, j;
-        cat__kv_scores(sc, q, gkb, rb, ng, hd, scale, kt, tmp);
-        cat__kv_scores(sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
-        for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
-        for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
-        inv = 1.0f / sum;
-        for (e = 0; e < ng + nl; e++) sc[e] *= inv;
-        for (j = 0; j < hd; j++) o[j] = 0.0f;
-        cat__kv_wsum(o, sc, gvb, rb, ng, hd, kt, tmp);
-        cat__kv_wsum(o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
-    }
+    const cat_dtype kt = J->kt;
+    const size_t rb = J->rb, eb = (size_t)KV * rb, goff = J->goff, loff = J->loff;
+    const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
+    const float *q = s->qkv + (size_t)si * w + h * hd;
+    float *sc = s->scores + (size_t)tid * s->ent_cap;
+    float *tmp = s->kvtmp ? s->kvtmp + (size_t)tid * CAT__KVB * s->dg.hd : NULL;
+    float mx = -INFINITY, sum = 0.0f, inv;
+    float *o = J->out + (size_t)si * qd + h * hd;
+    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
+    const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
+    const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
+    const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
+    int e, j;
+    cat__kv_scores(s->kern, sc, q, gkb, rb, ng, hd, scale, kt, tmp);
+    cat__kv_scores(s->kern, sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
+    for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
+    for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
+    inv = 1.0f / sum;
+    for (e = 0; e < ng + nl; e++) sc[e] *= inv;
+    for (j = 0; j < hd; j++) o[j] = 0.0f;
+    cat__kv_wsum(s->kern, o, sc, gvb, rb, ng, hd, kt, tmp);
+    cat__kv_wsum(s->kern, o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
+}
+static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
+    cat__att_job J;
+    J.s = s; J.g = g; J.sl = sl; J.out = out;
+    J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;   /* the compressor's scratch is f32 */
+    J.rb = cat__kv_row_bytes(J.kt, g->hd);
+    J.goff = layer >= 0 ? (size_t)layer * s->gcap * g->n_kv * J.rb : 0;
+    J.loff = layer >= 0 ? (size_t)layer * s->lcap * g->n_kv * J.rb : 0;
+    cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * g->n_head);
 }
 
 /* attention over n slots: project, write the new keys and values, attend.
@@ -2620,10 +2348,10 @@ static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer
     const int D = b->dim, I = b->intermediate_size;
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
-    cat__matmul(s->h1, I, s->xn, n, &L->fc1, s->nth);
-    cat__matmul(s->h2, I, s->xn, n, &L->fc2, s->nth);
+    cat__mm(s, s->h1, I, s->xn, n, &L->fc1);
+    cat__mm(s, s->h2, I, s->xn, n, &L->fc2);
     for (i = 0; i < n * I; i++) s->h1[i] = cat__silu(s->h1[i]) * s->h2[i];
-    cat__matmul(s->y, D, s->h1, n, &L->proj, s->nth);
+    cat__mm(s, s->y, D, s->h1, n, &L->proj);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
 
@@ -2634,7 +2362,7 @@ static void cat__layer_forward(cat_session *s, const cat__geom *g, const cat__la
     int i, j;
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->attn_norm.data, D, (float)b->norm_eps);
     cat__attention(s, g, L, s->xn, n, sl, layer, s->att);
-    cat__matmul(s->y, D, s->att, n, &L->wo, s->nth);
+    cat__mm(s, s->y, D, s->att, n, &L->wo);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
     cat__ffn(s, b, L, x, n);
 }
@@ -2692,7 +2420,7 @@ static void cat__compress(cat_session *s, int nch, float *fx_out) {
             }
         }
     }
-    cat__matmul(fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx, s->nth);
+    cat__mm(s, fx_out, cfg->dim_fx, s->flat, nch, &m->c_proj_fx);
 }
 
 /* ----------------------------------------------------------------------------
@@ -2797,7 +2525,7 @@ static void cat__logits(cat_session *s, const float *x, int nruns, int ntok, flo
     if (logits) {
         /* rows in the caller's order */
         for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)s->order[t] * D, x + (size_t)s->out_slot[t] * D, (const float *)m->norm.data, D, eps);
-        cat__matmul(logits, PV, s->xn, ntok, &m->output, s->nth);
+        cat__mm(s, logits, PV, s->xn, ntok, &m->output);
         for (r = 0; r < nruns; r++) {
             const cat__run *u = &s->runs[r];
             cat__seq *q = &s->seqs[u->seq];
@@ -2809,8 +2537,8 @@ static void cat__logits(cat_session *s, const float *x, int nruns, int ntok, flo
             const cat__run *u = &s->runs[r];
             cat__rmsnorm(s->xn + (size_t)r * D, x + (size_t)s->out_slot[u->first + u->n - 1] * D, (const float *)m->norm.data, D, eps);
         }
-        if (nruns == 1) cat__matmul(s->seqs[s->runs[0].seq].logits, PV, s->xn, 1, &m->output, s->nth);
-        else cat__matmul(s->lgt, PV, s->xn, nruns, &m->output, s->nth);
+        if (nruns == 1) cat__mm(s, s->seqs[s->runs[0].seq].logits, PV, s->xn, 1, &m->output);
+        else cat__mm(s, s->lgt, PV, s->xn, nruns, &m->output);
         for (r = 0; r < nruns; r++) {
             cat__seq *q = &s->seqs[s->runs[r].seq];
             if (nruns > 1) memcpy(q->logits, s->lgt + (size_t)r * PV, sizeof(float) * PV);
@@ -2861,7 +2589,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
         const cat__layer *L = &m->layers[l];
         for (t = 0; t < ntok; t++) cat__rmsnorm(s->xn + (size_t)t * D, x + (size_t)t * D, (const float *)L->attn_norm.data, D, eps);
         /* slot inputs: expand(normed token), or compressor(normed chunk) + bias */
-        cat__matmul(in, FX, s->xn, ntok, &L->expand, s->nth);
+        cat__mm(s, in, FX, s->xn, ntok, &L->expand);
         if (nch) {
             int ch = 0;
             for (r = 0; r < nruns; r++) {
@@ -2877,7 +2605,7 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
                     }
                 }
             }
-            cat__matmul(s->fx, FX, s->flat, nch, &L->comp_w, s->nth);
+            cat__mm(s, s->fx, FX, s->flat, nch, &L->comp_w);
             for (i = 0; i < ns; i++) if (s->skind[i] == CAT__K_FX) {
                 const float *f = s->fx + (size_t)s->sref[i] * FX, *bias = (const float *)L->comp_b.data;
                 float *d = in + (size_t)i * FX;
@@ -2895,8 +2623,8 @@ static void cat__step_layer(cat_session *s, int nruns, int ntok, float *logits) 
         }
         cat__attention(s, &s->dg, L, in, ns, s->slots, l, s->att);
         for (r = 0; r < nruns; r++) cat__local_out(s, &s->runs[r], l);
-        cat__matmul(s->y, FX, s->att, ns, &L->wo, s->nth);
-        cat__matmul(s->xn, D, s->y, ns, &L->final_proj, s->nth);
+        cat__mm(s, s->y, FX, s->att, ns, &L->wo);
+        cat__mm(s, s->xn, D, s->y, ns, &L->final_proj);
         for (t = 0; t < ntok; t++) for (j = 0; j < D; j++) x[(size_t)t * D + j] += s->xn[(size_t)t * D + j];
         cat__ffn(s, &cfg->dec, L, x, ntok);
     }
@@ -3021,6 +2749,7 @@ static cat_result cat__session_params(cat_session *s, const cat_model *m, const 
     if (s->n_batch > s->max_ctx * s->n_seq) s->n_batch = s->max_ctx * s->n_seq;
     if (s->n_batch < s->n_seq) s->n_batch = s->n_seq;   /* one decode step of every sequence fits */
     s->nth = cat__nthreads(p.n_threads);
+    s->kern = cat__kern_pick(p.bf16_dot);
     switch (cfg->family) {
     case CAT_FAMILY_DENSE:
         s->c = 0; s->n_lead = 0; s->n_prefix = 0;
@@ -3095,6 +2824,16 @@ static void cat__scratch_sizes(cat_session *s, cat__scratch *d) {
     }
     s->ent_cap = s->gcap + s->lcap + d->rope_comp + 2;
     d->rope_dec = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
+    s->xb_cap = 0;
+    if (strcmp(s->kern->name, "avx512bf16") == 0) {
+        /* bf16 activations for the bf16 dot products: any matmul's rows (at most
+           d->rows or chunk_cap) by the widest bf16 matrix */
+        int64_t cols = 0;
+        uint32_t e;
+        for (e = 0; e < s->m->n_dir; e++)
+            if (s->m->dir[e].dtype == CAT_DTYPE_BF16 && s->m->dir[e].ndim == 2 && s->m->dir[e].dims[1] > cols) cols = s->m->dir[e].dims[1];
+        s->xb_cap = (size_t)(d->rows > s->chunk_cap ? d->rows : s->chunk_cap) * (size_t)cols;
+    }
 }
 
 /* The arena, walked twice: first to measure (at == NULL: only sizes add up),
@@ -3156,6 +2895,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
     if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
+    if (s->xb_cap) CAT__TAKE(a, s->xb, s->xb_cap, uint16_t);
 }
 #undef CAT__TAKE
 
@@ -3198,7 +2938,7 @@ static cat_result cat__session_open(const cat_model *m, const cat_session_params
     a.at = NULL; a.used = 0;
     cat__session_layout(s, &d, &a);                    /* measure */
     s->arena_size = a.used + 64;
-    if (measure) { *measure = s->arena_size + sizeof *s; CAT_FREE(s); return CAT_OK; }
+    if (measure) { *measure = s->arena_size + sizeof *s + cat__pool_size(s->nth); CAT_FREE(s); return CAT_OK; }
     s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
     memset(s->arena, 0, s->arena_size);
@@ -3213,6 +2953,8 @@ static cat_result cat__session_open(const cat_model *m, const cat_session_params
     a.used = 0;
     cat__session_layout(s, &d, &a);                    /* carve */
     cat__session_geometry(s, &d);
+    if (cat__pool_open(s->nth, &s->pool) != CAT_OK) { cat_session_close(s); return CAT_ERR_NOMEM; }
+    s->nth = cat__pool_threads(s->pool);   /* fewer if some threads cannot start */
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
@@ -3230,6 +2972,7 @@ CAT__API cat_result cat_session_bytes(const cat_model *m, const cat_session_para
 
 CAT__API void cat_session_close(cat_session *s) {
     if (!s) return;
+    cat__pool_close(s->pool);
     CAT_FREE(s->arena);
     CAT_FREE(s);
 }
@@ -3315,7 +3058,8 @@ CAT__API int32_t cat_session_seq_pos(const cat_session *s, int32_t seq) {
 CAT__API int32_t cat_session_n_seq(const cat_session *s) { return s ? s->n_seq : 0; }
 CAT__API int32_t cat_session_chunk(const cat_session *s) { return s ? s->c : 0; }
 CAT__API int32_t cat_session_max_context(const cat_session *s) { return s ? s->max_ctx : 0; }
-CAT__API size_t cat_session_memory(const cat_session *s) { return s ? s->arena_size + sizeof *s : 0; }
+CAT__API size_t cat_session_memory(const cat_session *s) { return s ? s->arena_size + sizeof *s + cat__pool_bytes(s->pool) : 0; }
+CAT__API const char *cat_session_kernels(const cat_session *s) { return s ? s->kern->name : NULL; }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     return s ? cat__kv_entries(s->c, s->n_lead, pos) * cat__kv_entry_bytes(&s->cfg, s->kv_type) : 0;
@@ -4559,6 +4303,904 @@ done:
 
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */
+
+/* ======================================================================= */
+/* kernels of one instruction set                                          */
+/* ======================================================================= */
+/* This part is compiled once per pass of the kernels section (CAT__ISA: 0
+   scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 4 AVX-512 with AVX512_BF16; every name gets the pass's suffix),
+   and ends with the pass's table, cat__kern_<name>. */
+#ifdef CAT__KPASS
+#if CAT__ISA == 4
+#define CAT__KS(n) n##_avx512bf16
+#define CAT__PATH "avx512bf16"
+#define CAT__MR 4
+#define CAT__NR 6
+#elif CAT__ISA == 3
+#define CAT__KS(n) n##_avx512
+#define CAT__PATH "avx512"
+#define CAT__MR 4
+#define CAT__NR 6
+#elif CAT__ISA == 2
+#define CAT__KS(n) n##_avx2
+#define CAT__PATH "avx2"
+#define CAT__MR 2
+#define CAT__NR 2
+#elif CAT__ISA == 1
+#define CAT__KS(n) n##_neon
+#define CAT__PATH "neon"
+#define CAT__MR 2
+#define CAT__NR 2
+#else
+#define CAT__KS(n) n##_scalar
+#define CAT__PATH "scalar"
+#define CAT__MR 1
+#define CAT__NR 1
+#endif
+#define cat__hsum16 CAT__KS(cat__hsum16)
+#define cat__decode_chunk CAT__KS(cat__decode_chunk)
+#define cat__mk CAT__KS(cat__mk)
+#define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
+#define cat__mk1_q8 CAT__KS(cat__mk1_q8)
+#define cat__mk11 CAT__KS(cat__mk11)
+#define cat__tree16 CAT__KS(cat__tree16)
+#define cat__hsum16x16 CAT__KS(cat__hsum16x16)
+#define cat__v16 CAT__KS(cat__v16)
+#define cat__v16_zero CAT__KS(cat__v16_zero)
+#define cat__v16_ld CAT__KS(cat__v16_ld)
+#define cat__v16_st CAT__KS(cat__v16_st)
+#define cat__v16_fma CAT__KS(cat__v16_fma)
+#define cat__v16_ldn CAT__KS(cat__v16_ldn)
+#define cat__mk_1 CAT__KS(cat__mk_1)
+#define cat__mk_2 CAT__KS(cat__mk_2)
+#define cat__mk_3 CAT__KS(cat__mk_3)
+#define cat__mk_4 CAT__KS(cat__mk_4)
+#define cat__mm_tile CAT__KS(cat__mm_tile)
+#define cat__mv_row CAT__KS(cat__mv_row)
+#define cat__mvn_item CAT__KS(cat__mvn_item)
+#define cat__mvn CAT__KS(cat__mvn)
+#define cat__mm_item CAT__KS(cat__mm_item)
+#define cat__matmul CAT__KS(cat__matmul)
+#define cat__dot16_r CAT__KS(cat__dot16_r)
+#define cat__scores_r CAT__KS(cat__scores_r)
+#define cat__scores CAT__KS(cat__scores)
+#define cat__wsum_r CAT__KS(cat__wsum_r)
+#define cat__wsum CAT__KS(cat__wsum)
+#define cat__x_to_bf16 CAT__KS(cat__x_to_bf16)
+#define cat__mkdp CAT__KS(cat__mkdp)
+#define cat__mkdp_1 CAT__KS(cat__mkdp_1)
+#define cat__mkdp_2 CAT__KS(cat__mkdp_2)
+#define cat__mkdp_3 CAT__KS(cat__mkdp_3)
+#define cat__mkdp_4 CAT__KS(cat__mkdp_4)
+#define cat__dp11 CAT__KS(cat__dp11)
+#define cat__mm_tile_dp CAT__KS(cat__mm_tile_dp)
+#define cat__mvdp_item CAT__KS(cat__mvdp_item)
+#define cat__mmdp_item CAT__KS(cat__mmdp_item)
+#define cat__matmul_dp CAT__KS(cat__matmul_dp)
+
+/* the canonical tree of 16 lane sums (compiled in each pass: a call from
+   AVX-512 code into code built for another instruction set is slow) */
+CAT__INLINE float cat__hsum16(const float *s) {
+    float r8[8], r4[4];
+    int l;
+    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
+    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
+    return (r4[0] + r4[2]) + (r4[1] + r4[3]);
+}
+
+/* decode nr rows [o0, o0+nr) x columns [k0, k0+kc) of a matrix into
+   buf (row stride CAT__KC floats). k0 is a multiple of 32. */
+static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int nr, int64_t k0, int kc) {
+    const int64_t in = W->cols;
+    int j, k;
+    if (W->dtype == CAT_DTYPE_F32) {
+        for (j = 0; j < nr; j++) {
+            const float *s = (const float *)W->data + (o0 + j) * in + k0;
+            for (k = 0; k < kc; k += 16) CAT__PREFETCH(s + k, 4 * CAT__KC);
+            memcpy(buf + (size_t)j * CAT__KC, s, sizeof(float) * (size_t)kc);
+        }
+    } else if (W->dtype == CAT_DTYPE_BF16) {
+        for (j = 0; j < nr; j++) {
+            const uint16_t *s = (const uint16_t *)W->data + (o0 + j) * in + k0;
+            float *d = buf + (size_t)j * CAT__KC;
+            k = 0;
+#if CAT__ISA >= 3
+            for (; k + 32 <= kc; k += 32) {
+                __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k)));
+                __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(s + k + 16)));
+                CAT__PREFETCH(s + k, 2 * CAT__KC);
+                _mm512_storeu_ps(d + k, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+                _mm512_storeu_ps(d + k + 16, _mm512_castsi512_ps(_mm512_slli_epi32(u, 16)));
+            }
+#elif CAT__ISA == 2
+            for (; k + 8 <= kc; k += 8) {
+                __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+                _mm256_storeu_ps(d + k, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+            }
+#elif CAT__ISA == 1
+            for (; k + 8 <= kc; k += 8) {
+                uint16x8_t v = vld1q_u16(s + k);
+                vst1q_f32(d + k, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v), 16)));
+                vst1q_f32(d + k + 4, vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(v), 16)));
+            }
+#endif
+            for (; k < kc; k++) d[k] = cat__bf16_to_f32(s[k]);
+        }
+    } else {
+        const int64_t G = (in + 31) / 32;
+        const float *scl = cat__q8_scales(W);
+        for (j = 0; j < nr; j++) {
+            const int8_t *s = (const int8_t *)W->data + (o0 + j) * in + k0;
+            const float *sr = scl + (o0 + j) * G + k0 / 32;
+            float *d = buf + (size_t)j * CAT__KC;
+            k = 0;
+#if CAT__ISA >= 3
+            for (; k + 32 <= kc; k += 32) {
+                __m512 sv = _mm512_set1_ps(sr[k / 32]);
+                __m512i a = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+                __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k + 16)));
+                _mm512_storeu_ps(d + k, _mm512_mul_ps(_mm512_cvtepi32_ps(a), sv));
+                _mm512_storeu_ps(d + k + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(b), sv));
+                CAT__PREFETCH(s + k, CAT__KC);
+            }
+#elif CAT__ISA == 2
+            for (; k + 32 <= kc; k += 32) {
+                __m256 sv = _mm256_set1_ps(sr[k / 32]);
+                int h;
+                for (h = 0; h < 32; h += 8) {
+                    __m128i b8 = _mm_loadl_epi64((const __m128i *)(const void *)(s + k + h));
+                    _mm256_storeu_ps(d + k + h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b8)), sv));
+                }
+            }
+#elif CAT__ISA == 1
+            for (; k + 32 <= kc; k += 32) {
+                const float sv = sr[k / 32];
+                int h;
+                for (h = 0; h < 32; h += 16) {
+                    int8x16_t b = vld1q_s8(s + k + h);
+                    int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_s8(vget_high_s8(b));
+                    vst1q_f32(d + k + h, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), sv));
+                    vst1q_f32(d + k + h + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), sv));
+                    vst1q_f32(d + k + h + 8, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), sv));
+                    vst1q_f32(d + k + h + 12, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), sv));
+                }
+            }
+#endif
+            for (; k < kc; k++) d[k] = (float)s[k] * sr[k / 32];
+        }
+    }
+}
+
+/* ---- micro-kernels -------------------------------------------------------
+   cat__mk_M: acc[r][j][0..15] (r < M, j < CAT__NR) += lane sums of
+   x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
+#if CAT__ISA >= 3
+
+#define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
+#define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
+#define CAT__LD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
+#define CAT__ST(r, j) if (M > r) _mm512_storeu_ps(acc + (r * CAT__NR + j) * 16, a##r##j);
+#define CAT__FM(r, j) a##r##j = _mm512_fmadd_ps(xv, w##j, a##r##j);
+#define CAT__ROW(r) if (M > r) { __m512 xv = _mm512_loadu_ps(x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
+#define CAT__ROWM(r) if (M > r) { __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
+
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+    CAT__ROWS6(CAT__DECL, 0) CAT__ROWS6(CAT__DECL, 1) CAT__ROWS6(CAT__DECL, 2) CAT__ROWS6(CAT__DECL, 3)
+    int k;
+    if (!first) { CAT__ROWS6(CAT__LD, 0) CAT__ROWS6(CAT__LD, 1) CAT__ROWS6(CAT__LD, 2) CAT__ROWS6(CAT__LD, 3) }
+    for (k = 0; k + 16 <= kc; k += 16) {
+        const __m512 w0 = _mm512_loadu_ps(w + k), w1 = _mm512_loadu_ps(w + ldw + k), w2 = _mm512_loadu_ps(w + 2 * ldw + k);
+        const __m512 w3 = _mm512_loadu_ps(w + 3 * ldw + k), w4 = _mm512_loadu_ps(w + 4 * ldw + k), w5 = _mm512_loadu_ps(w + 5 * ldw + k);
+        if (pf) {
+            CAT__PREFETCH(w + k, pf); CAT__PREFETCH(w + ldw + k, pf); CAT__PREFETCH(w + 2 * ldw + k, pf);
+            CAT__PREFETCH(w + 3 * ldw + k, pf); CAT__PREFETCH(w + 4 * ldw + k, pf); CAT__PREFETCH(w + 5 * ldw + k, pf);
+        }
+        CAT__ROW(0) CAT__ROW(1) CAT__ROW(2) CAT__ROW(3)
+    }
+    if (k < kc) {
+        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + k), w1 = _mm512_maskz_loadu_ps(m, w + ldw + k), w2 = _mm512_maskz_loadu_ps(m, w + 2 * ldw + k);
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ldw + k), w4 = _mm512_maskz_loadu_ps(m, w + 4 * ldw + k), w5 = _mm512_maskz_loadu_ps(m, w + 5 * ldw + k);
+        CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
+    }
+    CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
+}
+#undef CAT__DECL
+#undef CAT__LD
+#undef CAT__ST
+#undef CAT__FM
+#undef CAT__ROW
+#undef CAT__ROWM
+#undef CAT__ROWS6
+
+/* one x row by CAT__NR bf16 / q8 rows, decoding in registers (decode, n == 1):
+   the same bits as decoding into a buffer first. kc is a multiple of 32,
+   k0 (the column of w[0]) a multiple of 32. */
+#define CAT__B16(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
+static void cat__mk1_bf16(float *acc, int first, const float *x, const uint16_t *w, int64_t ldw, int kc) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    int k, h;
+    if (!first) {
+        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
+        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
+    }
+    for (k = 0; k < kc; k += 32) {
+        CAT__PREFETCH(w + k, 2 * CAT__KC); CAT__PREFETCH(w + ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, 2 * CAT__KC);
+        CAT__PREFETCH(w + 3 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, 2 * CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, 2 * CAT__KC);
+        for (h = k; h < k + 32; h += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + h);
+            a0 = _mm512_fmadd_ps(xv, CAT__B16(w + h), a0);
+            a1 = _mm512_fmadd_ps(xv, CAT__B16(w + ldw + h), a1);
+            a2 = _mm512_fmadd_ps(xv, CAT__B16(w + 2 * ldw + h), a2);
+            a3 = _mm512_fmadd_ps(xv, CAT__B16(w + 3 * ldw + h), a3);
+            a4 = _mm512_fmadd_ps(xv, CAT__B16(w + 4 * ldw + h), a4);
+            a5 = _mm512_fmadd_ps(xv, CAT__B16(w + 5 * ldw + h), a5);
+        }
+    }
+    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
+    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
+}
+#undef CAT__B16
+#define CAT__Q8(p, sv) _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p)))), sv)
+#define CAT__Q8ROW(j) { const __m512 sv = _mm512_set1_ps(d[(j) * G + k / 32]); \
+        a##j = _mm512_fmadd_ps(x0, CAT__Q8(w + (j) * ldw + k, sv), a##j); a##j = _mm512_fmadd_ps(x1, CAT__Q8(w + (j) * ldw + k + 16, sv), a##j); }
+/* d: the scales of w's first row at its group k0 / 32; G: groups per row */
+static void cat__mk1_q8(float *acc, int first, const float *x, const int8_t *w, int64_t ldw, const float *d, int64_t G, int kc) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    int k;
+    if (!first) {
+        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
+        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
+    }
+    for (k = 0; k < kc; k += 32) {
+        const __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
+        if ((k & 63) == 0) {
+            CAT__PREFETCH(w + k, CAT__KC); CAT__PREFETCH(w + ldw + k, CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, CAT__KC);
+            CAT__PREFETCH(w + 3 * ldw + k, CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, CAT__KC);
+        }
+        CAT__Q8ROW(0) CAT__Q8ROW(1) CAT__Q8ROW(2) CAT__Q8ROW(3) CAT__Q8ROW(4) CAT__Q8ROW(5)
+    }
+    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
+    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
+}
+#undef CAT__Q8
+#undef CAT__Q8ROW
+#define CAT__HAVE_MK1_DEC 1
+
+/* one x row by one w row (edge tiles) */
+static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
+    __m512 a = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc);
+    int k;
+    for (k = 0; k + 16 <= kc; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(w + k), a);
+    if (k < kc) {
+        const __mmask16 m = (__mmask16)((1u << (kc - k)) - 1u);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + k), _mm512_maskz_loadu_ps(m, w + k), a);
+    }
+    _mm512_storeu_ps(acc, a);
+}
+
+/* the canonical tree for 16 accumulators in registers: lane q of the result
+   is hsum16 of v[q] */
+CAT__INLINE __m512 cat__tree16(const __m512 *v) {
+    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    __m512 l1[8], l2[4], l3[2], r;
+    int q;
+    for (q = 0; q < 8; q++)
+        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+    for (q = 0; q < 4; q++)
+        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
+    for (q = 0; q < 2; q++)
+        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
+    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
+    return _mm512_permutexvar_ps(perm, r);
+}
+
+/* out[q] = hsum16(a + 16*q), q < 16 */
+static void cat__hsum16x16(float *out, const float *a) {
+    __m512 v[16];
+    int q;
+    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
+    _mm512_storeu_ps(out, cat__tree16(v));
+}
+
+#else /* AVX2, NEON, scalar: one 16-lane accumulator as 2 x 8, 4 x 4 or 16 x 1 */
+
+#if CAT__ISA == 2
+typedef struct { __m256 a, b; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = _mm256_setzero_ps(); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; r.a = _mm256_loadu_ps(p); r.b = _mm256_loadu_ps(p + 8); return r; }
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { _mm256_storeu_ps(p, v.a); _mm256_storeu_ps(p + 8, v.b); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    s.a = _mm256_fmadd_ps(x.a, w.a, s.a); s.b = _mm256_fmadd_ps(x.b, w.b, s.b); return s;
+}
+#elif CAT__ISA == 1
+typedef struct { float32x4_t a, b, c, d; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; r.a = r.b = r.c = r.d = vdupq_n_f32(0.0f); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) {
+    cat__v16 r; r.a = vld1q_f32(p); r.b = vld1q_f32(p + 4); r.c = vld1q_f32(p + 8); r.d = vld1q_f32(p + 12); return r;
+}
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { vst1q_f32(p, v.a); vst1q_f32(p + 4, v.b); vst1q_f32(p + 8, v.c); vst1q_f32(p + 12, v.d); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    s.a = vfmaq_f32(s.a, x.a, w.a); s.b = vfmaq_f32(s.b, x.b, w.b); s.c = vfmaq_f32(s.c, x.c, w.c); s.d = vfmaq_f32(s.d, x.d, w.d); return s;
+}
+#else
+typedef struct { float v[16]; } cat__v16;
+CAT__INLINE cat__v16 cat__v16_zero(void) { cat__v16 r; memset(&r, 0, sizeof r); return r; }
+CAT__INLINE cat__v16 cat__v16_ld(const float *p) { cat__v16 r; memcpy(r.v, p, sizeof r.v); return r; }
+CAT__INLINE void cat__v16_st(float *p, cat__v16 v) { memcpy(p, v.v, sizeof v.v); }
+CAT__INLINE cat__v16 cat__v16_fma(cat__v16 x, cat__v16 w, cat__v16 s) {
+    int l;
+    for (l = 0; l < 16; l++) s.v[l] = CAT__FMA(x.v[l], w.v[l], s.v[l]);
+    return s;
+}
+#endif
+/* zero-padded load of the last n < 16 values */
+CAT__INLINE cat__v16 cat__v16_ldn(const float *p, int n) {
+    float t[16] = { 0 };
+    memcpy(t, p, sizeof(float) * (size_t)n);
+    return cat__v16_ld(t);
+}
+
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+    cat__v16 a[CAT__MR][CAT__NR], xv, wv;
+    int r, j, k;
+    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) a[r][j] = first ? cat__v16_zero() : cat__v16_ld(acc + (r * CAT__NR + j) * 16);
+    for (k = 0; k + 16 <= kc; k += 16)
+        for (j = 0; j < CAT__NR; j++) {
+            if (pf) CAT__PREFETCH(w + j * ldw + k, pf);
+            wv = cat__v16_ld(w + j * ldw + k);
+            for (r = 0; r < M; r++) { xv = cat__v16_ld(x + r * ldx + k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
+        }
+    if (k < kc)
+        for (j = 0; j < CAT__NR; j++) {
+            wv = cat__v16_ldn(w + j * ldw + k, kc - k);
+            for (r = 0; r < M; r++) { xv = cat__v16_ldn(x + r * ldx + k, kc - k); a[r][j] = cat__v16_fma(xv, wv, a[r][j]); }
+        }
+    for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) cat__v16_st(acc + (r * CAT__NR + j) * 16, a[r][j]);
+}
+
+static void cat__mk11(float *acc, int first, const float *x, const float *w, int kc) {
+    cat__v16 a = first ? cat__v16_zero() : cat__v16_ld(acc);
+    int k;
+    for (k = 0; k + 16 <= kc; k += 16) a = cat__v16_fma(cat__v16_ld(x + k), cat__v16_ld(w + k), a);
+    if (k < kc) a = cat__v16_fma(cat__v16_ldn(x + k, kc - k), cat__v16_ldn(w + k, kc - k), a);
+    cat__v16_st(acc, a);
+}
+
+static void cat__hsum16x16(float *out, const float *a) {
+    int q;
+    for (q = 0; q < 16; q++) out[q] = cat__hsum16(a + 16 * q);
+}
+#endif
+
+static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf); }
+#if CAT__MR >= 2
+static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+#if CAT__MR >= 3
+static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+#if CAT__MR >= 4
+static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf); }
+#endif
+
+
+/* rows [i0, i0+mb) of x (mb <= CAT__MB) by weight rows [o0, o0+nr) (nr <= CAT__NR) */
+static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols;
+    float accm[CAT__MB * CAT__NR * 16 + 16], wbm[CAT__NR * CAT__KC + 16], red[16];
+    float *acc = cat__align64(accm), *wb = cat__align64(wbm);
+    int64_t k0;
+    int i, j, q, nacc;
+    for (k0 = 0; k0 < in; k0 += CAT__KC) {
+        const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
+        const float *w;
+        int64_t ldw;
+        int pf = 0; /* f32: the first x tile prefetches the next chunk of the weight rows */
+#ifdef CAT__HAVE_MK1_DEC
+        if (mb == 1 && nr == CAT__NR && W->dtype != CAT_DTYPE_F32 && kc >= 32) {
+            const int kf = kc & ~31;   /* decode in registers; a tail of < 32 columns goes below */
+            if (W->dtype == CAT_DTYPE_BF16) cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
+            else cat__mk1_q8(acc, first, x + k0, (const int8_t *)W->data + o0 * in + k0, in,
+                             cat__q8_scales(W) + o0 * ((in + 31) / 32) + k0 / 32, (in + 31) / 32, kf);
+            if (kf == kc) continue;
+            cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
+            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
+            continue;
+        }
+#endif
+        if (W->dtype == CAT_DTYPE_F32 && mb <= 4 * CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
+        else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
+        if (nr == CAT__NR) {
+            for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
+                const float *xr = x + (size_t)i * in + k0;
+                float *a = acc + (size_t)i * CAT__NR * 16;
+#if CAT__MR == 4
+                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#elif CAT__MR == 2
+                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#else
+                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+#endif
+            }
+            switch (mb - i) {
+#if CAT__MR >= 4
+            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+#if CAT__MR >= 3
+            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+#if CAT__MR >= 2
+            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+#endif
+            default: break;
+            }
+        } else {
+            for (i = 0; i < mb; i++) for (j = 0; j < nr; j++)
+                cat__mk11(acc + ((size_t)i * CAT__NR + j) * 16, first, x + (size_t)i * in + k0, w + j * ldw, kc);
+        }
+    }
+    /* reduce: accumulator q = i * CAT__NR + j */
+    nacc = mb * CAT__NR;
+    for (q = 0; q < nacc; q += 16) {
+        int c = nacc - q < 16 ? nacc - q : 16, t;
+        if (c < 16) memset(acc + (size_t)(q + c) * 16, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc + (size_t)q * 16);
+        for (t = 0; t < c; t++) {
+            i = (q + t) / CAT__NR; j = (q + t) % CAT__NR;
+            if (j < nr) y[(size_t)i * ldy + o0 + j] = red[t];
+        }
+    }
+}
+
+#if CAT__ISA >= 3
+/* One or two rows of x times the weights (decode): streams each weight row
+   once, one 16-lane accumulator per row of x. Measured 15-40% faster from DRAM
+   than the tiled kernel at n = 1; from n = 3 on the tiled kernel is as fast or
+   faster (its k-blocking keeps x in L1). The same sequence of operations per
+   output as the tiled kernel (weights decoded to f32 the same way, 16 lanes,
+   k ascending, zero-padded tail, cat__hsum16), so the bits are equal. */
+/* one weight row o against N rows of x; N is a constant at each call and the
+   accumulators are named registers (an array would live in memory at -O2) */
+#define CAT__MV_FMA(w, ld) do { \
+    if (N > 0) a0 = _mm512_fmadd_ps(w, ld(x + k), a0); \
+    if (N > 1) a1 = _mm512_fmadd_ps(w, ld(x + (size_t)in + k), a1); \
+    if (N > 2) a2 = _mm512_fmadd_ps(w, ld(x + (size_t)2 * in + k), a2); \
+    if (N > 3) a3 = _mm512_fmadd_ps(w, ld(x + (size_t)3 * in + k), a3); \
+    if (N > 4) a4 = _mm512_fmadd_ps(w, ld(x + (size_t)4 * in + k), a4); \
+    if (N > 5) a5 = _mm512_fmadd_ps(w, ld(x + (size_t)5 * in + k), a5); \
+    if (N > 6) a6 = _mm512_fmadd_ps(w, ld(x + (size_t)6 * in + k), a6); \
+    if (N > 7) a7 = _mm512_fmadd_ps(w, ld(x + (size_t)7 * in + k), a7); } while (0)
+#define CAT__LD(p) _mm512_loadu_ps(p)
+#define CAT__LDT(p) _mm512_maskz_loadu_ps(tm, p)
+CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, const cat__tensor *W, const float *scales, int64_t o, const int N) {
+    const int64_t G = (in + 31) / 32, kf = in & ~(int64_t)15;
+    const __mmask16 tm = (__mmask16)((1u << (in & 15)) - 1);
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, wv;
+    float sum[16];
+    int64_t k;
+    if (W->dtype == CAT_DTYPE_F32) {
+        const float *r = (const float *)W->data + o * in;
+        for (k = 0; k < kf; k += 16) { wv = _mm512_loadu_ps(r + k); CAT__MV_FMA(wv, CAT__LD); }
+        if (k < in) { wv = _mm512_maskz_loadu_ps(tm, r + k); CAT__MV_FMA(wv, CAT__LDT); }
+    } else if (W->dtype == CAT_DTYPE_BF16) {
+        const uint16_t *r = (const uint16_t *)W->data + o * in;
+        for (k = 0; k < kf; k += 16) {
+            wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(r + k))), 16));
+            CAT__MV_FMA(wv, CAT__LD);
+        }
+        if (k < in) {
+            wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(tm, r + k)), 16));
+            CAT__MV_FMA(wv, CAT__LDT);
+        }
+    } else {
+        const int8_t *r = (const int8_t *)W->data + o * in;
+        const float *d = scales + o * G;
+        for (k = 0; k < kf; k += 16) {
+            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(r + k)))), _mm512_set1_ps(d[k / 32]));
+            CAT__MV_FMA(wv, CAT__LD);
+        }
+        if (k < in) {
+            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(tm, r + k))), _mm512_set1_ps(d[k / 32]));
+            CAT__MV_FMA(wv, CAT__LDT);
+        }
+    }
+#define CAT__MV_OUT(i, acc) if (N > i) { _mm512_storeu_ps(sum, acc); y[(size_t)(i) * ldy + o] = cat__hsum16(sum); }
+    CAT__MV_OUT(0, a0) CAT__MV_OUT(1, a1) CAT__MV_OUT(2, a2) CAT__MV_OUT(3, a3)
+    CAT__MV_OUT(4, a4) CAT__MV_OUT(5, a5) CAT__MV_OUT(6, a6) CAT__MV_OUT(7, a7)
+#undef CAT__MV_OUT
+}
+#undef CAT__LD
+#undef CAT__LDT
+#undef CAT__MV_FMA
+
+/* Rows of x in groups of at most 4 (their slices stay in L1), over blocks of
+   16 weight rows (a block stays in L2 while each group passes over it). */
+static void cat__mvn_item(void *ctx, int64_t b, int tid) {
+    const cat__mv_job *j = (const cat__mv_job *)ctx;
+    const int64_t out = j->W->rows, in = j->W->cols, o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
+    int g;
+    (void)tid;
+    for (g = 0; g < j->n; g += 4) {
+        float *yg = j->y + (size_t)g * j->ldy;
+        const float *xg = j->x + (size_t)g * in;
+        int64_t o;
+        for (o = b * 16; o < o1; o++) {
+            switch (j->n - g) {
+            case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 1); break;
+            case 2: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 2); break;
+            case 3: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 3); break;
+            default: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 4); break;
+            }
+        }
+    }
+}
+static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
+    cat__mv_job j;
+    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W;
+    j.scales = W->dtype == CAT_DTYPE_Q8 ? cat__q8_scales(W) : NULL;
+    cat__par((int64_t)n * W->rows * W->cols >= 65536 ? pool : NULL, cat__mvn_item, &j, (W->rows + 15) / 16);
+}
+#endif
+
+/* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
+   Bit-identical for any thread count (the threads take tiles of CAT__NR output rows).
+   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
+static void cat__mm_item(void *ctx, int64_t item, int tid) {
+    const cat__mm_job *j = (const cat__mm_job *)ctx;
+    const int i0 = (int)(item / j->ntile) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
+    const int64_t o0 = (item % j->ntile) * CAT__NR, out = j->W->rows;
+    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    (void)tid;
+    cat__mm_tile(j->y + (size_t)i0 * j->ldy, j->ldy, j->x + (size_t)i0 * j->W->cols, mb, j->W, o0, nr);
+}
+#if CAT__ISA == 4
+/* bf16 weights on a CPU with AVX512_BF16: the activations are rounded to bf16
+   (nearest even) once per matmul, and vdpbf16ps multiplies 32 pairs at a
+   time, twice the f32 rate. The order, for every n (decode and prefill alike)
+   and every thread count: 16 lane sums, lane l takes the pairs
+   (k, k+1) = (32b + 2l, 32b + 2l + 1) for b = 0, 1, ... in turn (the
+   instruction adds the two products to the lane, each addition rounded), the
+   last partial block zero-padded, then the tree of cat__hsum16. So bf16
+   results here differ from the f32-activation paths (the cost is measured in
+   the README) but not between prefill and decode nor between thread counts. */
+#define CAT__LDBH(p) ((__m512bh)_mm512_loadu_si512((const void *)(p)))
+#define CAT__LDBHM(m, p) ((__m512bh)_mm512_maskz_loadu_epi16(m, (const void *)(p)))
+
+/* n rows of in values (contiguous) to bf16 */
+static void cat__x_to_bf16(uint16_t *xb, const float *x, size_t N) {
+    size_t i;
+    for (i = 0; i + 16 <= N; i += 16) _mm256_storeu_si256((__m256i *)(void *)(xb + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
+    if (i < N) {
+        const __mmask16 m = (__mmask16)((1u << (N - i)) - 1u);
+        _mm256_mask_storeu_epi16((void *)(xb + i), m, (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+#define CAT__DROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
+#define CAT__DDECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
+#define CAT__DLD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
+#define CAT__DST(r, j) if (M > r) _mm512_storeu_ps(acc + (r * CAT__NR + j) * 16, a##r##j);
+#define CAT__DFM(r, j) a##r##j = _mm512_dpbf16_ps(a##r##j, xv, w##j);
+#define CAT__DROW(r) if (M > r) { __m512bh xv = CAT__LDBH(x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
+#define CAT__DROWM(r) if (M > r) { __m512bh xv = CAT__LDBHM(m, x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
+/* acc[r][j] (r < M, j < 6) += pair sums of bf16 x row r by bf16 w row j, k < kc */
+CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) {
+    CAT__DROWS6(CAT__DDECL, 0) CAT__DROWS6(CAT__DDECL, 1) CAT__DROWS6(CAT__DDECL, 2) CAT__DROWS6(CAT__DDECL, 3)
+    int k;
+    if (!first) { CAT__DROWS6(CAT__DLD, 0) CAT__DROWS6(CAT__DLD, 1) CAT__DROWS6(CAT__DLD, 2) CAT__DROWS6(CAT__DLD, 3) }
+    for (k = 0; k + 32 <= kc; k += 32) {
+        const __m512bh w0 = CAT__LDBH(w + k), w1 = CAT__LDBH(w + ldw + k), w2 = CAT__LDBH(w + 2 * ldw + k);
+        const __m512bh w3 = CAT__LDBH(w + 3 * ldw + k), w4 = CAT__LDBH(w + 4 * ldw + k), w5 = CAT__LDBH(w + 5 * ldw + k);
+        if (pf) {
+            CAT__PREFETCH(w + k, pf); CAT__PREFETCH(w + ldw + k, pf); CAT__PREFETCH(w + 2 * ldw + k, pf);
+            CAT__PREFETCH(w + 3 * ldw + k, pf); CAT__PREFETCH(w + 4 * ldw + k, pf); CAT__PREFETCH(w + 5 * ldw + k, pf);
+        }
+        CAT__DROW(0) CAT__DROW(1) CAT__DROW(2) CAT__DROW(3)
+    }
+    if (k < kc) {
+        const __mmask32 m = (__mmask32)((1u << (kc - k)) - 1u);
+        const __m512bh w0 = CAT__LDBHM(m, w + k), w1 = CAT__LDBHM(m, w + ldw + k), w2 = CAT__LDBHM(m, w + 2 * ldw + k);
+        const __m512bh w3 = CAT__LDBHM(m, w + 3 * ldw + k), w4 = CAT__LDBHM(m, w + 4 * ldw + k), w5 = CAT__LDBHM(m, w + 5 * ldw + k);
+        CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
+    }
+    CAT__DROWS6(CAT__DST, 0) CAT__DROWS6(CAT__DST, 1) CAT__DROWS6(CAT__DST, 2) CAT__DROWS6(CAT__DST, 3)
+}
+#undef CAT__DROWS6
+#undef CAT__DDECL
+#undef CAT__DLD
+#undef CAT__DST
+#undef CAT__DFM
+#undef CAT__DROW
+#undef CAT__DROWM
+static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf); }
+/* one x row by one w row */
+static __m512 cat__dp11(__m512 a, const uint16_t *x, const uint16_t *w, int64_t kc) {
+    int64_t k;
+    for (k = 0; k + 32 <= kc; k += 32) a = _mm512_dpbf16_ps(a, CAT__LDBH(x + k), CAT__LDBH(w + k));
+    if (k < kc) {
+        const __mmask32 m = (__mmask32)((1u << (kc - k)) - 1u);
+        a = _mm512_dpbf16_ps(a, CAT__LDBHM(m, x + k), CAT__LDBHM(m, w + k));
+    }
+    return a;
+}
+
+/* rows of xb (mb <= CAT__MB, row stride in) by weight rows [o0, o0+nr) */
+static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols;
+    const uint16_t *w = (const uint16_t *)W->data + o0 * in;
+    float accm[CAT__MB * CAT__NR * 16 + 16], red[16];
+    float *acc = cat__align64(accm);
+    int64_t k0;
+    int i, j, q, nacc;
+    for (k0 = 0; k0 < in; k0 += CAT__KC) {
+        const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
+        if (nr == CAT__NR) {
+            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0);
+            switch (mb - i) {
+            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            default: break;
+            }
+        } else {
+            for (i = 0; i < mb; i++) for (j = 0; j < nr; j++) {
+                float *a = acc + ((size_t)i * CAT__NR + j) * 16;
+                _mm512_storeu_ps(a, cat__dp11(first ? _mm512_setzero_ps() : _mm512_loadu_ps(a), xb + (size_t)i * in + k0, w + j * in + k0, kc));
+            }
+        }
+    }
+    nacc = mb * CAT__NR;
+    for (q = 0; q < nacc; q += 16) {
+        int c = nacc - q < 16 ? nacc - q : 16, t;
+        if (c < 16) memset(acc + (size_t)(q + c) * 16, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc + (size_t)q * 16);
+        for (t = 0; t < c; t++) {
+            i = (q + t) / CAT__NR; j = (q + t) % CAT__NR;
+            if (j < nr) y[(size_t)i * ldy + o0 + j] = red[t];
+        }
+    }
+}
+
+typedef struct { float *y; int ldy; const uint16_t *xb; int n; const cat__tensor *W; int64_t ntile; } cat__dp_job;
+/* decode: a block of 16 weight rows against every row of xb (n <= 2) */
+static void cat__mvdp_item(void *ctx, int64_t b, int tid) {
+    const cat__dp_job *J = (const cat__dp_job *)ctx;
+    const int64_t out = J->W->rows, in = J->W->cols, o1 = (b + 1) * 16 < out ? (b + 1) * 16 : out;
+    float sum[16];
+    int64_t o;
+    (void)tid;
+    for (o = b * 16; o < o1; o++) {
+        const uint16_t *w = (const uint16_t *)J->W->data + o * in;
+        if (o + 1 < o1) CAT__PREFETCH(w + in, 0);
+        _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb, w, in));
+        J->y[o] = cat__hsum16(sum);
+        if (J->n > 1) {
+            _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb + in, w, in));
+            J->y[(size_t)J->ldy + o] = cat__hsum16(sum);
+        }
+    }
+}
+static void cat__mmdp_item(void *ctx, int64_t item, int tid) {
+    const cat__dp_job *J = (const cat__dp_job *)ctx;
+    const int i0 = (int)(item / J->ntile) * CAT__MB, mb = J->n - i0 < CAT__MB ? J->n - i0 : CAT__MB;
+    const int64_t o0 = (item % J->ntile) * CAT__NR, out = J->W->rows;
+    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    (void)tid;
+    cat__mm_tile_dp(J->y + (size_t)i0 * J->ldy, J->ldy, J->xb + (size_t)i0 * J->W->cols, mb, J->W, o0, nr);
+}
+static void cat__matmul_dp(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
+    const int64_t out = W->rows, in = W->cols;
+    const int per = (int)((int64_t)(xb_cap / (size_t)in) < (int64_t)n ? (int64_t)(xb_cap / (size_t)in) : n);
+    int r0;
+    cat__dp_job J;
+    J.ldy = ldy; J.W = W; J.xb = xb; J.ntile = (out + CAT__NR - 1) / CAT__NR;
+    for (r0 = 0; r0 < n; r0 += per) {   /* as many rows at a time as xb holds */
+        const int nn = n - r0 < per ? n - r0 : per;
+        cat__x_to_bf16(xb, x + (size_t)r0 * in, (size_t)nn * (size_t)in);
+        J.y = y + (size_t)r0 * ldy; J.n = nn;
+        if (nn <= 2) cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mvdp_item, &J, (out + 15) / 16);
+        else cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mmdp_item, &J, J.ntile * ((nn + CAT__MB - 1) / CAT__MB));
+    }
+}
+#undef CAT__LDBH
+#undef CAT__LDBHM
+#endif
+
+static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
+    const int64_t out = W->rows, in = W->cols;
+    cat__mm_job j;
+    (void)xb; (void)xb_cap;
+    if (n <= 0 || out <= 0) return;
+    if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
+#if CAT__ISA == 4
+    if (W->dtype == CAT_DTYPE_BF16 && xb && xb_cap >= (size_t)in) { cat__matmul_dp(y, ldy, x, n, W, pool, xb, xb_cap); return; }
+#endif
+#if CAT__ISA >= 3
+    if (n <= 2) { cat__mvn(y, ldy, x, n, W, pool); return; }
+#endif
+    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.ntile = (out + CAT__NR - 1) / CAT__NR;
+    /* items: x blocks of CAT__MB rows (outer) by tiles of CAT__NR weight rows */
+    cat__par((int64_t)n * out * in >= 65536 ? pool : NULL, cat__mm_item, &j, j.ntile * ((n + CAT__MB - 1) / CAT__MB));
+}
+
+#if CAT__ISA >= 3
+/* hd = 16 * NV (NV <= 8): q in registers, 16 keys' lane sums reduced in
+   registers by cat__tree16 */
+CAT__INLINE __m512 cat__dot16_r(const __m512 *qv, const float *r, const int NV) {
+    __m512 a = _mm512_mul_ps(qv[0], _mm512_loadu_ps(r));   /* == fma(q, k, 0) */
+    if (NV > 1) a = _mm512_fmadd_ps(qv[1], _mm512_loadu_ps(r + 16), a);
+    if (NV > 2) { a = _mm512_fmadd_ps(qv[2], _mm512_loadu_ps(r + 32), a); a = _mm512_fmadd_ps(qv[3], _mm512_loadu_ps(r + 48), a); }
+    if (NV > 4) {
+        a = _mm512_fmadd_ps(qv[4], _mm512_loadu_ps(r + 64), a); a = _mm512_fmadd_ps(qv[5], _mm512_loadu_ps(r + 80), a);
+        a = _mm512_fmadd_ps(qv[6], _mm512_loadu_ps(r + 96), a); a = _mm512_fmadd_ps(qv[7], _mm512_loadu_ps(r + 112), a);
+    }
+    return a;
+}
+CAT__INLINE void cat__scores_r(float *sc, const float *q, const float *k, size_t stride, int n, float scale, const int NV) {
+    const __m512 sv = _mm512_set1_ps(scale);
+    __m512 qv[8], v[16];
+    int e0, e, j;
+    for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q + 16 * j);
+    for (e0 = 0; e0 < n; e0 += 16) {
+        const int c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < 16; e++) {
+            const float *row = k + (size_t)(e0 + e) * stride;
+            if (e >= c) { v[e] = _mm512_setzero_ps(); continue; }
+            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(row + CAT__AHEAD * stride, 16 * NV);
+            v[e] = cat__dot16_r(qv, row, NV);
+        }
+        _mm512_mask_storeu_ps(sc + e0, (__mmask16)((1u << c) - 1u), _mm512_mul_ps(cat__tree16(v), sv));
+    }
+}
+#endif
+/* sc[e] = scale * dot(q, k + e * stride) for e < n, each dot in the canonical
+   order above (the bits of a one-row cat__matmul), 16 rows a group so that
+   one tree reduces them all */
+static void cat__scores(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
+    float accm[16 * 16 + 16], red[16];
+    float *acc = cat__align64(accm);
+    int e0, e, c;
+#if CAT__ISA >= 3
+    switch (hd) {
+    case 16: cat__scores_r(sc, q, k, stride, n, scale, 1); return;
+    case 32: cat__scores_r(sc, q, k, stride, n, scale, 2); return;
+    case 64: cat__scores_r(sc, q, k, stride, n, scale, 4); return;
+    case 128: cat__scores_r(sc, q, k, stride, n, scale, 8); return;
+    default: break;
+    }
+#endif
+    for (e0 = 0; e0 < n; e0 += 16) {
+        c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < c; e++) {
+            if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(k + (size_t)(e0 + e + CAT__AHEAD) * stride, hd);
+            cat__mk11(acc + 16 * e, 1, q, k + (size_t)(e0 + e) * stride, hd > 0 ? hd : 0);
+        }
+        if (c < 16) memset(acc + 16 * c, 0, sizeof(float) * 16 * (size_t)(16 - c));
+        cat__hsum16x16(red, acc);
+        for (e = 0; e < c; e++) sc[e0 + e] = red[e] * scale;
+    }
+}
+
+/* o[j] += p[e] * v[e * stride + j] for e = 0, 1, ..., n-1 in turn (j < hd):
+   one fma per element and row, in row order */
+#if CAT__ISA >= 3
+CAT__INLINE void cat__wsum_r(float *o, const float *p, const float *v, size_t stride, int n, const int NV) {
+    __m512 a0 = _mm512_loadu_ps(o), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    int e;
+    if (NV > 1) a1 = _mm512_loadu_ps(o + 16);
+    if (NV > 2) { a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48); }
+    if (NV > 4) { a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80); a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112); }
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride;
+        const __m512 pv = _mm512_set1_ps(p[e]);
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, 16 * NV);
+        a0 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r), a0);
+        if (NV > 1) a1 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 16), a1);
+        if (NV > 2) { a2 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 32), a2); a3 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 48), a3); }
+        if (NV > 4) {
+            a4 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 64), a4); a5 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 80), a5);
+            a6 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 96), a6); a7 = _mm512_fmadd_ps(pv, _mm512_loadu_ps(r + 112), a7);
+        }
+    }
+    _mm512_storeu_ps(o, a0);
+    if (NV > 1) _mm512_storeu_ps(o + 16, a1);
+    if (NV > 2) { _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3); }
+    if (NV > 4) { _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5); _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7); }
+}
+#endif
+static void cat__wsum(float *o, const float *p, const float *v, size_t stride, int n, int hd) {
+    int e, j;
+#if CAT__ISA >= 3
+    switch (hd) {   /* the head sizes in use: o lives in registers */
+    case 16: cat__wsum_r(o, p, v, stride, n, 1); return;
+    case 32: cat__wsum_r(o, p, v, stride, n, 2); return;
+    case 64: cat__wsum_r(o, p, v, stride, n, 4); return;
+    case 128: cat__wsum_r(o, p, v, stride, n, 8); return;
+    default: break;
+    }
+#endif
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride;
+        j = 0;
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, hd);
+#if CAT__ISA >= 3
+        {
+            const __m512 av = _mm512_set1_ps(p[e]);
+            for (; j + 16 <= hd; j += 16) _mm512_storeu_ps(o + j, _mm512_fmadd_ps(av, _mm512_loadu_ps(r + j), _mm512_loadu_ps(o + j)));
+            if (j < hd) {
+                const __mmask16 m = (__mmask16)((1u << (hd - j)) - 1u);
+                _mm512_mask_storeu_ps(o + j, m, _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, r + j), _mm512_maskz_loadu_ps(m, o + j)));
+            }
+        }
+#elif CAT__ISA == 2
+        {
+            const __m256 av = _mm256_set1_ps(p[e]);
+            for (; j + 8 <= hd; j += 8) _mm256_storeu_ps(o + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(r + j), _mm256_loadu_ps(o + j)));
+            for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
+        }
+#elif CAT__ISA == 1
+        for (; j + 4 <= hd; j += 4) vst1q_f32(o + j, vfmaq_n_f32(vld1q_f32(o + j), vld1q_f32(r + j), p[e]));
+        for (; j < hd; j++) o[j] = fmaf(p[e], r[j], o[j]);
+#else
+        for (; j < hd; j++) o[j] = CAT__FMA(p[e], r[j], o[j]);
+#endif
+    }
+}
+
+
+static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum };
+
+#undef cat__hsum16
+#undef cat__decode_chunk
+#undef cat__mk
+#undef cat__mk1_bf16
+#undef cat__mk1_q8
+#undef cat__mk11
+#undef cat__tree16
+#undef cat__hsum16x16
+#undef cat__v16
+#undef cat__v16_zero
+#undef cat__v16_ld
+#undef cat__v16_st
+#undef cat__v16_fma
+#undef cat__v16_ldn
+#undef cat__mk_1
+#undef cat__mk_2
+#undef cat__mk_3
+#undef cat__mk_4
+#undef cat__mm_tile
+#undef cat__mv_row
+#undef cat__mvn_item
+#undef cat__mvn
+#undef cat__mm_item
+#undef cat__matmul
+#undef cat__dot16_r
+#undef cat__scores_r
+#undef cat__scores
+#undef cat__wsum_r
+#undef cat__wsum
+#undef cat__x_to_bf16
+#undef cat__mkdp
+#undef cat__mkdp_1
+#undef cat__mkdp_2
+#undef cat__mkdp_3
+#undef cat__mkdp_4
+#undef cat__dp11
+#undef cat__mm_tile_dp
+#undef cat__mvdp_item
+#undef cat__mmdp_item
+#undef cat__matmul_dp
+#undef CAT__HAVE_MK1_DEC
+#undef CAT__KS
+#undef CAT__PATH
+#undef CAT__MR
+#undef CAT__NR
+#endif /* CAT__KPASS */
 
 /*
 ------------------------------------------------------------------------------

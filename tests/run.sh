@@ -113,6 +113,28 @@ for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
     done
 done
 
+# every kernel path this CPU runs (chosen at run time; CAT_KERNELS forces one): the
+# paths against one another and a reference, then the fixtures' logits on each
+# path other than the default one (the checks above). avx512bf16 multiplies bf16
+# weights by bf16-rounded activations (opt-in): its bf16 tolerance is about twice
+# the largest difference measured (0.044 on the converted fixtures, 0.022 on the
+# bf16 checkpoint); f32 and q8 weights run the AVX-512 code there.
+run "unit: kernel paths" "$B/test_kernels"
+paths=$("$B/test_kernels" --list)
+default=$("$B/test_kernels" --default)
+for k in $paths; do
+    [ "$k" = "$default" ] && continue
+    for c in cat_c4 cat_c8_qk_gqa cat_adaptive_c16 cat_layer_c4 dense; do
+        run "check $c ($k kernels)" env CAT_KERNELS=$k "$B/cat-check" --logits-only "$OUT/$c.safetensors.cat" "$F/$c.ref"
+        for d in bf16:0.1 q8:0.25; do
+            dt=${d%%:*}; tol=${d#*:}
+            run "check $c $dt ($k kernels, atol $tol)" env CAT_KERNELS=$k "$B/cat-check" --logits-only --atol $tol "$OUT/$c.$dt.cat" "$F/$c.ref"
+        done
+    done
+    if [ "$k" = avx512bf16 ]; then
+        run "check cat_c4_bf16 ($k kernels, atol 0.05)" env CAT_KERNELS=$k "$B/cat-check" --logits-only --atol 0.05 "$OUT/cat_c4_bf16.safetensors.cat" "$F/cat_c4_bf16.ref"
+    fi
+done
 # session state: truncate, copy, save/load against fresh sessions, bit for bit, for
 # every family (the adaptive CAT at every chunk size, the CAT layer, q8 weights)
 O=$OUT
@@ -133,6 +155,11 @@ run "check kjv_dense" "$B/cat-check" "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_dense" "$B/cat-check" --incremental "$OUT/kjv_dense.cat" $K/kjv_dense.ref
 run "check --incremental kjv_cat, kv cache q8 (atol 0.5)" "$B/cat-check" --kv-type q8 --incremental --logits-only --atol 0.5 "$OUT/kjv_cat.cat" $K/kjv_cat.ref
 run "check kjv perplexities" sh tests/check_ppl.sh "$B"
+# the demo's bf16 weights by bf16 activations (avx512bf16, opt-in): logits within 0.2
+# (measured 0.075; f32 activations: 5e-5), and every greedy record
+if echo "$paths" | grep -qx avx512bf16; then
+    run "check --incremental kjv_cat (avx512bf16 kernels, atol 0.2)" env CAT_KERNELS=avx512bf16 "$B/cat-check" --incremental --atol 0.2 "$OUT/kjv_cat.cat" $K/kjv_cat.ref
+fi
 # the embedding contract: the public API from a second translation unit, every public function
 # called; the header without its tokenizer; the README's example as written, run from a
 # directory where the demo model lies at its path build/kjv_cat.cat

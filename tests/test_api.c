@@ -188,6 +188,7 @@ static void test_session(const cat_model *m) {
     CHECK(cat_session_pos(s) == 8 && cat_session_seq_pos(s, 0) == 8 && cat_session_seq_pos(s, 1) == 0, "positions");
     CHECK(cat_session_logits(s) != NULL && cat_session_seq_logits(s, 0) == cat_session_logits(s), "cat_session_seq_logits");
     CHECK(cat_session_n_seq(s) == 2, "cat_session_n_seq");
+    CHECK(cat_session_kernels(s) && strcmp(cat_session_kernels(s), cat_kernels()) == 0, "cat_session_kernels: the default kernels");
     CHECK(cat_session_chunk(s) == cfg->chunk_size, "cat_session_chunk");
     CHECK(cat_session_max_context(s) == cfg->block_size, "cat_session_max_context");
     CHECK(cat_session_kv_bytes(s) == cat_session_kv_bytes_at(s, 8) && cat_session_kv_bytes(s) > 0, "cat_session_kv_bytes");
@@ -260,7 +261,7 @@ static void test_null(void) {
           && cat_model_chunk_ok(m, 0) == 0, "model getters of NULL: 0");
     CHECK(cat_model_tensor_info(m, 0, NULL, NULL, NULL, NULL, NULL, NULL) == CAT_ERR_ARGS, "cat_model_tensor_info(NULL)");
     CHECK(cat_session_logits(s) == NULL && cat_session_seq_logits(s, 0) == NULL, "session logits of NULL: NULL");
-    CHECK(cat_session_pos(s) == 0 && cat_session_seq_pos(s, 0) == -1 && cat_session_n_seq(s) == 0 && cat_session_chunk(s) == 0
+    CHECK(cat_session_pos(s) == 0 && cat_session_seq_pos(s, 0) == -1 && cat_session_n_seq(s) == 0 && cat_session_kernels(s) == NULL && cat_session_chunk(s) == 0
           && cat_session_max_context(s) == 0, "session getters of NULL: 0 (seq_pos: -1)");
     CHECK(cat_session_kv_bytes(s) == 0 && cat_session_kv_bytes_at(s, 10) == 0 && cat_session_memory(s) == 0, "session sizes of NULL: 0");
     CHECK(cat_tokenizer_vocab_size(t) == 0 && cat_tokenizer_token_bytes(t, 0, &len) == NULL && len == 0

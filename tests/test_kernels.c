@@ -1,0 +1,161 @@
+/* test_kernels: every kernel path this CPU runs (CAT_KERNELS=scalar, avx2,
+   avx512, avx512bf16) against a double-precision reference, and the paths
+   against one another: AVX2 and AVX-512 give identical bits (the order of
+   operations is the same), the scalar path too where fmaf is fused in
+   hardware, else within float rounding; avx512bf16 gives the AVX-512 bits for
+   f32 and q8 weights, and for bf16 weights (activations rounded to bf16) the
+   same bits whether the rows of x come together (prefill) or one at a time
+   (decode). Matrices of every weight type, shapes with partial tiles and
+   partial 16- and 32-column blocks, 1 to 70 rows of x, 1 and 3 threads.
+   usage: test_kernels [--list | --default]   (the paths this CPU runs; the default one)
+   MIT License, see LICENSE. */
+#define _POSIX_C_SOURCE 200112L
+#define CAT_IMPLEMENTATION
+#include "cat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static int passed, failed;
+#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16" };
+#define NPATH 4
+
+static uint64_t rng = 88172645463325252ull;
+static float frand(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (float)((double)(rng >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+/* the path CAT_KERNELS=name gives, or NULL when this CPU does not run it */
+static const cat__kern *path_kern(const char *name) {
+    const cat__kern *k;
+    setenv("CAT_KERNELS", name, 1);
+    k = cat__kern_pick(0);
+    unsetenv("CAT_KERNELS");
+    return strcmp(k->name, name) == 0 ? k : NULL;
+}
+
+int main(int argc, char **argv) {
+    static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 } };
+    static const int ns[] = { 1, 2, 3, 5, 64, 70 };
+    const cat__kern *ks[NPATH];
+    int p, si, ni, dt, th;
+    if (argc > 1 && strcmp(argv[1], "--default") == 0) { printf("%s\n", cat_kernels()); return 0; }
+    if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+        for (p = 0; p < NPATH; p++) if (path_kern(paths[p])) printf("%s\n", paths[p]);
+        return 0;
+    }
+    for (p = 0; p < NPATH; p++) ks[p] = path_kern(paths[p]);
+    CHECK(ks[0] != NULL, "the scalar path always runs");
+    {   /* with no CAT_KERNELS, the best path this CPU runs */
+        const char *best = ks[2] ? "avx512" : ks[1] ? "avx2" : "scalar";
+        unsetenv("CAT_KERNELS");
+        CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
+        CHECK(strcmp(cat__kern_pick(1)->name, ks[3] ? "avx512bf16" : best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
+    }
+    for (p = 0; p < NPATH; p++) printf("path %s: %s\n", paths[p], ks[p] ? "runs here" : "not on this CPU");
+    for (th = 1; th <= 3; th += 2) {
+        cat__pool *pool = NULL;
+        CHECK(cat__pool_open(th, &pool) == CAT_OK, "pool");
+        for (dt = 0; dt < 3; dt++) for (si = 0; si < 5; si++) for (ni = 0; ni < 6; ni++) {
+            const int64_t out = shapes[si][0], in = shapes[si][1];
+            const int n = ns[ni];
+            float *w = (float *)malloc(sizeof(float) * (size_t)(out * in)), *x = (float *)malloc(sizeof(float) * (size_t)(n * in));
+            float *wd = (float *)malloc(sizeof(float) * (size_t)(out * in));   /* the decoded weights */
+            float *y[NPATH];
+            void *data;
+            size_t bytes = dt == 0 ? sizeof(float) * (size_t)(out * in) : dt == 1 ? 2 * (size_t)(out * in) : cat_q8_bytes(out, in);
+            cat__tensor W;
+            int64_t i, o, k;
+            double maxerr = 0, maxref = 0, maxerr_bh = 0;
+            uint16_t *xb = (uint16_t *)malloc(sizeof(uint16_t) * (size_t)(n * in));
+            data = malloc(bytes + 64);
+            for (i = 0; i < out * in; i++) w[i] = frand();
+            for (i = 0; i < n * in; i++) x[i] = frand();
+            if (dt == 0) memcpy(data, w, bytes);
+            else if (dt == 1) for (i = 0; i < out * in; i++) { uint32_t u; uint16_t h; memcpy(&u, &w[i], 4); h = (uint16_t)(u >> 16); memcpy((uint8_t *)data + 2 * i, &h, 2); }
+            else cat_q8_quantize(data, w, out, in);
+            W.data = data; W.dtype = dt == 0 ? CAT_DTYPE_F32 : dt == 1 ? CAT_DTYPE_BF16 : CAT_DTYPE_Q8; W.rows = out; W.cols = in;
+            for (o = 0; o < out; o++) cat__row(wd + o * in, &W, o);
+            for (p = 0; p < NPATH; p++) {
+                y[p] = NULL;
+                if (!ks[p]) continue;
+                y[p] = (float *)malloc(sizeof(float) * (size_t)(n * out));
+                ks[p]->matmul(y[p], (int)out, x, n, &W, pool, xb, (size_t)(n * in));
+            }
+            if (y[3] && dt == 1) {   /* bf16 by bf16: one row at a time gives the same bits */
+                float *y1 = (float *)malloc(sizeof(float) * (size_t)out);
+                int same = 1;
+                for (i = 0; i < n; i++) {
+                    ks[3]->matmul(y1, (int)out, x + i * in, 1, &W, pool, xb, (size_t)in);
+                    if (memcmp(y1, y[3] + i * out, sizeof(float) * (size_t)out) != 0) same = 0;
+                }
+                CHECK(same, "avx512bf16, %lld x %lld, n %d, %d threads: rows one at a time differ from the batch", (long long)out, (long long)in, n, th);
+                free(y1);
+            }
+            for (i = 0; i < n; i++) for (o = 0; o < out; o++) {
+                double r = 0;
+                for (k = 0; k < in; k++) r += (double)x[i * in + k] * wd[o * in + k];
+                for (p = 0; p < NPATH; p++) if (y[p] && !(p == 3 && dt == 1)) { double e = fabs(y[p][i * out + o] - r); if (e > maxerr) maxerr = e; }
+                if (fabs(r) > maxref) maxref = fabs(r);
+                if (y[3] && dt == 1) {   /* against the product of bf16-rounded x */
+                    double rb = 0;
+                    for (k = 0; k < in; k++) {
+                        uint32_t u; float xr;
+                        memcpy(&u, &x[i * in + k], 4); u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u; memcpy(&xr, &u, 4);
+                        rb += (double)xr * wd[o * in + k];
+                    }
+                    if (fabs(y[3][i * out + o] - rb) > maxerr_bh) maxerr_bh = fabs(y[3][i * out + o] - rb);
+                }
+            }
+            CHECK(maxerr <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "dtype %d, %lld x %lld, n %d: error %g against the reference",
+                  dt, (long long)out, (long long)in, n, maxerr);
+            CHECK(maxerr_bh <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "avx512bf16, %lld x %lld, n %d: error %g against the bf16-activation reference",
+                  (long long)out, (long long)in, n, maxerr_bh);
+            if (y[3] && y[2] && dt != 1) CHECK(memcmp(y[3], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512bf16 and avx512 bits differ",
+                                               dt, (long long)out, (long long)in, n);
+            if (y[1] && y[2]) CHECK(memcmp(y[1], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d, %d threads: avx2 and avx512 bits differ",
+                                    dt, (long long)out, (long long)in, n, th);
+#ifdef FP_FAST_FMAF
+            if (y[0] && y[2]) CHECK(memcmp(y[0], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: scalar and avx512 bits differ",
+                                    dt, (long long)out, (long long)in, n);
+#endif
+            for (p = 0; p < NPATH; p++) free(y[p]);
+            free(w); free(x); free(wd); free(data); free(xb);
+        }
+        /* attention scores and weighted sums: every path gives the bits of the first */
+        {
+            static const int hds[] = { 16, 32, 64, 128, 24, 80 };
+            int h;
+            for (h = 0; h < 6; h++) {
+                const int hd = hds[h], ne = 45;
+                float q[128], kv[45 * 128], sc[NPATH][45], o[NPATH][128];
+                int e;
+                for (e = 0; e < hd; e++) q[e] = frand();
+                for (e = 0; e < ne * hd; e++) kv[e] = frand();
+                for (p = 0; p < NPATH; p++) {
+                    if (!ks[p]) continue;
+                    ks[p]->scores(sc[p], q, kv, (size_t)hd, ne, hd, 0.125f);
+                    memset(o[p], 0, sizeof o[p]);
+                    ks[p]->wsum(o[p], sc[p], kv, (size_t)hd, ne, hd);
+                }
+                if (ks[1] && ks[2]) {
+                    CHECK(memcmp(sc[1], sc[2], sizeof(float) * ne) == 0, "head %d: avx2 and avx512 scores differ", hd);
+                    CHECK(memcmp(o[1], o[2], sizeof(float) * (size_t)hd) == 0, "head %d: avx2 and avx512 weighted sums differ", hd);
+                }
+                for (e = 0; e < ne; e++) {
+                    double r = 0; int j;
+                    for (j = 0; j < hd; j++) r += (double)q[j] * kv[e * hd + j];
+                    for (p = 0; p < NPATH; p++) if (ks[p]) CHECK(fabs(sc[p][e] - 0.125 * r) < 1e-5, "head %d, key %d, path %s: score", hd, e, paths[p]);
+                }
+            }
+        }
+        cat__pool_close(pool);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
