@@ -13,11 +13,11 @@ LDLIBS  := -lm
 
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
-TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
-         $(API_TESTS)
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
 API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
+TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+         $(API_TESTS)
 CXX     ?= c++
 STRICT  := -Wall -Wextra -pedantic -Werror
 HDRS  := cat.h tools/ckpt.h tools/json.h tools/tokfile.h tools/util.h tools/cli.h
@@ -33,7 +33,7 @@ VERSION := $(shell sed -n 's/^\#define CAT_VERSION_MAJOR //p' cat.h).$(shell sed
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 MANS    := $(TOOLS:$(B)/%=$(B)/man/%.1)
 
-.PHONY: all test asan tsan encode-scaling run bench clean fuzz lib man install uninstall release-check
+.PHONY: all test asan tsan encode-scaling run bench clean fuzz style lib man install uninstall release-check
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -47,11 +47,11 @@ $(B)/cat-convert: tools/cat-convert.c $(HDRS) $(B)/gpt2_data.h | $(B)
 	$(CC) $(ALL_CFLAGS) -I$(B) $< -o $@ $(LDLIBS)
 $(B)/cat-generate: examples/generate.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
-$(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h | $(B)
+$(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
 $(B)/mkckpt: tests/mkckpt.c $(HDRS) tests/synth_ckpt.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
-$(B)/test_threads: tests/test_threads.c $(HDRS) | $(B)
+$(B)/test_threads: tests/test_threads.c $(HDRS) tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) -pthread -Itools -I. $< -o $@ $(LDLIBS)
 $(B)/api_impl.o: tests/api_impl.c cat.h | $(B)
 	$(CC) $(ALL_CFLAGS) -I. -c $< -o $@
@@ -108,6 +108,10 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/cat.h $(DESTDIR)$(LIBDIR)/pkgconfig/cat.pc $(DESTDIR)$(LIBDIR)/libcat.a
 	rm -f $(DESTDIR)$(LIBDIR)/libcat.so $(DESTDIR)$(LIBDIR)/libcat.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libcat.so.$(VERSION)
 
+# the house style (rules at the top of tools/style.sh); make test runs it too
+style:
+	@sh tools/style.sh
+
 # the whole suite; the last line counts every check of every part
 test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a
 	@sh tests/run.sh $(B)
@@ -116,7 +120,7 @@ test: $(TOOLS) $(TESTS) $(B)/libcat.so $(B)/libcat.a
 # checker on: every error path of the tools' bad-input tests (tests/cli.sh) is checked
 # for leaks too (a report fails the case)
 asan:
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CAT_TEST_QUICK=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CAT_TEST_QUICK=1 CAT_TEST_SANITIZED=1 $(MAKE) B=build/asan OPT=-O1 CFLAGS="-O1 -g $(NATIVE) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 # is encoding linear in the input length? (tests/encode_scaling.c; not part of make test)
 encode-scaling: $(B)/encode_scaling

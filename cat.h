@@ -108,12 +108,28 @@
      _OPENMP              (set by -fopenmp) parallel matmuls and attention; results
                           are bit-identical for any number of threads
      CAT_NO_MMAP          read model files into memory instead of mapping them
-     CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides
+     CAT_NO_TOKENIZER     leave out the tokenizer (its API, code and Unicode tables)
+     CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides: define
+                          all three or none (#error otherwise)
 
-   ERRORS
+   ERRORS AND RETURN VALUES
      Every fallible call returns a cat_result (CAT_OK == 0); cat_result_string()
-     names it. Model loading also writes a sentence naming the problem into an
-     optional buffer. The library never prints, exits or aborts.
+     names it; each declaration lists the codes it returns. Model loading also
+     writes a sentence naming the problem into an optional buffer. The library
+     never prints, exits or aborts. NULL: every getter returns 0, NULL or the
+     documented -1 for a NULL object; every close, free and reset does nothing.
+
+   SAMPLING
+     cat_argmax(logits, vocab_size) is greedy decoding. For sampling, fill a
+     cat_sampler_params (zero = off for every field; temperature 0 = greedy),
+     cat_sampler_init(&smp, &params, vocab_size), then per step
+     cat_sampler_sample(&smp, cat_session_logits(s)) and feed the id it returns;
+     cat_sampler_free(&smp) at the end. The sampler holds its own RNG (seeded
+     from params.seed: the same seed gives the same text) and the history the
+     repeat penalties look at (cat_sampler_accept adds prompt tokens to it).
+     Order: penalties, then temperature, top-k, top-p, min-p (see SAMPLING
+     below). Padded ids (>= vocab_size) are never drawn. cat_sampler_probs gives
+     the distribution a draw would use.
 
    THREADS
      A cat_model is read-only after cat_model_open and may be shared by any
@@ -219,13 +235,16 @@ typedef struct {
 typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1, CAT_DTYPE_Q8 = 2 } cat_dtype;
 
 /* Checks a configuration and fills its derived fields (head_dim, rope_n_elem,
-   layer_n_head, layer_head_dim). */
+   layer_n_head, layer_head_dim). Returns CAT_OK, or CAT_ERR_CONFIG with a sentence
+   in err (may be NULL); CAT_ERR_ARGS for cfg NULL. */
 CATDEF cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen);
 
 /* The tensors a model of this configuration holds, by name and shape, in the
-   order a converter writes them. Returns the count (fills at most cap). */
+   order a converter writes them. Returns the count (fills at most cap entries; out
+   may be NULL with cap 0 to count). */
 typedef struct { char name[96]; int ndim; int64_t dims[2]; } cat_tensor_spec;
 CATDEF int cat_config_tensor_specs(const cat_config *cfg, cat_tensor_spec *out, int cap);
+/* writes "[d0, d1]" (at most n bytes, NUL-terminated) for messages */
 CATDEF void cat_format_shape(char *buf, size_t n, int ndim, const int64_t *dims);
 
 /* ---- the model file format (FORMAT.md describes it for people) ---------
@@ -322,7 +341,10 @@ typedef struct cat_tokenizer cat_tokenizer;
 
 /* ----------------------------------------------------------------------------
    MODELS: open a model file (mapped, or from memory), read what it holds. */
-/* err (may be NULL) receives a sentence naming the problem on failure. */
+/* Opens a model file (mapped read-only where the system can, else read into memory).
+   Returns CAT_OK and *out, or an error (CAT_ERR_IO, CAT_ERR_MAGIC, CAT_ERR_VERSION,
+   CAT_ERR_TRUNCATED, CAT_ERR_FORMAT, CAT_ERR_CONFIG, CAT_ERR_TENSOR, CAT_ERR_TOKENIZER,
+   CAT_ERR_NOMEM) with *out = NULL and a sentence naming the problem in err (may be NULL). */
 CATDEF cat_result cat_model_open(const char *path, cat_model **out, char *err, size_t errlen);
 /* How cat_model_open_memory holds the bytes it is given. */
 typedef enum {
@@ -335,23 +357,27 @@ typedef enum {
    CAT_MEMORY_IN_PLACE with data not 64-byte aligned. */
 CATDEF cat_result cat_model_open_memory(const void *data, size_t size, cat_memory_mode mode, cat_model **out,
                                         char *err, size_t errlen);
-CATDEF void cat_model_close(cat_model *m);
+CATDEF void cat_model_close(cat_model *m);                            /* NULL: nothing */
+/* Getters (these and the session's and tokenizer's below): a NULL object gives 0, NULL,
+   or -1 where -1 is the documented "none". */
 CATDEF const cat_config *cat_model_config(const cat_model *m);
 CATDEF const cat_tokenizer *cat_model_tokenizer(const cat_model *m); /* NULL if the file has none */
-CATDEF size_t cat_model_weight_bytes(const cat_model *m);
-CATDEF size_t cat_model_file_bytes(const cat_model *m);
-/* the tensor directory, for tools: returns CAT_ERR_ARGS past the end */
+CATDEF size_t cat_model_weight_bytes(const cat_model *m);           /* bytes of the weight tensors */
+CATDEF size_t cat_model_file_bytes(const cat_model *m);             /* bytes of the whole file */
+/* The tensor directory, for tools: the count, and entry i (any output pointer may be
+   NULL); CAT_ERR_ARGS for i out of range. */
 CATDEF int cat_model_tensor_count(const cat_model *m);
 CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
-CATDEF const char *cat_family_name(cat_family f);
-CATDEF const char *cat_dtype_name(cat_dtype t);
+CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
+CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8"; "unknown" */
 /* the matrix kernels this build compiled in: "avx512", "avx2", "neon" or "scalar" */
 CATDEF const char *cat_kernels(void);
 /* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
 CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
 CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols);
-/* Valid test-time chunk size for this model? (1 for adaptive powers of two up to the max) */
+/* 1 if chunk is a valid test-time chunk size for this model (0: the model's own; adaptive
+   CATs: any power of two up to the model's), else 0 */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
 
 /* ----------------------------------------------------------------------------
@@ -364,27 +390,36 @@ typedef struct {
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
 } cat_session_params;
 
+/* Opens a session on m (p may be NULL: all defaults), allocating everything it will need.
+   Returns CAT_OK and *out; CAT_ERR_ARGS (NULL m or out, a negative field, n_seq > 4096),
+   CAT_ERR_CHUNK (chunk_size not valid for the model), CAT_ERR_NOMEM. The model must
+   outlive the session. */
 CATDEF cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out);
 /* Feed n tokens. logits: NULL, or room for n * padded_vocab floats that receive
-   the next-token logits after each fed token. On an error nothing is fed. */
+   the next-token logits after each fed token. Returns CAT_OK; CAT_ERR_ARGS (NULL s, or
+   NULL tokens with n > 0), CAT_ERR_TOKEN (an id < 0 or >= padded_vocab), CAT_ERR_CONTEXT
+   (the tokens do not fit in max_context). On an error nothing is fed. */
 CATDEF cat_result cat_session_feed(cat_session *s, const int32_t *tokens, size_t n, float *logits);
 /* Batched: tokens[i] goes to sequence seq[i] (0 <= seq[i] < n_seq; each
    sequence's tokens in order). All sequences run through the layers together,
-   so every weight read serves all of them. logits as above, row i for token i. */
+   so every weight read serves all of them. logits as above, row i for token i.
+   Returns as cat_session_feed, and CAT_ERR_ARGS for a sequence id out of range. */
 CATDEF cat_result cat_session_feed_multi(cat_session *s, const int32_t *seq, const int32_t *tokens, size_t n, float *logits);
-CATDEF const float *cat_session_logits(const cat_session *s); /* after the last fed token; NULL before any */
+/* padded_vocab logits after the last token fed (to sequence 0 / to sequence seq); NULL
+   before any, or for seq out of range. Valid until the next feed, reset or close. */
+CATDEF const float *cat_session_logits(const cat_session *s);
 CATDEF const float *cat_session_seq_logits(const cat_session *s, int32_t seq);
-CATDEF int32_t cat_session_seq_pos(const cat_session *s, int32_t seq);
-CATDEF void cat_session_seq_reset(cat_session *s, int32_t seq);
+CATDEF int32_t cat_session_seq_pos(const cat_session *s, int32_t seq); /* tokens held; -1: no such seq */
+CATDEF void cat_session_seq_reset(cat_session *s, int32_t seq);      /* empties one sequence */
 CATDEF int32_t cat_session_n_seq(const cat_session *s);
-CATDEF int32_t cat_session_pos(const cat_session *s);         /* tokens held */
+CATDEF int32_t cat_session_pos(const cat_session *s);         /* tokens held (sequence 0) */
 CATDEF int32_t cat_session_chunk(const cat_session *s);       /* chunk size in use (0 for dense) */
-CATDEF int32_t cat_session_max_context(const cat_session *s);
+CATDEF int32_t cat_session_max_context(const cat_session *s); /* tokens a sequence may hold */
 CATDEF size_t cat_session_kv_bytes(const cat_session *s);     /* bytes of KV cache live now */
 CATDEF size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos); /* ... when pos tokens are held */
 CATDEF size_t cat_session_memory(const cat_session *s);       /* bytes the session allocated */
-CATDEF void cat_session_reset(cat_session *s);
-CATDEF void cat_session_close(cat_session *s);
+CATDEF void cat_session_reset(cat_session *s);   /* empties every sequence; NULL: nothing */
+CATDEF void cat_session_close(cat_session *s);   /* NULL: nothing */
 
 /* Session state: rewind, fork, save and restore one sequence. */
 /* the tokens sequence seq holds (cat_session_seq_pos of them); NULL for a bad seq */
@@ -411,16 +446,17 @@ CATDEF cat_result cat_session_seq_state_load(cat_session *s, int32_t seq, const 
 
 /* Full-sequence forward: logits (n * padded_vocab) for every position.
    chunk: test-time chunk for adaptive CATs (0 = the model's). Allocates a
-   temporary session. */
+   temporary session. Returns as cat_session_open and cat_session_feed, and
+   CAT_ERR_CONTEXT when n > block_size. */
 CATDEF cat_result cat_forward(const cat_model *m, int32_t chunk, const int32_t *tokens, size_t n, float *logits);
 
 /* ----------------------------------------------------------------------------
    SAMPLING: choose the next token from logits. */
 typedef struct { uint64_t state; } cat_rng;
 CATDEF void cat_rng_seed(cat_rng *r, uint64_t seed);
-CATDEF uint64_t cat_rng_next(cat_rng *r);
-CATDEF float cat_rng_float(cat_rng *r); /* [0, 1) */
-CATDEF int32_t cat_argmax(const float *logits, int32_t n);
+CATDEF uint64_t cat_rng_next(cat_rng *r);   /* 64 random bits (xorshift64*) */
+CATDEF float cat_rng_float(cat_rng *r);     /* uniform in [0, 1) */
+CATDEF int32_t cat_argmax(const float *logits, int32_t n);  /* first index of the largest of n */
 
 /* Sampling, in this order: the penalties (as llama.cpp applies them: the logit
    of every distinct token among the last repeat_last_n seen, c times, is divided
@@ -451,6 +487,8 @@ typedef struct {
     int32_t *recent;    /* [repeat_last_n] ring of the last tokens seen (a penalty on only) */
     int32_t n_recent, recent_next;
 } cat_sampler;
+/* Returns CAT_OK; CAT_ERR_ARGS for a NULL pointer, vocab_size <= 0 or a field out of its
+   range; CAT_ERR_NOMEM. Free with cat_sampler_free. */
 CATDEF cat_result cat_sampler_init(cat_sampler *s, const cat_sampler_params *p, int32_t vocab_size);
 /* Draws the next token from logits (vocab_size floats, or more: the padding
    is ignored) into *token, records it in the penalty's history and returns
@@ -467,7 +505,7 @@ CATDEF void cat_sampler_accept(cat_sampler *s, int32_t token);
    the excluded tokens; one-hot at temperature 0), without drawing; like sample(),
    CAT_ERR_NONFINITE for NaN or infinite logits. */
 CATDEF cat_result cat_sampler_probs(cat_sampler *s, const float *logits, float *probs);
-CATDEF void cat_sampler_free(cat_sampler *s);
+CATDEF void cat_sampler_free(cat_sampler *s);   /* NULL: nothing */
 
 /* ----------------------------------------------------------------------------
    TOKENIZER: text <-> token ids (GPT-2 byte-level BPE). */
@@ -484,8 +522,8 @@ CATDEF void cat_sampler_free(cat_sampler *s);
    duplicate token string, id out of range, merge result missing), CAT_ERR_NOMEM. */
 CATDEF cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, const char *const *tokens, const uint32_t *lens,
                                 uint32_t n_merges, const uint32_t *merges, uint32_t n_special, const uint32_t *special);
-CATDEF void cat_tokenizer_free(cat_tokenizer *t);
-CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);
+CATDEF void cat_tokenizer_free(cat_tokenizer *t);                   /* NULL: nothing */
+CATDEF uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t);   /* tokens (0 for NULL) */
 /* Encode len bytes of text (UTF-8 or arbitrary bytes; need not be NUL-terminated).
    Writes up to max_ids ids and sets *n_ids to the number of ids of the whole text.
    The count never exceeds len, so max_ids = len always suffices.
@@ -505,6 +543,7 @@ CATDEF cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *id
 CATDEF int32_t cat_tokenizer_find(const cat_tokenizer *t, const char *s, size_t len);
 /* id of the end-of-text token <|endoftext|>, or -1 when the tokenizer has none (or t is NULL) */
 CATDEF int32_t cat_tokenizer_eot(const cat_tokenizer *t);
+/* 1 if id is one of the special tokens, else 0 */
 CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #endif /* CAT_NO_TOKENIZER */
 
@@ -544,7 +583,12 @@ CATDEF int cat_tokenizer_is_special(const cat_tokenizer *t, int32_t id);
 #include <omp.h>
 #endif
 
-#ifndef CAT_MALLOC
+/* allocator overrides: all three or none */
+#if defined(CAT_MALLOC) || defined(CAT_FREE) || defined(CAT_REALLOC)
+#if !defined(CAT_MALLOC) || !defined(CAT_FREE) || !defined(CAT_REALLOC)
+#error "cat.h: define all of CAT_MALLOC, CAT_FREE and CAT_REALLOC, or none of them"
+#endif
+#else
 #define CAT_MALLOC(sz) malloc(sz)
 #define CAT_FREE(p) free(p)
 #define CAT_REALLOC(p, sz) realloc(p, sz)
@@ -773,6 +817,7 @@ static cat_result cat__stack_validate(cat_stack_config *b, const char *what, cha
 
 CAT__API cat_result cat_config_validate(cat_config *cfg, char *err, size_t errlen) {
     cat_result r;
+    if (!cfg) return cat__fail(err, errlen, CAT_ERR_ARGS, "no configuration (NULL)");
     if ((int)cfg->family < 0 || (int)cfg->family > CAT_FAMILY_CAT_LAYER) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config family %d is unknown", (int)cfg->family);
     if (cfg->vocab_size <= 0 || cfg->vocab_size > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config vocab_size = %d is out of range", (int)cfg->vocab_size);
     if (cfg->padded_vocab < cfg->vocab_size || cfg->padded_vocab > (1 << 24)) return cat__fail(err, errlen, CAT_ERR_CONFIG, "config padded_vocab_size = %d must be >= vocab_size = %d", (int)cfg->padded_vocab, (int)cfg->vocab_size);
@@ -1245,7 +1290,11 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
-        if (e->offset > data_size || e->nbytes > data_size - e->offset) { cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name, (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size); return CAT_ERR_FORMAT; }
+        if (e->offset > data_size || e->nbytes > data_size - e->offset) {
+            cat__err(err, errlen, "tensor '%s' [%llu, +%llu) lies outside the %llu-byte data section", e->name,
+                     (unsigned long long)e->offset, (unsigned long long)e->nbytes, (unsigned long long)data_size);
+            return CAT_ERR_FORMAT;
+        }
         e->offset += data_off;
     }
     if (c.bad) { cat__err(err, errlen, "tensor directory ends in the middle of entry %u", i); return CAT_ERR_TRUNCATED; }
@@ -1395,11 +1444,11 @@ CAT__API cat_result cat_model_open(const char *path, cat_model **out, char *err,
     return cat__finish_open(m, out, err, errlen);
 }
 
-CAT__API const cat_config *cat_model_config(const cat_model *m) { return &m->cfg; }
-CAT__API const cat_tokenizer *cat_model_tokenizer(const cat_model *m) { return m->tok; }
-CAT__API size_t cat_model_weight_bytes(const cat_model *m) { return m->weight_bytes; }
-CAT__API size_t cat_model_file_bytes(const cat_model *m) { return (size_t)m->size; }
-CAT__API int cat_model_tensor_count(const cat_model *m) { return (int)m->n_dir; }
+CAT__API const cat_config *cat_model_config(const cat_model *m) { return m ? &m->cfg : NULL; }
+CAT__API const cat_tokenizer *cat_model_tokenizer(const cat_model *m) { return m ? m->tok : NULL; }
+CAT__API size_t cat_model_weight_bytes(const cat_model *m) { return m ? m->weight_bytes : 0; }
+CAT__API size_t cat_model_file_bytes(const cat_model *m) { return m ? (size_t)m->size : 0; }
+CAT__API int cat_model_tensor_count(const cat_model *m) { return m ? (int)m->n_dir : 0; }
 CAT__API cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
                                           int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes) {
     const cat__dirent *e;
@@ -1416,7 +1465,8 @@ CAT__API cat_result cat_model_tensor_info(const cat_model *m, int i, const char 
 }
 
 CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
-    const cat_config *c = &m->cfg;
+    const cat_config *c = m ? &m->cfg : NULL;
+    if (!c) return 0;
     if (c->family == CAT_FAMILY_DENSE) return chunk == 0;
     if (c->family == CAT_FAMILY_CAT_ADAPTIVE) return chunk == 0 || (cat__is_pow2(chunk) && chunk <= c->chunk_size);
     return chunk == 0 || chunk == c->chunk_size;
@@ -3038,15 +3088,19 @@ CAT__API const float *cat_session_logits(const cat_session *s) { return cat_sess
 CAT__API const float *cat_session_seq_logits(const cat_session *s, int32_t seq) {
     return s && seq >= 0 && seq < s->n_seq && s->seqs[seq].has_logits ? s->seqs[seq].logits : NULL;
 }
-CAT__API int32_t cat_session_pos(const cat_session *s) { return s->seqs[0].pos; }
-CAT__API int32_t cat_session_seq_pos(const cat_session *s, int32_t seq) { return seq >= 0 && seq < s->n_seq ? s->seqs[seq].pos : -1; }
-CAT__API int32_t cat_session_n_seq(const cat_session *s) { return s->n_seq; }
-CAT__API int32_t cat_session_chunk(const cat_session *s) { return s->c; }
-CAT__API int32_t cat_session_max_context(const cat_session *s) { return s->max_ctx; }
-CAT__API size_t cat_session_memory(const cat_session *s) { return s->arena_size + sizeof *s; }
+CAT__API int32_t cat_session_pos(const cat_session *s) { return s ? s->seqs[0].pos : 0; }
+CAT__API int32_t cat_session_seq_pos(const cat_session *s, int32_t seq) {
+    return s && seq >= 0 && seq < s->n_seq ? s->seqs[seq].pos : -1;
+}
+CAT__API int32_t cat_session_n_seq(const cat_session *s) { return s ? s->n_seq : 0; }
+CAT__API int32_t cat_session_chunk(const cat_session *s) { return s ? s->c : 0; }
+CAT__API int32_t cat_session_max_context(const cat_session *s) { return s ? s->max_ctx : 0; }
+CAT__API size_t cat_session_memory(const cat_session *s) { return s ? s->arena_size + sizeof *s : 0; }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
-    size_t entries, per = (size_t)s->cfg.dec.n_layer * 2 * (size_t)s->kvd * sizeof(float);
+    size_t entries, per;
+    if (!s) return 0;
+    per = (size_t)s->cfg.dec.n_layer * 2 * (size_t)s->kvd * sizeof(float);
     if (pos < 0) pos = 0;
     if (s->c) {
         /* global: dummy + completed chunks; local: separator + tokens of the current chunk
@@ -3055,7 +3109,7 @@ CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
     } else entries = (size_t)pos;
     return entries * per;
 }
-CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return cat_session_kv_bytes_at(s, s->seqs[0].pos); }
+CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return s ? cat_session_kv_bytes_at(s, s->seqs[0].pos) : 0; }
 
 /* ---- session state: rewind, fork, save, restore --------------------------- */
 CAT__API const int32_t *cat_session_seq_tokens(const cat_session *s, int32_t seq) {
@@ -3645,8 +3699,7 @@ static const uint32_t cat__uni_space[10][2] = {
 #define CAT__CLS_SPACE 3
 #define CAT__BAD_CP 0xFFFFFFFFu
 
-static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
-{
+static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -3657,8 +3710,7 @@ static int cat__in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
     return 0;
 }
 
-static int cat__char_class(uint32_t cp)
-{
+static int cat__char_class(uint32_t cp) {
     if (cp < 0x80) {
         if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') return CAT__CLS_LETTER;
         if (cp >= '0' && cp <= '9') return CAT__CLS_NUMBER;
@@ -3674,8 +3726,7 @@ static int cat__char_class(uint32_t cp)
 
 /* Decode one UTF-8 character from s[0..n), n >= 1. Returns its length; an invalid
    or truncated sequence yields length 1 and CAT__BAD_CP. */
-static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
+static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
     uint32_t c = s[0], v;
     if (c < 0x80) { *cp = c; return 1; }
     if (c >= 0xC2 && c <= 0xDF) {
@@ -3695,8 +3746,7 @@ static size_t cat__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return 1;
 }
 
-static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
-{
+static size_t cat__utf8_put(unsigned char *o, uint32_t cp) {
     if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
     if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
     if (cp < 0x10000) {
@@ -3710,8 +3760,7 @@ static size_t cat__utf8_put(unsigned char *o, uint32_t cp)
 
 /* GPT-2's bytes_to_unicode(): printable Latin-1 bytes map to themselves, the other
    68 bytes (0x00-0x20, 0x7F-0xA0, 0xAD) to U+0100.. in byte order. */
-static uint32_t cat__byte_to_cp(unsigned b)
-{
+static uint32_t cat__byte_to_cp(unsigned b) {
     if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) return b;
     if (b <= 0x20) return 0x100 + b;
     if (b >= 0x7F && b <= 0xA0) return 0x100 + 33 + (b - 0x7F);
@@ -3719,8 +3768,7 @@ static uint32_t cat__byte_to_cp(unsigned b)
 }
 
 /* inverse of cat__byte_to_cp; -1 if cp is not the image of a byte */
-static int cat__cp_to_byte(uint32_t cp)
-{
+static int cat__cp_to_byte(uint32_t cp) {
     if ((cp >= 0x21 && cp <= 0x7E) || (cp >= 0xA1 && cp <= 0xAC) || (cp >= 0xAE && cp <= 0xFF)) return (int)cp;
     if (cp >= 0x100 && cp <= 0x100 + 32) return (int)(cp - 0x100);
     if (cp >= 0x100 + 33 && cp <= 0x100 + 66) return (int)(cp - 0x100 - 33 + 0x7F);
@@ -3749,8 +3797,7 @@ struct cat_tokenizer {
     unsigned char special_first[32]; /* bitmap: bytes that start some special token */
 };
 
-static size_t cat__pair_hash(uint32_t l, uint32_t r)
-{
+static size_t cat__pair_hash(uint32_t l, uint32_t r) {
     uint64_t k = ((uint64_t)l << 32) | r;
     k ^= k >> 33; k *= 0xFF51AFD7ED558CCDull;
     k ^= k >> 33; k *= 0xC4CEB9FE1A85EC53ull;
@@ -3758,8 +3805,7 @@ static size_t cat__pair_hash(uint32_t l, uint32_t r)
     return (size_t)k;
 }
 
-static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r)
-{
+static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l, uint32_t r) {
     size_t i = cat__pair_hash(l, r) & t->merge_mask;
     for (;;) {
         const cat__merge_slot *s = &t->merges[i];
@@ -3769,8 +3815,7 @@ static const cat__merge_slot *cat__merge_find(const cat_tokenizer *t, uint32_t l
     }
 }
 
-static uint64_t cat__str_hash(const unsigned char *s, size_t n)
-{
+static uint64_t cat__str_hash(const unsigned char *s, size_t n) {
     uint64_t h = 0xCBF29CE484222325ull;
     size_t i;
     for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
@@ -3784,8 +3829,7 @@ typedef struct {
 } cat__strmap;
 
 /* returns the id, or UINT32_MAX if absent */
-static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n)
-{
+static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, size_t n) {
     size_t i = (size_t)cat__str_hash(s, n) & m->mask;
     for (;;) {
         uint32_t id = m->slots[i];
@@ -3796,20 +3840,17 @@ static uint32_t cat__strmap_get(const cat__strmap *m, const unsigned char *s, si
 }
 
 /* 1 if count elements of elem bytes can be allocated without size_t overflow */
-static int cat__fits(uint64_t count, size_t elem)
-{
+static int cat__fits(uint64_t count, size_t elem) {
     return count <= (uint64_t)(SIZE_MAX / elem);
 }
 
-static size_t cat__pow2_at_least(size_t n)
-{
+static size_t cat__pow2_at_least(size_t n) {
     size_t c = 16;
     while (c < n) c *= 2;
     return c;
 }
 
-CAT__API void cat_tokenizer_free(cat_tokenizer *t)
-{
+CAT__API void cat_tokenizer_free(cat_tokenizer *t) {
     if (!t) return;
     CAT_FREE(t->bytes);
     CAT_FREE(t->offs);
@@ -3975,13 +4016,11 @@ CAT__API cat_result cat_tokenizer_create(cat_tokenizer **out, uint32_t n_vocab, 
     return CAT_OK;
 }
 
-CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t)
-{
+CAT__API uint32_t cat_tokenizer_vocab_size(const cat_tokenizer *t) {
     return t ? t->n_vocab : 0;
 }
 
-CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len)
-{
+CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t id, size_t *len) {
     if (!t || id < 0 || (uint32_t)id >= t->n_vocab) {
         if (len) *len = 0;
         return NULL;
@@ -3990,8 +4029,7 @@ CAT__API const char *cat_tokenizer_token_bytes(const cat_tokenizer *t, int32_t i
     return t->bytes + t->offs[id];
 }
 
-CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len)
-{
+CAT__API cat_result cat_tokenizer_decode(const cat_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap, size_t *out_len) {
     size_t i, total = 0;
     if (out_len) *out_len = 0;
     if (!t || !out_len || (n && !ids) || (cap && !out)) return CAT_ERR_ARGS;
@@ -4033,19 +4071,16 @@ typedef struct {
     cat__heap_item s_heap[3 * CAT__SMALL_PIECE];
 } cat__encoder;
 
-static void cat__emit(cat__encoder *e, int32_t id)
-{
+static void cat__emit(cat__encoder *e, int32_t id) {
     if (e->n_ids < e->max_ids) e->ids[e->n_ids] = id;
     e->n_ids++;
 }
 
-static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b)
-{
+static int cat__heap_less(const cat__heap_item *a, const cat__heap_item *b) {
     return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
 }
 
-static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos)
-{
+static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t pos) {
     size_t i = (*n)++;
     cat__heap_item it;
     it.rank = rank; it.pos = pos;
@@ -4058,8 +4093,7 @@ static void cat__heap_push(cat__heap_item *h, size_t *n, uint32_t rank, size_t p
     h[i] = it;
 }
 
-static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
-{
+static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n) {
     cat__heap_item top = h[0], last = h[--(*n)];
     size_t i = 0, m = *n;
     for (;;) {
@@ -4074,8 +4108,7 @@ static cat__heap_item cat__heap_pop(cat__heap_item *h, size_t *n)
     return top;
 }
 
-static int cat__reserve(cat__encoder *e, size_t n)
-{
+static int cat__reserve(cat__encoder *e, size_t n) {
     size_t cap, bytes;
     char *blk;
     if (n <= e->cap) return 1;
@@ -4097,8 +4130,7 @@ static int cat__reserve(cat__encoder *e, size_t n)
 }
 
 /* BPE one pre-token piece and emit its ids */
-static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n) {
     const cat_tokenizer *t = e->t;
     size_t k = 0, i, hn = 0;
     if (n == 1) {
@@ -4148,8 +4180,7 @@ static int cat__bpe(cat__encoder *e, const unsigned char *s, size_t n)
 }
 
 /* class and length of the character at s[i] (i < n) */
-static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen)
-{
+static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *clen) {
     uint32_t cp;
     if (s[i] < 0x80) { *clen = 1; return cat__char_class(s[i]); }
     *clen = cat__utf8_next(s + i, n - i, &cp);
@@ -4157,8 +4188,7 @@ static int cat__class_at(const unsigned char *s, size_t i, size_t n, size_t *cle
 }
 
 /* end of the run of characters of class cls starting at i */
-static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
-{
+static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls) {
     while (i < n) {
         size_t l;
         if (cat__class_at(s, i, n, &l) != cls) break;
@@ -4169,8 +4199,7 @@ static size_t cat__run_end(const unsigned char *s, size_t i, size_t n, int cls)
 
 /* End of the GPT-2 pattern match starting at s[i] (i < n):
    's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
-{
+static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n) {
     size_t l, j, last;
     int c;
     if (s[i] == '\'' && i + 1 < n) {
@@ -4201,8 +4230,7 @@ static size_t cat__pretoken_end(const unsigned char *s, size_t i, size_t n)
     return last;
 }
 
-static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
-{
+static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t j = cat__pretoken_end(s, i, n);
@@ -4212,8 +4240,7 @@ static int cat__encode_plain(cat__encoder *e, const unsigned char *s, size_t n)
     return 1;
 }
 
-CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids)
-{
+CAT__API cat_result cat_tokenizer_encode(const cat_tokenizer *t, const char *text, size_t len, int32_t *ids, size_t max_ids, size_t *n_ids) {
     cat__encoder e;
     const unsigned char *s = (const unsigned char *)text;
     size_t start = 0, i;

@@ -98,6 +98,10 @@ fails "shards: a shard file missing" \
 mkdir -p "$T/ptdir"; cp $F/dense.pt "$T/ptdir/pytorch_model.bin"
 if "$C" convert "$T/ptdir" "$T/p.cat" --set vocab_size=300 >/dev/null 2>"$T/err" && "$B/cat-check" "$T/p.cat" $F/dense.ref >"$T/err" 2>&1; then ok "directory: pytorch_model.bin"
 else no "directory: pytorch_model.bin" "failed"; fi
+echo '{"architectures": ["Transformer"]}' >"$T/ptdir/config.json"
+if "$C" convert "$T/ptdir" "$T/p2.cat" --set vocab_size=300 >/dev/null 2>"$T/err" && cmp -s "$T/p.cat" "$T/p2.cat" \
+    && grep -q "has no model_type: ignored" "$T/err"; then ok "directory: a config.json without model_type is ignored, with a note"
+else no "directory: config.json without model_type" "failed"; fi
 mkdir -p "$T/kjvdir"; cp $K/kjv_cat.pt "$T/kjvdir/state_dict.pt"; cp $K/tokenizer.json "$T/kjvdir/tokenizer.json"
 "$C" convert $K/kjv_cat.pt "$T/kjv_ref.cat" --config $K/kjv_cat.json --tokenizer $K/tokenizer.json >/dev/null 2>&1
 if "$C" convert "$T/kjvdir" "$T/kjv.cat" >/dev/null 2>"$T/err" && cmp -s "$T/kjv.cat" "$T/kjv_ref.cat"; then ok "directory: state_dict.pt + tokenizer.json, nothing else (the KJV CAT)"
@@ -160,7 +164,7 @@ if "$C" convert "$T/nan.safetensors" "$T/nan.cat" --set vocab_size=300 --allow-n
 else no "--allow-nonfinite" "refused"; fi
 
 # interrupted: SIGINT / SIGTERM while writing leave neither OUT.tmp.PID nor a new OUT
-printf '{"family": "dense", "vocab_size": 50257, "block_size": 256, "model": {"dim": 1024, "n_head": 16, "n_layer": 24}}' >"$T/big.json"
+printf '{"family": "dense", "vocab_size": 50257, "block_size": 256, "model": {"dim": 1024, "n_head": 16, "n_layer": 8}}' >"$T/big.json"
 for sig in INT TERM; do
     echo old >"$T/big.cat"
     "$C" random "$T/big.cat" --config "$T/big.json" >/dev/null 2>&1 &

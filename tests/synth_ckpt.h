@@ -18,8 +18,7 @@
 
 typedef struct { uint8_t *p; size_t n, cap; } buf_t;
 
-SYNTH_FN void bput(buf_t *b, const void *d, size_t n)
-{
+SYNTH_FN void bput(buf_t *b, const void *d, size_t n) {
     if (b->n + n > b->cap) {
         size_t nc = b->cap ? b->cap * 2 : 256;
         while (nc < b->n + n) nc *= 2;
@@ -43,8 +42,7 @@ typedef struct { const char *name; const uint8_t *data; size_t len; } zin_t;
 typedef struct { size_t lh[64], cde[64], cd, eocd, z64, loc; } zinfo_t;   /* make_zip: at most 64 entries */
 
 /* stored zip; zip64 != 0: 0xFFFFFFFF markers + zip64 extra fields + zip64 EOCD */
-SYNTH_FN buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info)
-{
+SYNTH_FN buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info) {
     buf_t b = { NULL, 0, 0 };
     zinfo_t zi;
     int i;
@@ -92,29 +90,25 @@ SYNTH_FN buf_t make_zip(const zin_t *e, int n, int zip64, zinfo_t *info)
 /* pickle writer; p4 selects protocol-4 style opcodes (FRAME, SHORT_BINUNICODE,
    STACK_GLOBAL, MEMOIZE) instead of protocol-2 ones */
 static int g_p4;
-SYNTH_FN void pk_str(buf_t *b, const char *s)
-{
+SYNTH_FN void pk_str(buf_t *b, const char *s) {
     size_t n = strlen(s);
     if (g_p4 && n < 256) { bu8(b, 0x8c); bu8(b, (unsigned)n); }
     else { bu8(b, 'X'); bu32(b, (uint32_t)n); }
     bput(b, s, n);
     if (g_p4) bu8(b, 0x94);
 }
-SYNTH_FN void pk_global(buf_t *b, const char *mod, const char *name)
-{
+SYNTH_FN void pk_global(buf_t *b, const char *mod, const char *name) {
     if (g_p4) { pk_str(b, mod); pk_str(b, name); bu8(b, 0x93); bu8(b, 0x94); return; }
     bu8(b, 'c'); bstr(b, mod); bu8(b, '\n'); bstr(b, name); bu8(b, '\n');
 }
-SYNTH_FN void pk_int(buf_t *b, int64_t v)
-{
+SYNTH_FN void pk_int(buf_t *b, int64_t v) {
     if (v >= 0 && v < 256) { bu8(b, 'K'); bu8(b, (unsigned)v); }
     else if (v >= 0 && v < 65536) { bu8(b, 'M'); bu16(b, (unsigned)v); }
     else if (v >= INT32_MIN && v <= INT32_MAX) { bu8(b, 'J'); bu32(b, (uint32_t)(int32_t)v); }
     else { int k; bu8(b, 0x8a); bu8(b, 8); for (k = 0; k < 8; k++) bu8(b, (unsigned)((uint64_t)v >> (8 * k)) & 0xff); }
 }
 SYNTH_FN void pk_tensor(buf_t *b, const char *stype, const char *key, int64_t numel, int64_t off,
-                      int nd, const int64_t *shape, const int64_t *stride, int as_param)
-{
+                      int nd, const int64_t *shape, const int64_t *stride, int as_param) {
     int k;
     if (as_param) pk_global(b, "torch._utils", "_rebuild_parameter");
     pk_global(b, "torch._utils", "_rebuild_tensor_v2");
@@ -145,8 +139,7 @@ SYNTH_FN void pk_tensor(buf_t *b, const char *stype, const char *key, int64_t nu
 
 static uint8_t g_st0[48], g_st1[8], g_st2[2];
 
-SYNTH_FN void init_storages(void)
-{
+SYNTH_FN void init_storages(void) {
     static const uint16_t h[4] = { 0x3C00, 0xC000, 0x0001, 0x7C00 };
     int i;
     for (i = 0; i < 12; i++) {
@@ -161,8 +154,7 @@ SYNTH_FN void init_storages(void)
 
 /* the standard synthetic pickle: tensors a (3x4), b (transposed view), c (offset/stride),
    e (broadcast), h (F16), s (BF16 scalar); odict: OrderedDict + BUILD(_metadata) */
-SYNTH_FN buf_t make_pickle(int p4, int odict)
-{
+SYNTH_FN buf_t make_pickle(int p4, int odict) {
     buf_t b = { NULL, 0, 0 };
     static const int64_t sa[2] = { 3, 4 }, ta[2] = { 4, 1 }, sb[2] = { 4, 3 }, tb[2] = { 1, 4 },
                          sc[1] = { 2 }, tc[1] = { 3 }, se[2] = { 2, 3 }, te[2] = { 0, 1 }, sh[1] = { 4 }, th[1] = { 1 };
@@ -193,8 +185,7 @@ SYNTH_FN buf_t make_pickle(int p4, int odict)
     return b;
 }
 
-SYNTH_FN buf_t make_torch(const uint8_t *pkl, size_t plen, int zip64, zinfo_t *info)
-{
+SYNTH_FN buf_t make_torch(const uint8_t *pkl, size_t plen, int zip64, zinfo_t *info) {
     zin_t e[6];
     e[0].name = "arch/data.pkl"; e[0].data = pkl; e[0].len = plen;
     e[1].name = "arch/byteorder"; e[1].data = (const uint8_t *)"little"; e[1].len = 6;
@@ -219,8 +210,7 @@ typedef struct {
     uint32_t crc;
 } tzw_t;
 
-SYNTH_FN uint32_t tzw_crc32(uint32_t crc, const uint8_t *p, size_t n)
-{
+SYNTH_FN uint32_t tzw_crc32(uint32_t crc, const uint8_t *p, size_t n) {
     static uint32_t table[256];
     static int init;
     size_t i;
@@ -235,15 +225,13 @@ SYNTH_FN uint32_t tzw_crc32(uint32_t crc, const uint8_t *p, size_t n)
     return ~crc;
 }
 
-SYNTH_FN int tzw_put(tzw_t *w, const void *p, size_t n)
-{
+SYNTH_FN int tzw_put(tzw_t *w, const void *p, size_t n) {
     if (n && fwrite(p, 1, n, w->f) != n) return -1;
     w->pos += n;
     return 0;
 }
 
-SYNTH_FN int tzw_open(tzw_t *w, const char *path, const char *prefix)
-{
+SYNTH_FN int tzw_open(tzw_t *w, const char *path, const char *prefix) {
     memset(w, 0, sizeof *w);
     w->f = fopen(path, "wb");
     snprintf(w->prefix, sizeof w->prefix, "%s", prefix);
@@ -251,8 +239,7 @@ SYNTH_FN int tzw_open(tzw_t *w, const char *path, const char *prefix)
 }
 
 /* an entry of `size` bytes named PREFIX/name; the data follows with tzw_data */
-SYNTH_FN int tzw_begin(tzw_t *w, const char *name, uint64_t size)
-{
+SYNTH_FN int tzw_begin(tzw_t *w, const char *name, uint64_t size) {
     buf_t b = { NULL, 0, 0 };
     char full[160];
     int rc;
@@ -284,15 +271,13 @@ SYNTH_FN int tzw_begin(tzw_t *w, const char *name, uint64_t size)
     return rc;
 }
 
-SYNTH_FN int tzw_data(tzw_t *w, const void *p, size_t n)
-{
+SYNTH_FN int tzw_data(tzw_t *w, const void *p, size_t n) {
     w->crc = tzw_crc32(w->crc, (const uint8_t *)p, n);
     w->cur_size += n;
     return tzw_put(w, p, n);
 }
 
-SYNTH_FN int tzw_end(tzw_t *w)
-{
+SYNTH_FN int tzw_end(tzw_t *w) {
     uint8_t c[4];
     long long here = (long long)w->pos;
     if (w->cur_size != w->e[w->n].size) return -1;
@@ -303,14 +288,12 @@ SYNTH_FN int tzw_end(tzw_t *w)
     return 0;
 }
 
-SYNTH_FN int tzw_entry(tzw_t *w, const char *name, const void *p, size_t n)
-{
+SYNTH_FN int tzw_entry(tzw_t *w, const char *name, const void *p, size_t n) {
     return tzw_begin(w, name, n) || tzw_data(w, p, n) || tzw_end(w) ? -1 : 0;
 }
 
 /* writes data.pkl, version, byteorder and the central directory; closes */
-SYNTH_FN int tzw_close(tzw_t *w, const uint8_t *pkl, size_t plen)
-{
+SYNTH_FN int tzw_close(tzw_t *w, const uint8_t *pkl, size_t plen) {
     buf_t b = { NULL, 0, 0 };
     uint64_t cd, cdsize, z64;
     size_t i;

@@ -240,12 +240,40 @@ static void test_session(const cat_model *m) {
     free(full);
 }
 
+/* the getters' NULL rule: 0, NULL or -1 for a NULL object; close, free and reset do nothing */
+static void test_null(void) {
+    const cat_model *m = NULL;
+    const cat_session *s = NULL;
+    const cat_tokenizer *t = NULL;
+    size_t len = 1;
+    CHECK(cat_model_config(m) == NULL && cat_model_tokenizer(m) == NULL, "model getters of NULL: NULL");
+    CHECK(cat_model_weight_bytes(m) == 0 && cat_model_file_bytes(m) == 0 && cat_model_tensor_count(m) == 0
+          && cat_model_chunk_ok(m, 0) == 0, "model getters of NULL: 0");
+    CHECK(cat_model_tensor_info(m, 0, NULL, NULL, NULL, NULL, NULL, NULL) == CAT_ERR_ARGS, "cat_model_tensor_info(NULL)");
+    CHECK(cat_session_logits(s) == NULL && cat_session_seq_logits(s, 0) == NULL, "session logits of NULL: NULL");
+    CHECK(cat_session_pos(s) == 0 && cat_session_seq_pos(s, 0) == -1 && cat_session_n_seq(s) == 0 && cat_session_chunk(s) == 0
+          && cat_session_max_context(s) == 0, "session getters of NULL: 0 (seq_pos: -1)");
+    CHECK(cat_session_kv_bytes(s) == 0 && cat_session_kv_bytes_at(s, 10) == 0 && cat_session_memory(s) == 0, "session sizes of NULL: 0");
+    CHECK(cat_tokenizer_vocab_size(t) == 0 && cat_tokenizer_token_bytes(t, 0, &len) == NULL && len == 0
+          && cat_tokenizer_find(t, "a", 1) == -1 && cat_tokenizer_eot(t) == -1 && cat_tokenizer_is_special(t, 0) == 0,
+          "tokenizer getters of NULL");
+    CHECK(cat_config_validate(NULL, NULL, 0) == CAT_ERR_ARGS, "cat_config_validate(NULL)");
+    cat_model_close(NULL);
+    cat_session_close(NULL);
+    cat_session_reset(NULL);
+    cat_session_seq_reset(NULL, 0);
+    cat_tokenizer_free(NULL);
+    cat_sampler_free(NULL);
+    CHECK(1, "close, free and reset of NULL return");
+}
+
 int main(int argc, char **argv) {
     cat_model *m = NULL;
     char err[256];
     cat_result r;
     if (argc != 2) { fprintf(stderr, "usage: test_api MODEL\n"); return 2; }
     test_names();
+    test_null();
     test_q8();
     err[0] = 0;
     CHECK(cat_model_open("/nonexistent/model.cat", &m, err, sizeof err) == CAT_ERR_IO && err[0], "open a missing file");

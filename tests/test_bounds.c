@@ -60,8 +60,7 @@ static void *cnt_realloc(void *q, size_t n) {
 #include "cat.h"
 #include "../tools/util.h"
 
-static int passed, failed;
-#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "harness.h"
 
 /* the bound above, from the header as it is in the buffer (sections that
    lie outside the file count as empty: they are rejected before use) */
@@ -287,6 +286,5 @@ int main(int argc, char **argv) {
         test_nomem(good, n, name);
         free(good);
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }

@@ -17,18 +17,17 @@
 
 #include "synth_ckpt.h"
 
-static int g_pass, g_fail;
+#include "harness.h"
 static const char *g_dir = "tests/fixtures";
 
-static void check(int ok, const char *fmt, ...)
-{
+static void check(int ok, const char *fmt, ...) {
     va_list ap;
     printf("%s - ", ok ? "ok  " : "FAIL");
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
     printf("\n");
-    if (ok) g_pass++; else g_fail++;
+    test_count(ok);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -38,8 +37,7 @@ static void bfree(buf_t *b) { free(b->p); b->p = NULL; b->n = b->cap = 0; }
 static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
 
-static uint8_t *load_file(const char *name, size_t *len)
-{
+static uint8_t *load_file(const char *name, size_t *len) {
     char path[1024];
     FILE *fp;
     long sz;
@@ -58,8 +56,7 @@ static uint8_t *load_file(const char *name, size_t *len)
 }
 
 /* open must fail with a non-empty message (containing needle, if given) */
-static int try_fail(const void *d, size_t n, int format, const char *needle, char *err, size_t errlen)
-{
+static int try_fail(const void *d, size_t n, int format, const char *needle, char *err, size_t errlen) {
     ckpt_file f;
     int rc;
     err[0] = 0;
@@ -71,16 +68,14 @@ static int try_fail(const void *d, size_t n, int format, const char *needle, cha
     return 1;
 }
 
-static void expect_fail(const char *what, const void *d, size_t n, int format, const char *needle)
-{
+static void expect_fail(const char *what, const void *d, size_t n, int format, const char *needle) {
     char err[512];
     int ok = try_fail(d, n, format, needle, err, sizeof err);
     check(ok, "%s -> \"%s\"", what, err);
 }
 
 /* open only: -1 failed with a message, -2 failed without one, 0 opened */
-static int try_open(const void *d, size_t n)
-{
+static int try_open(const void *d, size_t n) {
     ckpt_file f;
     char err[256];
     err[0] = 0;
@@ -90,8 +85,7 @@ static int try_open(const void *d, size_t n)
 }
 
 /* open and read every tensor (used by fuzzing: must never crash) */
-static int open_and_read_all(const void *d, size_t n, int format)
-{
+static int open_and_read_all(const void *d, size_t n, int format) {
     ckpt_file f;
     char err[256];
     size_t i;
@@ -115,31 +109,27 @@ static int open_and_read_all(const void *d, size_t n, int format)
     return 0;
 }
 
-static const char *strip_prefix(const char *s)
-{
+static const char *strip_prefix(const char *s) {
     if (strncmp(s, "module.", 7) == 0) return s + 7;
     if (strncmp(s, "_orig_mod.", 10) == 0) return s + 10;
     return s;
 }
 
-static const ckpt_tensor *find_stripped(const ckpt_file *f, const char *name)
-{
+static const ckpt_tensor *find_stripped(const ckpt_file *f, const char *name) {
     size_t i;
     for (i = 0; i < f->n_tensors; i++)
         if (strcmp(strip_prefix(f->tensors[i].name), name) == 0) return &f->tensors[i];
     return NULL;
 }
 
-static int same_shape(const ckpt_tensor *a, const ckpt_tensor *b)
-{
+static int same_shape(const ckpt_tensor *a, const ckpt_tensor *b) {
     int k;
     if (a->ndim != b->ndim || a->numel != b->numel) return 0;
     for (k = 0; k < a->ndim; k++) if (a->shape[k] != b->shape[k]) return 0;
     return 1;
 }
 
-static uint8_t *read_as(const ckpt_tensor *t, ckpt_dtype dt)
-{
+static uint8_t *read_as(const ckpt_tensor *t, ckpt_dtype dt) {
     char err[256];
     size_t es = dt == CKPT_F32 ? 4 : 2;
     uint8_t *p = (uint8_t *)malloc((size_t)t->numel * es + 1);
@@ -153,8 +143,7 @@ static uint8_t *read_as(const ckpt_tensor *t, ckpt_dtype dt)
 }
 
 /* independent reference for F32 -> BF16 round-to-nearest-even */
-static unsigned ref_bf16(uint32_t b)
-{
+static unsigned ref_bf16(uint32_t b) {
     uint32_t hi = b >> 16, lo = b & 0xffff;
     if (((b >> 23) & 0xff) == 0xff && (b & 0x7fffff)) return 1; /* NaN: caller checks NaN-ness */
     if (lo > 0x8000 || (lo == 0x8000 && (hi & 1))) hi++;
@@ -167,8 +156,7 @@ static unsigned ref_bf16(uint32_t b)
 static const char *k_pairs[] = { "cat_c4", "cat_c4_bf16", "cat_c8_qk_gqa", "cat_adaptive_c16", "cat_layer_c4", "dense" };
 #define N_PAIRS (sizeof k_pairs / sizeof k_pairs[0])
 
-static void test_pair(const char *base)
-{
+static void test_pair(const char *base) {
     char pt[256], st[256], path[1024], err[512];
     ckpt_file a, b;
     size_t i, nbad_shape = 0, nbad_data = 0, nmissing = 0, nbad_raw = 0;
@@ -204,8 +192,7 @@ static void test_pair(const char *base)
     ckpt_close(&b);
 }
 
-static void test_statedict(void)
-{
+static void test_statedict(void) {
     char path[1024], err[512];
     ckpt_file a, b;
     size_t i, nbad = 0, nshared = 0, nnonzero = 0;
@@ -235,8 +222,7 @@ static void test_statedict(void)
     ckpt_close(&b);
 }
 
-static void test_bf16(void)
-{
+static void test_bf16(void) {
     char path[1024], err[512];
     ckpt_file a, c;
     size_t i, nbad = 0, nbad32 = 0, nround = 0;
@@ -274,8 +260,7 @@ static void test_bf16(void)
     ckpt_close(&c);
 }
 
-static void test_all_fixtures_open(void)
-{
+static void test_all_fixtures_open(void) {
     static const char *names[] = { "cat_c4.pt", "cat_c4.safetensors", "cat_c4_bf16.pt", "cat_c4_bf16.safetensors",
                                    "cat_c8_qk_gqa.pt", "cat_c8_qk_gqa.safetensors", "cat_adaptive_c16.pt",
                                    "cat_adaptive_c16.safetensors", "cat_layer_c4.pt", "cat_layer_c4.safetensors",
@@ -300,8 +285,7 @@ static void test_all_fixtures_open(void)
 /* ------------------------------------------------------------------------ */
 /* conversions and strided reads on hand-made tensors                        */
 
-static void test_conversions(void)
-{
+static void test_conversions(void) {
     static const uint16_t h[] = { 0x3C00, 0xC000, 0x0001, 0x03FF, 0x7C00, 0xFC00, 0x7E01, 0x8000, 0x7BFF, 0x0400 };
     static const uint32_t hf[] = { 0x3F800000, 0xC0000000, 0x33800000, 0x387FC000, 0x7F800000, 0xFF800000, 0x7FC02000, 0x80000000, 0x477FE000, 0x38800000 };
     uint8_t st[64], out[64];
@@ -414,13 +398,11 @@ static void test_conversions(void)
 /* synthetic torch zips                                                     */
 
 
-static buf_t torch_with_pickle(const uint8_t *pkl, size_t plen)
-{
+static buf_t torch_with_pickle(const uint8_t *pkl, size_t plen) {
     return make_torch(pkl, plen, 0, NULL);
 }
 
-static int check_synthetic(const ckpt_file *f)
-{
+static int check_synthetic(const ckpt_file *f) {
     static const float wa[12] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 }, wb[12] = { 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11 },
                        wc[2] = { 5, 8 }, we[6] = { 2, 3, 4, 2, 3, 4 };
     static const uint32_t wh[4] = { 0x3F800000, 0xC0000000, 0x33800000, 0x7F800000 };
@@ -455,8 +437,7 @@ static int check_synthetic(const ckpt_file *f)
     return 1;
 }
 
-static void test_synthetic_torch(void)
-{
+static void test_synthetic_torch(void) {
     int p4, od, z64;
     char err[512];
     for (p4 = 0; p4 < 2; p4++)
@@ -475,15 +456,13 @@ static void test_synthetic_torch(void)
 }
 
 /* build a pickle from raw bytes and check that opening the zip fails */
-static void expect_pickle_fail(const char *what, const uint8_t *pk, size_t n, const char *needle)
-{
+static void expect_pickle_fail(const char *what, const uint8_t *pk, size_t n, const char *needle) {
     buf_t z = torch_with_pickle(pk, n);
     expect_fail(what, z.p, z.n, 0, needle);
     bfree(&z);
 }
 
-static void test_malformed_pickles(void)
-{
+static void test_malformed_pickles(void) {
     static const int64_t s34[2] = { 3, 4 }, t41[2] = { 4, 1 }, s44[2] = { 4, 4 }, neg[2] = { 4, -1 };
     buf_t b = { NULL, 0, 0 };
     int i;
@@ -579,8 +558,7 @@ static void test_malformed_pickles(void)
     }
 }
 
-static void test_malformed_zip(void)
-{
+static void test_malformed_zip(void) {
     buf_t pk = make_pickle(0, 0), z;
     zinfo_t zi;
     size_t k, bad;
@@ -644,8 +622,7 @@ static void test_malformed_zip(void)
 }
 
 /* locate zip structures in a real file without the library */
-static size_t zip_boundaries(const uint8_t *d, size_t n, size_t *pts, size_t *npts, size_t max)
-{
+static size_t zip_boundaries(const uint8_t *d, size_t n, size_t *pts, size_t *npts, size_t max) {
     size_t cd0;
     size_t i, e = 0, cd = 0, cdn = 0, k = 0;
     for (i = n - 22;; i--) {
@@ -676,8 +653,7 @@ static size_t zip_boundaries(const uint8_t *d, size_t n, size_t *pts, size_t *np
     return cd0;
 }
 
-static void test_fixture_truncations(void)
-{
+static void test_fixture_truncations(void) {
     static const char *pts_files[] = { "cat_c4.pt", "cat_c4_statedict.pt" };
     static const char *st_files[] = { "cat_c4.safetensors", "cat_c4_bf16.safetensors" };
     size_t f, len, k, i, bad, ntried;
@@ -769,8 +745,7 @@ static void test_fixture_truncations(void)
 /* ------------------------------------------------------------------------ */
 /* safetensors                                                               */
 
-static buf_t make_st(const char *hdr, size_t datalen)
-{
+static buf_t make_st(const char *hdr, size_t datalen) {
     buf_t b = { NULL, 0, 0 };
     size_t i;
     bu64(&b, strlen(hdr));
@@ -779,15 +754,13 @@ static buf_t make_st(const char *hdr, size_t datalen)
     return b;
 }
 
-static void st_fail(const char *what, const char *hdr, size_t datalen, const char *needle)
-{
+static void st_fail(const char *what, const char *hdr, size_t datalen, const char *needle) {
     buf_t b = make_st(hdr, datalen);
     expect_fail(what, b.p, b.n, 0, needle);
     bfree(&b);
 }
 
-static void test_safetensors(void)
-{
+static void test_safetensors(void) {
     char err[512];
     ckpt_file f;
     buf_t b;
@@ -903,8 +876,7 @@ static void test_safetensors(void)
 /* ------------------------------------------------------------------------ */
 /* fuzz-style mutation: nothing may crash; failures must carry a message     */
 
-static void fuzz(const char *what, const uint8_t *d, size_t n, size_t from, size_t to, int read)
-{
+static void fuzz(const char *what, const uint8_t *d, size_t n, size_t from, size_t to, int read) {
     static const int deltas[] = { -1, 1, 0x80, 0x40 };
     size_t i, nt = 0, nok = 0, nbad = 0;
     int v;
@@ -928,8 +900,7 @@ static void fuzz(const char *what, const uint8_t *d, size_t n, size_t from, size
     check(nbad == 0, "%s: %zu single-byte mutations, no crash, %zu still open, every failure has a message, opened tensors read (%zu bad)", what, nt, nok, nbad);
 }
 
-static void test_fuzz(void)
-{
+static void test_fuzz(void) {
     buf_t pk = make_pickle(0, 1), z = make_torch(pk.p, pk.n, 0, NULL), z64, pk4, st;
     zinfo_t zi;
     fuzz("synthetic torch zip (protocol 2, OrderedDict)", z.p, z.n, 0, z.n, 1);
@@ -956,8 +927,7 @@ static void test_fuzz(void)
     bfree(&st);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     size_t i;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1) g_dir = argv[1];
@@ -973,6 +943,5 @@ int main(int argc, char **argv)
     test_fixture_truncations();
     test_safetensors();
     test_fuzz();
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    return test_report();
 }

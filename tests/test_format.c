@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "harness.h"
 
 /* open a (possibly corrupt) copy from memory; returns the result, fills err */
 static cat_result try_open(const unsigned char *b, size_t n, char *err, size_t errlen) {
@@ -189,7 +188,7 @@ found:
             if (try_open(b, n, err, sizeof err) == CAT_OK) ok++;
         }
         printf("600 random bit flips in the metadata: %d still load (and run)\n", ok);
-        passed++;
+        test_count(1);
     }
     free(b);
 }
@@ -431,6 +430,5 @@ int main(int argc, char **argv) {
         free(good);
         remove(path);
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <math.h>
 
-static int n_pass, n_fail;
+#include "harness.h"
 
 static void check(int ok, const char *what_raw, const char *detail)
 {
@@ -23,8 +23,8 @@ static void check(int ok, const char *what_raw, const char *detail)
         else o += (size_t)sprintf(what + o, "\\x%02X", c);
     }
     what[o] = 0;
-    if (ok) { n_pass++; printf("PASS %s\n", what); }
-    else { n_fail++; printf("FAIL %s%s%s\n", what, detail ? ": " : "", detail ? detail : ""); }
+    if (test_count(ok)) { printf("PASS %s\n", what); }
+    else { printf("FAIL %s%s%s\n", what, detail ? ": " : "", detail ? detail : ""); }
 }
 
 /* parse a NUL-free literal but pass only its exact length (not NUL-terminated copy) */
@@ -314,6 +314,5 @@ int main(void)
         }
     }
 
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail ? 1 : 0;
+    return test_report();
 }

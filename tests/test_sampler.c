@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int n_pass, n_fail;
+#include "harness.h"
 
 static void check(int ok, const char *what) {
-    if (ok) { n_pass++; printf("PASS %s\n", what); }
-    else { n_fail++; printf("FAIL %s\n", what); }
+    if (test_count(ok)) { printf("PASS %s\n", what); }
+    else { printf("FAIL %s\n", what); }
 }
 
 /* softmax(l / T) over n values, in double */
@@ -251,6 +251,5 @@ int main(void) {
         }
     }
 
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail != 0;
+    return test_report();
 }

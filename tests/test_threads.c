@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-#define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "harness.h"
 
 #define NJOBS 8
 
@@ -250,6 +249,5 @@ int main(int argc, char **argv) {
     snprintf(cmd, sizeof cmd, "%s convert models/kjv/kjv_dense.pt %s --config models/kjv/kjv_dense.json --tokenizer models/kjv/tokenizer.json >/dev/null", conv, path);
     if (system(cmd) != 0) CHECK(0, "convert kjv_dense with its tokenizer");
     else { test_tokenizer(path, "models/kjv/kjv_val.txt"); test_generate(path, "kjv_dense"); remove(path); }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }

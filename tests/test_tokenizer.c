@@ -15,16 +15,14 @@
 #include <string.h>
 #include <time.h>
 
-static int n_pass, n_fail;
+#include "harness.h"
 
-static void check(int ok, const char *what, const char *detail)
-{
-    if (ok) { n_pass++; printf("PASS %s\n", what); }
-    else { n_fail++; printf("FAIL %s%s%s\n", what, detail && *detail ? ": " : "", detail ? detail : ""); }
+static void check(int ok, const char *what, const char *detail) {
+    if (test_count(ok)) { printf("PASS %s\n", what); }
+    else { printf("FAIL %s%s%s\n", what, detail && *detail ? ": " : "", detail ? detail : ""); }
 }
 
-static int write_file(const char *path, const char *s)
-{
+static int write_file(const char *path, const char *s) {
     FILE *f = fopen(path, "wb");
     if (!f) return 0;
     fputs(s, f);
@@ -32,8 +30,7 @@ static int write_file(const char *path, const char *s)
 }
 
 /* whitespace-separated decimal ids from a text file */
-static int32_t *read_text_ids(const char *path, size_t *n)
-{
+static int32_t *read_text_ids(const char *path, size_t *n) {
     size_t len = 0, i = 0, k = 0;
     char *s = (char *)util_read_file(path, &len);
     int32_t *ids;
@@ -53,8 +50,7 @@ static int32_t *read_text_ids(const char *path, size_t *n)
 }
 
 /* int32 little-endian ids */
-static int32_t *read_bin_ids(const char *path, size_t *n)
-{
+static int32_t *read_bin_ids(const char *path, size_t *n) {
     size_t len = 0, i;
     char *s = (char *)util_read_file(path, &len);
     int32_t *ids;
@@ -70,8 +66,7 @@ static int32_t *read_bin_ids(const char *path, size_t *n)
     return ids;
 }
 
-static cat_tokenizer *make(const tokfile *tf)
-{
+static cat_tokenizer *make(const tokfile *tf) {
     cat_tokenizer *t = NULL;
     cat_result rc = cat_tokenizer_create(&t, tf->n_vocab, (const char *const *)tf->tokens, tf->lens, tf->n_merges, tf->merges,
                                          tf->n_special, tf->special);
@@ -79,8 +74,7 @@ static cat_tokenizer *make(const tokfile *tf)
 }
 
 /* encode a copy of exactly len bytes (not NUL-terminated) */
-static cat_result encode_exact(const cat_tokenizer *t, const char *s, size_t len, int32_t **ids, size_t *n)
-{
+static cat_result encode_exact(const cat_tokenizer *t, const char *s, size_t len, int32_t **ids, size_t *n) {
     char *copy = (char *)malloc(len ? len : 1);
     cat_result rc;
     *ids = (int32_t *)malloc((len ? len : 1) * sizeof(int32_t));
@@ -91,8 +85,7 @@ static cat_result encode_exact(const cat_tokenizer *t, const char *s, size_t len
     return rc;
 }
 
-static int roundtrip(const cat_tokenizer *t, const char *s, size_t len)
-{
+static int roundtrip(const cat_tokenizer *t, const char *s, size_t len) {
     int32_t *ids = NULL;
     size_t n = 0, out_len = 0;
     char *out = (char *)malloc(len + 16);
@@ -103,8 +96,7 @@ static int roundtrip(const cat_tokenizer *t, const char *s, size_t len)
     return ok;
 }
 
-static void check_ids(const cat_tokenizer *t, const char *text, size_t len, const int32_t *want, size_t n_want, const char *what)
-{
+static void check_ids(const cat_tokenizer *t, const char *text, size_t len, const int32_t *want, size_t n_want, const char *what) {
     int32_t *ids = NULL;
     size_t n = 0, i;
     char detail[200] = "";
@@ -124,8 +116,7 @@ static void check_ids(const cat_tokenizer *t, const char *text, size_t len, cons
 static double seconds(clock_t a, clock_t b) { return (double)(b - a) / CLOCKS_PER_SEC; }
 
 /* ---------------- KJV ---------------- */
-static void test_kjv(void)
-{
+static void test_kjv(void) {
     tokfile tf;
     char err[512];
     size_t len = 0, n_ref = 0;
@@ -135,7 +126,7 @@ static void test_kjv(void)
     check(text && ref && n_ref == 20503, "read models/kjv/kjv_val.txt and kjv_val.ids (20503 ids)", NULL);
     if (!text || !ref) { free(text); free(ref); return; }
 
-    check(tokfile_load_hf(&tf, "models/kjv/tokenizer.json", err, sizeof err), "load models/kjv/tokenizer.json", err);
+    check(tokfile_load_hf(&tf, "models/kjv/tokenizer.json", err, sizeof err) == 0, "load models/kjv/tokenizer.json", err);
     t = make(&tf);
     check(t != NULL && cat_tokenizer_vocab_size(t) == 2048 && tf.n_special == 1 && tf.special[0] == 0,
           "create KJV tokenizer (2048 tokens, <|endoftext|> = 0 special)", NULL);
@@ -160,7 +151,7 @@ static void test_kjv(void)
     cat_tokenizer_free(t);
     tokfile_free(&tf);
 
-    check(tokfile_load_gpt2(&tf, "models/kjv/vocab.json", "models/kjv/merges.txt", err, sizeof err), "load models/kjv/vocab.json + merges.txt", err);
+    check(tokfile_load_gpt2(&tf, "models/kjv/vocab.json", "models/kjv/merges.txt", err, sizeof err) == 0, "load models/kjv/vocab.json + merges.txt", err);
     t = make(&tf);
     check(t != NULL, "create KJV tokenizer from vocab.json + merges.txt", NULL);
     if (t) {
@@ -176,8 +167,7 @@ static void test_kjv(void)
 /* ---------------- GPT-2 ---------------- */
 static cat_tokenizer *gpt2;
 
-static void test_gpt2_files(void)
-{
+static void test_gpt2_files(void) {
     tokfile tf;
     char err[512];
     static const char *const pairs[2][2] = {
@@ -187,7 +177,7 @@ static void test_gpt2_files(void)
     int k;
     clock_t c0 = clock(), c1;
     char msg[200];
-    int ok = tokfile_load_gpt2(&tf, "tests/fixtures/gpt2/encoder.json", "tests/fixtures/gpt2/vocab.bpe", err, sizeof err);
+    int ok = tokfile_load_gpt2(&tf, "tests/fixtures/gpt2/encoder.json", "tests/fixtures/gpt2/vocab.bpe", err, sizeof err) == 0;
     check(ok, "load GPT-2 encoder.json + vocab.bpe", err);
     if (!ok) return;
     check(tf.n_vocab == 50257 && tf.n_merges == 50000 && tf.n_special == 1 && tf.special[0] == 50256, "GPT-2: 50257 tokens, 50000 merges, special 50256", NULL);
@@ -213,8 +203,7 @@ static void test_gpt2_files(void)
     }
 }
 
-static void test_gpt2_cases(void)
-{
+static void test_gpt2_cases(void) {
     static const struct { const char *text; int32_t ids[8]; int n; } cases[] = {
         { "Hello world", { 15496, 995 }, 2 },
         { "<|endoftext|>", { 50256 }, 1 },
@@ -234,8 +223,7 @@ static void test_gpt2_cases(void)
 }
 
 /* ---------------- edge cases ---------------- */
-static void test_edges(void)
-{
+static void test_edges(void) {
     const cat_tokenizer *t = gpt2;
     int32_t ids[16];
     size_t n = 99, l = 0, i;
@@ -353,8 +341,7 @@ static void test_edges(void)
 }
 
 /* ---------------- Unicode classes ---------------- */
-static void test_classes(void)
-{
+static void test_classes(void) {
     static const struct { uint32_t cp; int cls; } c[] = {
         { 'A', CAT__CLS_LETTER }, { '_', CAT__CLS_OTHER }, { '5', CAT__CLS_NUMBER }, { 0x00E9, CAT__CLS_LETTER },
         { 0x00AA, CAT__CLS_LETTER }, { 0x02B0, CAT__CLS_LETTER }, { 0x0301, CAT__CLS_OTHER }, { 0x0661, CAT__CLS_NUMBER },
@@ -383,8 +370,7 @@ static void test_classes(void)
 }
 
 /* ---------------- tiny hand-made vocabularies ---------------- */
-static void test_small(void)
-{
+static void test_small(void) {
     /* byte-level forms: 'a', 'b', 'Ġ' (space) */
     static const char *const tok[] = { "a", "b", "\xc4\xa0", "aa", "aaa", "ab", ("\xc4\xa0" "a"), "<s>", "aab" };
     static const uint32_t lens[] = { 1, 1, 2, 2, 3, 2, 3, 3, 3 };
@@ -432,23 +418,21 @@ static void test_small(void)
 }
 
 /* ---------------- loader validation ---------------- */
-static void loader_case(const char *what, const char *vocab, const char *merges, const char *needle)
-{
+static void loader_case(const char *what, const char *vocab, const char *merges, const char *needle) {
     tokfile tf;
     char err[512] = "", det[700];
     int ok;
     write_file("tests/out/tok_v.json", vocab);
     if (merges) {
         write_file("tests/out/tok_m.txt", merges);
-        ok = tokfile_load_gpt2(&tf, "tests/out/tok_v.json", "tests/out/tok_m.txt", err, sizeof err);
-    } else ok = tokfile_load_hf(&tf, "tests/out/tok_v.json", err, sizeof err);
+        ok = tokfile_load_gpt2(&tf, "tests/out/tok_v.json", "tests/out/tok_m.txt", err, sizeof err) == 0;
+    } else ok = tokfile_load_hf(&tf, "tests/out/tok_v.json", err, sizeof err) == 0;
     snprintf(det, sizeof det, "got %s, error '%s', expected '%s'", ok ? "success" : "failure", err, needle ? needle : "");
     check(needle ? (!ok && strstr(err, needle) != NULL) : ok, what, det);
     if (ok) tokfile_free(&tf);
 }
 
-static void test_loaders(void)
-{
+static void test_loaders(void) {
     const char *hf_head = "{\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true},";
     char doc[1024];
     /* the directory is git-ignored; create it if missing */
@@ -496,15 +480,14 @@ static void test_loaders(void)
     {
         tokfile tf;
         char err[512];
-        int ok = tokfile_load_hf(&tf, "tests/out/does-not-exist.json", err, sizeof err);
+        int ok = tokfile_load_hf(&tf, "tests/out/does-not-exist.json", err, sizeof err) == 0;
         check(!ok && strstr(err, "cannot open") != NULL, "hf loader: missing file reported", err);
     }
     remove("tests/out/tok_v.json");
     remove("tests/out/tok_m.txt");
 }
 
-int main(void)
-{
+int main(void) {
     clock_t c0 = clock();
     char msg[100];
     test_classes();
@@ -517,6 +500,5 @@ int main(void)
     cat_tokenizer_free(gpt2);
     snprintf(msg, sizeof msg, "total CPU time %.2f s", seconds(c0, clock()));
     check(1, msg, NULL);
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail ? 1 : 0;
+    return test_report();
 }

@@ -480,9 +480,15 @@ static void load_hf_config(fmap *m, const char *path) {
             if ((v = json_get(root, nums[i])) && v->type != JSON_NULL && v->type != JSON_NUMBER) die("%s: '%s' must be a number", path, nums[i]);
     }
     v = json_get(root, "model_type");
-    if (!v || v->type != JSON_STRING || strcmp(v->str, "cat"))
+    if (!v) {
+        fprintf(stderr, "cat-convert: note: %s has no model_type: ignored (the checkpoint is read in the reference layout)\n", path);
+        json_free(root);
+        free(text);
+        return;
+    }
+    if (v->type != JSON_STRING || strcmp(v->str, "cat"))
         die("%s: model_type %s%s%s is not supported (supported: \"cat\", the flash-linear-attention CAT layout; a directory without config.json holds the reference layout)",
-            path, v && v->type == JSON_STRING ? "\"" : "", v && v->type == JSON_STRING ? v->str : "(none)", v && v->type == JSON_STRING ? "\"" : "");
+            path, v->type == JSON_STRING ? "\"" : "", v->type == JSON_STRING ? v->str : "(not a string)", v->type == JSON_STRING ? "\"" : "");
     fset_str(m, "family", "cat_adaptive");
     for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         v = json_get(root, ints[i][0]);
@@ -804,8 +810,8 @@ static void collect_tensors(void) {
 /* ---- the tokenizer ------------------------------------------------------- */
 static void load_gpt2(tokfile *tf) {
     char err[512];
-    if (!tokfile_load_gpt2_memory(tf, (const char *)gpt2_encoder_json, gpt2_encoder_json_len, "gpt2 encoder.json",
-                                  (const char *)gpt2_vocab_bpe, gpt2_vocab_bpe_len, "gpt2 vocab.bpe", err, sizeof err))
+    if (tokfile_load_gpt2_memory(tf, (const char *)gpt2_encoder_json, gpt2_encoder_json_len, "gpt2 encoder.json",
+                                 (const char *)gpt2_vocab_bpe, gpt2_vocab_bpe_len, "gpt2 vocab.bpe", err, sizeof err) != 0)
         die("the built-in GPT-2 tokenizer: %s", err);
 }
 
@@ -831,11 +837,13 @@ static uint16_t f32_to_bf16(float x) {
 static FILE *g_out;
 static size_t write_out(void *user, const void *p, size_t n) { (void)user; return fwrite(p, 1, n, g_out); }
 
-typedef struct { double t0, last; uint64_t total; int tty; } progress;
+typedef struct { double t0, last; uint64_t total, shown; int tty; } progress;
 static void progress_show(progress *pr, uint64_t done, int final) {
     double now = util_now();
     if (!final && now - pr->last < (pr->tty ? 0.25 : 3.0)) return;
+    if (final && !pr->tty && pr->shown == done) return; /* already said */
     pr->last = now;
+    pr->shown = done;
     fprintf(stderr, "%scat-convert: %.2f of %.2f GB (%3.0f%%), %.0f s%s", pr->tty ? "\r" : "", (double)done / 1e9, (double)pr->total / 1e9,
             pr->total ? 100.0 * (double)done / (double)pr->total : 100.0, now - pr->t0, pr->tty && !final ? "" : "\n");
 }
@@ -1061,10 +1069,10 @@ int main(int argc, char **argv) {
 
     /* the tokenizer (it may tell the vocabulary size) */
     if (tokjson || vocab) {
-        int rc = 1;
+        int rc = 0;
         if (tokjson && !strcmp(tokjson, "gpt2")) load_gpt2(&tf);
         else rc = tokjson ? tokfile_load_hf(&tf, tokjson, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
-        if (!rc) die("%s", err); /* tokfile messages name the file */
+        if (rc != 0) die("%s", err); /* tokfile messages name the file */
         tfp = &tf;
     } else if (!no_tok && !random_mode && dim_of(g_hf ? "output.weight" : "wte.weight", 0) >= 50257 &&
                dim_of(g_hf ? "output.weight" : "wte.weight", 0) <= 50432 && (!fhas(&fm, "vocab_size") || fnum(&fm, "vocab_size") == 50257)) {

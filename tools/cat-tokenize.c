@@ -125,7 +125,7 @@ int main(int argc, char **argv)
         if (!tok) { fprintf(stderr, "cat-tokenize: %s: %s\n", model, result_str(CAT_ERR_NO_TOKENIZER)); goto done; }
     } else {
         cat_result rc;
-        int ok = tok_json ? tokfile_load_hf(&tf, tok_json, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err);
+        int ok = (tok_json ? tokfile_load_hf(&tf, tok_json, err, sizeof err) : tokfile_load_gpt2(&tf, vocab, merges, err, sizeof err)) == 0;
         if (!ok) { fprintf(stderr, "cat-tokenize: %s\n", err); return 1; }
         rc = cat_tokenizer_create(&owned, tf.n_vocab, (const char *const *)tf.tokens, tf.lens, tf.n_merges, tf.merges, tf.n_special, tf.special);
         if (rc != CAT_OK) { fprintf(stderr, "cat-tokenize: cannot build the tokenizer (%s)\n", result_str(rc)); goto done; }

@@ -34,7 +34,7 @@
  *     (e.g. saved expand()ed tensors): callers sizing buffers from numel should
  *     apply their own limit.
  *
- * Error reporting: functions returning int give 0 on success and -1 on failure,
+ * Return convention (the same in every header under tools/): functions returning int give 0 on success and -1 on failure,
  * with a NUL-terminated message in err (when err != NULL and errlen > 0).
  */
 #ifndef CKPT_H

@@ -2,6 +2,8 @@
    of the cat.h library): --version, naming the closest known option when an
    unknown one is given, and reading a whole stream. Everything is static;
    include it after cat.h.
+   Return convention (the same in every header under tools/): pointers are NULL on failure;
+   cli_known answers 1 for yes; cli_unknown returns the exit status (2).
    MIT License, see LICENSE. */
 #ifndef CAT_CLI_H
 #define CAT_CLI_H

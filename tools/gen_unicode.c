@@ -28,8 +28,7 @@
 
 static unsigned char cls[MAX_CP]; /* bit 1: L, bit 2: N, bit 4: WS */
 
-static int parse_hex(const char *s, unsigned long *out, const char **end)
-{
+static int parse_hex(const char *s, unsigned long *out, const char **end) {
     char *e;
     unsigned long v = strtoul(s, &e, 16);
     if (e == s) return 0;
@@ -38,8 +37,7 @@ static int parse_hex(const char *s, unsigned long *out, const char **end)
     return 1;
 }
 
-static int read_unicode_data(const char *path)
-{
+static int read_unicode_data(const char *path) {
     FILE *f = fopen(path, "r");
     char line[1024];
     unsigned long first = 0;
@@ -82,8 +80,7 @@ static int read_unicode_data(const char *path)
     return 1;
 }
 
-static int read_white_space(const char *path)
-{
+static int read_white_space(const char *path) {
     FILE *f = fopen(path, "r");
     char line[1024];
     int n = 0;
@@ -109,8 +106,7 @@ static int read_white_space(const char *path)
     return 1;
 }
 
-static void emit(const char *name, unsigned char bit, const char *what)
-{
+static void emit(const char *name, unsigned char bit, const char *what) {
     unsigned long c = 0, lo, n = 0, total = 0;
     int col = 0;
     /* count first */
@@ -133,8 +129,7 @@ static void emit(const char *name, unsigned char bit, const char *what)
     fprintf(stderr, "gen_unicode: %s: %lu ranges, %lu code points\n", name, n, total);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     const char *ud = argc > 1 ? argv[1] : "/usr/share/unicode/UnicodeData.txt";
     const char *pl = argc > 2 ? argv[2] : "/usr/share/unicode/PropList.txt";
     unsigned long c;

@@ -9,6 +9,9 @@
  * All functions are static, so the header is meant for the command-line tools
  * only; it is not part of the cat.h library.
  *
+ * Return convention (the same in every header under tools/): json_parse and json_get return NULL
+ * on failure (json_parse with a message in err); json_is_int answers 1 for yes.
+ *
  * Behaviour:
  *   - The whole document must be one JSON value, optionally surrounded by
  *     whitespace (space, \t, \n, \r). A leading UTF-8 byte order mark is skipped.

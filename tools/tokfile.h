@@ -23,7 +23,8 @@
  * in the vocabulary (the error names the merge), token strings must be non-empty
  * and unique.
  *
- * Functions return 1 on success, 0 on error with a message in err.
+ * Return convention: the loaders return 0 on success and -1 on failure, with a
+ * message in err (as ckpt.h); the private tokfile__ helpers return 1 for success.
  *
  * MIT License (see LICENSE).
  */
@@ -341,7 +342,7 @@ static int tokfile_load_hf_memory(tokfile *tf, const char *text, size_t len, con
     if (!path) path = "tokenizer.json";
     if (!text) { text = ""; len = 0; }
     root = tokfile__parse_json(text, len, path, err, errlen);
-    if (!root) return 0;
+    if (!root) return -1;
     if (root->type != JSON_OBJECT) { tokfile__err(err, errlen, "%s: not a JSON object", path); goto done; }
     if (!tokfile__check_hf_config(root, path, err, errlen)) goto done;
     model = json_get(root, "model");
@@ -417,7 +418,7 @@ done:
     free(e);
     json_free(root);
     if (!ok) tokfile_free(tf);
-    return ok;
+    return ok ? 0 : -1;
 }
 
 static int tokfile_load_gpt2_memory(tokfile *tf, const char *vocab_text, size_t vocab_len, const char *vocab_json,
@@ -440,7 +441,7 @@ static int tokfile_load_gpt2_memory(tokfile *tf, const char *vocab_text, size_t 
     if (!vocab_text) { vocab_text = ""; vocab_len = 0; }
     if (!merges_text) { merges_text = ""; len = 0; }
     root = tokfile__parse_json(vocab_text, vocab_len, vocab_json, err, errlen);
-    if (!root) return 0;
+    if (!root) return -1;
     e = (tokfile__entry *)malloc((root->type == JSON_OBJECT ? root->count : 0) * sizeof *e + 1);
     if (!e) { tokfile__err(err, errlen, "%s: out of memory", vocab_json); goto done; }
     if (!tokfile__vocab_entries(root, e, &n_e, vocab_json, "vocabulary", err, errlen)) goto done;
@@ -497,7 +498,7 @@ done:
     free(e);
     json_free(root);
     if (!ok) tokfile_free(tf);
-    return ok;
+    return ok ? 0 : -1;
 }
 
 static int tokfile_load_hf(tokfile *tf, const char *path, char *err, size_t errlen)
@@ -507,10 +508,10 @@ static int tokfile_load_hf(tokfile *tf, const char *path, char *err, size_t errl
     int ok;
     memset(tf, 0, sizeof *tf);
     text = tokfile__read(path, &n, err, errlen);
-    if (!text) return 0;
-    ok = tokfile_load_hf_memory(tf, text, n, path, err, errlen);
+    if (!text) return -1;
+    ok = tokfile_load_hf_memory(tf, text, n, path, err, errlen) == 0;
     free(text);
-    return ok;
+    return ok ? 0 : -1;
 }
 
 static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
@@ -520,13 +521,13 @@ static int tokfile_load_gpt2(tokfile *tf, const char *vocab_json, const char *me
     int ok;
     memset(tf, 0, sizeof *tf);
     vtext = tokfile__read(vocab_json, &vn, err, errlen);
-    if (!vtext) return 0;
+    if (!vtext) return -1;
     mtext = tokfile__read(merges_txt, &mn, err, errlen);
-    if (!mtext) { free(vtext); return 0; }
-    ok = tokfile_load_gpt2_memory(tf, vtext, vn, vocab_json, mtext, mn, merges_txt, err, errlen);
+    if (!mtext) { free(vtext); return -1; }
+    ok = tokfile_load_gpt2_memory(tf, vtext, vn, vocab_json, mtext, mn, merges_txt, err, errlen) == 0;
     free(vtext);
     free(mtext);
-    return ok;
+    return ok ? 0 : -1;
 }
 
 #endif /* TOKFILE_IMPLEMENTATION_DONE */

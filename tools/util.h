@@ -1,6 +1,8 @@
 /* util.h: small helpers shared by the command-line tools and the tests (not
    part of the cat.h library): read a whole file, little-endian fields, a
    monotonic clock. Everything is static; include it where needed.
+   Return convention (the same in every header under tools/): 0 on success and -1 on failure; a
+   pointer is NULL on failure.
    MIT License, see LICENSE. */
 #ifndef CAT_UTIL_H
 #define CAT_UTIL_H

@@ -38,5 +38,5 @@ $(FUZZ_DIR)/mkseeds: tests/fuzz/mkseeds.c tests/synth_ckpt.h
 	$(CC) $(WARN) -O1 $< -o $@
 
 # the regression replayer (in TESTS, so make test and make asan build it)
-$(B)/replay_fuzz: tests/fuzz/replay.c $(FUZZ_SRC) $(HDRS) | $(B)
+$(B)/replay_fuzz: tests/fuzz/replay.c $(FUZZ_SRC) $(HDRS) tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)

@@ -22,8 +22,8 @@ static cat_tokenizer *fuzz_enc_load(int which) {
     cat_tokenizer *t = NULL;
     (void)tokfile_load_hf_memory; (void)tokfile_load_gpt2_memory;
     if (fuzz_enc_tok[which]) return fuzz_enc_tok[which];
-    if (which == 0) ok = tokfile_load_gpt2(&tf, FUZZ_ROOT "/tests/fixtures/gpt2/encoder.json", FUZZ_ROOT "/tests/fixtures/gpt2/vocab.bpe", err, sizeof err);
-    else ok = tokfile_load_hf(&tf, FUZZ_ROOT "/models/kjv/tokenizer.json", err, sizeof err);
+    if (which == 0) ok = tokfile_load_gpt2(&tf, FUZZ_ROOT "/tests/fixtures/gpt2/encoder.json", FUZZ_ROOT "/tests/fixtures/gpt2/vocab.bpe", err, sizeof err) == 0;
+    else ok = tokfile_load_hf(&tf, FUZZ_ROOT "/models/kjv/tokenizer.json", err, sizeof err) == 0;
     if (!ok) { fprintf(stderr, "fuzz_encode: %s (run from the repository root)\n", err); exit(2); }
     if (cat_tokenizer_create(&t, tf.n_vocab, (const char *const *)tf.tokens, tf.lens, tf.n_merges, tf.merges, tf.n_special, tf.special) != CAT_OK) {
         fprintf(stderr, "fuzz_encode: cannot build vocabulary %d\n", which); exit(2);

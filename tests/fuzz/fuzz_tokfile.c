@@ -19,13 +19,13 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     err[0] = 0;
     if (data[0] % 2 == 0) {
-        ok = tokfile_load_hf_memory(&tf, (const char *)data + 1, size - 1, "fuzz.json", err, sizeof err);
+        ok = tokfile_load_hf_memory(&tf, (const char *)data + 1, size - 1, "fuzz.json", err, sizeof err) == 0;
     } else {
         const uint8_t *nul = (const uint8_t *)memchr(data + 1, 0, size - 1);
         size_t vlen = nul ? (size_t)(nul - (data + 1)) : size - 1;
         const char *merges = nul ? (const char *)nul + 1 : "";
         size_t mlen = nul ? size - 2 - vlen : 0;
-        ok = tokfile_load_gpt2_memory(&tf, (const char *)data + 1, vlen, "vocab.json", merges, mlen, "merges.txt", err, sizeof err);
+        ok = tokfile_load_gpt2_memory(&tf, (const char *)data + 1, vlen, "vocab.json", merges, mlen, "merges.txt", err, sizeof err) == 0;
     }
     if (!ok) { FUZZ_ASSERT(err[0] != 0); return 0; }
     FUZZ_ASSERT(tf.n_vocab > 0 && tf.n_vocab <= size);

@@ -29,6 +29,7 @@
 #undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_entry_encode
 #include "fuzz_encode.c"
+#include "../harness.h"
 #undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_entry_session
 #include "fuzz_session.c"
@@ -65,7 +66,6 @@ static uint8_t *read_all(const char *path, size_t *len) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/fuzz/regressions";
-    int passed = 0, failed = 0;
     size_t h;
     /* load fuzz_encode's vocabularies once, before forking */
     fuzz_entry_encode((const uint8_t *)"\0", 1);
@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
             }
             closedir(d);
         }
-        if (n == 0) { printf("FAIL %s: no regression inputs in %s\n", harnesses[h].name, sub); failed++; }
+        if (n == 0) { printf("FAIL %s: no regression inputs in %s\n", harnesses[h].name, sub); test_count(0); }
         if (n > 1) qsort(names, n, sizeof(char *), cmp_str);
         for (i = 0; i < n; i++) {
             char path[8192];
@@ -97,19 +97,18 @@ int main(int argc, char **argv) {
             int st = 0;
             snprintf(path, sizeof path, "%s/%s", sub, names[i]);
             data = read_all(path, &len);
-            if (!data) { printf("FAIL %s: cannot read\n", path); failed++; continue; }
+            if (!data) { printf("FAIL %s: cannot read\n", path); test_count(0); continue; }
             fflush(stdout);
             pid = fork();
             if (pid == 0) { harnesses[h].fn(data, len); fflush(NULL); _exit(0); }
-            if (pid < 0 || waitpid(pid, &st, 0) != pid) { printf("FAIL %s: cannot run it\n", path); failed++; }
-            else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) { printf("ok   %s (%lu bytes)\n", path, (unsigned long)len); passed++; }
-            else if (WIFSIGNALED(st)) { printf("FAIL %s: killed by signal %d\n", path, WTERMSIG(st)); failed++; }
-            else { printf("FAIL %s: exit status %d\n", path, WEXITSTATUS(st)); failed++; }
+            if (pid < 0 || waitpid(pid, &st, 0) != pid) { printf("FAIL %s: cannot run it\n", path); test_count(0); }
+            else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) { printf("ok   %s (%lu bytes)\n", path, (unsigned long)len); test_count(1); }
+            else if (WIFSIGNALED(st)) { printf("FAIL %s: killed by signal %d\n", path, WTERMSIG(st)); test_count(0); }
+            else { printf("FAIL %s: exit status %d\n", path, WEXITSTATUS(st)); test_count(0); }
             free(data);
             free(names[i]);
         }
         free(names);
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }
