@@ -16,7 +16,7 @@ TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
 # C++), linked with one that has it; CAT_NO_TOKENIZER; the README's example, compiled as written
 API_TESTS := $(B)/test_api_c99 $(B)/test_api_c11 $(B)/test_api_cxx $(B)/test_notok $(B)/readme_example $(B)/readme_example_cxx
-TESTS := $(B)/mkckpt $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
+TESTS := $(B)/mkckpt $(B)/test_kvcache $(B)/test_ckpt $(B)/test_sampler $(B)/test_state $(B)/test_json $(B)/test_tokenizer $(B)/test_format $(B)/test_threads $(B)/test_bounds $(B)/replay_fuzz \
          $(API_TESTS)
 CXX     ?= c++
 STRICT  := -Wall -Wextra -pedantic -Werror

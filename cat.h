@@ -141,6 +141,11 @@
      arena; feeding tokens allocates nothing. When the context is full
      (params.max_context, at most the model's block_size) cat_session_feed
      returns CAT_ERR_CONTEXT and leaves the session unchanged.
+     params.kv_type stores the KV cache as f32 (default), bf16 or q8 (about
+     1/2 and 0.28 of the bytes); params.kv_budget_bytes caps the cache of all
+     sequences at max_context: an adaptive CAT then picks the smallest chunk
+     size that fits (cat_model_fit_budget says which, or the least budget).
+     cat_session_bytes tells what a session would allocate, before opening it.
 
    The file format is documented in FORMAT.md. License (MIT) at the end of file.
 */
@@ -192,7 +197,8 @@ extern "C" {
     X(CAT_ERR_CONTEXT,      "context is full") \
     X(CAT_ERR_BUFFER,       "output buffer too small") \
     X(CAT_ERR_STATE,        "saved state does not belong to this model and session") \
-    X(CAT_ERR_NONFINITE,    "non-finite logits (NaN or Inf)")
+    X(CAT_ERR_NONFINITE,    "non-finite logits (NaN or Inf)") \
+    X(CAT_ERR_BUDGET,       "the KV cache does not fit the memory budget")
 
 typedef enum {
 #define CAT__ENUM(name, text) name,
@@ -388,6 +394,12 @@ typedef struct {
     int32_t n_batch;      /* tokens per internal prefill step; 0 = min(512, max_context) */
     int32_t n_threads;    /* OpenMP threads; 0 = OpenMP's default */
     int32_t n_seq;        /* independent sequences held and decoded together; 0 = 1 */
+    cat_dtype kv_type;    /* KV-cache entries: CAT_DTYPE_F32 (0, the default), CAT_DTYPE_BF16, or
+                             CAT_DTYPE_Q8 (8 bits with a float scale per 32 values of a head) */
+    uint64_t kv_budget_bytes; /* 0 = none. Else the KV cache of all n_seq sequences at max_context
+                             tokens must fit: an adaptive CAT with chunk_size 0 takes the smallest
+                             chunk size that fits; otherwise the chunk in use must fit.
+                             CAT_ERR_BUDGET when nothing fits (see cat_model_fit_budget) */
 } cat_session_params;
 
 /* Opens a session on m (p may be NULL: all defaults), allocating everything it will need.
@@ -395,6 +407,9 @@ typedef struct {
    CAT_ERR_CHUNK (chunk_size not valid for the model), CAT_ERR_NOMEM. The model must
    outlive the session. */
 CATDEF cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out);
+/* The bytes cat_session_open would allocate with these parameters (what
+   cat_session_memory then reports), without allocating them. */
+CATDEF cat_result cat_session_bytes(const cat_model *m, const cat_session_params *p, size_t *bytes);
 /* Feed n tokens. logits: NULL, or room for n * padded_vocab floats that receive
    the next-token logits after each fed token. Returns CAT_OK; CAT_ERR_ARGS (NULL s, or
    NULL tokens with n > 0), CAT_ERR_TOKEN (an id < 0 or >= padded_vocab), CAT_ERR_CONTEXT
@@ -418,6 +433,21 @@ CATDEF int32_t cat_session_max_context(const cat_session *s); /* tokens a sequen
 CATDEF size_t cat_session_kv_bytes(const cat_session *s);     /* bytes of KV cache live now */
 CATDEF size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos); /* ... when pos tokens are held */
 CATDEF size_t cat_session_memory(const cat_session *s);       /* bytes the session allocated */
+CATDEF size_t cat_session_scratch_bytes(const cat_session *s); /* ... of which not KV cache */
+CATDEF cat_dtype cat_session_kv_type(const cat_session *s);
+
+/* KV-cache bytes of n_seq sequences (0 = 1) holding context tokens (0 = the
+   block size) at a chunk size (0 = the model's; ignored for dense models),
+   with entries of kv_type: what cat_session_kv_bytes_at reports. 0 when the
+   chunk size is not valid for the model. */
+CATDEF size_t cat_model_kv_bytes(const cat_model *m, int32_t chunk, int32_t context, int32_t n_seq, cat_dtype kv_type);
+/* The chunk size a session with these parameters takes under budget bytes of
+   KV cache: *chunk in: the requested chunk (0 = the model's, or for an
+   adaptive CAT: the smallest that fits), out: the chunk chosen; *need: its
+   KV bytes. When nothing fits, returns CAT_ERR_BUDGET and *need is the
+   smallest budget that would fit (*chunk: the chunk size it would take). */
+CATDEF cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, int32_t context, int32_t n_seq, cat_dtype kv_type,
+                                       int32_t *chunk, size_t *need);
 CATDEF void cat_session_reset(cat_session *s);   /* empties every sequence; NULL: nothing */
 CATDEF void cat_session_close(cat_session *s);   /* NULL: nothing */
 
@@ -2250,6 +2280,100 @@ static void cat__wsum(float *o, const float *p, const float *v, size_t stride, i
     }
 }
 
+/* ---- KV-cache entry types ------------------------------------------------
+   The cache holds one row per head and entry: hd values as f32, as bf16
+   (rounded to nearest even), or as q8: hd int8 values followed by one float
+   scale per group of 32 (a head size that is not a multiple of 32 is one
+   group), value = q * scale, scale = max|x| / 127, as the q8 weights. The
+   score and weighted-sum kernels read f32 rows in place; other types are
+   decoded CAT__KVB rows at a time into a per-thread buffer and handed to the
+   same kernels, so every type runs the same arithmetic on the decoded
+   values, and a full forward and a token-by-token one give the same bits. */
+#define CAT__KVB 64
+static int cat__kv_group(int hd) { return hd % 32 == 0 ? 32 : hd; }
+/* bytes of one head's row of the cache */
+static size_t cat__kv_row_bytes(cat_dtype t, int hd) {
+    switch (t) {
+    case CAT_DTYPE_BF16: return (size_t)hd * 2;
+    case CAT_DTYPE_Q8: return (size_t)hd + 4 * (size_t)(hd / cat__kv_group(hd));
+    default: return (size_t)hd * 4;
+    }
+}
+static uint16_t cat__f32_to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);   /* NaN stays NaN */
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+/* encode one head's row */
+static void cat__kv_write(uint8_t *dst, const float *src, int hd, cat_dtype t) {
+    int j, g0;
+    if (t == CAT_DTYPE_BF16) {
+        for (j = 0; j < hd; j++) { uint16_t h = cat__f32_to_bf16(src[j]); memcpy(dst + 2 * j, &h, 2); }
+    } else if (t == CAT_DTYPE_Q8) {
+        const int G = cat__kv_group(hd);
+        for (g0 = 0; g0 < hd; g0 += G) {
+            float amax = 0.0f, d;
+            for (j = g0; j < g0 + G; j++) { float a = fabsf(src[j]); if (a > amax) amax = a; }
+            d = amax / 127.0f;
+            for (j = g0; j < g0 + G; j++) {
+                float v = amax > 0.0f ? roundf(src[j] / d) : 0.0f;
+                if (v > 127.0f) v = 127.0f;
+                if (v < -127.0f) v = -127.0f;
+                dst[j] = (uint8_t)(int8_t)v;
+            }
+            memcpy(dst + hd + 4 * (g0 / G), &d, 4);
+        }
+    } else memcpy(dst, src, sizeof(float) * (size_t)hd);
+}
+/* decode one head's row */
+static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
+    int j = 0, g0;
+    if (t == CAT_DTYPE_BF16) {
+#if defined(__AVX512F__)
+        for (; j + 16 <= hd; j += 16)
+            _mm512_storeu_ps(dst + j, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j))), 16)));
+#endif
+        for (; j < hd; j++) { uint16_t h; memcpy(&h, src + 2 * j, 2); dst[j] = cat__bf16_to_f32(h); }
+    } else if (t == CAT_DTYPE_Q8) {
+        const int G = cat__kv_group(hd);
+        for (g0 = 0; g0 < hd; g0 += G) {
+            float d;
+            memcpy(&d, src + hd + 4 * (g0 / G), 4);
+            j = g0;
+#if defined(__AVX512F__)
+            {
+                const __m512 dv = _mm512_set1_ps(d);
+                for (; j + 16 <= g0 + G; j += 16)
+                    _mm512_storeu_ps(dst + j, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(src + j)))), dv));
+            }
+#endif
+            for (; j < g0 + G; j++) dst[j] = (float)(int8_t)src[j] * d;
+        }
+    } else memcpy(dst, src, sizeof(float) * (size_t)hd);
+}
+/* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
+static void cat__kv_scores(float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+    int e0, e, c;
+    if (t == CAT_DTYPE_F32) { cat__scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
+        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+        for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
+        cat__scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+    }
+}
+/* o += sum of p[e] * value row e, rows in order */
+static void cat__kv_wsum(float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
+    int e0, e, c;
+    if (t == CAT_DTYPE_F32) { cat__wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
+    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
+        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+        for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
+        cat__wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+    }
+}
+
 #ifdef CAT__GCC_PR105593
 #pragma GCC diagnostic pop
 #endif
@@ -2296,8 +2420,8 @@ typedef struct {
 typedef struct {
     int32_t pos;          /* tokens held */
     int32_t has_logits;
-    float *gk, *gv;       /* [layers][kv heads][gcap][head_dim]: one head's keys are contiguous */
-    float *lk, *lv;       /* [layers][kv heads][lcap][head_dim] */
+    uint8_t *gk, *gv;     /* [layers][kv heads][gcap] rows of a head (cat__kv_row_bytes): one head's keys are contiguous */
+    uint8_t *lk, *lv;     /* [layers][kv heads][lcap] rows */
     int32_t *chunk_ids;   /* the current chunk's tokens [c] */
     int32_t *toks;        /* every token held [max_ctx] (truncate feeds them again) */
     float *chunk_xn;      /* CAT layer: [layers][c][dim] normed inputs of the current chunk */
@@ -2321,6 +2445,8 @@ struct cat_session {
     int32_t n_prefix;     /* compressor prefix slots: 1 (pos) or 2 (adaptive token, pos) */
     int32_t max_ctx, n_batch, n_seq, nth;
     int32_t kvd;          /* key/value width of a decoder cache entry */
+    cat_dtype kv_type;    /* type of the decoder's cache entries */
+    size_t kv_entry;      /* bytes of one entry's keys (or values) of one layer: kv heads x cat__kv_row_bytes */
     int32_t gcap, lcap;   /* global and persistent local entries per layer per sequence */
     cat__seq *seqs;
     /* RoPE tables */
@@ -2336,7 +2462,8 @@ struct cat_session {
     cat__run *runs;         /* [n_seq] */
     int32_t *cnt;           /* [n_seq] */
     int32_t *cids, *ck;     /* completed chunks: ids [chunk_cap][c], chunk index */
-    float *sk, *sv;         /* local scratch [loc_cap][kvd] */
+    uint8_t *sk, *sv;       /* local scratch [loc_cap][kv heads] rows (the compressor's: f32) */
+    float *kvtmp;           /* [nth][CAT__KVB * head_dim] decoded rows (non-f32 caches) */
     float *x, *xn, *qkv, *att, *h1, *h2, *y;
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
@@ -2406,15 +2533,21 @@ static void cat__qkv(cat_session *s, const cat__geom *g, const cat__layer *L, co
    this layer (head-major) */
 static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer) {
     const int KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = g->n_head * hd, w = qd + 2 * kvd;
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    /* the decoder's cache holds entries of the session's type; the compressor's
+       keys and values (layer < 0) live only in the step's scratch, as f32 */
+    const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;   /* bytes of a head's row, of an entry */
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
     int i, h;
     for (i = 0; i < n; i++) {
         const float *k = s->qkv + (size_t)i * w + qd, *v = k + kvd;
-        float *dk, *dv;
-        if (sl[i].lsc) {  /* the step's scratch: rows of kvd */
-            dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * kvd;
-            memcpy(dk, k, sizeof(float) * (size_t)kvd);
-            memcpy(dv, v, sizeof(float) * (size_t)kvd);
+        uint8_t *dk, *dv;
+        if (sl[i].lsc) {  /* the step's scratch: entries of KV rows */
+            dk = s->sk + (size_t)(sl[i].loc0 + sl[i].lidx) * eb; dv = s->sv + (size_t)(sl[i].loc0 + sl[i].lidx) * eb;
+            for (h = 0; h < KV; h++) {
+                cat__kv_write(dk + (size_t)h * rb, k + (size_t)h * hd, hd, kt);
+                cat__kv_write(dv + (size_t)h * rb, v + (size_t)h * hd, hd, kt);
+            }
         } else {          /* the sequence's lists: head-major */
             const cat__seq *q2 = &s->seqs[sl[i].seq];
             const int glob = sl[i].gidx >= 0;
@@ -2422,8 +2555,8 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
             dk = glob ? q2->gk + goff : q2->lk + loff;
             dv = glob ? q2->gv + goff : q2->lv + loff;
             for (h = 0; h < KV; h++) {
-                memcpy(dk + ((size_t)h * cap + at) * hd, k + (size_t)h * hd, sizeof(float) * (size_t)hd);
-                memcpy(dv + ((size_t)h * cap + at) * hd, v + (size_t)h * hd, sizeof(float) * (size_t)hd);
+                cat__kv_write(dk + ((size_t)h * cap + at) * rb, k + (size_t)h * hd, hd, kt);
+                cat__kv_write(dv + ((size_t)h * cap + at) * rb, v + (size_t)h * hd, hd, kt);
             }
         }
     }
@@ -2434,7 +2567,9 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
     const int H = g->n_head, KV = g->n_kv, hd = g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
-    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * kvd : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * kvd : 0;
+    const cat_dtype kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    const size_t rb = cat__kv_row_bytes(kt, hd), eb = (size_t)KV * rb;
+    const size_t goff = layer >= 0 ? (size_t)layer * s->gcap * eb : 0, loff = layer >= 0 ? (size_t)layer * s->lcap * eb : 0;
     const float *qkv = s->qkv;
     int task;
 #ifdef _OPENMP
@@ -2444,26 +2579,28 @@ static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__sl
         const int si = task / H, h = task % H, kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
         const float *q = qkv + (size_t)si * w + h * hd;
 #ifdef _OPENMP
-        float *sc = s->scores + (size_t)omp_get_thread_num() * s->ent_cap;
+        const int th = omp_get_thread_num();
 #else
-        float *sc = s->scores;
+        const int th = 0;
 #endif
+        float *sc = s->scores + (size_t)th * s->ent_cap;
+        float *tmp = s->kvtmp ? s->kvtmp + (size_t)th * CAT__KVB * s->dg.hd : NULL;
         float mx = -INFINITY, sum = 0.0f, inv;
         float *o = out + (size_t)si * qd + h * hd;
-        const size_t gh = (size_t)kh * s->gcap * hd, lh = (size_t)kh * s->lcap * hd, lstride = sl[si].lsc ? (size_t)kvd : (size_t)hd;
-        const float *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-        const float *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lk + loff + lh;
-        const float *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * kvd + kh * hd : s->seqs[sl[si].seq].lv + loff + lh;
+        const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
+        const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
+        const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
+        const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
         int e, j;
-        cat__scores(sc, q, gkb, (size_t)hd, ng, hd, scale);
-        cat__scores(sc + ng, q, lkb, lstride, nl, hd, scale);
+        cat__kv_scores(sc, q, gkb, rb, ng, hd, scale, kt, tmp);
+        cat__kv_scores(sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
         for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
         for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
         inv = 1.0f / sum;
         for (e = 0; e < ng + nl; e++) sc[e] *= inv;
         for (j = 0; j < hd; j++) o[j] = 0.0f;
-        cat__wsum(o, sc, gvb, (size_t)hd, ng, hd);
-        cat__wsum(o, sc + ng, lvb, lstride, nl, hd);
+        cat__kv_wsum(o, sc, gvb, rb, ng, hd, kt, tmp);
+        cat__kv_wsum(o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
     }
 }
 
@@ -2605,14 +2742,13 @@ static int cat__build_slots(cat_session *s, const cat__run *r, int ns) {
 static void cat__local_out(cat_session *s, const cat__run *r, int l) {
     const cat__seq *q = &s->seqs[r->seq];
     const int c = s->c, pe = r->p0 + r->n, kf = r->p0 / c, ke = pe / c, cnt = s->n_lead - 1 + pe % c;
-    const size_t kvd = (size_t)s->kvd, off = (size_t)l * s->lcap * kvd;
+    const size_t eb = s->kv_entry, rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), off = (size_t)l * s->lcap * eb;
     const size_t from = (size_t)r->base + (size_t)(ke - kf - 1) * (c + s->n_lead);
-    const int hd = s->dg.hd;
     int t, h;
-    if (ke > kf && cnt > 0)  /* scratch rows of kvd into the head-major list */
+    if (ke > kf && cnt > 0)  /* scratch entries into the head-major list, row by row as stored */
         for (t = 0; t < cnt; t++) for (h = 0; h < s->dg.n_kv; h++) {
-            memcpy(q->lk + off + ((size_t)h * s->lcap + t) * hd, s->sk + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
-            memcpy(q->lv + off + ((size_t)h * s->lcap + t) * hd, s->sv + (from + t) * kvd + (size_t)h * hd, sizeof(float) * (size_t)hd);
+            memcpy(q->lk + off + ((size_t)h * s->lcap + t) * rb, s->sk + (from + t) * eb + (size_t)h * rb, rb);
+            memcpy(q->lv + off + ((size_t)h * s->lcap + t) * rb, s->sv + (from + t) * eb + (size_t)h * rb, rb);
         }
 }
 
@@ -2797,6 +2933,61 @@ static void cat__seq_prime(cat_session *s, int j) {
     }
 }
 
+/* the decoder cache's geometry: kv heads and head size */
+static void cat__kv_geom(const cat_config *cfg, int *nkv, int *hd) {
+    if (cfg->family == CAT_FAMILY_CAT_LAYER) { *nkv = cfg->layer_n_head; *hd = cfg->layer_head_dim; }
+    else { *nkv = cfg->dec.n_local_heads; *hd = cfg->dec.head_dim; }
+}
+/* cache entries live when pos tokens are held, at chunk c (0: dense) with S
+   slots per completed chunk: global: dummy + completed chunks; local: separator
+   + tokens of the current chunk (the last token of a chunk never needs an entry) */
+static size_t cat__kv_entries(int32_t c, int32_t S, int32_t pos) {
+    if (pos < 0) pos = 0;
+    return c ? (size_t)(1 + pos / c) + (size_t)(S - 1 + pos % c) : (size_t)pos;
+}
+/* bytes of KV cache per entry, all layers, keys and values */
+static size_t cat__kv_entry_bytes(const cat_config *cfg, cat_dtype t) {
+    int nkv, hd;
+    cat__kv_geom(cfg, &nkv, &hd);
+    return (size_t)cfg->dec.n_layer * 2 * (size_t)nkv * cat__kv_row_bytes(t, hd);
+}
+
+CAT__API size_t cat_model_kv_bytes(const cat_model *m, int32_t chunk, int32_t context, int32_t n_seq, cat_dtype kv_type) {
+    const cat_config *cfg;
+    int32_t c, S;
+    if (!m || chunk < 0 || context < 0 || n_seq < 0 || (unsigned)kv_type > (unsigned)CAT_DTYPE_Q8) return 0;
+    cfg = &m->cfg;
+    if (cfg->family != CAT_FAMILY_DENSE && !cat_model_chunk_ok(m, chunk)) return 0;
+    if (!context || context > cfg->block_size) context = cfg->block_size;
+    c = cfg->family == CAT_FAMILY_DENSE ? 0 : chunk ? chunk : cfg->chunk_size;
+    S = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? 2 : 1;
+    return cat__kv_entries(c, S, context) * cat__kv_entry_bytes(cfg, kv_type) * (size_t)(n_seq ? n_seq : 1);
+}
+
+CAT__API cat_result cat_model_fit_budget(const cat_model *m, uint64_t budget, int32_t context, int32_t n_seq, cat_dtype kv_type,
+                                         int32_t *chunk, size_t *need) {
+    int32_t c, best = 0;
+    size_t b, least = 0;
+    if (!m || !chunk || !need || *chunk < 0) return CAT_ERR_ARGS;
+    if (m->cfg.family != CAT_FAMILY_DENSE && !cat_model_chunk_ok(m, *chunk)) return CAT_ERR_CHUNK;
+    if (m->cfg.family == CAT_FAMILY_CAT_ADAPTIVE && *chunk == 0) {
+        /* smallest chunk size that fits (the best quality); else the least bytes */
+        for (c = 1; c <= m->cfg.chunk_size; c *= 2) {
+            b = cat_model_kv_bytes(m, c, context, n_seq, kv_type);
+            if (!b) return CAT_ERR_ARGS;
+            if (b <= budget) { *chunk = c; *need = b; return CAT_OK; }
+            if (!best || b < least) { best = c; least = b; }
+        }
+        *chunk = best; *need = least;
+        return CAT_ERR_BUDGET;
+    }
+    c = m->cfg.family == CAT_FAMILY_DENSE ? 0 : *chunk ? *chunk : m->cfg.chunk_size;
+    b = cat_model_kv_bytes(m, c, context, n_seq, kv_type);
+    if (!b && context) return CAT_ERR_ARGS;
+    *chunk = c; *need = b;
+    return b <= budget ? CAT_OK : CAT_ERR_BUDGET;
+}
+
 /* Every parameter resolved in one place: zero means the default documented at
    cat_session_params. */
 static cat_result cat__session_params(cat_session *s, const cat_model *m, const cat_session_params *pp) {
@@ -2806,7 +2997,22 @@ static cat_result cat__session_params(cat_session *s, const cat_model *m, const 
     if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
         return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
+    if ((unsigned)p.kv_type > (unsigned)CAT_DTYPE_Q8) return CAT_ERR_ARGS;
+    if (p.kv_budget_bytes) {
+        int32_t c = p.chunk_size;
+        size_t need;
+        cat_result r = cat_model_fit_budget(m, p.kv_budget_bytes, p.max_context, p.n_seq, p.kv_type, &c, &need);
+        if (r) return r;
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) p.chunk_size = c;
+    }
     s->m = m; s->cfg = *cfg;
+    s->kv_type = p.kv_type;
+    {
+        int nkv, khd;
+        cat__kv_geom(cfg, &nkv, &khd);
+        s->kv_entry = (size_t)nkv * cat__kv_row_bytes(s->kv_type, khd);
+        s->dg.hd = khd;   /* set again with the rest of the geometry */
+    }
     s->max_ctx = p.max_context ? p.max_context : cfg->block_size;
     if (s->max_ctx > cfg->block_size) s->max_ctx = cfg->block_size;
     s->n_seq = p.n_seq ? p.n_seq : 1;
@@ -2910,10 +3116,10 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->seqs, s->n_seq, cat__seq);
     for (j = 0; j < s->n_seq; j++) {
         cat__seq measuring, *q = a->at ? &s->seqs[j] : &measuring;
-        CAT__TAKE(a, q->gk, L * s->gcap * s->kvd, float);          /* compressed KV cache */
-        CAT__TAKE(a, q->gv, L * s->gcap * s->kvd, float);
-        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kvd, float);  /* the current chunk */
-        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kvd, float);
+        CAT__TAKE(a, q->gk, L * s->gcap * s->kv_entry, uint8_t);   /* compressed KV cache */
+        CAT__TAKE(a, q->gv, L * s->gcap * s->kv_entry, uint8_t);
+        CAT__TAKE(a, q->lk, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);  /* the current chunk */
+        CAT__TAKE(a, q->lv, L * (s->lcap ? s->lcap : 1) * s->kv_entry, uint8_t);
         CAT__TAKE(a, q->chunk_ids, c1, int32_t);
         CAT__TAKE(a, q->toks, s->max_ctx, int32_t);              /* every token held */
         if (cfg->family == CAT_FAMILY_CAT_LAYER) CAT__TAKE(a, q->chunk_xn, L * s->c * D, float);
@@ -2935,8 +3141,8 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->cnt, s->n_seq, int32_t);
     CAT__TAKE(a, s->cids, chunks * c1, int32_t);
     CAT__TAKE(a, s->ck, chunks, int32_t);
-    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd, float);
-    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd, float);
+    CAT__TAKE(a, s->sk, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);   /* f32 rows are the widest */
+    CAT__TAKE(a, s->sv, (size_t)s->loc_cap * d->kvd * sizeof(float), uint8_t);
     CAT__TAKE(a, s->x, rows * d->width, float);
     CAT__TAKE(a, s->xn, rows * d->width, float);
     CAT__TAKE(a, s->y, rows * d->width, float);
@@ -2947,6 +3153,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
     CAT__TAKE(a, s->flat, chunks * d->flat, float);
     CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
 }
 #undef CAT__TAKE
@@ -2972,7 +3179,8 @@ static void cat__session_geometry(cat_session *s, const cat__scratch *d) {
     }
 }
 
-CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *pp, cat_session **out) {
+/* measure != NULL: only size the arena (*measure = the bytes the session would take) */
+static cat_result cat__session_open(const cat_model *m, const cat_session_params *pp, cat_session **out, size_t *measure) {
     cat_session *s;
     cat__scratch d;
     cat__arena a;
@@ -2989,6 +3197,7 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     a.at = NULL; a.used = 0;
     cat__session_layout(s, &d, &a);                    /* measure */
     s->arena_size = a.used + 64;
+    if (measure) { *measure = s->arena_size + sizeof *s; CAT_FREE(s); return CAT_OK; }
     s->arena = CAT_MALLOC(s->arena_size);
     if (!s->arena) { CAT_FREE(s); return CAT_ERR_NOMEM; }
     memset(s->arena, 0, s->arena_size);
@@ -3006,6 +3215,16 @@ CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_param
     for (j = 0; j < s->n_seq; j++) cat__seq_prime(s, j);
     *out = s;
     return CAT_OK;
+}
+
+CAT__API cat_result cat_session_open(const cat_model *m, const cat_session_params *p, cat_session **out) {
+    return cat__session_open(m, p, out, NULL);
+}
+CAT__API cat_result cat_session_bytes(const cat_model *m, const cat_session_params *p, size_t *bytes) {
+    cat_session *s;
+    if (!bytes) return CAT_ERR_ARGS;
+    *bytes = 0;
+    return cat__session_open(m, p, &s, bytes);
 }
 
 CAT__API void cat_session_close(cat_session *s) {
@@ -3098,17 +3317,15 @@ CAT__API int32_t cat_session_max_context(const cat_session *s) { return s ? s->m
 CAT__API size_t cat_session_memory(const cat_session *s) { return s ? s->arena_size + sizeof *s : 0; }
 
 CAT__API size_t cat_session_kv_bytes_at(const cat_session *s, int32_t pos) {
-    size_t entries, per;
-    if (!s) return 0;
-    per = (size_t)s->cfg.dec.n_layer * 2 * (size_t)s->kvd * sizeof(float);
-    if (pos < 0) pos = 0;
-    if (s->c) {
-        /* global: dummy + completed chunks; local: separator + tokens of the current chunk
-           (the last token of a chunk never needs an entry) */
-        entries = (size_t)(1 + pos / s->c) + (size_t)(s->n_lead - 1 + pos % s->c);
-    } else entries = (size_t)pos;
-    return entries * per;
+    return s ? cat__kv_entries(s->c, s->n_lead, pos) * cat__kv_entry_bytes(&s->cfg, s->kv_type) : 0;
 }
+CAT__API size_t cat_session_scratch_bytes(const cat_session *s) {
+    size_t lists;
+    if (!s) return 0;
+    lists = (size_t)s->n_seq * 2 * (size_t)s->cfg.dec.n_layer * ((size_t)s->gcap + (size_t)(s->lcap ? s->lcap : 1)) * s->kv_entry;
+    return cat_session_memory(s) - lists;
+}
+CAT__API cat_dtype cat_session_kv_type(const cat_session *s) { return s ? s->kv_type : CAT_DTYPE_F32; }
 CAT__API size_t cat_session_kv_bytes(const cat_session *s) { return s ? cat_session_kv_bytes_at(s, s->seqs[0].pos) : 0; }
 
 /* ---- session state: rewind, fork, save, restore --------------------------- */
@@ -3167,14 +3384,14 @@ CAT__API cat_result cat_session_seq_truncate(cat_session *s, int32_t seq, int32_
 }
 
 /* rows [0, n) of every layer's and head's list, from one sequence's cache to another's */
-static void cat__copy_rows(const cat_session *s, float *dk, float *dv, const float *sk, const float *sv, int32_t cap, int32_t n) {
-    const size_t hd = (size_t)s->dg.hd;
+static void cat__copy_rows(const cat_session *s, uint8_t *dk, uint8_t *dv, const uint8_t *sk, const uint8_t *sv, int32_t cap, int32_t n) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd);
     int l, h;
     if (n <= 0) return;
     for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
-        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
-        memcpy(dk + off, sk + off, sizeof(float) * (size_t)n * hd);
-        memcpy(dv + off, sv + off, sizeof(float) * (size_t)n * hd);
+        const size_t off = ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
+        memcpy(dk + off, sk + off, (size_t)n * rb);
+        memcpy(dv + off, sv + off, (size_t)n * rb);
     }
 }
 
@@ -3199,7 +3416,8 @@ CAT__API cat_result cat_session_seq_copy(cat_session *s, int32_t src, int32_t ds
 
 /* The saved state, described once for the size, the writer and the reader:
      "CATSTATE", u32 version, u32 0x01020304 (byte order), u64 model fingerprint,
-     i32 family, chunk, S, layers, kv heads, head dim, padded vocab, pos, has_logits,
+     i32 family, chunk, S, layers, kv heads, head dim + 65536 x KV-cache type (cat_dtype),
+     padded vocab, pos, has_logits,
      then tokens [pos], logits [padded vocab] (if has_logits), the current chunk's
      ids [chunk], CAT layer: its normed inputs [layers][chunk][dim], then the live
      global rows and local rows of keys and values, layer by layer, head by head. */
@@ -3234,7 +3452,7 @@ static size_t cat__state_bytes(const cat_session *s, int32_t pos, int32_t has_lo
     size_t n = CAT__STATE_HDR + 4 * (size_t)pos + (has_logits ? 4 * (size_t)s->cfg.padded_vocab : 0) + 4 * (size_t)s->c;
     cat__live_rows(s, pos, &ng, &nl);
     if (s->cfg.family == CAT_FAMILY_CAT_LAYER) n += 4 * (size_t)s->cfg.dec.n_layer * s->c * s->cfg.dec.dim;
-    n += 2 * 4 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * s->dg.hd;
+    n += 2 * (size_t)s->cfg.dec.n_layer * s->dg.n_kv * (size_t)(ng + nl) * cat__kv_row_bytes(s->kv_type, s->dg.hd);
     return n;
 }
 
@@ -3246,15 +3464,15 @@ CAT__API size_t cat_session_seq_state_size(const cat_session *s, int32_t seq) {
 /* the state's header fields after the fingerprint */
 static void cat__state_fields(const cat_session *s, int32_t pos, int32_t has_logits, int32_t f[9]) {
     f[0] = (int32_t)s->cfg.family; f[1] = s->c; f[2] = s->n_lead; f[3] = s->cfg.dec.n_layer; f[4] = s->dg.n_kv;
-    f[5] = s->dg.hd; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
+    f[5] = s->dg.hd + 65536 * (int32_t)s->kv_type; f[6] = s->cfg.padded_vocab; f[7] = pos; f[8] = has_logits;
 }
 
 /* copy a sequence's live rows to or from a byte stream */
-static uint8_t *cat__rows_io(const cat_session *s, float *k, float *v, int32_t cap, int32_t n, uint8_t *p, int out) {
-    const size_t hd = (size_t)s->dg.hd, bytes = sizeof(float) * (size_t)n * hd;
+static uint8_t *cat__rows_io(const cat_session *s, uint8_t *k, uint8_t *v, int32_t cap, int32_t n, uint8_t *p, int out) {
+    const size_t rb = cat__kv_row_bytes(s->kv_type, s->dg.hd), bytes = (size_t)n * rb;
     int l, h, kv;
     for (kv = 0; kv < 2; kv++) for (l = 0; l < s->cfg.dec.n_layer; l++) for (h = 0; h < s->dg.n_kv; h++) {
-        float *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * hd;
+        uint8_t *rows = (kv ? v : k) + ((size_t)l * s->dg.n_kv + (size_t)h) * (size_t)cap * rb;
         if (out) memcpy(p, rows, bytes); else memcpy(rows, p, bytes);
         p += bytes;
     }

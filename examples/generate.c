@@ -31,6 +31,11 @@ static void usage(FILE *f) {
         "  -f, --file FILE         read the prompt from FILE ('-' = standard input)\n"
         "  -n, --n-predict N       tokens to generate (default 128; -1 = until the context is full)\n"
         "  -c, --ctx-size N        context length (default and 0: the model's block size)\n"
+        "      --kv-type T         KV-cache entries: f32 (default), bf16 or q8 (8 bits, a scale\n"
+        "                          per 32 values)\n"
+        "      --kv-budget SIZE    KV-cache bytes allowed at the full context -c (suffix K, M or\n"
+        "                          G, 1024-based): an adaptive CAT takes the smallest chunk size\n"
+        "                          that fits (unless --chunk says); the choice goes to stderr\n"
         "      --chunk C           adaptive CAT: test-time chunk size, a power of two up to the\n"
         "                          model's (default: the model's largest). Smaller chunks keep\n"
         "                          more of the past uncompressed: better text, more memory.\n"
@@ -67,7 +72,7 @@ static void usage(FILE *f) {
 }
 
 static const char *const known_options[] = {
-    "-m", "--model", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size", "--ctx", "--chunk",
+    "-m", "--model", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size", "--ctx", "--chunk", "--kv-type", "--kv-budget",
     "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "--frequency-penalty",
     "--presence-penalty", "--ignore-eos", "-s", "--seed", "--stop", "-i", "--interactive", "-t", "--threads", "-b",
     "--batch-size", "--ids", "--prompt-cache", "--version", "-h", "--help", NULL};
@@ -281,6 +286,8 @@ int main(int argc, char **argv) {
     long generated = 0;
     int32_t eot = -1, pending = -1;
     output out;
+    int kv_type = 0;
+    uint64_t kv_budget = 0;
 
     memset(&out, 0, sizeof out);
     for (i = 1; i < argc; i++) {
@@ -316,6 +323,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) interactive = 1;
         else if (!strcmp(a, "--ids")) print_ids = 1;
         else if (!strcmp(a, "--prompt-cache")) { NEED(); cache_path = val; }
+        else if (!strcmp(a, "--kv-type")) { NEED(); if ((kv_type = util_kv_type(val)) < 0) { fprintf(stderr, "cat-generate: --kv-type takes f32, bf16 or q8, got '%s'\n", val); return 2; } }
+        else if (!strcmp(a, "--kv-budget")) { NEED(); if (util_parse_size(val, &kv_budget)) { fprintf(stderr, "cat-generate: --kv-budget needs a size such as 64M, 2G or 100000 (K, M, G = 1024-based), got '%s'\n", val); return 2; } }
         else if (a[0] == '-' && a[1]) return cli_unknown("cat-generate", a, known_options);
         else { fprintf(stderr, "cat-generate: unexpected argument '%s' (the prompt goes after -p; try --help)\n", a); return 2; }
 #undef NEED
@@ -346,6 +355,21 @@ int main(int argc, char **argv) {
     }
     if (ctx > cfg->block_size) { fprintf(stderr, "cat-generate: --ctx-size %ld exceeds the model's block size %d\n", ctx, cfg->block_size); goto done; }
     status = 1;
+    if (kv_budget) {
+        int32_t c = (int32_t)chunk;
+        size_t need;
+        char h1[32], h2[32];
+        r = cat_model_fit_budget(m, kv_budget, (int32_t)ctx, 1, (cat_dtype)kv_type, &c, &need);
+        if (r == CAT_ERR_BUDGET) {
+            fprintf(stderr, "cat-generate: --kv-budget %s is too small for the KV cache of %ld tokens (kv-type %s): the smallest budget that fits is %zu bytes (%s, chunk %d)\n",
+                    util_human(kv_budget, h1, sizeof h1), ctx ? ctx : (long)cfg->block_size, cat_dtype_name((cat_dtype)kv_type), need,
+                    util_human(need, h2, sizeof h2), c);
+            goto done;
+        }
+        if (r) { fprintf(stderr, "cat-generate: --kv-budget: %s\n", cat_result_string(r)); goto done; }
+        fprintf(stderr, "kv budget: chunk %d, %zu bytes\n", c, need);
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) chunk = c;
+    }
 
     /* the prompt: -p, -f FILE, -f - or a pipe on standard input, or (with -i) the first line */
     if (prompt_file) {
@@ -387,6 +411,8 @@ int main(int argc, char **argv) {
     sp.max_context = (int32_t)ctx;
     sp.n_threads = (int32_t)threads;
     sp.n_batch = (int32_t)n_batch;
+    sp.kv_type = (cat_dtype)kv_type;
+    sp.kv_budget_bytes = kv_budget;
     r = cat_session_open(m, &sp, &s);
     if (r) { fprintf(stderr, "cat-generate: cannot open a session: %s\n", cat_result_string(r)); goto done; }
     if (n_ids > (size_t)cat_session_max_context(s)) {
@@ -519,8 +545,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "prefill: %.1f tok/s (%zu tokens, %.3f s)\n", (double)n_fed / (t_feed > 0 ? t_feed : 1e-9), n_fed, t_feed);
     fprintf(stderr, "decode: %.1f tok/s (%ld tokens, %.3f s)\n", generated > 1 ? (double)(generated - 1) / (t_gen > 0 ? t_gen : 1e-9) : 0.0,
             generated, t_gen);
-    fprintf(stderr, "kv cache: %zu bytes at %d tokens (a dense cache of the same decoder would hold %zu); session memory %zu bytes\n",
-            cat_session_kv_bytes(s), cat_session_pos(s),
+    fprintf(stderr, "kv cache (%s): %zu bytes at %d tokens (a dense f32 cache of the same decoder would hold %zu); session memory %zu bytes\n",
+            cat_dtype_name(cat_session_kv_type(s)), cat_session_kv_bytes(s), cat_session_pos(s),
             (size_t)cat_session_pos(s) * 2 * (size_t)cfg->dec.n_layer * (size_t)(cfg->family == CAT_FAMILY_CAT_LAYER ? cfg->dim_fx : cfg->dec.n_local_heads * cfg->dec.head_dim) * sizeof(float),
             cat_session_memory(s));
     status = 0;

@@ -48,7 +48,8 @@ class _ConfigHead(ctypes.Structure):
 
 class _SessionParams(ctypes.Structure):
     _fields_ = [("chunk_size", ctypes.c_int32), ("max_context", ctypes.c_int32), ("n_batch", ctypes.c_int32),
-                ("n_threads", ctypes.c_int32), ("n_seq", ctypes.c_int32), ("_spare", ctypes.c_char * 256)]
+                ("n_threads", ctypes.c_int32), ("n_seq", ctypes.c_int32), ("kv_type", ctypes.c_int),
+                ("kv_budget_bytes", ctypes.c_uint64), ("_spare", ctypes.c_char * 256)]
 
 
 class _SamplerParams(ctypes.Structure):
@@ -218,8 +219,8 @@ class Model(object):
         return b"".join(self.token_bytes(t) for t in ids).decode("utf-8", errors="replace")
 
     # ---- sessions, sampling ----
-    def session(self, chunk=0, ctx=0, threads=0, n_seq=1, n_batch=0):
-        return Session(self, chunk=chunk, ctx=ctx, threads=threads, n_seq=n_seq, n_batch=n_batch)
+    def session(self, chunk=0, ctx=0, threads=0, n_seq=1, n_batch=0, kv_type="f32", kv_budget=0):
+        return Session(self, chunk=chunk, ctx=ctx, threads=threads, n_seq=n_seq, n_batch=n_batch, kv_type=kv_type, kv_budget=kv_budget)
 
     def sampler(self, **kw):
         return Sampler(self, **kw)
@@ -304,11 +305,16 @@ class Model(object):
 class Session(object):
     """A KV cache and the state of n_seq sequences (cat_session)."""
 
-    def __init__(self, model, chunk=0, ctx=0, threads=0, n_seq=1, n_batch=0):
+    def __init__(self, model, chunk=0, ctx=0, threads=0, n_seq=1, n_batch=0, kv_type="f32", kv_budget=0):
+        """kv_type: the KV cache's entries, "f32", "bf16" or "q8"; kv_budget: bytes the
+        KV cache of all sequences may take at ctx tokens (0: no limit; an adaptive
+        CAT then takes the smallest chunk size that fits)."""
         self.model = model
         self._lib = model._lib
         p = _SessionParams()
         p.chunk_size, p.max_context, p.n_threads, p.n_seq, p.n_batch = chunk, ctx, threads, n_seq, n_batch
+        p.kv_type = {"f32": 0, "bf16": 1, "q8": 2}[kv_type]
+        p.kv_budget_bytes = kv_budget
         self._s = ctypes.c_void_p()
         _check(self._lib.cat_session_open(model._m, ctypes.byref(p), ctypes.byref(self._s)), "cat_session_open")
 

@@ -216,6 +216,20 @@ expect "generate: --chunk 64 on an adaptive CAT (max 16)" "power of two" - "$G" 
 expect "generate: --chunk on a dense model" "adaptive" - "$G" -m "$m" --chunk 4 -p x
 expect "generate: model without a tokenizer" "tokenizer" - "$G" -m "$T/cat_c4.cat" -p x
 expect "generate: prompt file does not exist" "cannot open" - "$G" -m "$m" -f "$T/none.txt"
+expect "generate: --kv-type f16" "f32, bf16 or q8" - "$G" -m "$m" --kv-type f16 -p x
+expect "generate: --kv-budget 12X" "size such as" - "$G" -m "$m" --kv-budget 12X -p x
+expect "generate: --kv-budget 0" "size such as" - "$G" -m "$m" --kv-budget 0 -p x
+# the adaptive fixture (128 tokens, 1024 bytes an entry): chunk 16 needs 10 entries at the least
+expect "generate: --kv-budget 1K below every chunk size" "smallest budget that fits is 10240 bytes" - "$G" -m "$T/adaptive.cat" --kv-budget 1K -p ab
+expect "generate: --kv-budget too small for a dense model" "smallest budget that fits" - "$G" -m "$m" --kv-budget 1M -p x
+expect "generate: --kv-budget with a --chunk that does not fit" "smallest budget that fits is 133120 bytes" - "$G" -m "$T/adaptive.cat" --chunk 1 --kv-budget 40K -p ab
+# and a budget that fits: chunk 4 (34 entries) is the smallest within 40 KiB
+"$G" -m "$T/adaptive.cat" --kv-budget 40K -p ab -n 2 --temp 0 >/dev/null 2>"$T/budget.err"
+if [ $? -eq 0 ] && grep -q "^kv budget: chunk 4, 34816 bytes" "$T/budget.err"; then
+    pass=$((pass + 1)); echo "ok   generate: --kv-budget 40K takes chunk 4 (34816 bytes)"
+else
+    fail=$((fail + 1)); echo "FAIL generate: --kv-budget 40K should take chunk 4 (34816 bytes)"; sed 's/^/     | /' "$T/budget.err" | head -n 5
+fi
 
 # ---- cat-ppl: ids and chunk sizes -------------------------------------------------
 P=$B/cat-ppl
@@ -237,6 +251,8 @@ expect "ppl: --window above the block size" "exceeds" - "$P" "$m" --ids $K/kjv_v
 expect "ppl: --window 0" "positive whole number" - "$P" "$m" --ids $K/kjv_val.ids --window 0
 expect "ppl: --text on a model without a tokenizer" "tokenizer" - "$P" "$T/cat_c4.cat" --text $K/kjv_val.txt
 expect "ppl: unknown option" "unknown option" - "$P" "$m" --ids $K/kjv_val.ids --bogus
+expect "ppl: --kv-type q4" "f32, bf16 or q8" - "$P" "$m" --ids $K/kjv_val.ids --kv-type q4
+expect "ppl: --kv-budget too small" "smallest budget that fits is 10240 bytes" - "$P" "$T/adaptive.cat" --ids "$T/few.bin" --kv-budget 10239
 
 # ---- cat-tokenize ------------------------------------------------------------------
 Z=$B/cat-tokenize

@@ -192,6 +192,15 @@ static void test_session(const cat_model *m) {
     CHECK(cat_session_max_context(s) == cfg->block_size, "cat_session_max_context");
     CHECK(cat_session_kv_bytes(s) == cat_session_kv_bytes_at(s, 8) && cat_session_kv_bytes(s) > 0, "cat_session_kv_bytes");
     CHECK(cat_session_memory(s) > cat_session_kv_bytes_at(s, cfg->block_size), "cat_session_memory");
+    {   /* KV-cache types and the budget (tests/test_kvcache.c checks them in depth) */
+        size_t bytes = 0, need = 0;
+        int32_t ch = 0;
+        CHECK(cat_session_kv_type(s) == CAT_DTYPE_F32, "cat_session_kv_type");
+        CHECK(cat_session_scratch_bytes(s) < cat_session_memory(s), "cat_session_scratch_bytes");
+        CHECK(cat_session_bytes(m, &sp, &bytes) == CAT_OK && bytes == cat_session_memory(s), "cat_session_bytes");
+        CHECK(cat_model_kv_bytes(m, 0, 8, 2, CAT_DTYPE_F32) == 2 * cat_session_kv_bytes_at(s, 8), "cat_model_kv_bytes");
+        CHECK(cat_model_fit_budget(m, 1, 0, 1, CAT_DTYPE_Q8, &ch, &need) == CAT_ERR_BUDGET && need > 1, "cat_model_fit_budget");
+    }
     CHECK(cat_session_feed_multi(s, seq, two, 2, NULL) == CAT_OK && cat_session_seq_pos(s, 1) == 1, "cat_session_feed_multi");
     cat_session_seq_reset(s, 1);
     CHECK(cat_session_seq_pos(s, 1) == 0 && cat_session_seq_pos(s, 0) == 9, "cat_session_seq_reset");

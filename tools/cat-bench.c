@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include "util.h"
 #include "cli.h"
 #if defined(__AVX512F__)
@@ -37,21 +38,41 @@ static void usage(FILE *f) {
         "  --chunk C,...       adaptive CAT: test-time chunk sizes (default: the largest)\n"
         "  --threads T,...     OpenMP threads (default: all)\n"
         "  --batch B,...       sequences decoded together (default 1)\n"
+        "  --kv-type T         KV-cache entries of the model and the peer: f32 (default),\n"
+        "                      bf16 or q8\n"
         "  --prefill N         prompt tokens for the prefill figure (default 512)\n"
         "  --decode N          decode steps per run (default 64); the sequences are filled\n"
         "                      once to context - reps * N tokens, then each run decodes N\n"
         "  --reps R            runs per figure, median reported (default 5)\n"
         "  --no-bandwidth      skip the memory-bandwidth measurement\n"
         "  --json              one JSON object per row instead of the table\n"
+        "  --paper             the paper's protocol (benchmark.py of the reference) instead:\n"
+        "                      for each batch size, every sequence starts from a random\n"
+        "                      prompt of --prompt tokens (default: the chunk size, 8 for\n"
+        "                      dense) and generates greedily up to the context (default:\n"
+        "                      the block size); reports the latency of the whole\n"
+        "                      generation, tokens/s over the batch, and memory. One JSON\n"
+        "                      line per batch size; run one batch size per process for a\n"
+        "                      clean peak RSS (tools/paper.sh does)\n"
+        "  --prompt N          --paper: prompt tokens\n"
+        "  --mem-budget SIZE   --paper: also report the largest batch whose total memory\n"
+        "                      (weights + session) at the context fits SIZE (K, M, G)\n"
+        "  --reps 0            --paper: sizes only (nothing allocated, nothing run)\n"
+        "\n"
         "  --version           print the version and exit\n"
         "  -h, --help          this text\n"
         "\n"
         "A figure that was not measured (--no-bandwidth, or a run that failed) prints as\n"
-        "n/a, and as null in JSON.\n");
+        "n/a, and as null in JSON.\n"
+        "\n"
+        "Memory columns: total = weights + the session's allocation (KV cache for the\n"
+        "whole context + scratch), per row; rss = the process's peak resident set so far\n"
+        "(getrusage), which also covers earlier rows and the bandwidth array.\n");
 }
 
 static const char *const known_options[] = {"--peer", "--context", "--chunk", "--threads", "--batch", "--prefill", "--decode", "--reps",
-                                            "--no-bandwidth", "--json", "--version", "-h", "--help", NULL};
+                                            "--no-bandwidth", "--json", "--kv-type", "--paper", "--prompt", "--mem-budget",
+                                            "--version", "-h", "--help", NULL};
 
 /* unmeasured figures are NAN: "n/a" in the table, null in JSON */
 static const char *fig(char *buf, size_t n, const char *fmt, double v) {
@@ -76,6 +97,17 @@ static int parse_list(const char *s, int *out, int cap) {
         else if (*s) return -1;
     }
     return n;
+}
+
+/* peak resident set of this process, bytes */
+static size_t peak_rss(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+#if defined(__APPLE__)
+    return (size_t)ru.ru_maxrss;
+#else
+    return (size_t)ru.ru_maxrss * 1024;
+#endif
 }
 
 static int cmp_d(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
@@ -186,6 +218,9 @@ static double prefill_gflops(const cat_model *m, int n, double tps) {
     return n > 0 ? prefill_flops(m, n) / n * tps / 1e9 : NAN;
 }
 
+/* the KV-cache type of every session (--kv-type) */
+static cat_dtype kv_type = CAT_DTYPE_F32;
+
 /* prefill tokens/s of n tokens into a single-sequence session that has held
    the same prompt once before (its memory mapped, the weights' pages touched):
    the steady state of a program that serves one prompt after another */
@@ -198,7 +233,7 @@ static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
     double t0, t1;
     if (n > cfg->block_size) n = cfg->block_size;
     memset(&sp, 0, sizeof sp);
-    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = n;
+    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = n; sp.kv_type = kv_type;
     if (cat_session_open(m, &sp, &s)) return NAN;
     tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
     if (!tok) { cat_session_close(s); return NAN; }
@@ -214,7 +249,7 @@ static double prefill_tps(const cat_model *m, int chunk, int threads, int n) {
 }
 
 /* batch sequences filled to `start` tokens, ready for decode steps */
-typedef struct { double prefill_tps, decode_tps; size_t kv; } result;
+typedef struct { double prefill_tps, decode_tps; size_t kv, session, scratch; } result;
 typedef struct { cat_session *s; int32_t *seq, *tok; int batch, pos, ctx; } decoder;
 
 static int dec_open(decoder *d, const cat_model *m, int chunk, int threads, int batch, int start, int ctx) {
@@ -223,7 +258,7 @@ static int dec_open(decoder *d, const cat_model *m, int chunk, int threads, int 
     int b, i, n;
     memset(d, 0, sizeof *d);
     memset(&sp, 0, sizeof sp);
-    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = ctx; sp.n_seq = batch;
+    sp.chunk_size = chunk; sp.n_threads = threads; sp.max_context = ctx; sp.n_seq = batch; sp.kv_type = kv_type;
     if (cat_session_open(m, &sp, &d->s)) return 1;
     d->batch = batch; d->pos = start; d->ctx = ctx;
     n = start > 1 ? start : 1;
@@ -252,10 +287,114 @@ static double dec_run(decoder *d, int steps) {
 }
 static void dec_close(decoder *d) { cat_session_close(d->s); free(d->seq); free(d->tok); }
 
+/* ---- the paper's protocol (benchmark.py) --------------------------------- */
+
+/* bytes a session of B sequences decoded together allocates (measured by the
+   library without allocating) */
+static size_t session_bytes_for(const cat_model *m, int chunk, int ctx, int B) {
+    cat_session_params sp;
+    size_t b = 0;
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk; sp.max_context = ctx; sp.n_seq = B; sp.kv_type = kv_type;
+    return cat_session_bytes(m, &sp, &b) ? 0 : b;
+}
+
+/* the largest batch whose weights + session fit budget bytes (0 if none) */
+static int max_batch_within(const cat_model *m, int chunk, int ctx, uint64_t budget, size_t *total) {
+    int lo = 0, hi = 4096;   /* the library's limit on sequences */
+    const size_t w = cat_model_weight_bytes(m);
+    *total = 0;
+    while (lo < hi) {
+        const int mid = lo + (hi - lo + 1) / 2;
+        const size_t b = session_bytes_for(m, chunk, ctx, mid);
+        if (b && w + b <= budget) { lo = mid; *total = w + b; } else hi = mid - 1;
+    }
+    return lo;
+}
+
+/* batch sequences each start from `prompt` random tokens and generate greedily
+   until ctx tokens; returns the seconds taken (prompt + generation), -1 on error */
+static double paper_run(cat_session *s, const cat_model *m, int batch, int prompt, int ctx, uint64_t seed) {
+    const cat_config *cfg = cat_model_config(m);
+    int32_t *seq = (int32_t *)malloc(sizeof(int32_t) * (size_t)batch * (size_t)prompt);
+    int32_t *tok = (int32_t *)malloc(sizeof(int32_t) * (size_t)batch * (size_t)prompt);
+    const int ids = cfg->vocab_size < 1000 ? cfg->vocab_size : 1000;   /* as benchmark.py: randint(0, 1000) */
+    int b, i, pos;
+    double t0, t;
+    if (!seq || !tok) { free(seq); free(tok); return -1; }
+    cat_session_reset(s);
+    for (b = 0; b < batch; b++) for (i = 0; i < prompt; i++) {
+        seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
+        seq[b * prompt + i] = b; tok[b * prompt + i] = (int32_t)(seed % (uint64_t)ids);
+    }
+    t0 = util_now();
+    if (cat_session_feed_multi(s, seq, tok, (size_t)batch * prompt, NULL)) { free(seq); free(tok); return -1; }
+    for (b = 0; b < batch; b++) seq[b] = b;
+    for (pos = prompt; pos < ctx; pos++) {
+        for (b = 0; b < batch; b++) tok[b] = cat_argmax(cat_session_seq_logits(s, b), cfg->vocab_size);
+        if (cat_session_feed_multi(s, seq, tok, (size_t)batch, NULL)) { free(seq); free(tok); return -1; }
+    }
+    t = util_now() - t0;
+    free(seq); free(tok);
+    return t;
+}
+
+static int paper(const cat_model *m, const int *chunks, int nchunk, int threads, const int *batches, int nbat, int ctx_req, int prompt_req,
+                 int reps, uint64_t budget) {
+    const cat_config *cfg = cat_model_config(m);
+    int ci, bi, r;
+    if (cfg->family != CAT_FAMILY_CAT_ADAPTIVE) nchunk = 1;
+    for (ci = 0; ci < nchunk; ci++) for (bi = 0; bi < nbat; bi++) {
+        const int c = cfg->family == CAT_FAMILY_DENSE ? 0 : chunks[ci] ? chunks[ci] : cfg->chunk_size;
+        const int ctx = ctx_req && ctx_req < cfg->block_size ? ctx_req : cfg->block_size;
+        const int prompt = prompt_req ? prompt_req : c ? c : 8, B = batches[bi];
+        cat_session_params sp;
+        cat_session *s;
+        double lat[64], t;
+        size_t total = 0;
+        int maxb = 0;
+        if (prompt >= ctx) { fprintf(stderr, "cat-bench: --prompt %d leaves nothing to generate within %d tokens\n", prompt, ctx); return 1; }
+        memset(&sp, 0, sizeof sp);
+        sp.chunk_size = cfg->family == CAT_FAMILY_CAT_ADAPTIVE ? c : 0; sp.max_context = ctx; sp.n_seq = B; sp.n_threads = threads; sp.kv_type = kv_type;
+        if (reps == 0) {   /* sizes only: nothing allocated, nothing run */
+            const size_t sb = session_bytes_for(m, sp.chunk_size, ctx, B);
+            if (budget) maxb = max_batch_within(m, sp.chunk_size, ctx, budget, &total);
+            printf("{\"protocol\": \"paper\", \"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"batch\": %d, \"context\": %d, "
+                   "\"weight_bytes\": %zu, \"kv_bytes\": %zu, \"session_bytes\": %zu, \"total_bytes\": %zu",
+                   cat_family_name(cfg->family), c, dtype_of(m), cat_dtype_name(kv_type), B, ctx, cat_model_weight_bytes(m),
+                   cat_model_kv_bytes(m, sp.chunk_size, ctx, B, kv_type), sb, cat_model_weight_bytes(m) + sb);
+            if (budget) printf(", \"budget_bytes\": %llu, \"max_batch\": %d, \"max_batch_total_bytes\": %zu", (unsigned long long)budget, maxb, total);
+            printf("}\n");
+            continue;
+        }
+        if (cat_session_open(m, &sp, &s)) { fprintf(stderr, "cat-bench: cannot open a session of %d sequences (memory?)\n", B); return 1; }
+        /* warm-up: the prompt and one chunk (the weights' pages touched) */
+        if (paper_run(s, m, B, prompt, prompt + (c ? c : 8) < ctx ? prompt + (c ? c : 8) : ctx, 1) < 0) { fprintf(stderr, "cat-bench: generation failed\n"); return 1; }
+        for (r = 0; r < reps && r < 64; r++) {
+            if ((t = paper_run(s, m, B, prompt, ctx, 0x9E3779B97F4A7C15ull * (uint64_t)(r + 2))) < 0) { fprintf(stderr, "cat-bench: generation failed\n"); return 1; }
+            lat[r] = t;
+        }
+        t = median(lat, r);
+        if (budget) maxb = max_batch_within(m, sp.chunk_size, ctx, budget, &total);
+        printf("{\"protocol\": \"paper\", \"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"batch\": %d, "
+               "\"context\": %d, \"prompt\": %d, \"generated\": %d, \"runs\": %d, \"latency_s\": %.4f, \"tokens_per_s\": %.2f, "
+               "\"weight_bytes\": %zu, \"kv_bytes\": %zu, \"session_bytes\": %zu, \"scratch_bytes\": %zu, \"total_bytes\": %zu, \"peak_rss\": %zu",
+               cat_family_name(cfg->family), c, dtype_of(m), cat_dtype_name(kv_type), threads, B, ctx, prompt, ctx - prompt, r, t,
+               (double)B * (ctx - prompt) / t, cat_model_weight_bytes(m), (size_t)B * cat_session_kv_bytes_at(s, ctx), cat_session_memory(s),
+               cat_session_scratch_bytes(s), cat_model_weight_bytes(m) + cat_session_memory(s), peak_rss());
+        if (budget) printf(", \"budget_bytes\": %llu, \"max_batch\": %d, \"max_batch_total_bytes\": %zu", (unsigned long long)budget, maxb, total);
+        printf("}\n");
+        fflush(stdout);
+        cat_session_close(s);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *path = NULL, *peer_path = NULL;
     int ctxs[32] = { 512 }, nctx = 1, chunks[32] = { 0 }, nchunk = 1, threads[32] = { 0 }, nthr = 1, batches[32] = { 1 }, nbat = 1;
-    int prefill = 512, dec = 64, reps = 5, json = 0, bw = 1, i;
+    int prefill = 512, dec = 64, reps = 5, json = 0, bw = 1, i, paper_mode = 0, prompt = 0, reps_set = 0, ctx_set = 0;
+    uint64_t mem_budget = 0;
     cat_model *m, *peer = NULL;
     char err[512];
     double bws[64];
@@ -266,17 +405,29 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-bench"); return 0; }
         else if (!strcmp(a, "--json")) { json = 1; continue; }
         else if (!strcmp(a, "--no-bandwidth")) { bw = 0; continue; }
+        else if (!strcmp(a, "--paper")) { paper_mode = 1; continue; }
         if (a[0] == '-' && a[1] && !cli_known(a, known_options)) return cli_unknown("cat-bench", a, known_options);
         if (a[0] == '-' && !v) { fprintf(stderr, "cat-bench: %s needs a value (try --help)\n", a); return 2; }
         if (!strcmp(a, "--peer")) { peer_path = v; i++; continue; }
-        else if (!strcmp(a, "--context")) { lst = ctxs; cnt = &nctx; }
+        if (!strcmp(a, "--mem-budget")) {
+            if (util_parse_size(v, &mem_budget)) { fprintf(stderr, "cat-bench: --mem-budget needs a size such as 8G, got '%s'\n", v); return 2; }
+            i++; continue;
+        }
+        if (!strcmp(a, "--kv-type")) {
+            int t = util_kv_type(v);
+            if (t < 0) { fprintf(stderr, "cat-bench: --kv-type takes f32, bf16 or q8, got '%s'\n", v); return 2; }
+            kv_type = (cat_dtype)t; i++; continue;
+        }
+        else if (!strcmp(a, "--context")) { lst = ctxs; cnt = &nctx; ctx_set = 1; }
         else if (!strcmp(a, "--chunk")) { lst = chunks; cnt = &nchunk; }
         else if (!strcmp(a, "--threads")) { lst = threads; cnt = &nthr; }
         else if (!strcmp(a, "--batch")) { lst = batches; cnt = &nbat; }
-        else if (!strcmp(a, "--prefill") || !strcmp(a, "--decode") || !strcmp(a, "--reps")) {
+        else if (!strcmp(a, "--reps") && !strcmp(v, "0")) { reps = 0; reps_set = 1; i++; continue; }
+        else if (!strcmp(a, "--prefill") || !strcmp(a, "--decode") || !strcmp(a, "--reps") || !strcmp(a, "--prompt")) {
             int x[1];
             if (parse_list(v, x, 1) != 1) { fprintf(stderr, "cat-bench: %s needs a positive number, got '%s'\n", a, v); return 2; }
-            if (!strcmp(a, "--prefill")) prefill = x[0]; else if (!strcmp(a, "--decode")) dec = x[0]; else reps = x[0];
+            if (!strcmp(a, "--prefill")) prefill = x[0]; else if (!strcmp(a, "--decode")) dec = x[0];
+            else if (!strcmp(a, "--prompt")) prompt = x[0]; else { reps = x[0]; reps_set = 1; }
             i++; continue;
         } else if (a[0] == '-') return cli_unknown("cat-bench", a, known_options);
         else if (!path) { path = a; continue; }
@@ -291,6 +442,14 @@ int main(int argc, char **argv) {
         if (cat_model_config(peer)->family != CAT_FAMILY_DENSE) fprintf(stderr, "cat-bench: note: the peer %s is not a dense model\n", peer_path);
     }
     for (i = 0; i < nchunk; i++) if (chunks[i] && !cat_model_chunk_ok(m, chunks[i])) { fprintf(stderr, "cat-bench: chunk %d does not suit %s\n", chunks[i], path); return 2; }
+    if (!paper_mode && reps == 0) { fprintf(stderr, "cat-bench: --reps 0 goes with --paper\n"); return 2; }
+    if (paper_mode) {
+        int rc;
+        if (nthr > 1 || nctx > 1) { fprintf(stderr, "cat-bench: --paper takes one --threads and one --context\n"); return 2; }
+        rc = paper(m, chunks, nchunk, threads[0], batches, nbat, ctx_set ? ctxs[0] : 0, prompt, reps_set ? reps : 1, mem_budget);
+        cat_model_close(m);
+        return rc;
+    }
     for (i = 0; i < nthr; i++) {
         if (!threads[i]) {
 #ifdef _OPENMP
@@ -308,8 +467,9 @@ int main(int argc, char **argv) {
 #else
         printf("kernels: %s, no OpenMP (one thread)\n", cat_kernels());
 #endif
-        printf("%-12s %5s %4s %3s %5s %7s %11s %7s %10s %12s %12s %7s %6s", "family", "chunk", "dtype", "thr", "batch", "context", "prefill t/s", "GFLOP/s", "decode t/s",
-               "kv bytes", "model bytes", "GB/s", "of bw");
+        printf("kv cache: %s\n", cat_dtype_name(kv_type));
+        printf("%-12s %5s %4s %3s %5s %7s %11s %7s %10s %12s %12s %9s %8s %7s %6s", "family", "chunk", "dtype", "thr", "batch", "context", "prefill t/s", "GFLOP/s", "decode t/s",
+               "kv bytes", "model bytes", "total MiB", "rss MiB", "GB/s", "of bw");
         if (nbat > 1) { char lab[32]; snprintf(lab, sizeof lab, "vs b%d", batches[0]); printf(" %8s", lab); }
         if (peer) printf(" %9s %9s", "vs dense", "kv ratio");
         printf("\n");
@@ -355,6 +515,8 @@ int main(int argc, char **argv) {
                 int ch = chunk;
                 memset(&pres, 0, sizeof pres);
                 res.kv = cat_session_kv_bytes_at(dm[bi].s, ctx);
+                res.session = cat_session_memory(dm[bi].s);
+                res.scratch = cat_session_scratch_bytes(dm[bi].s);
                 dec_close(&dm[bi]);
                 if (peer) { pres.kv = cat_session_kv_bytes_at(dp[bi].s, ctx); dec_close(&dp[bi]); }
                 res.prefill_tps = prefill_med; res.decode_tps = median(dc[bi], reps);
@@ -363,11 +525,13 @@ int main(int argc, char **argv) {
                 bpt = (weight_bytes_per_token(m, ch) + (double)batches[bi] * (double)res.kv) / batches[bi];
                 gbs = bpt * res.decode_tps / 1e9;
                 if (json) {
-                    printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d",
-                           cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch, dtype_of(m), threads[ti], batches[bi], ctx);
+                    printf("{\"family\": \"%s\", \"chunk\": %d, \"dtype\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"batch\": %d, \"context\": %d",
+                           cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch, dtype_of(m), cat_dtype_name(kv_type), threads[ti], batches[bi], ctx);
                     json_fig("prefill_tps", "%.2f", res.prefill_tps);
                     json_fig("decode_tps", "%.2f", res.decode_tps);
                     printf(", \"kv_bytes\": %zu, \"model_bytes\": %zu", res.kv, cat_model_weight_bytes(m));
+                    printf(", \"weight_bytes\": %zu, \"session_bytes\": %zu, \"scratch_bytes\": %zu, \"total_bytes\": %zu, \"peak_rss\": %zu",
+                           cat_model_weight_bytes(m), res.session, res.scratch, cat_model_weight_bytes(m) + res.session, peak_rss());
                     json_fig("decode_gbps", "%.3f", gbs);
                     json_fig("bandwidth_gbps", "%.3f", bws[ti]);
                     json_fig("prefill_gflops", "%.2f", prefill_gflops(m, prefill, res.prefill_tps));
@@ -381,9 +545,10 @@ int main(int argc, char **argv) {
                     printf("}\n");
                 } else {
                     char f1[32], f2[32], f3[32], f4[32], f5[32];
-                    printf("%-12s %5d %4s %3d %5d %7d %11s %7s %10s %12zu %12zu %7s %6s", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch,
+                    printf("%-12s %5d %4s %3d %5d %7d %11s %7s %10s %12zu %12zu %9.1f %8.1f %7s %6s", cat_family_name(cfg->family), cfg->family == CAT_FAMILY_DENSE ? 0 : ch,
                            dtype_of(m), threads[ti], batches[bi], ctx, fig(f1, 32, "%.1f", res.prefill_tps), fig(f2, 32, "%.1f", prefill_gflops(m, prefill, res.prefill_tps)),
-                           fig(f3, 32, "%.1f", res.decode_tps), res.kv, cat_model_weight_bytes(m), fig(f4, 32, "%.2f", gbs), fig(f5, 32, "%.0f%%", 100.0 * gbs / bws[ti]));
+                           fig(f3, 32, "%.1f", res.decode_tps), res.kv, cat_model_weight_bytes(m), (double)(cat_model_weight_bytes(m) + res.session) / 1048576.0,
+                           (double)peak_rss() / 1048576.0, fig(f4, 32, "%.2f", gbs), fig(f5, 32, "%.0f%%", 100.0 * gbs / bws[ti]));
                     if (nbat > 1) printf(" %8s", fig(f1, 32, "%.2fx", bratio));
                     if (peer) printf(" %9s %8.2fx", fig(f1, 32, "%.2fx", pratio), (double)pres.kv / (double)res.kv);
                     printf("\n");

@@ -26,6 +26,8 @@ static void usage(FILE *f) {
         "  --incremental    feed tokens one at a time through a session's KV cache\n"
         "                   (default: one full-sequence forward per record, and a\n"
         "                   full forward per greedy step)\n"
+        "  --kv-type T      KV-cache entries: f32 (default), bf16 or q8 (lossy: give a\n"
+        "                   matching --atol and --logits-only)\n"
         "  --logits-only    skip greedy records (for lossy weight types, where a tiny\n"
         "                   difference may flip a near-tie and change the continuation)\n"
         "  -t, --threads N  OpenMP threads (default: all)\n"
@@ -42,7 +44,22 @@ static int rd_u32(rd *r, uint32_t *v) {
 }
 
 /* greedy continuation of prompt[0..np) for ngen tokens; writes out[ngen] */
-static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int threads, const int32_t *prompt, uint32_t np,
+/* full-sequence forward through a session with a cache of type kt */
+static cat_result forward(const cat_model *m, int32_t chunk, cat_dtype kt, const int32_t *tok, size_t n, float *logits) {
+    cat_session_params sp;
+    cat_session *s;
+    cat_result r;
+    if (kt == CAT_DTYPE_F32) return cat_forward(m, chunk, tok, n, logits);
+    memset(&sp, 0, sizeof sp);
+    sp.chunk_size = chunk; sp.kv_type = kt; sp.max_context = (int32_t)n; sp.n_batch = (int32_t)n;
+    r = cat_session_open(m, &sp, &s);
+    if (r) return r;
+    r = cat_session_feed(s, tok, n, logits);
+    cat_session_close(s);
+    return r;
+}
+
+static cat_result greedy(const cat_model *m, int32_t chunk, cat_dtype kt, int incremental, int threads, const int32_t *prompt, uint32_t np,
                          uint32_t ngen, int32_t *out, float *margin_at_flip, const int32_t *want) {
     const cat_config *cfg = cat_model_config(m);
     const int32_t PV = cfg->padded_vocab;
@@ -57,7 +74,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
     if (incremental) {
         cat_session_params sp;
         memset(&sp, 0, sizeof sp);
-        sp.chunk_size = chunk; sp.n_threads = threads;
+        sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = kt;
         r = cat_session_open(m, &sp, &s);
         if (!r) r = cat_session_feed(s, seq, np, NULL);
     } else {
@@ -69,7 +86,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
         int32_t t;
         if (incremental) row = cat_session_logits(s);
         else {
-            r = cat_forward(m, chunk, seq, np + i, lg);
+            r = forward(m, chunk, kt, seq, np + i, lg);
             if (r) break;
             row = lg + (size_t)(np + i - 1) * PV;
         }
@@ -88,7 +105,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, int incremental, int
 int main(int argc, char **argv) {
     const char *model_path = NULL, *ref_path = NULL;
     double atol = 1e-3;
-    int incremental = 0, threads = 0, i, passed = 0, failed = 0, logits_only = 0;
+    int incremental = 0, threads = 0, i, passed = 0, failed = 0, logits_only = 0, kv_type = 0;
     unsigned char *buf;
     int32_t *tok = NULL;
     size_t len;
@@ -105,6 +122,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-check"); return 0; }
         else if (!strcmp(a, "--incremental")) incremental = 1;
         else if (!strcmp(a, "--logits-only")) logits_only = 1;
+        else if (!strcmp(a, "--kv-type") && i + 1 < argc) {
+            if ((kv_type = util_kv_type(argv[++i])) < 0) { fprintf(stderr, "cat-check: --kv-type takes f32, bf16 or q8, got '%s'\n", argv[i]); return 2; }
+        }
         else if (!strcmp(a, "--atol") && i + 1 < argc) {
             char *end; atol = strtod(argv[++i], &end);
             if (*end || !(atol >= 0)) { fprintf(stderr, "cat-check: --atol needs a non-negative number, got '%s'\n", argv[i]); return 2; }
@@ -132,8 +152,8 @@ int main(int argc, char **argv) {
     r.off = 8;
     rd_u32(&r, &version); rd_u32(&r, &nrec);
     if (version != 1) { fprintf(stderr, "cat-check: '%s' has version %u, expected 1\n", ref_path, version); goto fail; }
-    printf("model %s (%s), reference %s: %u records, atol %g%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
-           incremental ? ", incremental" : "");
+    printf("model %s (%s), reference %s: %u records, atol %g%s%s%s\n", model_path, cat_family_name(cfg->family), ref_path, nrec, atol,
+           incremental ? ", incremental" : "", kv_type ? ", kv cache " : "", kv_type ? cat_dtype_name((cat_dtype)kv_type) : "");
 
     for (k = 0; k < nrec; k++) {
         uint32_t kind, ntok, n, cp;
@@ -170,14 +190,14 @@ int main(int argc, char **argv) {
                 cat_session *s = NULL;
                 cat_session_params sp;
                 memset(&sp, 0, sizeof sp);
-                sp.chunk_size = chunk; sp.n_threads = threads;
+                sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = (cat_dtype)kv_type;
                 e = cat_session_open(m, &sp, &s);
                 for (t = 0; t < ntok && !e; t++) {
                     e = cat_session_feed(s, tok + t, 1, NULL);
                     if (!e) memcpy(out + (size_t)t * n, cat_session_logits(s), sizeof(float) * n);
                 }
                 if (s) cat_session_close(s);
-            } else e = cat_forward(m, chunk, tok, ntok, out);
+            } else e = forward(m, chunk, (cat_dtype)kv_type, tok, ntok, out);
             if (e) { printf("record %u: logits, chunk %d, %u tokens: error: %s FAIL\n", k, chunk, ntok, cat_result_string(e)); failed++; }
             else {
                 size_t q;
@@ -202,7 +222,7 @@ int main(int argc, char **argv) {
             memcpy(want, buf + r.off, sizeof(int32_t) * n);
             r.off += (size_t)n * 4;
             if (logits_only) { printf("record %u: greedy, skipped (--logits-only)\n", k); free(want); free(got); free(tok); tok = NULL; continue; }
-            e = greedy(m, chunk, incremental, threads, tok, ntok, n, got, &margin, want);
+            e = greedy(m, chunk, (cat_dtype)kv_type, incremental, threads, tok, ntok, n, got, &margin, want);
             if (e) { printf("record %u: greedy, chunk %d, %u + %u tokens: error: %s FAIL\n", k, chunk, ntok, n, cat_result_string(e)); failed++; }
             else {
                 for (t = 0; t < n; t++) agree += got[t] == want[t];

@@ -34,6 +34,9 @@ static void usage(FILE *f) {
         "                    predictions (1 <= S <= W; S = W is the default scoring)\n"
         "  --chunk C         adaptive CAT: test-time chunk size (default: the largest)\n"
         "  --all-chunks      adaptive CAT: every chunk size 1, 2, 4, ... up to the largest\n"
+        "  --kv-type T       KV-cache entries: f32 (default), bf16 or q8\n"
+        "  --kv-budget SIZE  KV-cache bytes allowed for a window (K, M, G = 1024-based):\n"
+        "                    an adaptive CAT takes the smallest chunk size that fits\n"
         "  -t, --threads N   OpenMP threads (default: all)\n"
         "      --json        one JSON object: model, window, stride, tokens scored and per\n"
         "                    chunk size its loss and perplexity\n"
@@ -41,14 +44,14 @@ static void usage(FILE *f) {
         "  -h, --help        this text\n");
 }
 
-static const char *const known_options[] = {"--text", "--ids", "--window", "--stride", "--chunk", "--all-chunks", "-t", "--threads", "--json",
+static const char *const known_options[] = {"--text", "--ids", "--window", "--stride", "--chunk", "--all-chunks", "--kv-type", "--kv-budget", "-t", "--threads", "--json",
                                             "--version", "-h", "--help", NULL};
 
 /* windows of W tokens, S apart, whose last target (at wS + W) exists */
 static size_t n_windows(size_t n, int W, int S) { return n < (size_t)W + 1 ? 0 : (n - 1 - (size_t)W) / (size_t)S + 1; }
 
 /* loss over all windows at one chunk size; returns 0 on success */
-static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *ids, size_t n, int W, int S, double *loss, long *count) {
+static int score(const cat_model *m, int32_t chunk, cat_dtype kt, int threads, const int32_t *ids, size_t n, int W, int S, double *loss, long *count) {
     const cat_config *cfg = cat_model_config(m);
     const int PV = cfg->padded_vocab;
     cat_session_params sp;
@@ -62,6 +65,7 @@ static int score(const cat_model *m, int32_t chunk, int threads, const int32_t *
     sp.chunk_size = chunk;
     sp.max_context = W;
     sp.n_threads = threads;
+    sp.kv_type = kt;
     r = cat_session_open(m, &sp, &s);
     if (r) { fprintf(stderr, "cat-ppl: cannot open a session: %s\n", cat_result_string(r)); return 1; }
     nb = W < 512 ? W : 512;
@@ -116,7 +120,8 @@ fail:
 int main(int argc, char **argv) {
     const char *model_path = NULL, *text = NULL, *idsf = NULL;
     long W = 0, S = 0, chunk = 0, threads = 0;
-    int all = 0, json = 0, i;
+    int all = 0, json = 0, i, kv_type = 0;
+    uint64_t kv_budget = 0;
     cat_model *m;
     char err[512];
     const cat_config *cfg;
@@ -133,6 +138,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-ppl"); return 0; }
         else if (!strcmp(a, "--all-chunks")) all = 1;
         else if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--kv-type") || !strcmp(a, "--kv-budget")) {
+            if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
+            i++;
+            if (!strcmp(a, "--kv-type") && (kv_type = util_kv_type(v)) < 0) { fprintf(stderr, "cat-ppl: --kv-type takes f32, bf16 or q8, got '%s'\n", v); return 2; }
+            if (!strcmp(a, "--kv-budget") && util_parse_size(v, &kv_budget)) { fprintf(stderr, "cat-ppl: --kv-budget needs a size such as 64M, 2G or 100000 (K, M, G = 1024-based), got '%s'\n", v); return 2; }
+        }
         else if (!strcmp(a, "--text") || !strcmp(a, "--ids") || !strcmp(a, "--window") || !strcmp(a, "--stride") || !strcmp(a, "--chunk") || !strcmp(a, "-t") || !strcmp(a, "--threads")) {
             if (!v) { fprintf(stderr, "cat-ppl: %s needs a value (try --help)\n", a); return 2; }
             i++;
@@ -162,6 +173,20 @@ int main(int argc, char **argv) {
     if (W > cfg->block_size) { fprintf(stderr, "cat-ppl: --window %ld exceeds the model's block size %d\n", W, cfg->block_size); status = 2; goto done; }
     if (S > W) { fprintf(stderr, "cat-ppl: --stride %ld exceeds the window %ld\n", S, W); status = 2; goto done; }
     if (!S) S = W;
+    if (kv_budget) {
+        int32_t c = (int32_t)chunk;
+        size_t need;
+        if (all) { fprintf(stderr, "cat-ppl: give --kv-budget or --all-chunks, not both\n"); status = 2; goto done; }
+        r = cat_model_fit_budget(m, kv_budget, (int32_t)W, 1, (cat_dtype)kv_type, &c, &need);
+        if (r == CAT_ERR_BUDGET) {
+            fprintf(stderr, "cat-ppl: --kv-budget %llu bytes is too small for the KV cache of a %ld-token window (kv-type %s): the smallest budget that fits is %zu bytes (chunk %d)\n",
+                    (unsigned long long)kv_budget, W, cat_dtype_name((cat_dtype)kv_type), need, c);
+            goto done;
+        }
+        if (r) { fprintf(stderr, "cat-ppl: --kv-budget: %s\n", cat_result_string(r)); goto done; }
+        fprintf(stderr, "kv budget: chunk %d, %zu bytes\n", c, need);
+        if (cfg->family == CAT_FAMILY_CAT_ADAPTIVE) chunk = c;
+    }
     if (idsf) {
         size_t len, k;
         b = (unsigned char *)util_read_input(idsf, UTIL_LIMIT_TEXT, "token-id file", 0, &len, err, sizeof err);
@@ -199,7 +224,7 @@ int main(int argc, char **argv) {
         int k, nc = 0;
         if (all) for (c = 1; c <= cfg->chunk_size; c *= 2) cs[nc++] = c;
         else cs[nc++] = (int32_t)chunk;
-        for (k = 0; k < nc; k++) if (score(m, cs[k], (int)threads, ids, n, (int)W, (int)S, &loss[k], &cnt[k])) goto done;
+        for (k = 0; k < nc; k++) if (score(m, cs[k], (cat_dtype)kv_type, (int)threads, ids, n, (int)W, (int)S, &loss[k], &cnt[k])) goto done;
         if (json) {
             printf("{\"model\": \"");
             for (k = 0; model_path[k]; k++) {   /* a JSON string: escape what must be */

@@ -1,6 +1,6 @@
 /* util.h: small helpers shared by the command-line tools and the tests (not
    part of the cat.h library): read a whole file, little-endian fields, a
-   monotonic clock. Everything is static; include it where needed.
+   monotonic clock, the --kv-type and --kv-budget values. Everything is static; include it where needed.
    Return convention (the same in every header under tools/): 0 on success and -1 on failure; a
    pointer is NULL on failure.
    MIT License, see LICENSE. */
@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -185,5 +186,43 @@ UTIL_FN double util_now(void) {
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
+}
+
+/* --kv-type NAME: 0 f32, 1 bf16, 2 q8 (the values of cat_dtype); -1 if unknown */
+UTIL_FN int util_kv_type(const char *s) {
+    if (!strcmp(s, "f32")) return 0;
+    if (!strcmp(s, "bf16")) return 1;
+    if (!strcmp(s, "q8")) return 2;
+    return -1;
+}
+
+/* --kv-budget SIZE: a whole number of bytes with an optional suffix K, M or G
+   (1024-based; a trailing B or iB is allowed: 8G, 8GB, 8GiB, 512M, 4096).
+   Returns 0 on success, -1 when the text is not such a size or is 0. */
+UTIL_FN int util_parse_size(const char *s, uint64_t *out) {
+    uint64_t v = 0, mul = 1;
+    const char *p = s;
+    if (*p < '0' || *p > '9') return -1;
+    while (*p >= '0' && *p <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (*p == 'K' || *p == 'k') { mul = (uint64_t)1 << 10; p++; }
+    else if (*p == 'M' || *p == 'm') { mul = (uint64_t)1 << 20; p++; }
+    else if (*p == 'G' || *p == 'g') { mul = (uint64_t)1 << 30; p++; }
+    if (mul > 1 && p[0] == 'i' && p[1] == 'B') p += 2;
+    else if (*p == 'B') p++;
+    if (*p || v == 0 || v > UINT64_MAX / mul) return -1;
+    *out = v * mul;
+    return 0;
+}
+
+/* bytes for people: "12.3 MiB" */
+UTIL_FN const char *util_human(uint64_t b, char *buf, size_t n) {
+    if (b >= ((uint64_t)1 << 30)) snprintf(buf, n, "%.2f GiB", (double)b / (double)((uint64_t)1 << 30));
+    else if (b >= ((uint64_t)1 << 20)) snprintf(buf, n, "%.2f MiB", (double)b / (double)((uint64_t)1 << 20));
+    else if (b >= 1024) snprintf(buf, n, "%.1f KiB", (double)b / 1024.0);
+    else snprintf(buf, n, "%llu bytes", (unsigned long long)b);
+    return buf;
 }
 #endif
