@@ -1040,7 +1040,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--merges")) merges = NEXT();
         else if (!strcmp(a, "--no-tokenizer")) no_tok = 1;
         else if (!strcmp(a, "--allow-nonfinite")) g_allow_nonfinite = 1;
-        else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (!util_parse_u64(v, &seed)) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
+        else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (util_parse_u64(v, &seed) != 0) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
         else if (a[0] == '-' && a[1]) {
             static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--no-tokenizer",
                                                 "--allow-nonfinite", "--seed", "--help", NULL};
