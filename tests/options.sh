@@ -98,7 +98,7 @@ printf ' And God said\n Let there be\n' | gen -p "$P" -n 12 -i --ids >"$T/i.ids"
 printf ' And God said\n Let there be\n' | gen -p "$P" -n 12 -i >"$T/i.txt" 2>/dev/null
 pre=$(sed -n 's/^prefill: .*(\([0-9]*\) tokens.*/\1/p' "$T/i.err")
 dec=$(sed -n 's/^decode: .*(\([0-9]*\) tokens.*/\1/p' "$T/i.err")
-pos=$(sed -n 's/^kv cache: .* at \([0-9]*\) tokens.*/\1/p' "$T/i.err")
+pos=$(sed -n 's/^kv cache[^:]*: .* at \([0-9]*\) tokens.*/\1/p' "$T/i.err")
 if [ -n "$pos" ] && [ $((pre + dec - 3)) -eq "$pos" ] && [ "$dec" -eq 36 ]; then
     ok "-i: 3 turns of 12 tokens, each token fed once ($pre prefill + $dec decoded - 3 = $pos held)"
 else bad "-i: each token fed once" "$(cat "$T/i.err")"; fi
