@@ -14,14 +14,15 @@
      Public API: declarations, seen by every file that includes cat.h
        RESULTS          cat_result (one X-macro list) and cat_result_string
        CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
-       MODELS           open (file or memory), close, getters, tensor directory, q8
+       MODELS           open (file or memory), close, getters, tensor directory, q8,
+                        the file format constants and the writer
        SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
-       SAMPLING         RNG, argmax, the sampler (temperature, top-k, top-p)
+       SAMPLING         RNG, argmax, the sampler (penalties, temperature, top-k/p, min-p)
        TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
      Implementation: only where CAT_IMPLEMENTATION is defined
        1 BASICS         allocator and linkage macros, names, error helpers, LE readers
-       2 MODEL FILE     model structs, config keys and checks, tensor specs, loader,
-                        open/close, getters
+       2 MODEL FILE     model structs, config keys and checks, tensor specs, the
+                        writer, the loader, open/close, getters
        3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
                         and weighted sums, RMSNorm, SiLU
        4 SESSION STATE  slots, each sequence's caches, struct cat_session
