@@ -210,7 +210,7 @@ expect "--repeat-penalty -1" "number" gen -p "$P" --repeat-penalty -1
 expect "--repeat-last-n -2" "whole number" gen -p "$P" --repeat-last-n -2
 expect "-s -1" "whole number" gen -p "$P" -s -1
 expect "-s 2^64" "whole number" gen -p "$P" -s 18446744073709551616
-expect "-f missing file" "cannot read" gen -f "$T/no-such-file"
+expect "-f missing file" "cannot" gen -f "$T/no-such-file"
 expect "--temperature: closest --temp" "did you mean '--temp'" gen --temperature 0
 expect "--repeat-penaltyy: closest" "did you mean '--repeat-penalty'" gen --repeat-penaltyy 1
 expect "--n_predict: closest" "did you mean '--n-predict'" gen --n_predict 4
