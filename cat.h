@@ -14,14 +14,15 @@
      Public API: declarations, seen by every file that includes cat.h
        RESULTS          cat_result (one X-macro list) and cat_result_string
        CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
-       MODELS           open (file or memory), close, getters, tensor directory, q8
+       MODELS           open (file or memory), close, getters, tensor directory, q8,
+                        the file format constants and the writer
        SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
-       SAMPLING         RNG, argmax, the sampler (temperature, top-k, top-p)
+       SAMPLING         RNG, argmax, the sampler (penalties, temperature, top-k/p, min-p)
        TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
      Implementation: only where CAT_IMPLEMENTATION is defined
        1 BASICS         allocator and linkage macros, names, error helpers, LE readers
-       2 MODEL FILE     model structs, config keys and checks, tensor specs, loader,
-                        open/close, getters
+       2 MODEL FILE     model structs, config keys and checks, tensor specs, the
+                        writer, the loader, open/close, getters
        3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
                         and weighted sums, RMSNorm, SiLU
        4 SESSION STATE  slots, each sequence's caches, struct cat_session
@@ -1623,11 +1624,13 @@ static void *cat__pool_main(void *arg) {
     }
 }
 
-/* a pool of nth threads (the caller and nth - 1 workers) in one allocation;
-   fewer threads if some cannot start; *out = NULL (one thread) when nth <= 1 */
+/* the bytes cat__pool_open(nth) allocates */
 static size_t cat__pool_size(int nth) {
     return nth <= 1 ? 0 : sizeof(cat__pool) + (sizeof(pthread_t) + sizeof(cat__warg)) * (size_t)(nth - 1) + 16;
 }
+
+/* a pool of nth threads (the caller and nth - 1 workers) in one allocation;
+   fewer threads if some cannot start; *out = NULL (one thread) when nth <= 1 */
 static cat_result cat__pool_open(int nth, cat__pool **out) {
     cat__pool *p;
     size_t bytes;
@@ -2066,23 +2069,23 @@ static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
     } else memcpy(dst, src, sizeof(float) * (size_t)hd);
 }
 /* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
-static void cat__kv_scores(const cat__kern *K, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+static void cat__kv_scores(const cat__kern *kn, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
     int e0, e, c;
-    if (t == CAT_DTYPE_F32) { K->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+    if (t == CAT_DTYPE_F32) { kn->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
-        K->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+        kn->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
     }
 }
 /* o += sum of p[e] * value row e, rows in order */
-static void cat__kv_wsum(const cat__kern *K, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
+static void cat__kv_wsum(const cat__kern *kn, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
     int e0, e, c;
-    if (t == CAT_DTYPE_F32) { K->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
+    if (t == CAT_DTYPE_F32) { kn->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
-        K->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+        kn->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
     }
 }
 
@@ -2290,7 +2293,7 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 /* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
    global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd]. One item
    of the threads' job: query row si, head h. */
-typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; size_t goff, loff, rb; cat_dtype kt; } cat__att_job;
+typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; } cat__att_job;
 static void cat__att_item(void *ctx, int64_t task, int tid) {
     const cat__att_job *J = (const cat__att_job *)ctx;
     cat_session *s = J->s;
@@ -2298,8 +2301,7 @@ static void cat__att_item(void *ctx, int64_t task, int tid) {
     const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
     const cat_dtype kt = J->kt;
-    const size_t rb = J->rb, eb = (size_t)KV * rb;
-    const size_t goff = J->goff, loff = J->loff;
+    const size_t rb = J->rb, eb = (size_t)KV * rb, goff = J->goff, loff = J->loff;
     const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
     const float *q = s->qkv + (size_t)si * w + h * hd;
     float *sc = s->scores + (size_t)tid * s->ent_cap;
@@ -2311,7 +2313,6 @@ static void cat__att_item(void *ctx, int64_t task, int tid) {
     const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
     const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
     int e, j;
-    (void)kvd;
     cat__kv_scores(s->kern, sc, q, gkb, rb, ng, hd, scale, kt, tmp);
     cat__kv_scores(s->kern, sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
     for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
@@ -2325,10 +2326,10 @@ static void cat__att_item(void *ctx, int64_t task, int tid) {
 static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
     cat__att_job J;
     J.s = s; J.g = g; J.sl = sl; J.out = out;
-    J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;
+    J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;   /* the compressor's scratch is f32 */
     J.rb = cat__kv_row_bytes(J.kt, g->hd);
-    J.goff = layer >= 0 ? (size_t)layer * s->gcap * (size_t)g->n_kv * J.rb : 0;
-    J.loff = layer >= 0 ? (size_t)layer * s->lcap * (size_t)g->n_kv * J.rb : 0;
+    J.goff = layer >= 0 ? (size_t)layer * s->gcap * g->n_kv * J.rb : 0;
+    J.loff = layer >= 0 ? (size_t)layer * s->lcap * g->n_kv * J.rb : 0;
     cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * g->n_head);
 }
 

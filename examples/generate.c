@@ -377,7 +377,7 @@ int main(int argc, char **argv) {
         else {
             /* a regular file only: a FIFO or device is refused at once, without blocking */
             pbuf = (char *)util_read_input(prompt_file, MAX_TEXT, "prompt file", 0, &plen, err, sizeof err);
-            if (!pbuf) { fprintf(stderr, "cat-generate: %s\n", err); goto done; }
+            if (!pbuf) { fprintf(stderr, "cat-generate: cannot read the prompt: %s\n", err); goto done; }
         }
         if (!pbuf) {
             fprintf(stderr, "cat-generate: cannot read '%s'%s\n", prompt_file, plen > MAX_TEXT ? ": longer than 1 GiB" : "");

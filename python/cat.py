@@ -49,7 +49,7 @@ class _ConfigHead(ctypes.Structure):
 class _SessionParams(ctypes.Structure):
     _fields_ = [("chunk_size", ctypes.c_int32), ("max_context", ctypes.c_int32), ("n_batch", ctypes.c_int32),
                 ("n_threads", ctypes.c_int32), ("n_seq", ctypes.c_int32), ("kv_type", ctypes.c_int),
-                ("kv_budget_bytes", ctypes.c_uint64), ("_spare", ctypes.c_char * 256)]
+                ("kv_budget_bytes", ctypes.c_uint64), ("bf16_dot", ctypes.c_int32), ("_spare", ctypes.c_char * 256)]
 
 
 class _SamplerParams(ctypes.Structure):

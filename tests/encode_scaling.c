@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     int32_t *ids;
     int pat, k;
     (void)tokfile_load_hf; (void)tokfile_load_hf_memory; (void)tokfile_load_gpt2_memory;
-    if (!tokfile_load_gpt2(&tf, "tests/fixtures/gpt2/encoder.json", "tests/fixtures/gpt2/vocab.bpe", err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+    if (tokfile_load_gpt2(&tf, "tests/fixtures/gpt2/encoder.json", "tests/fixtures/gpt2/vocab.bpe", err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
     if (cat_tokenizer_create(&t, tf.n_vocab, (const char *const *)tf.tokens, tf.lens, tf.n_merges, tf.merges, tf.n_special, tf.special)) return 1;
     tokfile_free(&tf);
     buf = (char *)malloc(8 * n0);

@@ -558,7 +558,7 @@ static int max_layer_index(const char *prefix) {
     return mx;
 }
 
-static void block_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
+static void stack_from(fmap *m, const char *sec, const char *pre, int layer_attn_cat, cat_stack_config *b) {
     char key[96], nm[160];
     int64_t inf, hd;
     int ml;
@@ -660,12 +660,12 @@ static void build_config(fmap *m, cat_config *c, int random_mode, uint32_t tok_v
     else if (random_mode) die("config lacks 'vocab_size'");
     else die("the checkpoint does not tell the vocabulary size (its %lld rows are padded): add --set vocab_size=N or a tokenizer", (long long)pv);
     if (!fhas(m, "padded_vocab_size")) c->padded_vocab = (int32_t)(pv > 0 ? pv : find_multiple(c->vocab_size, 256));
-    block_from(m, "decoder", "", c->family == CAT_FAMILY_CAT_LAYER, &c->dec);
+    stack_from(m, "decoder", "", c->family == CAT_FAMILY_CAT_LAYER, &c->dec);
     if (c->family == CAT_FAMILY_CAT_LAYER) {
         c->dim_fx = pick(m, "decoder.dim_fx", dim_of("layers.0.attention.expand.weight", 0), "layers.0.attention.expand.weight");
         c->dec.n_local_heads = c->dec.n_head;
     } else if (c->family != CAT_FAMILY_DENSE) {
-        block_from(m, "compressor", "f.", 0, &c->comp);
+        stack_from(m, "compressor", "f.", 0, &c->comp);
         c->dim_fx = pick(m, "compressor.dim_fx", dim_of("f.proj_fx.weight", 0) > 0 ? dim_of("f.proj_fx.weight", 0) : c->dec.dim, "f.proj_fx.weight");
     }
     /* chunk size: the compressing matrix is (dim_fx, chunk * dim) */
@@ -1040,7 +1040,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--merges")) merges = NEXT();
         else if (!strcmp(a, "--no-tokenizer")) no_tok = 1;
         else if (!strcmp(a, "--allow-nonfinite")) g_allow_nonfinite = 1;
-        else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (!util_parse_u64(v, &seed)) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
+        else if (!strcmp(a, "--seed")) { const char *v = NEXT(); if (util_parse_u64(v, &seed) != 0) die("--seed needs a whole number from 0 to 18446744073709551615, got '%s'", v); }
         else if (a[0] == '-' && a[1]) {
             static const char *const known[] = {"--config", "--set", "--dtype", "--tokenizer", "--vocab", "--merges", "--no-tokenizer",
                                                 "--allow-nonfinite", "--seed", "--help", NULL};

@@ -153,22 +153,22 @@ UTIL_FN void *util_read_file(const char *path, size_t *len) {
     return util_read_input(path, (size_t)1 << 30, "file", 0, len, err, sizeof err);
 }
 
-/* A decimal unsigned 64-bit integer, exactly (0 .. 18446744073709551615): 1 and
-   *out on success; 0 for an empty string, a sign, spaces, other characters or a
+/* A decimal unsigned 64-bit integer, exactly (0 .. 18446744073709551615): 0 and
+   *out on success; -1 for an empty string, a sign, spaces, other characters or a
    value past 2^64 - 1 (seeds are taken whole: no rounding through a double). */
 UTIL_FN int util_parse_u64(const char *s, uint64_t *out) {
     uint64_t v = 0;
     const char *p = s;
-    if (!s || !*s) return 0;
+    if (!s || !*s) return -1;
     for (; *p; p++) {
         unsigned d;
-        if (*p < '0' || *p > '9') return 0;
+        if (*p < '0' || *p > '9') return -1;
         d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10) return 0;
+        if (v > (UINT64_MAX - d) / 10) return -1;
         v = v * 10 + d;
     }
     *out = v;
-    return 1;
+    return 0;
 }
 
 UTIL_FN uint32_t util_rd32(const unsigned char *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
