@@ -715,7 +715,10 @@ static char *path_join(const char *dir, const char *name) {
 static void open_ckpt(const char *path) {
     char err[512];
     if (g_nck >= MAX_FILES) die("more than %d checkpoint files", MAX_FILES);
-    if (ckpt_open(&g_ck[g_nck], path, err, sizeof err)) die("%s: %s", path, err);
+    if (ckpt_open(&g_ck[g_nck], path, err, sizeof err)) {
+        if (strncmp(err, path, strlen(path)) == 0) die("%s", err);   /* the reader named the file */
+        die("%s: %s", path, err);
+    }
     add_input(path);
     g_nck++;
 }
