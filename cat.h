@@ -23,8 +23,9 @@
        1 BASICS         allocator and linkage macros, names, error helpers, LE readers
        2 MODEL FILE     model structs, config keys and checks, tensor specs, the
                         writer, the loader, open/close, getters
-       3 KERNELS        matmul over f32/bf16/q8 weights, row decode, attention scores
-                        and weighted sums, RMSNorm, SiLU
+       3 KERNELS        the session's thread pool, the kernel table chosen at run time
+                        (CAT_KERNELS), KV-cache rows (f32/bf16/q8), RMSNorm, SiLU; the
+                        kernels themselves are in 11
        4 SESSION STATE  slots, each sequence's caches, struct cat_session
        5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
        6 COMPRESSOR     the tokens of completed chunks -> their fx
@@ -32,6 +33,10 @@
        8 SESSIONS       the arena layout, open/reset/close, feed, getters, cat_forward
        9 SAMPLING       RNG, argmax, the sampler
       10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
+      11 KERNEL PASSES  compiled once per instruction set (scalar, NEON, AVX2+FMA,
+                        AVX-512, AVX-512+BF16): matmul over f32/bf16/q8 weights, row
+                        decode, attention scores and weighted sums; each pass ends
+                        with its table cat__kern_<name>
 
    GLOSSARY (the paper's words -> the code's names)
      chunk               C consecutive tokens; c in a session (cat_session_chunk), the
@@ -4304,9 +4309,8 @@ done:
 #endif /* CAT_IMPLEMENTATION_DONE */
 #endif /* CAT_IMPLEMENTATION */
 
-/* ======================================================================= */
-/* kernels of one instruction set                                          */
-/* ======================================================================= */
+/* ----------------------------------------------------------------------------
+   11 KERNEL PASSES: the kernels of one instruction set. */
 /* This part is compiled once per pass of the kernels section (CAT__ISA: 0
    scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 4 AVX-512 with AVX512_BF16; every name gets the pass's suffix),
    and ends with the pass's table, cat__kern_<name>. */
