@@ -1526,8 +1526,9 @@ CAT__API int cat_model_chunk_ok(const cat_model *m, int32_t chunk) {
 }
 
 /* ----------------------------------------------------------------------------
-   3 KERNELS: matrix products over f32, bf16 and q8 weights, attention scores
-   and weighted sums, RMSNorm and SiLU; bit-identical for any thread count. */
+   3 KERNELS: the thread pool, the kernel table chosen at run time, KV-cache rows,
+   RMSNorm and SiLU (the kernels of each instruction set: section 11); results are
+   bit-identical for any thread count. */
 /* ======================================================================= */
 /* threads: a pool of the session's own                                    */
 /* ======================================================================= */
