@@ -176,7 +176,9 @@ static int cmd_hf(const char *in, const char *dir, const char *cfgpath) {
         int comp = !strncmp(nm, "f.", 2);
         rest = comp ? nm + 2 : nm;
         snprintf(pre, sizeof pre, comp ? "model.compressor." : "model.");
-#define OUT(...) do { snprintf(o[no].name, sizeof o[no].name, __VA_ARGS__); o[no].ndim = t[i].ndim; memcpy(o[no].shape, t[i].shape, sizeof o[no].shape); o[no].data = t[i].data; no++; } while (0)
+#define OUT(...) do { if (snprintf(o[no].name, sizeof o[no].name, __VA_ARGS__) >= (int)sizeof o[no].name) { \
+            fprintf(stderr, "mkckpt: tensor name too long\n"); exit(1); } \
+        o[no].ndim = t[i].ndim; memcpy(o[no].shape, t[i].shape, sizeof o[no].shape); o[no].data = t[i].data; no++; } while (0)
         if (!strcmp(nm, "output.weight")) OUT("lm_head.weight");
         else if (!strcmp(nm, "wte.weight")) OUT("model.embeddings.weight");
         else if (!strcmp(nm, "f.wte.weight")) OUT("model.compressor.wte.weight");

@@ -704,11 +704,18 @@ static void build_config(fmap *m, cat_config *c, int random_mode, uint32_t tok_v
 static int is_dir(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISDIR(st.st_mode); }
 static int is_file(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
 
+/* paths made here live until exit (the same-file guard keeps them), then are freed */
+static char *g_paths[MAX_FILES + 16];
+static int g_npaths;
+static void free_paths(void) { while (g_npaths > 0) free(g_paths[--g_npaths]); }
 static char *path_join(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = (char *)malloc(n);
+    char *p;
+    if (g_npaths >= (int)(sizeof g_paths / sizeof g_paths[0])) die("more than %d input files", MAX_FILES);
+    p = (char *)malloc(n);
     if (!p) die("out of memory");
     snprintf(p, n, "%s/%s", dir, name);
+    g_paths[g_npaths++] = p;
     return p;
 }
 
@@ -779,12 +786,9 @@ static const char *open_inputs(const char *in, fmap *m) {
                 if (strstr(w[i], ".index.json")) open_index(p); else open_ckpt(p);
                 break;
             }
-            free(p);
         }
         if (!w[i]) die("%s: no model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json or state_dict.pt", in);
-        if (is_file(tok)) return tok;
-        free(tok);
-        return NULL;
+        return is_file(tok) ? tok : NULL;
     }
     if (ends(in, ".index.json")) open_index(in);
     else open_ckpt(in);
@@ -914,6 +918,7 @@ static void write_model(const char *out, const cat_config *c, cat_tensor_desc *d
     }
     snprintf(g_tmp, sizeof g_tmp, "%s.tmp.%ld", out, (long)getpid());
     atexit(cleanup_tmp);
+    atexit(free_paths);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
