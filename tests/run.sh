@@ -172,7 +172,8 @@ run "unit: CAT_NO_TOKENIZER" "$B/test_notok" "$OUT/kjv_cat.cat"
 check "CAT_MALLOC alone is refused (#error)" sh -c "! ${CC:-cc} -fsyntax-only -DCAT_IMPLEMENTATION '-DCAT_MALLOC(s)=malloc(s)' -x c cat.h 2>'$OUT/alloc_err.txt' && grep -q 'all of CAT_MALLOC, CAT_FREE and CAT_REALLOC' '$OUT/alloc_err.txt'"
 mkdir -p "$OUT/example/build" && ln -sf "$(cd "$OUT" && pwd)/kjv_cat.cat" "$OUT/example/build/kjv_cat.cat"
 for v in readme_example readme_example_cxx; do
-    check "README example ($v)" sh -c "cd '$OUT/example' && '$(pwd)/$B/$v' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
+    exe=$(cd "$B" && pwd)/$v   # B may be relative or absolute
+    check "README example ($v)" sh -c "cd '$OUT/example' && '$exe' > out.txt && grep -q 'KV cache: [1-9]' out.txt"
 done
 # the tools' options acting as documented (prompt sources, stop strings, penalties,
 # seed, -i, --stride, --json, n/a figures, --version, closest-option hints)
