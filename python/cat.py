@@ -129,6 +129,7 @@ def _declare(lib):
         "cat_tokenizer_decode": (ctypes.c_int, [P, I32P, SZ, ctypes.c_char_p, SZ, SZP]),
         "cat_tokenizer_token_bytes": (ctypes.POINTER(ctypes.c_char), [P, I32, SZP]),
         "cat_tokenizer_find": (I32, [P, ctypes.c_char_p, SZ]),
+        "cat_tokenizer_eot": (I32, [P]),
         "cat_tokenizer_vocab_size": (ctypes.c_uint32, [P]),
         "cat_sampler_init": (ctypes.c_int, [P, ctypes.POINTER(_SamplerParams), I32]),
         "cat_sampler_sample": (ctypes.c_int, [P, F, I32P]),
@@ -158,7 +159,23 @@ def _ids_array(ids):
     return (ctypes.c_int32 * max(1, len(ids)))(*ids), len(ids)
 
 
-class Model(object):
+class _Closing(object):
+    """with-statement and garbage-collection support for objects with close()"""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Model(_Closing):
     """A model file, opened read-only (mapped); shared by its sessions."""
 
     def __init__(self, path, lib=None):
@@ -173,24 +190,12 @@ class Model(object):
         self.vocab_size, self.padded_vocab = c.vocab_size, c.padded_vocab
         self.block_size, self.chunk_size = c.block_size, c.chunk_size
         self._tok = self._lib.cat_model_tokenizer(self._m)
-        self.eot = self._lib.cat_tokenizer_find(self._tok, b"<|endoftext|>", 13) if self._tok else -1
+        self.eot = self._lib.cat_tokenizer_eot(self._tok) if self._tok else -1
 
     def close(self):
         if self._m:
             self._lib.cat_model_close(self._m)
             self._m = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     # ---- tokenizer ----
     def _need_tok(self):
@@ -302,7 +307,7 @@ class Model(object):
         return loss, math.exp(loss), count
 
 
-class Session(object):
+class Session(_Closing):
     """A KV cache and the state of n_seq sequences (cat_session)."""
 
     def __init__(self, model, chunk=0, ctx=0, threads=0, n_seq=1, n_batch=0, kv_type="f32", kv_budget=0):
@@ -322,18 +327,6 @@ class Session(object):
         if self._s:
             self._lib.cat_session_close(self._s)
             self._s = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def feed(self, ids, logits=False, logits_out=None):
         """Feed token ids. logits=True returns every position's logits as a list
