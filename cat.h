@@ -119,11 +119,12 @@
                           threads sleep after a short spin, so a busy machine
                           does not stall them
      CAT_NO_DISPATCH      x86 with gcc/clang: only the kernels of the compiler's
-                          target (default: scalar, AVX2, AVX-512 and AVX-512+BF16
-                          kernels in one binary, chosen at run time; the header
-                          includes itself once per set, by the name CAT_SELF,
-                          "cat.h" unless you define it; CAT_KERNELS=scalar|avx2|
-                          avx512|avx512bf16 in the environment forces a path)
+                          target (default: scalar, AVX2, AVX-512, AVX-512+VNNI and
+                          AVX-512+VNNI+BF16 kernels in one binary, chosen at run
+                          time; the header includes itself once per set, by the
+                          name CAT_SELF, "cat.h" unless you define it;
+                          CAT_KERNELS=scalar|avx2|avx512|avx512vnni|avx512bf16
+                          in the environment forces a path)
      CAT_NO_MMAP          read model files into memory instead of mapping them
      CAT_NO_TOKENIZER     leave out the tokenizer (its API, code and Unicode tables)
      CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides: define
@@ -255,7 +256,7 @@ typedef struct {
     int32_t layer_head_dim;     /* CAT layer: head size of the CAT attention */
 } cat_config;
 
-typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1, CAT_DTYPE_Q8 = 2 } cat_dtype;
+typedef enum { CAT_DTYPE_F32 = 0, CAT_DTYPE_BF16 = 1, CAT_DTYPE_Q8 = 2, CAT_DTYPE_Q4 = 3 } cat_dtype;
 
 /* Checks a configuration and fills its derived fields (head_dim, rope_n_elem,
    layer_n_head, layer_head_dim). Returns CAT_OK, or CAT_ERR_CONFIG with a sentence
@@ -320,8 +321,8 @@ enum { CAT_KEY_ALL, CAT_KEY_OPT, CAT_KEY_CHUNKED, CAT_KEY_COMP, CAT_KEY_COMP_OPT
     X(comp.rope_base,         "compressor.rope_base",         CAT_KV_F64, CAT_KEY_COMP_OPT, 10000.0) \
     X(comp.norm_eps,          "compressor.norm_eps",          CAT_KV_F64, CAT_KEY_COMP_OPT, 1e-5)
 
-/* Bytes of one tensor's data (f32, bf16; q8: see FORMAT.md); 0 for a shape or
-   type the format does not allow (ndim 1..4, each dim 1..2^31, q8 only 2-d). */
+/* Bytes of one tensor's data (f32, bf16; q8, q4: see FORMAT.md); 0 for a shape or
+   type the format does not allow (ndim 1..4, each dim 1..2^31, q8 and q4 only 2-d). */
 CATDEF uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dims);
 
 /* The writer: begin with the configuration, the tokenizer (or NULL) and the
@@ -393,14 +394,18 @@ CATDEF int cat_model_tensor_count(const cat_model *m);
 CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **name, cat_dtype *dtype,
                                         int *ndim, int64_t dims[4], uint64_t *offset, uint64_t *nbytes);
 CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
-CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8"; "unknown" */
-/* the kernels a session runs by default on this CPU: "avx512", "avx2", "neon" or
-   "scalar" (x86: chosen at run time; CAT_KERNELS=scalar|avx2|avx512|avx512bf16
-   in the environment picks one the CPU runs); cat_session_kernels: a session's */
+CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8", "q4"; "unknown" */
+/* the kernels a session runs by default on this CPU: "avx512vnni", "avx512",
+   "avx2", "neon" or "scalar" (x86: chosen at run time;
+   CAT_KERNELS=scalar|avx2|avx512|avx512vnni|avx512bf16 in the environment picks
+   one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
-/* 8-bit weights (FORMAT.md): bytes of a rows x cols q8 matrix, and quantizing one */
+/* 8-bit and 4-bit weights (FORMAT.md: a half-precision scale per 32 values):
+   bytes of a rows x cols q8 / q4 matrix, and quantizing one (src finite) */
 CATDEF size_t cat_q8_bytes(int64_t rows, int64_t cols);
 CATDEF void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols);
+CATDEF size_t cat_q4_bytes(int64_t rows, int64_t cols);
+CATDEF void cat_q4_quantize(void *dst, const float *src, int64_t rows, int64_t cols);
 /* 1 if chunk is a valid test-time chunk size for this model (0: the model's own; adaptive
    CATs: any power of two up to the model's), else 0 */
 CATDEF int cat_model_chunk_ok(const cat_model *m, int32_t chunk);
@@ -687,6 +692,7 @@ CAT__API const char *cat_dtype_name(cat_dtype t) {
     case CAT_DTYPE_F32: return "f32";
     case CAT_DTYPE_BF16: return "bf16";
     case CAT_DTYPE_Q8: return "q8";
+    case CAT_DTYPE_Q4: return "q4";
     }
     return "unknown";
 }
@@ -940,6 +946,7 @@ CAT__API uint64_t cat_tensor_bytes(cat_dtype dtype, int ndim, const int64_t *dim
     if (dtype == CAT_DTYPE_F32) return numel * 4;
     if (dtype == CAT_DTYPE_BF16) return numel * 2;
     if (dtype == CAT_DTYPE_Q8) return ndim == 2 ? (uint64_t)cat_q8_bytes(dims[0], dims[1]) : 0;
+    if (dtype == CAT_DTYPE_Q4) return ndim == 2 ? (uint64_t)cat_q4_bytes(dims[0], dims[1]) : 0;
     return 0;
 }
 
@@ -1250,8 +1257,6 @@ static cat_result cat__bind_all(cat_model *m, char *err, size_t errlen) {
     return CAT_OK;
 }
 
-static size_t cat__q8_bytes(int64_t rows, int64_t cols);
-
 static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
     const uint8_t *b = m->base;
     uint64_t size = m->size, kv_off, kv_size, tok_off, tok_size, dir_off, dir_size, data_off, data_size, fsize;
@@ -1327,7 +1332,7 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         if (c.bad) break;
         memcpy(e->name, nm, nlen); e->name[nlen] = 0;
         if (memchr(e->name, 0, nlen)) { cat__err(err, errlen, "tensor %u has a NUL byte in its name", i); return CAT_ERR_FORMAT; }
-        if (dt > CAT_DTYPE_Q8) { cat__err(err, errlen, "tensor '%s' has unknown dtype %u", e->name, dt); return CAT_ERR_FORMAT; }
+        if (dt > CAT_DTYPE_Q4) { cat__err(err, errlen, "tensor '%s' has unknown dtype %u", e->name, dt); return CAT_ERR_FORMAT; }
         if (nd < 1 || nd > 4) { cat__err(err, errlen, "tensor '%s' has %u dimensions (1..4 allowed)", e->name, nd); return CAT_ERR_FORMAT; }
         e->dtype = (cat_dtype)dt; e->ndim = (int)nd;
         for (k = 0; k < nd; k++) {
@@ -1339,8 +1344,15 @@ static cat_result cat__load(cat_model *m, char *err, size_t errlen) {
         }
         e->offset = cat__cu64(&c); e->nbytes = cat__cu64(&c);
         if (c.bad) break;
-        if (e->dtype == CAT_DTYPE_Q8 && nd != 2) { cat__err(err, errlen, "tensor '%s' is q8 but has %u dimensions (q8 is for matrices)", e->name, nd); return CAT_ERR_FORMAT; }
+        if (e->dtype >= CAT_DTYPE_Q8 && nd != 2) {
+            cat__err(err, errlen, "tensor '%s' is %s but has %u dimensions (%s is for matrices)", e->name, cat_dtype_name(e->dtype), nd, cat_dtype_name(e->dtype));
+            return CAT_ERR_FORMAT;
+        }
         esz = cat_tensor_bytes(e->dtype, e->ndim, e->dims);
+        if (e->dtype == CAT_DTYPE_Q8 && e->nbytes != esz && e->nbytes == esz + 2 * (uint64_t)e->dims[0] * (uint64_t)((e->dims[1] + 31) / 32)) {
+            cat__err(err, errlen, "tensor '%s' is q8 with f32 scales, the layout of an earlier cat-convert: convert the model again", e->name);
+            return CAT_ERR_FORMAT;
+        }
         if (e->nbytes != esz) { cat__err(err, errlen, "tensor '%s' claims %llu bytes, its shape and type need %llu", e->name, (unsigned long long)e->nbytes, (unsigned long long)esz); return CAT_ERR_FORMAT; }
         if (e->offset % CAT__ALIGN) { cat__err(err, errlen, "tensor '%s' offset %llu is not 64-byte aligned", e->name, (unsigned long long)e->offset); return CAT_ERR_FORMAT; }
         if (e->offset > data_size || e->nbytes > data_size - e->offset) {
@@ -1751,25 +1763,34 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 /* ======================================================================= */
 /* Standalone use: this block gives the types cat.h already defines. */
 
-/* Q8 FORMAT (dtype 2)
+/* Q8 FORMAT (dtype 2) and Q4 FORMAT (dtype 3)
    A rows x cols matrix (any cols >= 1) is cut along each row into groups of
    32 consecutive values; the last group of a row holds cols % 32 values when
    cols is not a multiple of 32. G = ceil(cols / 32) groups per row.
-   Byte layout of the tensor data (cat__q8_bytes(rows, cols) bytes):
-     offset 0:  rows * cols int8 values q, row-major (row r starts at r * cols)
-     offset S = round_up(rows * cols, 64):
-                rows * G float32 scales d (little-endian IEEE), row-major
-                (scale of row r, group g at S + 4 * (r * G + g))
-     bytes between rows * cols and S are zero.
-   Value: W[r][c] = (float)q[r * cols + c] * d[r * G + c / 32]  (one f32 rounding).
-   Quantization (cat__q8_quantize): amax = max |w| over the group;
-   d = amax / 127 (f32 division); q = round-half-away-from-zero(w / d) clamped to
-   [-127, 127] (q = 0 everywhere when amax == 0). -128 never occurs. Inputs must
-   be finite. Size: cols + 4 * G bytes per row (~1.125 bytes per weight).
+   Byte layout of the tensor data (cat_q8_bytes / cat_q4_bytes(rows, cols) bytes):
+     offset 0:  the values, row-major, R bytes a row:
+                q8: R = cols int8 values q (row r starts at r * cols);
+                q4: R = 16 * G bytes; group g of row r is the 16 bytes at
+                r * R + 16 * g, whose byte j holds value 32 g + j in its low
+                nibble and value 32 g + 16 + j in its high nibble, each as
+                q + 8 (q in -8..7); nibbles past cols are 8 (q = 0)
+     offset S = round_up(rows * R, 64):
+                rows * G scales d, IEEE half precision (binary16, little-endian),
+                row-major (scale of row r, group g at S + 2 * (r * G + g))
+     bytes between rows * R and S are zero.
+   Value: W[r][c] = (float)q * (float)d (exact: 8 or 4 bits times 11).
+   Quantization (cat_q8_quantize, cat_q4_quantize), per group: q8: m = max |w|,
+   d = m / 127; q4: m = the value of largest magnitude (the first if tied),
+   d = m / -8; then d is rounded to the nearest half (ties to even; at most
+   65504 in magnitude) and q = round-half-away-from-zero(w / d) clamped to
+   [-127, 127] (q8; -128 never occurs) or [-8, 7] (q4), with the rounded d
+   (q = 0 everywhere when it is 0). Inputs must be finite. Size per 32
+   weights: 34 bytes (q8) or 18 (q4).
+   Files of an earlier layout (q8 with f32 scales) are refused with a message.
 
    NUMERICS (every dtype, every path)
-   An output y[i][o] is the f32 dot product of x row i with the decoded f32
-   weight row o (bf16: exact widening; q8: q * d as above), computed as:
+   f32 and bf16 weights: an output y[i][o] is the f32 dot product of x row i
+   with the decoded f32 weight row o (bf16: exact widening), computed as:
    16 lane sums s[l] (l = 0..15), lane l takes k = l, l+16, l+32, ... in
    increasing order, each step s[l] = fma(x[k], w[k], s[l]) (the last partial
    block of 16 is zero padded), then the fixed tree
@@ -1781,14 +1802,30 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    same order, so a score == cat__matmul of the query by one key row. The AVX-512,
    AVX2 and NEON paths give identical bits to one another; the scalar path does
    too where the C library has a fast fmaf (FP_FAST_FMAF), else it rounds the
-   product separately (relative difference ~1e-7 * sqrt(cols)). */
+   product separately (relative difference ~1e-7 * sqrt(cols)).
+   q8 and q4 weights: integer dot products. Each row of x is first quantized
+   like a q8 weight row, but with an f32 scale: per group g of 32, m = max |x|,
+   e_g = m / 127, a = round-half-away-from-zero(x * (127 / m)) clamped to
+   [-127, 127] (a = 0, e_g = 0 when m = 0; e_g = NaN when the group holds a
+   NaN or an infinity, so the outputs are NaN). Pair p covers columns
+   [64p, 64p + 64) (groups 2p and 2p + 1; columns past cols count as 0).
+   16 lane sums s[l] (l = 0..15): lane l takes, for p = 0, 1, ... in turn,
+     s[l] = fma((float)t, d_g * e_g, s[l])   (d_g * e_g rounded to f32 once)
+   where t is the exact integer sum of the 4 products q * a of columns
+   64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
+   past the row's end); then the tree above. Every path (scalar with a fused
+   fmaf, AVX2, AVX-512 with or without VNNI, NEON) gives these bits, for any
+   n and thread count; they differ from the f32 product by the rounding of x
+   (about 0.4% of a group's largest value). */
 
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
-   per instruction set (scalar, AVX2+FMA, AVX-512), each pass under a target
-   pragma, by including this file again (CAT_SELF names it: "cat.h" unless
-   renamed), and once more for AVX-512 with AVX512_BF16 (bf16 weights by bf16
+   per instruction set (scalar, AVX2+FMA, AVX-512, AVX-512 with VNNI for the
+   integer dot products of q8 / q4 weights), each pass under a target pragma,
+   by including this file again (CAT_SELF names it: "cat.h" unless renamed),
+   and once more for AVX-512 with VNNI and AVX512_BF16 (bf16 weights by bf16
    activations); a session takes the best one the CPU has (or CAT_KERNELS=scalar,
-   avx2, avx512 or avx512bf16 in the environment, when the CPU has it), so a build without
+   avx2, avx512, avx512vnni or avx512bf16 in the environment, when the CPU has
+   it), so a build without
    -march=native runs the AVX-512 kernels on an AVX-512 CPU. Elsewhere, or with
    CAT_NO_DISPATCH, one pass for the instruction set the compiler targets
    (NEON on aarch64). */
@@ -1829,37 +1866,170 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #endif
 
 
-static size_t cat__q8_bytes(int64_t rows, int64_t cols) {
-    size_t nq = (size_t)rows * (size_t)cols, g = (size_t)((cols + 31) / 32);
-    return ((nq + 63) & ~(size_t)63) + (size_t)rows * g * 4;
+/* IEEE half precision <-> f32 (exact widening; narrowing rounds to nearest
+   even, overflow to infinity, NaN stays NaN) */
+static float cat__f16_to_f32(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1Fu, m = h & 0x3FFu;
+    uint32_t u;
+    float f;
+    if (e == 0) {   /* zero or subnormal: m * 2^-24 */
+        f = (float)m * 5.9604644775390625e-08f;
+        return sign ? -f : f;
+    }
+    u = e == 31 ? sign | 0x7F800000u | (m << 13) : sign | ((e + 112) << 23) | (m << 13);
+    memcpy(&f, &u, 4);
+    return f;
 }
-CAT__API size_t cat_q8_bytes(int64_t rows, int64_t cols) { return cat__q8_bytes(rows, cols); }
-static const float *cat__q8_scales(const cat__tensor *t) {
-    size_t nq = (size_t)t->rows * (size_t)t->cols;
-    return (const float *)(const void *)((const uint8_t *)t->data + ((nq + 63) & ~(size_t)63));
+static uint16_t cat__f32_to_f16(float f) {
+    uint32_t u, sign, e, m;
+    memcpy(&u, &f, 4);
+    sign = (u >> 16) & 0x8000u;
+    e = (u >> 23) & 0xFFu; m = u & 0x7FFFFFu;
+    if (e == 255) return (uint16_t)(sign | 0x7C00u | (m ? 0x200u : 0));
+    if (e >= 113) {   /* normal half (or overflow): round 23 -> 10 bits of mantissa */
+        uint32_t v = ((e - 112) << 10) | (m >> 13), rest = m & 0x1FFFu;
+        if (rest > 0x1000u || (rest == 0x1000u && (v & 1u))) v++;
+        return (uint16_t)(v >= 0x7C00u ? sign | 0x7C00u : sign | v);
+    }
+    if (e < 102) return (uint16_t)sign;   /* below half the smallest subnormal */
+    {   /* subnormal half: the value is (m | 2^23) * 2^(e - 150); units of 2^-24 */
+        const uint32_t mm = m | 0x800000u, sh = 126 - e, v = mm >> sh, rest = mm & ((1u << sh) - 1u), halfu = 1u << (sh - 1);
+        return (uint16_t)(sign | (v + (rest > halfu || (rest == halfu && (v & 1u)))));
+    }
 }
 
-CAT__API void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols) {
+/* bytes of one row's values (q8: cols; q4: 16 per group) and of the whole tensor */
+static size_t cat__qrow_bytes(cat_dtype t, int64_t cols) {
+    return t == CAT_DTYPE_Q4 ? (size_t)((cols + 31) / 32) * 16 : (size_t)cols;
+}
+static size_t cat__quant_bytes(cat_dtype t, int64_t rows, int64_t cols) {
+    const size_t nq = (size_t)rows * cat__qrow_bytes(t, cols), g = (size_t)((cols + 31) / 32);
+    return ((nq + 63) & ~(size_t)63) + (size_t)rows * g * 2;
+}
+CAT__API size_t cat_q8_bytes(int64_t rows, int64_t cols) { return cat__quant_bytes(CAT_DTYPE_Q8, rows, cols); }
+CAT__API size_t cat_q4_bytes(int64_t rows, int64_t cols) { return cat__quant_bytes(CAT_DTYPE_Q4, rows, cols); }
+/* the scales of a q8 / q4 tensor (half precision, G per row) */
+static const uint16_t *cat__qscales(const cat__tensor *t) {
+    const size_t nq = (size_t)t->rows * cat__qrow_bytes(t->dtype, t->cols);
+    return (const uint16_t *)(const void *)((const uint8_t *)t->data + ((nq + 63) & ~(size_t)63));
+}
+
+static void cat__quantize(cat_dtype t, void *dst, const float *src, int64_t rows, int64_t cols) {
     const int64_t G = (cols + 31) / 32;
-    const size_t nq = (size_t)rows * (size_t)cols, s0 = (nq + 63) & ~(size_t)63;
-    int8_t *q = (int8_t *)dst;
-    uint8_t *sc = (uint8_t *)dst + s0;
+    const size_t R = cat__qrow_bytes(t, cols), nq = (size_t)rows * R, s0 = (nq + 63) & ~(size_t)63;
+    const float lim = t == CAT_DTYPE_Q4 ? 7.0f : 127.0f, low = t == CAT_DTYPE_Q4 ? -8.0f : -127.0f;
+    uint8_t *q = (uint8_t *)dst, *sc = (uint8_t *)dst + s0;
     int64_t r, g, c;
-    memset((uint8_t *)dst + nq, 0, s0 - nq);
+    memset(q, t == CAT_DTYPE_Q4 ? 0x88 : 0, nq);
+    memset(q + nq, 0, s0 - nq);
     for (r = 0; r < rows; r++) for (g = 0; g < G; g++) {
         const int64_t c0 = g * 32, c1 = c0 + 32 < cols ? c0 + 32 : cols;
         const float *w = src + r * cols;
-        float amax = 0.0f, d;
-        for (c = c0; c < c1; c++) { float a = fabsf(w[c]); if (a > amax) amax = a; }
-        d = amax / 127.0f;
+        float big = 0.0f, d;
+        uint16_t h;
+        for (c = c0; c < c1; c++) if (fabsf(w[c]) > fabsf(big)) big = w[c];
+        d = t == CAT_DTYPE_Q4 ? big / -8.0f : fabsf(big) / 127.0f;
+        h = cat__f32_to_f16(d);
+        if ((h & 0x7C00u) == 0x7C00u) h = (uint16_t)((h & 0x8000u) | 0x7BFFu);   /* at most 65504 */
+        d = cat__f16_to_f32(h);
         for (c = c0; c < c1; c++) {
-            float v = amax > 0.0f ? roundf(w[c] / d) : 0.0f;
-            if (v > 127.0f) v = 127.0f;
-            if (v < -127.0f) v = -127.0f;
-            q[r * cols + c] = (int8_t)v;
+            float v = d != 0.0f ? roundf(w[c] / d) : 0.0f;
+            if (v > lim) v = lim;
+            if (v < low) v = low;
+            if (t == CAT_DTYPE_Q8) q[(size_t)r * R + (size_t)c] = (uint8_t)(int8_t)v;
+            else {
+                uint8_t *b = q + (size_t)r * R + (size_t)g * 16 + (size_t)((c - c0) & 15);
+                const unsigned nib = (unsigned)((int)v + 8);
+                *b = (uint8_t)(c - c0 < 16 ? (*b & 0xF0u) | nib : (*b & 0x0Fu) | (nib << 4));
+            }
         }
-        memcpy(sc + 4 * (size_t)(r * G + g), &d, 4);
+        sc[2 * (size_t)(r * G + g)] = (uint8_t)(h & 0xFF);
+        sc[2 * (size_t)(r * G + g) + 1] = (uint8_t)(h >> 8);
     }
+}
+CAT__API void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t cols) { cat__quantize(CAT_DTYPE_Q8, dst, src, rows, cols); }
+CAT__API void cat_q4_quantize(void *dst, const float *src, int64_t rows, int64_t cols) { cat__quantize(CAT_DTYPE_Q4, dst, src, rows, cols); }
+
+/* one value of a q8 / q4 weight row (the integer q; the scale is apart) */
+static int cat__qval(const cat__tensor *t, const uint8_t *row, int64_t c) {
+    if (t->dtype == CAT_DTYPE_Q8) return (int)(int8_t)row[c];
+    {
+        const uint8_t b = row[(c / 32) * 16 + (c & 15)];
+        return (int)((c & 16) ? b >> 4 : b & 15) - 8;
+    }
+}
+
+/* pair p (columns 64p .. 64p+63) of a q8 / q4 weight row as signed values, 0 past the row's end */
+static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int64_t G, int q4) {
+    int c;
+    (void)G;
+    for (c = 0; c < 64; c++) {
+        const int64_t k = 64 * p + c;
+        if (k >= in) wt[c] = 0;
+        else if (!q4) wt[c] = (int8_t)w[k];
+        else {
+            const uint8_t b = w[(k / 32) * 16 + (k & 15)];
+            wt[c] = (int8_t)((int)((k & 16) ? b >> 4 : b & 15) - 8);
+        }
+    }
+}
+
+/* Quantized activations for the integer dot products (see NUMERICS): n rows of
+   in values, P = ceil(in / 64) pairs of groups a row, laid out as
+     a:    int8[n][64 P]   the values (0 past in)
+     corr: int32[n][16 P]  -off * (sum of a over each 4 columns): off = 128
+                           for q8 (its kernels add 128 to the weights), 8 for q4
+     e:    f32[n][16 P]    the group scale, lane l of pair p holding e_(2p + (l >= 8))
+   (cat__xq_bytes(n, in) bytes; each part 64-byte aligned) */
+typedef struct { int8_t *a; int32_t *corr; float *e; int64_t P; } cat__xq;
+static size_t cat__xq_bytes(int64_t n, int64_t in) { return (size_t)n * (size_t)((in + 63) / 64) * (64 + 64 + 64) + 192; }
+static cat__xq cat__xq_at(void *buf, int64_t n, int64_t in) {
+    cat__xq q;
+    uint8_t *p = (uint8_t *)(((uintptr_t)buf + 63) & ~(uintptr_t)63);
+    q.P = (in + 63) / 64;
+    q.a = (int8_t *)(void *)p; p += (size_t)n * (size_t)q.P * 64;
+    q.corr = (int32_t *)(void *)p; p += (size_t)n * (size_t)q.P * 64;
+    q.e = (float *)(void *)p;
+    return q;
+}
+/* quantize rows [r0, r1) of x (row stride in) into q */
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+    int64_t r, g, c;
+    for (r = r0; r < r1; r++) {
+        int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
+        int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
+        float *e = q->e + (size_t)r * (size_t)q->P * 16;
+        const float *xr = x + (size_t)r * (size_t)in;
+        for (g = 0; g < 2 * q->P; g++) {
+            const int64_t c0 = g * 32, c1 = c0 + 32 < in ? c0 + 32 : in;
+            float m = 0.0f, inv, eg;
+            int bad = 0, l;
+            for (c = c0; c < c1; c++) {
+                const float v = fabsf(xr[c]);
+                if (!(v <= FLT_MAX)) bad = 1;
+                else if (v > m) m = v;
+            }
+            inv = m > 0.0f ? 127.0f / m : 0.0f;
+            eg = bad ? NAN : m / 127.0f;
+            for (c = c0; c < c0 + 32; c++) {
+                float v = c < c1 && !bad ? roundf(xr[c] * inv) : 0.0f;
+                if (v > 127.0f) v = 127.0f;
+                if (v < -127.0f) v = -127.0f;
+                a[c] = (int8_t)v;
+            }
+            for (l = 0; l < 8; l++) {
+                const int64_t k = c0 + 4 * l;
+                cr[k / 4] = -off * ((int32_t)a[k] + a[k + 1] + a[k + 2] + a[k + 3]);
+                e[16 * (g / 2) + 8 * (g & 1) + l] = eg;
+            }
+        }
+    }
+}
+typedef struct { const cat__xq *q; const float *x; int64_t in; int off; } cat__xq_job;
+static void cat__xq_item(void *ctx, int64_t b, int tid) {
+    const cat__xq_job *j = (const cat__xq_job *)ctx;
+    (void)tid;
+    cat__xq_rows(j->q, j->x, j->in, b, b + 1, j->off);
 }
 
 /* software prefetch of the cache line `ahead` bytes past p (a hint; never faults) */
@@ -1879,9 +2049,9 @@ static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
         const uint16_t *s = (const uint16_t *)t->data + row * n;
         for (j = 0; j < n; j++) dst[j] = cat__bf16_to_f32(s[j]);
     } else {
-        const int8_t *s = (const int8_t *)t->data + row * n;
-        const float *d = cat__q8_scales(t) + row * ((n + 31) / 32);
-        for (j = 0; j < n; j++) dst[j] = (float)s[j] * d[j / 32];
+        const uint8_t *s = (const uint8_t *)t->data + (size_t)row * cat__qrow_bytes(t->dtype, n);
+        const uint16_t *d = cat__qscales(t) + row * ((n + 31) / 32);
+        for (j = 0; j < n; j++) dst[j] = (float)cat__qval(t, s, j) * cat__f16_to_f32(d[j / 32]);
     }
 }
 
@@ -1895,14 +2065,15 @@ static void cat__prefetch_row(const float *p, int n) {
 }
 
 /* jobs of the matmul: blocks of 16 weight rows (decode), tiles of x rows by weight rows */
-typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; const float *scales; } cat__mv_job;
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; } cat__mv_job;
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
 
 /* the kernels of one instruction set: cat__kern_NAME */
 typedef struct {
     const char *name;
-    /* xb: room for xb_cap bf16 activations (the bf16 dot-product path; may be NULL elsewhere) */
-    void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap);
+    /* xs: xs_bytes of scratch for the activations of q8 / q4 weights (quantized,
+       cat__xq_bytes) and of the bf16 dot products (bf16, 2 bytes a value) */
+    void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, void *xs, size_t xs_bytes);
     void (*scores)(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale);
     void (*wsum)(float *o, const float *p, const float *v, size_t stride, int n, int hd);
 } cat__kern;
@@ -1940,12 +2111,26 @@ typedef struct {
 #pragma GCC pop_options
 #endif
 #undef CAT__ISA
-#define CAT__ISA 4
+#define CAT__ISA 5
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma")
+#endif
+#include CAT_SELF
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#undef CAT__ISA
+#define CAT__ISA 4
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,fma")
 #endif
 #include CAT_SELF
 #if defined(__clang__)
@@ -1963,13 +2148,16 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    const int bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    const int vnni = avx512 && __builtin_cpu_supports("avx512vnni");
+    const int bf16 = vnni && __builtin_cpu_supports("avx512bf16");
     if (avx2) best = &cat__kern_avx2;
     if (avx512) best = &cat__kern_avx512;
+    if (vnni) best = &cat__kern_avx512vnni;
     if (bf16 && bf16dot) best = &cat__kern_avx512bf16;
     if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
     if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
     if (e && strcmp(e, "avx512") == 0 && avx512) want = &cat__kern_avx512;
+    if (e && strcmp(e, "avx512vnni") == 0 && vnni) want = &cat__kern_avx512vnni;
     if (e && strcmp(e, "avx512bf16") == 0 && bf16) want = &cat__kern_avx512bf16;
     return want ? want : best;
 }
@@ -2191,8 +2379,8 @@ struct cat_session {
     float *scores;          /* [nth][ent_cap] */
     cat__pool *pool;        /* NULL: one thread */
     const cat__kern *kern;  /* the kernels in use */
-    uint16_t *xb;           /* bf16 activations for the bf16 dot-product kernels (or NULL) */
-    size_t xb_cap;
+    void *xs;               /* activations for q8 / q4 weights and the bf16 dot products (or NULL) */
+    size_t xs_bytes;
     float *lgt;             /* [n_seq][padded_vocab] last-token logits of a step (n_seq > 1) */
     void *arena;
     size_t arena_size;
@@ -2239,7 +2427,7 @@ static void cat__rope(float *v, const cat__geom *g, int pos) {
 
 /* y = x W^T with the session's kernels and threads */
 static void cat__mm(const cat_session *s, float *y, int ldy, const float *x, int n, const cat__tensor *W) {
-    s->kern->matmul(y, ldy, x, n, W, s->pool, s->xb, s->xb_cap);
+    s->kern->matmul(y, ldy, x, n, W, s->pool, s->xs, s->xs_bytes);
 }
 
 /* the queries, keys and values of n slots whose inputs are xin[n][L->wqkv.cols], into
@@ -2830,15 +3018,20 @@ static void cat__scratch_sizes(cat_session *s, cat__scratch *d) {
     }
     s->ent_cap = s->gcap + s->lcap + d->rope_comp + 2;
     d->rope_dec = cfg->family == CAT_FAMILY_DENSE ? s->max_ctx : s->c + 2;
-    s->xb_cap = 0;
-    if (strcmp(s->kern->name, "avx512bf16") == 0) {
-        /* bf16 activations for the bf16 dot products: any matmul's rows (at most
-           d->rows or chunk_cap) by the widest bf16 matrix */
-        int64_t cols = 0;
+    s->xs_bytes = 0;
+    {   /* scratch for the activations of any matmul's rows (at most d->rows or
+           chunk_cap): quantized for q8 / q4 matrices, bf16 for the bf16 dot products */
+        const int64_t rows = d->rows > s->chunk_cap ? d->rows : s->chunk_cap;
+        const int bf16dot = strcmp(s->kern->name, "avx512bf16") == 0;
         uint32_t e;
-        for (e = 0; e < s->m->n_dir; e++)
-            if (s->m->dir[e].dtype == CAT_DTYPE_BF16 && s->m->dir[e].ndim == 2 && s->m->dir[e].dims[1] > cols) cols = s->m->dir[e].dims[1];
-        s->xb_cap = (size_t)(d->rows > s->chunk_cap ? d->rows : s->chunk_cap) * (size_t)cols;
+        for (e = 0; e < s->m->n_dir; e++) {
+            const cat__dirent *de = &s->m->dir[e];
+            size_t need = 0;
+            if (de->ndim != 2) continue;
+            if (de->dtype == CAT_DTYPE_Q8 || de->dtype == CAT_DTYPE_Q4) need = cat__xq_bytes(rows, de->dims[1]);
+            else if (de->dtype == CAT_DTYPE_BF16 && bf16dot) need = 2 * (size_t)rows * (size_t)de->dims[1];
+            if (need > s->xs_bytes) s->xs_bytes = need;
+        }
     }
 }
 
@@ -2901,7 +3094,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
     if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
-    if (s->xb_cap) CAT__TAKE(a, s->xb, s->xb_cap, uint16_t);
+    if (s->xs_bytes) CAT__TAKE(a, s->xs, s->xs_bytes, uint8_t);
 }
 #undef CAT__TAKE
 
@@ -4316,7 +4509,12 @@ done:
    scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 4 AVX-512 with AVX512_BF16; every name gets the pass's suffix),
    and ends with the pass's table, cat__kern_<name>. */
 #ifdef CAT__KPASS
-#if CAT__ISA == 4
+#if CAT__ISA == 5
+#define CAT__KS(n) n##_avx512vnni
+#define CAT__PATH "avx512vnni"
+#define CAT__MR 4
+#define CAT__NR 6
+#elif CAT__ISA == 4
 #define CAT__KS(n) n##_avx512bf16
 #define CAT__PATH "avx512bf16"
 #define CAT__MR 4
@@ -4346,7 +4544,6 @@ done:
 #define cat__decode_chunk CAT__KS(cat__decode_chunk)
 #define cat__mk CAT__KS(cat__mk)
 #define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
-#define cat__mk1_q8 CAT__KS(cat__mk1_q8)
 #define cat__mk11 CAT__KS(cat__mk11)
 #define cat__tree16 CAT__KS(cat__tree16)
 #define cat__hsum16x16 CAT__KS(cat__hsum16x16)
@@ -4366,6 +4563,15 @@ done:
 #define cat__mvn CAT__KS(cat__mvn)
 #define cat__mm_item CAT__KS(cat__mm_item)
 #define cat__matmul CAT__KS(cat__matmul)
+#define cat__q_wload CAT__KS(cat__q_wload)
+#define cat__q_dload CAT__KS(cat__q_dload)
+#define cat__q_tile_m CAT__KS(cat__q_tile_m)
+#define cat__q_tile CAT__KS(cat__q_tile)
+#define cat__q_wload8 CAT__KS(cat__q_wload8)
+#define cat__q_pair CAT__KS(cat__q_pair)
+#define cat__q_job CAT__KS(cat__q_job)
+#define cat__q_item CAT__KS(cat__q_item)
+#define cat__matmul_q CAT__KS(cat__matmul_q)
 #define cat__dot16_r CAT__KS(cat__dot16_r)
 #define cat__scores_r CAT__KS(cat__scores_r)
 #define cat__scores CAT__KS(cat__scores)
@@ -4431,48 +4637,6 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
 #endif
             for (; k < kc; k++) d[k] = cat__bf16_to_f32(s[k]);
         }
-    } else {
-        const int64_t G = (in + 31) / 32;
-        const float *scl = cat__q8_scales(W);
-        for (j = 0; j < nr; j++) {
-            const int8_t *s = (const int8_t *)W->data + (o0 + j) * in + k0;
-            const float *sr = scl + (o0 + j) * G + k0 / 32;
-            float *d = buf + (size_t)j * CAT__KC;
-            k = 0;
-#if CAT__ISA >= 3
-            for (; k + 32 <= kc; k += 32) {
-                __m512 sv = _mm512_set1_ps(sr[k / 32]);
-                __m512i a = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k)));
-                __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(s + k + 16)));
-                _mm512_storeu_ps(d + k, _mm512_mul_ps(_mm512_cvtepi32_ps(a), sv));
-                _mm512_storeu_ps(d + k + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(b), sv));
-                CAT__PREFETCH(s + k, CAT__KC);
-            }
-#elif CAT__ISA == 2
-            for (; k + 32 <= kc; k += 32) {
-                __m256 sv = _mm256_set1_ps(sr[k / 32]);
-                int h;
-                for (h = 0; h < 32; h += 8) {
-                    __m128i b8 = _mm_loadl_epi64((const __m128i *)(const void *)(s + k + h));
-                    _mm256_storeu_ps(d + k + h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b8)), sv));
-                }
-            }
-#elif CAT__ISA == 1
-            for (; k + 32 <= kc; k += 32) {
-                const float sv = sr[k / 32];
-                int h;
-                for (h = 0; h < 32; h += 16) {
-                    int8x16_t b = vld1q_s8(s + k + h);
-                    int16x8_t lo = vmovl_s8(vget_low_s8(b)), hi = vmovl_s8(vget_high_s8(b));
-                    vst1q_f32(d + k + h, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), sv));
-                    vst1q_f32(d + k + h + 4, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), sv));
-                    vst1q_f32(d + k + h + 8, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), sv));
-                    vst1q_f32(d + k + h + 12, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), sv));
-                }
-            }
-#endif
-            for (; k < kc; k++) d[k] = (float)s[k] * sr[k / 32];
-        }
     }
 }
 
@@ -4518,7 +4682,7 @@ CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int
 #undef CAT__ROWM
 #undef CAT__ROWS6
 
-/* one x row by CAT__NR bf16 / q8 rows, decoding in registers (decode, n == 1):
+/* one x row by CAT__NR bf16 rows, decoding in registers (decode, n == 1):
    the same bits as decoding into a buffer first. kc is a multiple of 32,
    k0 (the column of w[0]) a multiple of 32. */
 #define CAT__B16(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
@@ -4546,30 +4710,6 @@ static void cat__mk1_bf16(float *acc, int first, const float *x, const uint16_t 
     _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
 }
 #undef CAT__B16
-#define CAT__Q8(p, sv) _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p)))), sv)
-#define CAT__Q8ROW(j) { const __m512 sv = _mm512_set1_ps(d[(j) * G + k / 32]); \
-        a##j = _mm512_fmadd_ps(x0, CAT__Q8(w + (j) * ldw + k, sv), a##j); a##j = _mm512_fmadd_ps(x1, CAT__Q8(w + (j) * ldw + k + 16, sv), a##j); }
-/* d: the scales of w's first row at its group k0 / 32; G: groups per row */
-static void cat__mk1_q8(float *acc, int first, const float *x, const int8_t *w, int64_t ldw, const float *d, int64_t G, int kc) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-    int k;
-    if (!first) {
-        a0 = _mm512_loadu_ps(acc); a1 = _mm512_loadu_ps(acc + 16); a2 = _mm512_loadu_ps(acc + 32);
-        a3 = _mm512_loadu_ps(acc + 48); a4 = _mm512_loadu_ps(acc + 64); a5 = _mm512_loadu_ps(acc + 80);
-    }
-    for (k = 0; k < kc; k += 32) {
-        const __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
-        if ((k & 63) == 0) {
-            CAT__PREFETCH(w + k, CAT__KC); CAT__PREFETCH(w + ldw + k, CAT__KC); CAT__PREFETCH(w + 2 * ldw + k, CAT__KC);
-            CAT__PREFETCH(w + 3 * ldw + k, CAT__KC); CAT__PREFETCH(w + 4 * ldw + k, CAT__KC); CAT__PREFETCH(w + 5 * ldw + k, CAT__KC);
-        }
-        CAT__Q8ROW(0) CAT__Q8ROW(1) CAT__Q8ROW(2) CAT__Q8ROW(3) CAT__Q8ROW(4) CAT__Q8ROW(5)
-    }
-    _mm512_storeu_ps(acc, a0); _mm512_storeu_ps(acc + 16, a1); _mm512_storeu_ps(acc + 32, a2);
-    _mm512_storeu_ps(acc + 48, a3); _mm512_storeu_ps(acc + 64, a4); _mm512_storeu_ps(acc + 80, a5);
-}
-#undef CAT__Q8
-#undef CAT__Q8ROW
 #define CAT__HAVE_MK1_DEC 1
 
 /* one x row by one w row (edge tiles) */
@@ -4704,11 +4844,9 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
         int64_t ldw;
         int pf = 0; /* f32: the first x tile prefetches the next chunk of the weight rows */
 #ifdef CAT__HAVE_MK1_DEC
-        if (mb == 1 && nr == CAT__NR && W->dtype != CAT_DTYPE_F32 && kc >= 32) {
+        if (mb == 1 && nr == CAT__NR && W->dtype == CAT_DTYPE_BF16 && kc >= 32) {
             const int kf = kc & ~31;   /* decode in registers; a tail of < 32 columns goes below */
-            if (W->dtype == CAT_DTYPE_BF16) cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
-            else cat__mk1_q8(acc, first, x + k0, (const int8_t *)W->data + o0 * in + k0, in,
-                             cat__q8_scales(W) + o0 * ((in + 31) / 32) + k0 / 32, (in + 31) / 32, kf);
+            cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
             if (kf == kc) continue;
             cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
             cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
@@ -4779,8 +4917,8 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
     if (N > 7) a7 = _mm512_fmadd_ps(w, ld(x + (size_t)7 * in + k), a7); } while (0)
 #define CAT__LD(p) _mm512_loadu_ps(p)
 #define CAT__LDT(p) _mm512_maskz_loadu_ps(tm, p)
-CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, const cat__tensor *W, const float *scales, int64_t o, const int N) {
-    const int64_t G = (in + 31) / 32, kf = in & ~(int64_t)15;
+CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, const cat__tensor *W, int64_t o, const int N) {
+    const int64_t kf = in & ~(int64_t)15;
     const __mmask16 tm = (__mmask16)((1u << (in & 15)) - 1);
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, wv;
     float sum[16];
@@ -4797,17 +4935,6 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
         }
         if (k < in) {
             wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(tm, r + k)), 16));
-            CAT__MV_FMA(wv, CAT__LDT);
-        }
-    } else {
-        const int8_t *r = (const int8_t *)W->data + o * in;
-        const float *d = scales + o * G;
-        for (k = 0; k < kf; k += 16) {
-            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(r + k)))), _mm512_set1_ps(d[k / 32]));
-            CAT__MV_FMA(wv, CAT__LD);
-        }
-        if (k < in) {
-            wv = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(tm, r + k))), _mm512_set1_ps(d[k / 32]));
             CAT__MV_FMA(wv, CAT__LDT);
         }
     }
@@ -4833,10 +4960,10 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
         int64_t o;
         for (o = b * 16; o < o1; o++) {
             switch (j->n - g) {
-            case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 1); break;
-            case 2: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 2); break;
-            case 3: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 3); break;
-            default: cat__mv_row(yg, j->ldy, xg, in, j->W, j->scales, o, 4); break;
+            case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 1); break;
+            case 2: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 2); break;
+            case 3: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 3); break;
+            default: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 4); break;
             }
         }
     }
@@ -4844,7 +4971,6 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
 static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
     cat__mv_job j;
     j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W;
-    j.scales = W->dtype == CAT_DTYPE_Q8 ? cat__q8_scales(W) : NULL;
     cat__par((int64_t)n * W->rows * W->cols >= 65536 ? pool : NULL, cat__mvn_item, &j, (W->rows + 15) / 16);
 }
 #endif
@@ -5016,14 +5142,229 @@ static void cat__matmul_dp(float *y, int ldy, const float *x, int n, const cat__
 #undef CAT__LDBHM
 #endif
 
-static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
+/* ---- q8 / q4 weights: integer dot products (NUMERICS above) -------------
+   cat__q_tile: x rows [i0, i0+M) (quantized, q) by weight rows [o0, o0+nr)
+   (M, nr <= 4), over every pair of groups. */
+#if CAT__ISA >= 3
+#if CAT__ISA >= 4
+/* VNNI: vpdpbusd multiplies unsigned by signed bytes; the weights are made
+   unsigned (q8: q + 128; q4: the nibble, q + 8) and corr, the start of each
+   lane, takes off the 128 or 8 times the sum of the activations */
+#define CAT__QDOT(cv, wv, av) _mm512_dpbusd_epi32(cv, wv, av)
+#else
+/* no VNNI: |w| times a with w's sign, pairs added in 16 bits (at most
+   2 * 128 * 127, no saturation), then pairs of pairs in 32 */
+#define CAT__QDOT(cv, wv, av) _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(wv), \
+        _mm512_mask_sub_epi8(av, _mm512_movepi8_mask(wv), _mm512_setzero_si512(), av)), _mm512_set1_epi16(1))
+#endif
+CAT__INLINE __m512i cat__q_wload(const uint8_t *w, int64_t p, int64_t in, int64_t G, int q4) {
+    __m512i v;
+    if (!q4) {
+        const int64_t rest = in - 64 * p;
+        v = rest >= 64 ? _mm512_loadu_si512((const void *)(w + 64 * p))
+                       : _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1ull), (const void *)(w + 64 * p));
+#if CAT__ISA >= 4
+        v = _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
+#endif
+    } else {
+        const __m256i b = 2 * p + 1 < G ? _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * p))
+                                        : _mm256_maskz_loadu_epi8((__mmask32)0xFFFFu, (const void *)(w + 32 * p));
+        const __m256i lo = _mm256_and_si256(b, _mm256_set1_epi8(0x0F)), hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), _mm256_set1_epi8(0x0F));
+        const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        v = _mm512_shuffle_i64x2(z, z, 0xD8);   /* 128-bit lanes lo0 hi0 lo1 hi1: group 2p's 32 values, then 2p+1's */
+#if CAT__ISA < 4
+        v = _mm512_sub_epi8(v, _mm512_set1_epi8(8));
+#endif
+    }
+    return v;
+}
+/* the two group scales of pair p, lanes 0-7 and 8-15 (0 past the row's end) */
+CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
+    uint32_t u = d[2 * p];
+    if (2 * p + 1 < G) u |= (uint32_t)d[2 * p + 1] << 16;
+    return _mm512_cvtph_ps(_mm256_permutexvar_epi16(_mm256_set_epi16(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+                                                    _mm256_castsi128_si256(_mm_cvtsi32_si128((int)u))));
+}
+#define CAT__QJ(OP, i) OP(i, 0) OP(i, 1) OP(i, 2) OP(i, 3)
+#define CAT__QDECL(i, j) __m512 s##i##j = _mm512_setzero_ps();
+#define CAT__QFMA(i, j) s##i##j = _mm512_fmadd_ps(_mm512_cvtepi32_ps(CAT__QDOT(cv, w##j, av)), _mm512_mul_ps(d##j, ev), s##i##j);
+#define CAT__QROW(i) if (M > i) { \
+        const __m512i av = _mm512_load_si512((const void *)(q->a + (size_t)(i0 + i) * (size_t)P * 64 + 64 * p)); \
+        const __m512i cv = _mm512_load_si512((const void *)(q->corr + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p)); \
+        const __m512 ev = _mm512_load_ps(q->e + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p); \
+        (void)cv; CAT__QJ(CAT__QFMA, i) }
+#define CAT__QOUT(i, j) if (M > i && nr > j) { _mm512_storeu_ps(sum, s##i##j); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
+CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4;
+    const uint8_t *wb = (const uint8_t *)W->data;
+    /* rows past nr repeat the last (their sums are not stored) */
+    const uint8_t *r0 = wb + (size_t)o0 * R, *r1 = wb + (size_t)(o0 + (nr > 1)) * R;
+    const uint8_t *r2 = wb + (size_t)(o0 + (nr > 2 ? 2 : nr - 1)) * R, *r3 = wb + (size_t)(o0 + (nr > 3 ? 3 : nr - 1)) * R;
+    const uint16_t *sc = cat__qscales(W), *e0 = sc + o0 * G, *e1 = sc + (o0 + (nr > 1)) * G;
+    const uint16_t *e2 = sc + (o0 + (nr > 2 ? 2 : nr - 1)) * G, *e3 = sc + (o0 + (nr > 3 ? 3 : nr - 1)) * G;
+    float sum[16];
+    int64_t p;
+    CAT__QJ(CAT__QDECL, 0) CAT__QJ(CAT__QDECL, 1) CAT__QJ(CAT__QDECL, 2) CAT__QJ(CAT__QDECL, 3)
+    for (p = 0; p < P; p++) {
+        const __m512i w0 = cat__q_wload(r0, p, in, G, q4), w1 = cat__q_wload(r1, p, in, G, q4);
+        const __m512i w2 = cat__q_wload(r2, p, in, G, q4), w3 = cat__q_wload(r3, p, in, G, q4);
+        const __m512 d0 = cat__q_dload(e0, p, G), d1 = cat__q_dload(e1, p, G), d2 = cat__q_dload(e2, p, G), d3 = cat__q_dload(e3, p, G);
+        const int64_t ahead = q4 ? 32 * p + 512 : 64 * p + 1024;
+        CAT__PREFETCH(r0, ahead); CAT__PREFETCH(r1, ahead); CAT__PREFETCH(r2, ahead); CAT__PREFETCH(r3, ahead);
+        CAT__QROW(0) CAT__QROW(1) CAT__QROW(2) CAT__QROW(3)
+    }
+    CAT__QJ(CAT__QOUT, 0) CAT__QJ(CAT__QOUT, 1) CAT__QJ(CAT__QOUT, 2) CAT__QJ(CAT__QOUT, 3)
+}
+#undef CAT__QJ
+#undef CAT__QDECL
+#undef CAT__QFMA
+#undef CAT__QROW
+#undef CAT__QOUT
+#undef CAT__QDOT
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+    switch (M) {
+    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
+    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
+    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr); break;
+    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
+    }
+}
+#else
+/* the integer sums of pair p of one weight row against one x row, lanes
+   t[0..15] (the other paths compute the same integers) */
+#if CAT__ISA == 2
+/* 32 signed weights of group g (zero past the row's end) */
+CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q4) {
+    if (!q4) {
+        if (in - 32 * g >= 32) return _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * g));
+        {
+            uint8_t t[32] = { 0 };
+            memcpy(t, w + 32 * g, (size_t)(in - 32 * g));
+            return _mm256_loadu_si256((const __m256i *)(const void *)t);
+        }
+    } else {
+        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * g)), m = _mm_set1_epi8(0x0F);
+        const __m256i v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+        return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+    }
+}
+#endif
+static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
+#if CAT__ISA == 2
+    int h;
+    for (h = 0; h < 2; h++) {
+        if (2 * p + h < G) {
+            const __m256i ws = cat__q_wload8(w, 2 * p + h, in, q4), av = _mm256_load_si256((const __m256i *)(const void *)(a + 64 * p + 32 * h));
+            const __m256i s16 = _mm256_maddubs_epi16(_mm256_abs_epi8(ws), _mm256_sign_epi8(av, ws));
+            _mm256_storeu_si256((__m256i *)(void *)(t + 8 * h), _mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
+        } else memset(t + 8 * h, 0, 8 * sizeof(int32_t));
+    }
+#elif CAT__ISA == 1
+    int8_t wt[64];
+    int v;
+    cat__q_unpack(wt, w, p, in, G, q4);
+    for (v = 0; v < 4; v++) {
+        const int8x16_t wv = vld1q_s8(wt + 16 * v), av = vld1q_s8(a + 64 * p + 16 * v);
+        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv), vget_low_s8(av)));
+        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv), vget_high_s8(av)));
+        vst1q_s32(t + 4 * v, vpaddq_s32(lo, hi));
+    }
+#else
+    int8_t wt[64];
+    int l;
+    cat__q_unpack(wt, w, p, in, G, q4);
+    for (l = 0; l < 16; l++) {
+        const int8_t *wl = wt + 4 * l, *al = a + 64 * p + 4 * l;
+        t[l] = (int32_t)wl[0] * al[0] + (int32_t)wl[1] * al[1] + (int32_t)wl[2] * al[2] + (int32_t)wl[3] * al[3];
+    }
+#endif
+}
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4;
+    int i, j, l;
+    int64_t p;
+    for (j = 0; j < nr; j++) {
+        const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
+        const uint16_t *d = cat__qscales(W) + (o0 + j) * G;
+        for (i = 0; i < M; i++) {
+            const int8_t *a = q->a + (size_t)(i0 + i) * (size_t)P * 64;
+            const float *e = q->e + (size_t)(i0 + i) * (size_t)P * 16;
+            float s[16] = { 0 };
+            int32_t t[16];
+            for (p = 0; p < P; p++) {
+                const float dg0 = cat__f16_to_f32(d[2 * p]), dg1 = 2 * p + 1 < G ? cat__f16_to_f32(d[2 * p + 1]) : 0.0f;
+                cat__q_pair(t, w, a, p, in, G, q4);
+#if CAT__ISA == 2
+                {
+                    __m256 s0 = _mm256_loadu_ps(s), s1 = _mm256_loadu_ps(s + 8);
+                    s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)t)), _mm256_mul_ps(_mm256_set1_ps(dg0), _mm256_loadu_ps(e + 16 * p)), s0);
+                    s1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)(t + 8))), _mm256_mul_ps(_mm256_set1_ps(dg1), _mm256_loadu_ps(e + 16 * p + 8)), s1);
+                    _mm256_storeu_ps(s, s0); _mm256_storeu_ps(s + 8, s1);
+                }
+#elif CAT__ISA == 1
+                for (l = 0; l < 16; l += 4)
+                    vst1q_f32(s + l, vfmaq_f32(vld1q_f32(s + l), vcvtq_f32_s32(vld1q_s32(t + l)), vmulq_n_f32(vld1q_f32(e + 16 * p + l), l < 8 ? dg0 : dg1)));
+#else
+                for (l = 0; l < 16; l++) s[l] = CAT__FMA((float)t[l], (l < 8 ? dg0 : dg1) * e[16 * p + l], s[l]);
+#endif
+            }
+            (void)l;
+            y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(s);
+        }
+    }
+}
+#endif
+
+/* items: x blocks of CAT__MB rows by blocks of 16 weight rows; inside, tiles of 4 by 4 */
+typedef struct { float *y; int ldy; const cat__xq *q; int n; const cat__tensor *W; int64_t nblk; } cat__q_job;
+static void cat__q_item(void *ctx, int64_t item, int tid) {
+    const cat__q_job *J = (const cat__q_job *)ctx;
+    const int64_t b = item % J->nblk, i0 = (item / J->nblk) * CAT__MB, o1 = (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows;
+    const int64_t i1 = i0 + CAT__MB < J->n ? i0 + CAT__MB : J->n;
+    int64_t o, i;
+    (void)tid;
+    for (o = b * 16; o < o1; o += 4)
+        for (i = i0; i < i1; i += 4)
+            cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, (int)(o1 - o < 4 ? o1 - o : 4));
+}
+/* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
+   time as it holds); with no room for one row, y is NaN */
+static void cat__matmul_q(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, void *xs, size_t xs_bytes) {
+    const int64_t out = W->rows, in = W->cols, row = (int64_t)cat__xq_bytes(1, in) - 192;
+    const int64_t fit = xs && xs_bytes > 192 ? (int64_t)(xs_bytes - 192) / row : 0;
+    const int per = (int)(fit < n ? fit : n);
+    int r0;
+    if (per < 1) {
+        int i; int64_t o;
+        for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = NAN;
+        return;
+    }
+    for (r0 = 0; r0 < n; r0 += per) {
+        const int nn = n - r0 < per ? n - r0 : per;
+        const cat__xq q = cat__xq_at(xs, nn, in);
+        cat__xq_job xj;
+        cat__q_job J;
+        xj.q = &q; xj.x = x + (size_t)r0 * in; xj.in = in; xj.off = W->dtype == CAT_DTYPE_Q4 ? 8 : 128;
+        if ((int64_t)nn * in >= 65536 && pool) cat__par(pool, cat__xq_item, &xj, nn);
+        else cat__xq_rows(&q, xj.x, in, 0, nn, xj.off);
+        J.y = y + (size_t)r0 * ldy; J.ldy = ldy; J.q = &q; J.n = nn; J.W = W; J.nblk = (out + 15) / 16;
+        cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__MB - 1) / CAT__MB));
+    }
+}
+
+static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, void *xs, size_t xs_bytes) {
     const int64_t out = W->rows, in = W->cols;
     cat__mm_job j;
-    (void)xb; (void)xb_cap;
+    (void)xs; (void)xs_bytes;
     if (n <= 0 || out <= 0) return;
     if (in <= 0) { int i; int64_t o; for (i = 0; i < n; i++) for (o = 0; o < out; o++) y[(size_t)i * ldy + o] = 0.0f; return; }
+    if (W->dtype == CAT_DTYPE_Q8 || W->dtype == CAT_DTYPE_Q4) { cat__matmul_q(y, ldy, x, n, W, pool, xs, xs_bytes); return; }
 #if CAT__ISA == 4
-    if (W->dtype == CAT_DTYPE_BF16 && xb && xb_cap >= (size_t)in) { cat__matmul_dp(y, ldy, x, n, W, pool, xb, xb_cap); return; }
+    if (W->dtype == CAT_DTYPE_BF16 && xs && xs_bytes / 2 >= (size_t)in) { cat__matmul_dp(y, ldy, x, n, W, pool, (uint16_t *)xs, xs_bytes / 2); return; }
 #endif
 #if CAT__ISA >= 3
     if (n <= 2) { cat__mvn(y, ldy, x, n, W, pool); return; }
@@ -5164,7 +5505,6 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__decode_chunk
 #undef cat__mk
 #undef cat__mk1_bf16
-#undef cat__mk1_q8
 #undef cat__mk11
 #undef cat__tree16
 #undef cat__hsum16x16
@@ -5184,6 +5524,15 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mvn
 #undef cat__mm_item
 #undef cat__matmul
+#undef cat__q_wload
+#undef cat__q_dload
+#undef cat__q_tile_m
+#undef cat__q_tile
+#undef cat__q_wload8
+#undef cat__q_pair
+#undef cat__q_job
+#undef cat__q_item
+#undef cat__matmul_q
 #undef cat__dot16_r
 #undef cat__scores_r
 #undef cat__scores

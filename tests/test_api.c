@@ -48,9 +48,17 @@ static void test_q8(void) {
     unsigned char q[512];
     int i;
     for (i = 0; i < 64; i++) w[i] = (float)(i - 32) / 8.0f;
-    CHECK(cat_q8_bytes(2, 32) > 0 && cat_q8_bytes(2, 32) <= sizeof q, "cat_q8_bytes: %zu", cat_q8_bytes(2, 32));
+    /* 2 rows of 32: the values (64 bytes; q4: 32, padded to 64), then 2 half-precision scales */
+    CHECK(cat_q8_bytes(2, 32) == 68, "cat_q8_bytes: %zu", cat_q8_bytes(2, 32));
+    CHECK(cat_q4_bytes(2, 32) == 68 && cat_q4_bytes(1, 33) == 64 + 4, "cat_q4_bytes: %zu", cat_q4_bytes(2, 32));
+    memset(q, 0xEE, sizeof q);
     cat_q8_quantize(q, w, 2, 32);
-    CHECK(1, "cat_q8_quantize returns");
+    /* row 0 runs -4 .. -0.125: -4 is q = -127, -0.125 is -4 (d = 4 / 127 as a half) */
+    CHECK((signed char)q[0] == -127 && (signed char)q[31] == -4, "cat_q8_quantize: q %d %d", (signed char)q[0], (signed char)q[31]);
+    memset(q, 0xEE, sizeof q);
+    cat_q4_quantize(q, w, 2, 32);
+    /* q4 row 0: d = -4 / -8 = 0.5, so -4 is q = -8 (nibble 0) and -0.125 rounds to 0 (nibble 8) */
+    CHECK((q[0] & 15) == 0 && (q[15] >> 4) == 8 && q[32] == 0 && q[63] == 0, "cat_q4_quantize: %02x %02x", q[0], q[15]);
 }
 
 static void test_model(cat_model *m, const char *path) {

@@ -1,12 +1,17 @@
 /* test_kernels: every kernel path this CPU runs (CAT_KERNELS=scalar, avx2,
-   avx512, avx512bf16) against a double-precision reference, and the paths
-   against one another: AVX2 and AVX-512 give identical bits (the order of
-   operations is the same), the scalar path too where fmaf is fused in
-   hardware, else within float rounding; avx512bf16 gives the AVX-512 bits for
-   f32 and q8 weights, and for bf16 weights (activations rounded to bf16) the
-   same bits whether the rows of x come together (prefill) or one at a time
-   (decode). Matrices of every weight type, shapes with partial tiles and
-   partial 16- and 32-column blocks, 1 to 70 rows of x, 1 and 3 threads.
+   avx512, avx512vnni, avx512bf16) against a double-precision reference, and
+   the paths against one another: AVX2 and AVX-512 give identical bits (the
+   order of operations is the same), the scalar path too where fmaf is fused
+   in hardware, else within float rounding; avx512vnni and avx512bf16 give the
+   AVX-512 bits for f32, q8 and q4 weights (q8 / q4: integer dot products of
+   quantized activations, with and without VNNI); for bf16 weights
+   (activations rounded to bf16) avx512bf16 gives the same bits whether the
+   rows of x come together (prefill) or one at a time (decode), and so does
+   every path for q8 / q4. Matrices of every weight type, shapes with partial
+   tiles, partial 16-, 32- and 64-column blocks, 1 to 70 rows of x, 1 and 3
+   threads. The q8 / q4 reference is the exact sum of the quantized products
+   (NUMERICS in cat.h), and the quantized product is checked against the f32
+   one within the quantization error.
    usage: test_kernels [--list | --default]   (the paths this CPU runs; the default one)
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 200112L
@@ -21,8 +26,8 @@
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16" };
-#define NPATH 4
+static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16", "avx512vnni" };
+#define NPATH 5
 
 static uint64_t rng = 88172645463325252ull;
 static float frand(void) {
@@ -40,7 +45,7 @@ static const cat__kern *path_kern(const char *name) {
 }
 
 int main(int argc, char **argv) {
-    static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 } };
+    static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 }, { 19, 96 } };
     static const int ns[] = { 1, 2, 3, 5, 64, 70 };
     const cat__kern *ks[NPATH];
     int p, si, ni, dt, th;
@@ -52,7 +57,7 @@ int main(int argc, char **argv) {
     for (p = 0; p < NPATH; p++) ks[p] = path_kern(paths[p]);
     CHECK(ks[0] != NULL, "the scalar path always runs");
     {   /* with no CAT_KERNELS, the best path this CPU runs */
-        const char *best = ks[2] ? "avx512" : ks[1] ? "avx2" : "scalar";
+        const char *best = ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[1] ? "avx2" : "scalar";
         unsetenv("CAT_KERNELS");
         CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
         CHECK(strcmp(cat__kern_pick(1)->name, ks[3] ? "avx512bf16" : best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
@@ -61,46 +66,59 @@ int main(int argc, char **argv) {
     for (th = 1; th <= 3; th += 2) {
         cat__pool *pool = NULL;
         CHECK(cat__pool_open(th, &pool) == CAT_OK, "pool");
-        for (dt = 0; dt < 3; dt++) for (si = 0; si < 5; si++) for (ni = 0; ni < 6; ni++) {
+        for (dt = 0; dt < 4; dt++) for (si = 0; si < 6; si++) for (ni = 0; ni < 6; ni++) {
             const int64_t out = shapes[si][0], in = shapes[si][1];
             const int n = ns[ni];
             float *w = (float *)malloc(sizeof(float) * (size_t)(out * in)), *x = (float *)malloc(sizeof(float) * (size_t)(n * in));
             float *wd = (float *)malloc(sizeof(float) * (size_t)(out * in));   /* the decoded weights */
             float *y[NPATH];
             void *data;
-            size_t bytes = dt == 0 ? sizeof(float) * (size_t)(out * in) : dt == 1 ? 2 * (size_t)(out * in) : cat_q8_bytes(out, in);
+            size_t bytes = dt == 0 ? sizeof(float) * (size_t)(out * in) : dt == 1 ? 2 * (size_t)(out * in) : dt == 2 ? cat_q8_bytes(out, in) : cat_q4_bytes(out, in);
             cat__tensor W;
             int64_t i, o, k;
-            double maxerr = 0, maxref = 0, maxerr_bh = 0;
-            uint16_t *xb = (uint16_t *)malloc(sizeof(uint16_t) * (size_t)(n * in));
+            double maxerr = 0, maxref = 0, maxerr_bh = 0, maxerr_q = 0;
+            const size_t xs_bytes = cat__xq_bytes(n, in) > 2 * (size_t)(n * in) ? cat__xq_bytes(n, in) : 2 * (size_t)(n * in);
+            void *xb = malloc(xs_bytes);
+            float *xd = (float *)malloc(sizeof(float) * (size_t)(n * in));   /* x as the q8 / q4 kernels see it */
             data = malloc(bytes + 64);
             for (i = 0; i < out * in; i++) w[i] = frand();
             for (i = 0; i < n * in; i++) x[i] = frand();
             if (dt == 0) memcpy(data, w, bytes);
             else if (dt == 1) for (i = 0; i < out * in; i++) { uint32_t u; uint16_t h; memcpy(&u, &w[i], 4); h = (uint16_t)(u >> 16); memcpy((uint8_t *)data + 2 * i, &h, 2); }
-            else cat_q8_quantize(data, w, out, in);
-            W.data = data; W.dtype = dt == 0 ? CAT_DTYPE_F32 : dt == 1 ? CAT_DTYPE_BF16 : CAT_DTYPE_Q8; W.rows = out; W.cols = in;
+            else if (dt == 2) cat_q8_quantize(data, w, out, in);
+            else cat_q4_quantize(data, w, out, in);
+            W.data = data; W.dtype = (cat_dtype)dt; W.rows = out; W.cols = in;
+            if (dt >= 2) {   /* the quantized activations, decoded */
+                void *tb = malloc(cat__xq_bytes(n, in));
+                const cat__xq xq = cat__xq_at(tb, n, in);
+                cat__xq_rows(&xq, x, in, 0, n, 8);
+                for (i = 0; i < n; i++) for (k = 0; k < in; k++) xd[i * in + k] = (float)xq.a[i * xq.P * 64 + k] * xq.e[i * xq.P * 16 + 16 * (k / 64) + 8 * ((k / 32) & 1)];
+                free(tb);
+            } else memcpy(xd, x, sizeof(float) * (size_t)(n * in));
             for (o = 0; o < out; o++) cat__row(wd + o * in, &W, o);
             for (p = 0; p < NPATH; p++) {
                 y[p] = NULL;
                 if (!ks[p]) continue;
                 y[p] = (float *)malloc(sizeof(float) * (size_t)(n * out));
-                ks[p]->matmul(y[p], (int)out, x, n, &W, pool, xb, (size_t)(n * in));
+                ks[p]->matmul(y[p], (int)out, x, n, &W, pool, xb, xs_bytes);
             }
-            if (y[3] && dt == 1) {   /* bf16 by bf16: one row at a time gives the same bits */
+            for (p = 0; p < NPATH; p++) if (y[p] && ((p == 3 && dt == 1) || dt >= 2)) {
+                /* bf16 by bf16, q8 and q4: one row at a time gives the same bits */
                 float *y1 = (float *)malloc(sizeof(float) * (size_t)out);
                 int same = 1;
                 for (i = 0; i < n; i++) {
-                    ks[3]->matmul(y1, (int)out, x + i * in, 1, &W, pool, xb, (size_t)in);
-                    if (memcmp(y1, y[3] + i * out, sizeof(float) * (size_t)out) != 0) same = 0;
+                    ks[p]->matmul(y1, (int)out, x + i * in, 1, &W, pool, xb, cat__xq_bytes(1, in));
+                    if (memcmp(y1, y[p] + i * out, sizeof(float) * (size_t)out) != 0) same = 0;
                 }
-                CHECK(same, "avx512bf16, %lld x %lld, n %d, %d threads: rows one at a time differ from the batch", (long long)out, (long long)in, n, th);
+                CHECK(same, "%s, dtype %d, %lld x %lld, n %d, %d threads: rows one at a time differ from the batch", paths[p], dt, (long long)out, (long long)in, n, th);
                 free(y1);
             }
             for (i = 0; i < n; i++) for (o = 0; o < out; o++) {
-                double r = 0;
+                double r = 0, rq = 0;
                 for (k = 0; k < in; k++) r += (double)x[i * in + k] * wd[o * in + k];
-                for (p = 0; p < NPATH; p++) if (y[p] && !(p == 3 && dt == 1)) { double e = fabs(y[p][i * out + o] - r); if (e > maxerr) maxerr = e; }
+                for (k = 0; k < in; k++) rq += (double)xd[i * in + k] * wd[o * in + k];
+                for (p = 0; p < NPATH; p++) if (y[p] && !(p == 3 && dt == 1)) { double e = fabs(y[p][i * out + o] - rq); if (e > maxerr) maxerr = e; }
+                if (fabs(rq - r) > maxerr_q) maxerr_q = fabs(rq - r);
                 if (fabs(r) > maxref) maxref = fabs(r);
                 if (y[3] && dt == 1) {   /* against the product of bf16-rounded x */
                     double rb = 0;
@@ -116,6 +134,12 @@ int main(int argc, char **argv) {
                   dt, (long long)out, (long long)in, n, maxerr);
             CHECK(maxerr_bh <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "avx512bf16, %lld x %lld, n %d: error %g against the bf16-activation reference",
                   (long long)out, (long long)in, n, maxerr_bh);
+            /* quantizing x moves each value by at most half a step (1/254 of its group's
+               largest, <= 1 here), independently: the sum stays within a few sqrt(in) / 254 */
+            CHECK(maxerr_q <= 4.0 * sqrt((double)in) / 254.0, "dtype %d, %lld x %lld, n %d: quantized activations move the product by %g",
+                  dt, (long long)out, (long long)in, n, maxerr_q);
+            if (y[4] && y[2]) CHECK(memcmp(y[4], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512vnni and avx512 bits differ",
+                                    dt, (long long)out, (long long)in, n);
             if (y[3] && y[2] && dt != 1) CHECK(memcmp(y[3], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512bf16 and avx512 bits differ",
                                                dt, (long long)out, (long long)in, n);
             if (y[1] && y[2]) CHECK(memcmp(y[1], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d, %d threads: avx2 and avx512 bits differ",
@@ -125,7 +149,7 @@ int main(int argc, char **argv) {
                                     dt, (long long)out, (long long)in, n);
 #endif
             for (p = 0; p < NPATH; p++) free(y[p]);
-            free(w); free(x); free(wd); free(data); free(xb);
+            free(w); free(x); free(wd); free(data); free(xb); free(xd);
         }
         /* attention scores and weighted sums: every path gives the bits of the first */
         {

@@ -53,10 +53,12 @@ static void usage(FILE *f) {
         "                       against the tensors\n"
         "  --set KEY=VALUE      set a configuration field, e.g. --set decoder.n_head=4,\n"
         "                       --set vocab_size=300 (repeatable; n_head means decoder.n_head)\n"
-        "  --dtype f32|bf16|q8  weight type in the file (default: keep f32 and bf16 sources,\n"
-        "                       f16 becomes f32); q8: 8-bit weights with a scale per group\n"
-        "                       of 32 (about 1.1 bytes a weight); vectors (norms, biases)\n"
-        "                       are always f32\n"
+        "  --dtype f32|bf16|q8|q4  weight type in the file (default: keep f32 and bf16\n"
+        "                       sources, f16 becomes f32); q8: 8-bit weights with a\n"
+        "                       16-bit scale per group of 32 (34 bytes per 32 weights);\n"
+        "                       q4: 4-bit weights likewise (18 bytes per 32), but q8 for\n"
+        "                       the embeddings and output; vectors (norms, biases) are\n"
+        "                       always f32\n"
         "  --tokenizer FILE     store the tokenizer from a Hugging Face tokenizer.json;\n"
         "                       --tokenizer gpt2: GPT-2's BPE, built in (the default for a\n"
         "                       vocabulary of 50257 padded to 50432)\n"
@@ -857,21 +859,33 @@ static void progress_show(progress *pr, uint64_t done, int final) {
 
 static int g_allow_nonfinite;
 
+/* --dtype q4: the token embeddings (also the output projection when tied) and
+   the output projection stay 8-bit: 4 bits there cost the most perplexity
+   for the fewest bytes read per token */
+static cat_dtype q4_or_q8(const char *name) {
+    const size_t n = strlen(name);
+    if (!strcmp(name, "output.weight") || (n >= 10 && !strcmp(name + n - 10, "wte.weight"))) return CAT_DTYPE_Q8;
+    return CAT_DTYPE_Q4;
+}
+
 /* one tensor, a slab of rows at a time: peak memory is a slab, not the tensor */
 static void write_tensor(cat_writer *w, const cat_tensor_desc *d, const src *s, progress *pr) {
     const int64_t rows = d->dims[0], cols = d->ndim == 2 ? d->dims[1] : 1;
     const int norm = d->ndim == 1 && !strstr(d->name, "bias"), bias = strstr(d->name, "bias") != NULL;
     int64_t slab = ((int64_t)8 << 20) / (cols * 4), r0, j;
-    float *f32, *scales = NULL;
+    float *f32;
+    uint8_t *scales = NULL;
     void *out;
     char err[512];
-    size_t G = (size_t)((cols + 31) / 32);
+    const int quant = d->dtype == CAT_DTYPE_Q8 || d->dtype == CAT_DTYPE_Q4;
+    const size_t G = (size_t)((cols + 31) / 32), R = d->dtype == CAT_DTYPE_Q4 ? 16 * G : (size_t)cols;   /* R: bytes of a row's values */
+    size_t (*qbytes)(int64_t, int64_t) = d->dtype == CAT_DTYPE_Q4 ? cat_q4_bytes : cat_q8_bytes;
     if (slab < 1) slab = 1;
     if (slab > rows) slab = rows;
     f32 = (float *)malloc((size_t)(slab * cols) * sizeof(float));
-    out = malloc(d->dtype == CAT_DTYPE_Q8 ? cat_q8_bytes(slab, cols) : (size_t)(slab * cols) * 4);
-    if (d->dtype == CAT_DTYPE_Q8) scales = (float *)malloc((size_t)rows * G * sizeof(float));
-    if (!f32 || !out || (d->dtype == CAT_DTYPE_Q8 && !scales)) die("out of memory");
+    out = malloc(quant ? qbytes(slab, cols) : (size_t)(slab * cols) * 4);
+    if (quant) scales = (uint8_t *)malloc((size_t)rows * G * 2);
+    if (!f32 || !out || (quant && !scales)) die("out of memory");
     for (r0 = 0; r0 < rows; r0 += slab) {
         int64_t n = rows - r0 < slab ? rows - r0 : slab, nel = n * cols;
         size_t nb;
@@ -882,11 +896,12 @@ static void write_tensor(cat_writer *w, const cat_tensor_desc *d, const src *s, 
             die("tensor '%s' (from '%s') has a non-finite value (%g) at index %lld ([%lld, %lld]); --allow-nonfinite converts it anyway",
                 d->name, s->from, (double)f32[j], (long long)at, (long long)(at / cols), (long long)(at % cols));
         }
-        if (d->dtype == CAT_DTYPE_Q8) {
-            for (j = 0; j < nel; j++) if (!isfinite(f32[j])) die("tensor '%s' has a non-finite value; q8 cannot hold it", d->name);
-            cat_q8_quantize(out, f32, n, cols);
-            memcpy(scales + (size_t)r0 * G, (char *)out + cat_q8_bytes(n, cols) - (size_t)n * G * 4, (size_t)n * G * 4);
-            nb = (size_t)nel;
+        if (quant) {   /* the rows' values go out now, their scales at the end */
+            for (j = 0; j < nel; j++) if (!isfinite(f32[j])) die("tensor '%s' has a non-finite value; %s cannot hold it", d->name, cat_dtype_name(d->dtype));
+            if (d->dtype == CAT_DTYPE_Q4) cat_q4_quantize(out, f32, n, cols);
+            else cat_q8_quantize(out, f32, n, cols);
+            memcpy(scales + (size_t)r0 * G * 2, (char *)out + qbytes(n, cols) - (size_t)n * G * 2, (size_t)n * G * 2);
+            nb = (size_t)n * R;
         } else if (d->dtype == CAT_DTYPE_BF16) {
             for (j = 0; j < nel; j++) ((uint16_t *)out)[j] = f32_to_bf16(f32[j]);
             nb = (size_t)nel * 2;
@@ -894,11 +909,11 @@ static void write_tensor(cat_writer *w, const cat_tensor_desc *d, const src *s, 
         if (cat_writer_data(w, out, nb, err, sizeof err)) die("writing '%s': %s (%s)", d->name, err, strerror(errno));
         progress_show(pr, w->file_size ? (uint64_t)ftell(g_out) : 0, 0);
     }
-    if (d->dtype == CAT_DTYPE_Q8) {
+    if (quant) {
         /* the values of all rows, zeros up to the 64-byte boundary, then the scales */
-        size_t pad = cat_q8_bytes(rows, cols) - (size_t)(rows * cols) - (size_t)rows * G * 4;
+        size_t pad = qbytes(rows, cols) - (size_t)rows * R - (size_t)rows * G * 2;
         memset(out, 0, pad);
-        if (cat_writer_data(w, out, pad, err, sizeof err) || cat_writer_data(w, scales, (size_t)rows * G * 4, err, sizeof err))
+        if (cat_writer_data(w, out, pad, err, sizeof err) || cat_writer_data(w, scales, (size_t)rows * G * 2, err, sizeof err))
             die("writing '%s': %s (%s)", d->name, err, strerror(errno));
     }
     free(f32); free(out); free(scales);
@@ -1061,7 +1076,7 @@ int main(int argc, char **argv) {
     }
     if ((!random_mode && !in) || !out) { fprintf(stderr, "cat-convert: %s needs %s (try --help)\n", cmd, random_mode ? "OUT" : "IN and OUT"); return 2; }
     if (random_mode && !cfgpath) { fprintf(stderr, "cat-convert: random needs --config CFG.json\n"); return 2; }
-    if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "bf16") && strcmp(dtype, "q8")) { fprintf(stderr, "cat-convert: --dtype must be f32, bf16 or q8, not '%s'\n", dtype); return 2; }
+    if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "bf16") && strcmp(dtype, "q8") && strcmp(dtype, "q4")) { fprintf(stderr, "cat-convert: --dtype must be f32, bf16, q8 or q4, not '%s'\n", dtype); return 2; }
     if ((tokjson != NULL) + (vocab || merges) + no_tok > 1) { fprintf(stderr, "cat-convert: give one of --tokenizer, --vocab/--merges and --no-tokenizer\n"); return 2; }
     if (!!vocab != !!merges) { fprintf(stderr, "cat-convert: --vocab and --merges go together\n"); return 2; }
 
@@ -1119,7 +1134,8 @@ int main(int argc, char **argv) {
             ds[i].ndim = specs[i].ndim;
             ds[i].dims[0] = specs[i].dims[0]; ds[i].dims[1] = specs[i].dims[1];
             if (random_mode) {
-                ds[i].dtype = specs[i].ndim != 2 || !dtype ? CAT_DTYPE_F32 : !strcmp(dtype, "bf16") ? CAT_DTYPE_BF16 : !strcmp(dtype, "q8") ? CAT_DTYPE_Q8 : CAT_DTYPE_F32;
+                ds[i].dtype = specs[i].ndim != 2 || !dtype ? CAT_DTYPE_F32 : !strcmp(dtype, "bf16") ? CAT_DTYPE_BF16 : !strcmp(dtype, "q8") ? CAT_DTYPE_Q8
+                            : !strcmp(dtype, "q4") ? q4_or_q8(specs[i].name) : CAT_DTYPE_F32;
                 continue;
             }
             if (!s) { fprintf(stderr, "cat-convert: %s: tensor '%s' is missing\n", in, specs[i].name); problems++; continue; }
@@ -1138,6 +1154,7 @@ int main(int argc, char **argv) {
             if (specs[i].ndim == 1 || (dtype && !strcmp(dtype, "f32"))) ds[i].dtype = CAT_DTYPE_F32;
             else if (dtype && !strcmp(dtype, "bf16")) ds[i].dtype = CAT_DTYPE_BF16;
             else if (dtype && !strcmp(dtype, "q8")) ds[i].dtype = CAT_DTYPE_Q8;
+            else if (dtype && !strcmp(dtype, "q4")) ds[i].dtype = q4_or_q8(specs[i].name);
             else ds[i].dtype = s->dtype == CKPT_BF16 ? CAT_DTYPE_BF16 : CAT_DTYPE_F32;
         }
         for (k = 0; k < g_nsrc; k++) if (!g_src[k].used) {

@@ -36,14 +36,21 @@ for i in range(L):
               (b + "attn_v.weight", D, D, True), (b + "attn_output.weight", D, D, True), (b + "ffn_norm.weight", 1, D, False),
               (b + "ffn_gate.weight", F, D, True), (b + "ffn_up.weight", F, D, True), (b + "ffn_down.weight", D, F, True)]
 
+def ttype(k, quant):
+    # q4_0: the embeddings and output as Q8_0, the same bytes as cat-convert --dtype q4
+    if not quant or qt == Q.F32:
+        return Q.F32
+    return Q.Q8_0 if qt == Q.Q4_0 and k < 3 else qt
+
 def tensor(k, rows, cols, quant):
     rng = np.random.default_rng(1000 + k)
     if rows == 1:
         return np.ones(cols, dtype=np.float32), Q.F32
     w = (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).astype(np.float32)
-    if not quant or qt == Q.F32:
+    t = ttype(k, quant)
+    if t == Q.F32:
         return w, Q.F32
-    return gguf.quants.quantize(w, qt), qt
+    return gguf.quants.quantize(w, t), t
 
 w = gguf.GGUFWriter(a.out, "llama")
 w.add_context_length(a.ctx)
@@ -69,7 +76,7 @@ for k, (name, rows, cols, quant) in enumerate(specs):   # first the directory ..
     if rows == 1:
         w.add_tensor_info(name, t.shape, t.dtype, t.nbytes)
     else:
-        eff = qt if quant else Q.F32
+        eff = ttype(k, quant)
         bs, ts = gguf.GGML_QUANT_SIZES[eff]
         nbytes = rows * cols // bs * ts
         w.add_tensor_info(name, (rows, cols * ts // bs) if eff not in (Q.F32,) else (rows, cols),
