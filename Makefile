@@ -38,7 +38,7 @@ VERSION := $(shell sed -n 's/^\#define CAT_VERSION_MAJOR //p' cat.h).$(shell sed
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 MANS    := $(TOOLS:$(B)/%=$(B)/man/%.1)
 
-.PHONY: all test asan tsan encode-scaling run bench clean fuzz style lib man install uninstall release-check
+.PHONY: all test test-neon asan tsan encode-scaling run bench clean fuzz style lib man install uninstall release-check
 all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
@@ -132,6 +132,13 @@ encode-scaling: $(B)/encode_scaling
 	$(B)/encode_scaling
 $(B)/encode_scaling: tests/encode_scaling.c $(HDRS) | $(B)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# the NEON kernels from an x86 machine: test_kernels cross-compiled for arm64 and
+# run under qemu (Debian packages gcc-aarch64-linux-gnu and qemu-user)
+ARM_CC ?= aarch64-linux-gnu-gcc
+test-neon: | $(B)
+	$(ARM_CC) $(WARN) -O2 -Itools -I. tests/test_kernels.c -o $(B)/test_kernels_arm64 -lm -pthread
+	qemu-aarch64 -L /usr/aarch64-linux-gnu $(B)/test_kernels_arm64
 
 # the thread tests (one model shared by sessions, a tokenizer by encoders, 4 threads
 # generating 64 tokens each) under ThreadSanitizer; built without OpenMP, whose

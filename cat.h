@@ -1992,44 +1992,40 @@ static cat__xq cat__xq_at(void *buf, int64_t n, int64_t in) {
     q.e = (float *)(void *)p;
     return q;
 }
-/* quantize rows [r0, r1) of x (row stride in) into q */
-static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
-    int64_t r, g, c;
-    for (r = r0; r < r1; r++) {
-        int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
-        int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
-        float *e = q->e + (size_t)r * (size_t)q->P * 16;
-        const float *xr = x + (size_t)r * (size_t)in;
-        for (g = 0; g < 2 * q->P; g++) {
-            const int64_t c0 = g * 32, c1 = c0 + 32 < in ? c0 + 32 : in;
-            float m = 0.0f, inv, eg;
-            int bad = 0, l;
-            for (c = c0; c < c1; c++) {
-                const float v = fabsf(xr[c]);
-                if (!(v <= FLT_MAX)) bad = 1;
-                else if (v > m) m = v;
-            }
-            inv = m > 0.0f ? 127.0f / m : 0.0f;
-            eg = bad ? NAN : m / 127.0f;
-            for (c = c0; c < c0 + 32; c++) {
-                float v = c < c1 && !bad ? roundf(xr[c] * inv) : 0.0f;
-                if (v > 127.0f) v = 127.0f;
-                if (v < -127.0f) v = -127.0f;
-                a[c] = (int8_t)v;
-            }
-            for (l = 0; l < 8; l++) {
-                const int64_t k = c0 + 4 * l;
-                cr[k / 4] = -off * ((int32_t)a[k] + a[k + 1] + a[k + 2] + a[k + 3]);
-                e[16 * (g / 2) + 8 * (g & 1) + l] = eg;
-            }
-        }
+/* quantize group g of one row xr (in values) into q's row r. Rounding half
+   away from zero without libm: t = the value truncated (exact below 2^23),
+   then one step away from zero when the rest is at least one half (v - t is
+   exact). */
+static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t r, int64_t g, int off) {
+    int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
+    int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
+    float *e = q->e + (size_t)r * (size_t)q->P * 16;
+    const int64_t c0 = g * 32, nc = in - c0 >= 32 ? 32 : in - c0 > 0 ? in - c0 : 0;
+    float v[32], m = 0.0f, inv, eg;
+    int c, l, bad = 0;
+    for (c = 0; c < 32; c++) v[c] = c < nc ? xr[c0 + c] : 0.0f;
+    for (c = 0; c < 32; c++) { const float u = fabsf(v[c]); m = u > m ? u : m; bad |= !(u <= FLT_MAX); }
+    if (bad) m = 0.0f;
+    inv = m > 0.0f ? 127.0f / m : 0.0f;
+    eg = bad ? NAN : m / 127.0f;
+    if (bad) memset(a + c0, 0, 32);
+    else for (c = 0; c < 32; c++) {
+        float u = v[c] * inv, t;
+        u = u > 127.0f ? 127.0f : u < -127.0f ? -127.0f : u;
+        t = (float)(int)u;
+        t += (float)((u - t >= 0.5f) - (u - t <= -0.5f));
+        a[c0 + c] = (int8_t)(int)t;
+    }
+    for (l = 0; l < 8; l++) {
+        const int64_t k = c0 + 4 * l;
+        cr[k / 4] = -off * ((int32_t)a[k] + a[k + 1] + a[k + 2] + a[k + 3]);
+        e[16 * (g / 2) + 8 * (g & 1) + l] = eg;
     }
 }
-typedef struct { const cat__xq *q; const float *x; int64_t in; int off; } cat__xq_job;
-static void cat__xq_item(void *ctx, int64_t b, int tid) {
-    const cat__xq_job *j = (const cat__xq_job *)ctx;
-    (void)tid;
-    cat__xq_rows(j->q, j->x, j->in, b, b + 1, j->off);
+/* quantize rows [r0, r1) of x (row stride in) into q */
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+    int64_t r, g;
+    for (r = r0; r < r1; r++) for (g = 0; g < 2 * q->P; g++) cat__xq_group(q, x + (size_t)r * (size_t)in, in, r, g, off);
 }
 
 /* software prefetch of the cache line `ahead` bytes past p (a hint; never faults) */
@@ -4572,6 +4568,9 @@ done:
 #define cat__q_job CAT__KS(cat__q_job)
 #define cat__q_item CAT__KS(cat__q_item)
 #define cat__matmul_q CAT__KS(cat__matmul_q)
+#define cat__xq_rows_v CAT__KS(cat__xq_rows_v)
+#define cat__xq_job CAT__KS(cat__xq_job)
+#define cat__xq_item CAT__KS(cat__xq_item)
 #define cat__dot16_r CAT__KS(cat__dot16_r)
 #define cat__scores_r CAT__KS(cat__scores_r)
 #define cat__scores CAT__KS(cat__scores)
@@ -5319,6 +5318,101 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
 }
 #endif
 
+/* the rows of x quantized as cat__xq_rows does, 32 values at a time in
+   registers: the same operations (exact max, one division, one product,
+   truncation and the half-step test), so the same bytes */
+#if CAT__ISA >= 2
+static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+    int64_t r, g;
+    for (r = r0; r < r1; r++) {
+        int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
+        int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
+        float *e = q->e + (size_t)r * (size_t)q->P * 16;
+        const float *xr = x + (size_t)r * (size_t)in;
+        for (g = 0; g < 2 * q->P; g++) {
+            const int64_t c0 = g * 32, nc = in - c0 >= 32 ? 32 : in - c0 > 0 ? in - c0 : 0;
+            float m, inv, eg;
+            int bad;
+#if CAT__ISA >= 3
+            const __mmask16 k0 = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u), k1 = (__mmask16)(nc >= 32 ? 0xFFFFu : nc > 16 ? (1u << (nc - 16)) - 1u : 0u);
+            const __m512 x0 = _mm512_maskz_loadu_ps(k0, xr + c0), x1 = _mm512_maskz_loadu_ps(k1, xr + c0 + 16);
+            const __m512 a0 = _mm512_abs_ps(x0), a1 = _mm512_abs_ps(x1), big = _mm512_set1_ps(FLT_MAX);
+            bad = (_mm512_cmp_ps_mask(a0, big, _CMP_NLE_UQ) | _mm512_cmp_ps_mask(a1, big, _CMP_NLE_UQ)) != 0;
+            m = bad ? 0.0f : _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+#else
+            __m256 xv[4], mx;
+            int h;
+            bad = 0;
+            mx = _mm256_setzero_ps();
+            for (h = 0; h < 4; h++) {
+                const __m256 ab = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), xv[h] = nc >= 8 * h + 8 ? _mm256_loadu_ps(xr + c0 + 8 * h) : _mm256_setzero_ps());
+                bad |= _mm256_movemask_ps(_mm256_cmp_ps(ab, _mm256_set1_ps(FLT_MAX), _CMP_NLE_UQ));
+                mx = _mm256_max_ps(mx, ab);
+            }
+            if (nc < 32) {   /* a partial group: the scalar code */
+                cat__xq_group(q, xr, in, r, g, off);
+                continue;
+            }
+            {
+                float t8[8];
+                _mm256_storeu_ps(t8, mx);
+                m = 0.0f;
+                for (h = 0; h < 8; h++) m = t8[h] > m ? t8[h] : m;
+            }
+#endif
+            inv = m > 0.0f ? 127.0f / m : 0.0f;
+            eg = bad ? NAN : m / 127.0f;
+            if (bad) memset(a + c0, 0, 32);
+            else {
+#if CAT__ISA >= 3
+                const __m512 iv = _mm512_set1_ps(inv), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f), half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+                __m512 u0 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x0, iv), lo), hi), u1 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x1, iv), lo), hi);
+                __m512 t0 = _mm512_cvtepi32_ps(_mm512_cvttps_epi32(u0)), t1 = _mm512_cvtepi32_ps(_mm512_cvttps_epi32(u1));
+                const __m512 d0 = _mm512_sub_ps(u0, t0), d1 = _mm512_sub_ps(u1, t1);
+                t0 = _mm512_mask_add_ps(t0, _mm512_cmp_ps_mask(d0, half, _CMP_GE_OQ), t0, one);
+                t0 = _mm512_mask_sub_ps(t0, _mm512_cmp_ps_mask(d0, _mm512_set1_ps(-0.5f), _CMP_LE_OQ), t0, one);
+                t1 = _mm512_mask_add_ps(t1, _mm512_cmp_ps_mask(d1, half, _CMP_GE_OQ), t1, one);
+                t1 = _mm512_mask_sub_ps(t1, _mm512_cmp_ps_mask(d1, _mm512_set1_ps(-0.5f), _CMP_LE_OQ), t1, one);
+                _mm_storeu_si128((__m128i *)(void *)(a + c0), _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(t0)));
+                _mm_storeu_si128((__m128i *)(void *)(a + c0 + 16), _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(t1)));
+#else
+                const __m256 iv = _mm256_set1_ps(inv), hi = _mm256_set1_ps(127.0f), lo = _mm256_set1_ps(-127.0f), one = _mm256_set1_ps(1.0f);
+                __m256i iw[4];
+                for (h = 0; h < 4; h++) {
+                    const __m256 u = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(xv[h], iv), lo), hi);
+                    __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(u));
+                    const __m256 d = _mm256_sub_ps(u, t);
+                    t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(d, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one));
+                    t = _mm256_sub_ps(t, _mm256_and_ps(_mm256_cmp_ps(d, _mm256_set1_ps(-0.5f), _CMP_LE_OQ), one));
+                    iw[h] = _mm256_cvttps_epi32(t);
+                }
+                {   /* 32 int32 -> 32 int8 in order (the packs work within 128-bit lanes) */
+                    const __m256i p01 = _mm256_packs_epi32(iw[0], iw[1]), p23 = _mm256_packs_epi32(iw[2], iw[3]);
+                    const __m256i b = _mm256_packs_epi16(p01, p23);
+                    _mm256_storeu_si256((__m256i *)(void *)(a + c0), _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+                }
+#endif
+            }
+            {   /* corr: -off times the sums of 4 (bytes times 1, pairs, then pairs of pairs) */
+                const __m256i av = _mm256_loadu_si256((const __m256i *)(const void *)(a + c0));
+                const __m256i s4 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), av), _mm256_set1_epi16(1));
+                _mm256_storeu_si256((__m256i *)(void *)(cr + c0 / 4), _mm256_mullo_epi32(s4, _mm256_set1_epi32(-off)));
+                _mm256_storeu_ps(e + 16 * (g / 2) + 8 * (g & 1), _mm256_set1_ps(eg));
+            }
+        }
+    }
+}
+#endif
+#if CAT__ISA < 2
+static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) { cat__xq_rows(q, x, in, r0, r1, off); }
+#endif
+typedef struct { const cat__xq *q; const float *x; int64_t in; int off; } cat__xq_job;
+static void cat__xq_item(void *ctx, int64_t b, int tid) {
+    const cat__xq_job *j = (const cat__xq_job *)ctx;
+    (void)tid;
+    cat__xq_rows_v(j->q, j->x, j->in, b, b + 1, j->off);
+}
+
 /* items: x blocks of CAT__MB rows by blocks of 16 weight rows; inside, tiles of 4 by 4 */
 typedef struct { float *y; int ldy; const cat__xq *q; int n; const cat__tensor *W; int64_t nblk; } cat__q_job;
 static void cat__q_item(void *ctx, int64_t item, int tid) {
@@ -5350,7 +5444,7 @@ static void cat__matmul_q(float *y, int ldy, const float *x, int n, const cat__t
         cat__q_job J;
         xj.q = &q; xj.x = x + (size_t)r0 * in; xj.in = in; xj.off = W->dtype == CAT_DTYPE_Q4 ? 8 : 128;
         if ((int64_t)nn * in >= 65536 && pool) cat__par(pool, cat__xq_item, &xj, nn);
-        else cat__xq_rows(&q, xj.x, in, 0, nn, xj.off);
+        else cat__xq_rows_v(&q, xj.x, in, 0, nn, xj.off);
         J.y = y + (size_t)r0 * ldy; J.ldy = ldy; J.q = &q; J.n = nn; J.W = W; J.nblk = (out + 15) / 16;
         cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__MB - 1) / CAT__MB));
     }
@@ -5533,6 +5627,9 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__q_job
 #undef cat__q_item
 #undef cat__matmul_q
+#undef cat__xq_rows_v
+#undef cat__xq_job
+#undef cat__xq_item
 #undef cat__dot16_r
 #undef cat__scores_r
 #undef cat__scores

@@ -13,8 +13,9 @@
 #   --work DIR      where the models go (default build/vs-llamacpp; about 12 GB)
 #   --rounds N      rounds (default 3)
 #   --threads T,..  thread counts (default 1,2)
-#   --types D,..    cat.h weight types (default f32,bf16,q8; q8 runs against
-#                   Q8_0, q4 against Q4_0)
+#   --types D,..    cat.h weight types (default f32,bf16,q8,q4; q8 runs against
+#                   Q8_0, q4 against Q4_0, whose files keep the embeddings and
+#                   output in Q8_0 as cat-convert --dtype q4 does)
 #   --bin DIR       cat.h tools (default build)
 #   --python PY     Python with numpy (default python3)
 #   --small         small shapes (dim 512, 4 layers, vocab 8192) to try the script
@@ -22,7 +23,7 @@
 set -e
 [ $# -ge 1 ] || { sed -n '2,23p' "$0"; exit 2; }
 LLAMA=$1; shift
-GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8; B=build; PY=python3; SMALL=
+GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8,q4; B=build; PY=python3; SMALL=
 while [ $# -gt 0 ]; do
     case $1 in
     --gguf-py) GGUFPY=$2; shift 2 ;;
@@ -42,7 +43,8 @@ LB=$LLAMA/bin/llama-bench
 here=$(dirname "$0")
 
 # shapes: decode on a model larger than the caches (dense 2048 x 12, 3 GB in f32),
-# prefill on dense 768 x 12; --small: dim 512 x 4 for both
+# prefill on dense 768 x 12 (prefill512) and 2048 x 12 (prefill512big); --small:
+# dim 512 x 4 for all
 if [ -n "$SMALL" ]; then
     big="512 4 8 1536 8192"; mid="512 4 8 1536 8192"; W=$W/small
 else
@@ -82,6 +84,8 @@ while [ $r -le "$R" ]; do
             echo "decode $t $d $c $l" | tee -a "$out"
             l=$(lcpp "$W/mid_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/mid_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
             echo "prefill512 $t $d $c $l" | tee -a "$out"
+            l=$(lcpp "$W/big_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/big_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
+            echo "prefill512big $t $d $c $l" | tee -a "$out"
         done
     done
     r=$((r + 1))
