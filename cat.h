@@ -4555,6 +4555,7 @@ done:
 #define cat__mk_4 CAT__KS(cat__mk_4)
 #define cat__mm_tile CAT__KS(cat__mm_tile)
 #define cat__mv_row CAT__KS(cat__mv_row)
+#define cat__mv_row4 CAT__KS(cat__mv_row4)
 #define cat__mvn_item CAT__KS(cat__mvn_item)
 #define cat__mvn CAT__KS(cat__mvn)
 #define cat__mm_item CAT__KS(cat__mm_item)
@@ -4946,6 +4947,36 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
 #undef CAT__LDT
 #undef CAT__MV_FMA
 
+/* one row of x by 4 weight rows (o .. o+3) at once: 4 streams from memory in
+   flight and x loaded once a step; per output the operations of cat__mv_row */
+#define CAT__W4(ld, m) do { \
+    if (f32) { const float *r = (const float *)W->data + o * in + k; \
+        w0 = ld(m, r); w1 = ld(m, r + in); w2 = ld(m, r + 2 * in); w3 = ld(m, r + 3 * in); } \
+    else { const uint16_t *r = (const uint16_t *)W->data + o * in + k; \
+        w0 = CAT__BF(m, r); w1 = CAT__BF(m, r + in); w2 = CAT__BF(m, r + 2 * in); w3 = CAT__BF(m, r + 3 * in); } } while (0)
+#define CAT__LDF(m, p) _mm512_maskz_loadu_ps(m, p)
+#define CAT__BF(m, p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16))
+static void cat__mv_row4(float *y, const float *x, int64_t in, const cat__tensor *W, int64_t o) {
+    const int f32 = W->dtype == CAT_DTYPE_F32;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, w0, w1, w2, w3, xv;
+    float sum[16];
+    int64_t k;
+    for (k = 0; k < in; k += 16) {
+        const __mmask16 m = (__mmask16)(in - k >= 16 ? 0xFFFFu : (1u << (in - k)) - 1u);
+        CAT__W4(CAT__LDF, m);
+        xv = _mm512_maskz_loadu_ps(m, x + k);
+        a0 = _mm512_fmadd_ps(w0, xv, a0); a1 = _mm512_fmadd_ps(w1, xv, a1);
+        a2 = _mm512_fmadd_ps(w2, xv, a2); a3 = _mm512_fmadd_ps(w3, xv, a3);
+    }
+    _mm512_storeu_ps(sum, a0); y[o] = cat__hsum16(sum);
+    _mm512_storeu_ps(sum, a1); y[o + 1] = cat__hsum16(sum);
+    _mm512_storeu_ps(sum, a2); y[o + 2] = cat__hsum16(sum);
+    _mm512_storeu_ps(sum, a3); y[o + 3] = cat__hsum16(sum);
+}
+#undef CAT__W4
+#undef CAT__LDF
+#undef CAT__BF
+
 /* Rows of x in groups of at most 4 (their slices stay in L1), over blocks of
    16 weight rows (a block stays in L2 while each group passes over it). */
 static void cat__mvn_item(void *ctx, int64_t b, int tid) {
@@ -4956,8 +4987,9 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
     for (g = 0; g < j->n; g += 4) {
         float *yg = j->y + (size_t)g * j->ldy;
         const float *xg = j->x + (size_t)g * in;
-        int64_t o;
-        for (o = b * 16; o < o1; o++) {
+        int64_t o = b * 16;
+        if (j->n == 1) for (; o + 4 <= o1; o += 4) cat__mv_row4(yg, xg, in, j->W, o);
+        for (; o < o1; o++) {
             switch (j->n - g) {
             case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 1); break;
             case 2: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 2); break;
@@ -5614,6 +5646,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mk_4
 #undef cat__mm_tile
 #undef cat__mv_row
+#undef cat__mv_row4
 #undef cat__mvn_item
 #undef cat__mvn
 #undef cat__mm_item

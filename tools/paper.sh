@@ -12,7 +12,11 @@
 #   2. measured: latency and tokens/s over the batch for the CAT (chunk 8) and
 #      dense at PAPER_CTX tokens (default 2048) and PAPER_BATCH sizes (default
 #      1,4,16), one process per run (peak RSS per run), CAT and dense alternated
-#      in each of PAPER_ROUNDS rounds (default 1)
+#      in each of PAPER_ROUNDS rounds (default 1); the adaptive CAT at chunks
+#      PAPER_CHUNKS (default 4,16,32) with batch PAPER_CHUNK_BATCH (default 4)
+#   3. measured: the largest batch each model holds within PAPER_RUN_BUDGET
+#      (default 2G; the 8G of step 1 would take hours on a small CPU), run:
+#      the CAT (chunk 8), the adaptive CAT at its largest chunk, and dense
 # JSON lines go to OUT (default build/paper.jsonl); the models to build/paper;
 # tables to standard output (tools/paper_report.sh), plots to PAPER_DOCS if set.
 # Usage: tools/paper.sh [BUILD_DIR [OUT]]
@@ -24,6 +28,9 @@ CTX=${PAPER_CTX:-2048}
 BATCH=${PAPER_BATCH:-1,4,16}
 ROUNDS=${PAPER_ROUNDS:-1}
 BUDGET=${PAPER_BUDGET:-8G}
+CHUNKS=${PAPER_CHUNKS:-4,16,32}
+CHUNK_BATCH=${PAPER_CHUNK_BATCH:-4}
+RUN_BUDGET=${PAPER_RUN_BUDGET:-2G}
 mkdir -p "$D"
 model() { # name json
     [ -f "$D/$1.cat" ] && return 0
@@ -54,7 +61,20 @@ while [ $r -lt "$ROUNDS" ]; do
         "$B/cat-bench" "$D/cat.cat" --paper --context "$CTX" --batch "$b" --reps 1 | sed "s/^{/{\"round\": $r, /" >>"$OUT"
         "$B/cat-bench" "$D/dense.cat" --paper --context "$CTX" --batch "$b" --reps 1 | sed "s/^{/{\"round\": $r, /" >>"$OUT"
     done
+    for c in $(echo "$CHUNKS" | tr ',' ' '); do
+        "$B/cat-bench" "$D/cat_adaptive.cat" --paper --context "$CTX" --chunk "$c" --batch "$CHUNK_BATCH" --reps 1 | sed "s/^{/{\"round\": $r, /" >>"$OUT"
+    done
     r=$((r + 1))
+done
+echo "== 3. the largest batch within $RUN_BUDGET at $CTX tokens, run"
+# the largest batch of a model (and chunk) within the run budget, from the sizes
+maxb() { "$B/cat-bench" "$D/$1.cat" --paper --reps 0 --context "$CTX" --batch 1 $2 --mem-budget "$RUN_BUDGET" | sed 's/.*"max_batch": \([0-9]*\).*/\1/'; }
+for spec in "cat:" "cat_adaptive:--chunk 32" "dense:"; do
+    m=${spec%%:*}; extra=${spec#*:}
+    b=$(maxb "$m" "$extra")
+    [ "${b:-0}" -gt 0 ] || { echo "$m: nothing fits $RUN_BUDGET"; continue; }
+    echo "$m $extra: batch $b"
+    "$B/cat-bench" "$D/$m.cat" --paper --context "$CTX" --batch "$b" $extra --reps 1 --mem-budget "$RUN_BUDGET" | sed 's/^{/{"maxrun": 1, /' >>"$OUT"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 sh tools/paper_report.sh "$OUT" ${PAPER_DOCS:-}

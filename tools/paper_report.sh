@@ -27,22 +27,34 @@ echo "| model | batch | context | latency s | tokens/s | total MiB | peak RSS Mi
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 grep '"round"' "$IN" | awk "$F"'
 { key = f("round") " " f("batch"); n = name()
-  if (n == "dense") { dt[key] = f("tokens_per_s"); dm[key] = f("total_bytes") } else { ct[key] = f("tokens_per_s"); cm[key] = f("total_bytes") }
-  line[++N] = $0; k2[N] = key; nm[N] = n }
+  if (n == "dense") { dt[key] = f("tokens_per_s"); dm[key] = f("total_bytes") }
+  line[++N] = $0; k2[N] = key; nm[N] = n; tp[N] = f("tokens_per_s"); tm[N] = f("total_bytes") }
 END {
   for (i = 1; i <= N; i++) { $0 = line[i]
-    r1 = (k2[i] in dt && k2[i] in ct && dt[k2[i]] > 0) ? sprintf("%.2fx", ct[k2[i]] / dt[k2[i]]) : "-"
-    r2 = (k2[i] in dm && k2[i] in cm && dm[k2[i]] > 0) ? sprintf("%.2fx", cm[k2[i]] / dm[k2[i]]) : "-"
+    r1 = (k2[i] in dt && dt[k2[i]] > 0) ? sprintf("%.2fx", tp[i] / dt[k2[i]]) : "-"
+    r2 = (k2[i] in dm && dm[k2[i]] > 0) ? sprintf("%.2fx", tm[i] / dm[k2[i]]) : "-"
     if (nm[i] == "dense") { r1 = ""; r2 = "" }
     printf "| %s | %s | %s | %.1f | %.2f | %.0f | %.0f | %s | %s |\n", nm[i], f("batch"), f("context"), f("latency_s"), f("tokens_per_s"),
            f("total_bytes") / 1048576, f("peak_rss") / 1048576, r1, r2 } }'
+if grep -q '"maxrun"' "$IN"; then
+    echo
+    echo "the largest batch within $(grep -m1 '"maxrun"' "$IN" | awk "$F"'{ printf "%.0f MiB", f("budget_bytes") / 1048576 }') (weights + KV cache + scratch), run: tokens/s each model then reaches"
+    echo
+    echo "| model | batch | context | latency s | tokens/s | total MiB | peak RSS MiB | tokens/s against dense |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    grep '"maxrun"' "$IN" | awk "$F"'
+    { n = name(); if (n == "dense") d = f("tokens_per_s"); line[++N] = $0; nm[N] = n }
+    END { for (i = 1; i <= N; i++) { $0 = line[i]
+        printf "| %s | %s | %s | %.1f | %.2f | %.0f | %.0f | %s |\n", nm[i], f("batch"), f("context"), f("latency_s"), f("tokens_per_s"),
+               f("total_bytes") / 1048576, f("peak_rss") / 1048576, nm[i] == "dense" || !d ? "" : sprintf("%.2fx", f("tokens_per_s") / d) } }'
+fi
 [ -n "$DOCS" ] || exit 0
 mkdir -p "$DOCS"
 grep '"curve"' "$IN" | awk "$F"'{ printf "%s, KV %s\t%s\t%.4f\n", name(), f("kv_type"), f("batch"), f("total_bytes") / 1073741824 }' |
     awk -F '\t' -v title="Total memory at 2048 tokens (paper shapes, bf16 weights)" -v xlabel="sequences decoded together (batch)" \
         -v ylabel="weights + KV cache + scratch, GiB" -v logx=1 -v logy=1 -v hline="$(grep -m1 -o '"budget_bytes": [0-9]*' "$IN" | awk '{ print $2 / 1073741824 }')" \
         -v hlabel="memory budget" -f "$HERE/svgplot.awk" > "$DOCS/paper_memory.svg"
-grep '"round"' "$IN" | awk "$F"'{ printf "%s\t%.4f\t%s\n", name() " (batch 1, 4, ...)", f("total_bytes") / 1073741824, f("tokens_per_s") }' |
+grep '"round"\|"maxrun"' "$IN" | awk "$F"'{ printf "%s\t%.4f\t%s\n", name(), f("total_bytes") / 1073741824, f("tokens_per_s") }' |
     awk -F '\t' -v title="Throughput against memory (generation to $(grep -m1 '"round"' "$IN" | sed 's/.*"context": \([0-9]*\).*/\1/') tokens)" \
         -v xlabel="weights + KV cache + scratch, GiB" -v ylabel="tokens/s over the batch" -f "$HERE/svgplot.awk" > "$DOCS/paper_throughput.svg"
 echo
