@@ -5209,6 +5209,7 @@ CAT__INLINE __m512i cat__q_wload(const uint8_t *w, int64_t p, int64_t in, int64_
     }
     return v;
 }
+#define CAT__QG 1024   /* up to this many groups a row (32768 columns), a tile widens its rows' scales first */
 /* the two group scales of pair p, lanes 0-7 and 8-15 (0 past the row's end) */
 CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
     uint32_t u = d[2 * p];
@@ -5235,19 +5236,40 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
     const uint8_t *r2 = wb + (size_t)(o0 + (nr > 2 ? 2 : nr - 1)) * R, *r3 = wb + (size_t)(o0 + (nr > 3 ? 3 : nr - 1)) * R;
     const uint16_t *sc = cat__qscales(W), *e0 = sc + o0 * G, *e1 = sc + (o0 + (nr > 1)) * G;
     const uint16_t *e2 = sc + (o0 + (nr > 2 ? 2 : nr - 1)) * G, *e3 = sc + (o0 + (nr > 3 ? 3 : nr - 1)) * G;
-    float sum[16];
+    float sum[16], dsm[4 * (CAT__QG + 16) + 16];
+    float *ds = cat__align64(dsm);   /* the 4 rows' scales as f32 (rows of CAT__QG + 16), when G <= CAT__QG */
+    const int widen = G <= CAT__QG;
     int64_t p;
     CAT__QJ(CAT__QDECL, 0) CAT__QJ(CAT__QDECL, 1) CAT__QJ(CAT__QDECL, 2) CAT__QJ(CAT__QDECL, 3)
+    if (widen) {
+        const uint16_t *er[4];
+        int j;
+        int64_t g;
+        er[0] = e0; er[1] = e1; er[2] = e2; er[3] = e3;
+        for (j = 0; j < 4; j++) {
+            for (g = 0; g < G; g += 16) {
+                const __mmask16 m = (__mmask16)(G - g >= 16 ? 0xFFFFu : (1u << (G - g)) - 1u);
+                _mm512_storeu_ps(ds + j * (CAT__QG + 16) + g, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, er[j] + g)));
+            }
+            ds[j * (CAT__QG + 16) + G] = 0.0f;   /* the group past an odd G */
+        }
+    }
     for (p = 0; p < P; p++) {
         const __m512i w0 = cat__q_wload(r0, p, in, G, q4), w1 = cat__q_wload(r1, p, in, G, q4);
         const __m512i w2 = cat__q_wload(r2, p, in, G, q4), w3 = cat__q_wload(r3, p, in, G, q4);
-        const __m512 d0 = cat__q_dload(e0, p, G), d1 = cat__q_dload(e1, p, G), d2 = cat__q_dload(e2, p, G), d3 = cat__q_dload(e3, p, G);
+        __m512 d0, d1, d2, d3;
+        if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
+#define CAT__QD(j) _mm512_mask_mov_ps(_mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p]), (__mmask16)0xFF00u, _mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p + 1]))
+            d0 = CAT__QD(0); d1 = CAT__QD(1); d2 = CAT__QD(2); d3 = CAT__QD(3);
+#undef CAT__QD
+        } else { d0 = cat__q_dload(e0, p, G); d1 = cat__q_dload(e1, p, G); d2 = cat__q_dload(e2, p, G); d3 = cat__q_dload(e3, p, G); }
         const int64_t ahead = q4 ? 32 * p + 512 : 64 * p + 1024;
         CAT__PREFETCH(r0, ahead); CAT__PREFETCH(r1, ahead); CAT__PREFETCH(r2, ahead); CAT__PREFETCH(r3, ahead);
         CAT__QROW(0) CAT__QROW(1) CAT__QROW(2) CAT__QROW(3)
     }
     CAT__QJ(CAT__QOUT, 0) CAT__QJ(CAT__QOUT, 1) CAT__QJ(CAT__QOUT, 2) CAT__QJ(CAT__QOUT, 3)
 }
+#undef CAT__QG
 #undef CAT__QJ
 #undef CAT__QDECL
 #undef CAT__QFMA

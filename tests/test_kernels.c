@@ -45,7 +45,8 @@ static const cat__kern *path_kern(const char *name) {
 }
 
 int main(int argc, char **argv) {
-    static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 }, { 19, 96 } };
+    /* 19 x 96: full and partial pairs of groups; 5 x 33000: over 1024 groups a row (q8 / q4 scales read as halves) */
+    static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 }, { 19, 96 }, { 5, 33000 } };
     static const int ns[] = { 1, 2, 3, 5, 64, 70 };
     const cat__kern *ks[NPATH];
     int p, si, ni, dt, th;
@@ -69,7 +70,7 @@ int main(int argc, char **argv) {
     for (th = 1; th <= 3; th += 2) {
         cat__pool *pool = NULL;
         CHECK(cat__pool_open(th, &pool) == CAT_OK, "pool");
-        for (dt = 0; dt < 4; dt++) for (si = 0; si < 6; si++) for (ni = 0; ni < 6; ni++) {
+        for (dt = 0; dt < 4; dt++) for (si = 0; si < 7; si++) for (ni = 0; ni < 6; ni++) {
             const int64_t out = shapes[si][0], in = shapes[si][1];
             const int n = ns[ni];
             float *w = (float *)malloc(sizeof(float) * (size_t)(out * in)), *x = (float *)malloc(sizeof(float) * (size_t)(n * in));

@@ -16,7 +16,7 @@ echo "whose total fits the budget"
 echo
 echo "| model | KV type | weights MiB | KV MiB / sequence | total MiB, 1 sequence | largest batch in budget | its total MiB |"
 echo "|---|---|---:|---:|---:|---:|---:|"
-grep -v '"round"\|"curve"' "$IN" | awk "$F"'
+grep -v '"round"\|"curve"\|"maxrun"' "$IN" | awk "$F"'
 { printf "| %s | %s | %.0f | %.1f | %.0f | %s | %.0f |\n", name(), f("kv_type"), f("weight_bytes") / 1048576, f("kv_bytes") / 1048576,
          f("total_bytes") / 1048576, f("max_batch"), f("max_batch_total_bytes") / 1048576 }'
 echo

@@ -18,12 +18,13 @@
 #                   output in Q8_0 as cat-convert --dtype q4 does)
 #   --bin DIR       cat.h tools (default build)
 #   --python PY     Python with numpy (default python3)
+#   --rows R,..     rows to run (default decode,prefill512,prefill512big)
 #   --small         small shapes (dim 512, 4 layers, vocab 8192) to try the script
 # MIT License, see LICENSE.
 set -e
 [ $# -ge 1 ] || { sed -n '2,23p' "$0"; exit 2; }
 LLAMA=$1; shift
-GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8,q4; B=build; PY=python3; SMALL=
+GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8,q4; B=build; PY=python3; SMALL=; ROWS=decode,prefill512,prefill512big
 while [ $# -gt 0 ]; do
     case $1 in
     --gguf-py) GGUFPY=$2; shift 2 ;;
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
     --types) TYPES=$2; shift 2 ;;
     --bin) B=$2; shift 2 ;;
     --python) PY=$2; shift 2 ;;
+    --rows) ROWS=$2; shift 2 ;;
     --small) SMALL=1; shift ;;
     *) echo "vs-llamacpp.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -72,6 +74,7 @@ make_models mid $mid
 lcpp() { "$LB" -m "$1" -t "$2" -r 1 $3 -o json 2>/dev/null | tr -d '\n ' | sed 's/.*"avg_ts":\([0-9.e+-]*\).*/\1/'; }
 catb() { "$B/cat-bench" "$1" --threads "$2" --reps 1 --no-bandwidth --json $3 | sed "s/.*\"$4\": \([0-9.]*\).*/\1/"; }
 
+row() { case ",$ROWS," in *",$1,"*) return 0 ;; esac; return 1; }
 out=$W/rounds.txt
 : > "$out"
 echo "== $R rounds, load before: $(uptime | sed 's/.*load average: //')"
@@ -80,12 +83,18 @@ while [ $r -le "$R" ]; do
     for t in $(echo "$T" | tr ',' ' '); do
         for d in $(echo "$TYPES" | tr ',' ' '); do
             g=$(gtype "$d")
-            l=$(lcpp "$W/big_$g.gguf" "$t" "-p 0 -n 32"); c=$(catb "$W/big_$d.cat" "$t" "--context 80 --decode 32 --prefill 8" decode_tps)
-            echo "decode $t $d $c $l" | tee -a "$out"
-            l=$(lcpp "$W/mid_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/mid_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
-            echo "prefill512 $t $d $c $l" | tee -a "$out"
-            l=$(lcpp "$W/big_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/big_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
-            echo "prefill512big $t $d $c $l" | tee -a "$out"
+            if row decode; then
+                l=$(lcpp "$W/big_$g.gguf" "$t" "-p 0 -n 32"); c=$(catb "$W/big_$d.cat" "$t" "--context 80 --decode 32 --prefill 8" decode_tps)
+                echo "decode $t $d $c $l" | tee -a "$out"
+            fi
+            if row prefill512; then
+                l=$(lcpp "$W/mid_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/mid_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
+                echo "prefill512 $t $d $c $l" | tee -a "$out"
+            fi
+            if row prefill512big; then
+                l=$(lcpp "$W/big_$g.gguf" "$t" "-p 512 -n 0"); c=$(catb "$W/big_$d.cat" "$t" "--context 600 --decode 1 --prefill 512" prefill_tps)
+                echo "prefill512big $t $d $c $l" | tee -a "$out"
+            fi
         done
     done
     r=$((r + 1))
