@@ -14,8 +14,8 @@
      Public API: declarations, seen by every file that includes cat.h
        RESULTS          cat_result (one X-macro list) and cat_result_string
        CONFIGURATION    cat_config, cat_stack_config, validation, the tensor list
-       MODELS           open (file or memory), close, getters, tensor directory, q8,
-                        the file format constants and the writer
+       MODELS           open (file or memory), close, getters, tensor directory, q8
+                        and q4 quantizers, the file format constants and the writer
        SESSIONS         parameters, open, feed (one or many sequences), getters, cat_forward
        SAMPLING         RNG, argmax, the sampler (penalties, temperature, top-k/p, min-p)
        TOKENIZER        GPT-2 byte-level BPE (left out by CAT_NO_TOKENIZER)
@@ -23,9 +23,11 @@
        1 BASICS         allocator and linkage macros, names, error helpers, LE readers
        2 MODEL FILE     model structs, config keys and checks, tensor specs, the
                         writer, the loader, open/close, getters
-       3 KERNELS        the session's thread pool, the kernel table chosen at run time
-                        (CAT_KERNELS), KV-cache rows (f32/bf16/q8), RMSNorm, SiLU; the
-                        kernels themselves are in 11
+       3 KERNELS        the session's thread pool, the q8/q4 formats (half-precision
+                        scales) and the activations' quantization for integer dot
+                        products, the kernel table chosen at run time (CAT_KERNELS),
+                        KV-cache rows (f32/bf16/q8), RMSNorm, SiLU; the kernels
+                        themselves are in 11
        4 SESSION STATE  slots, each sequence's caches, struct cat_session
        5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
        6 COMPRESSOR     the tokens of completed chunks -> their fx
@@ -34,9 +36,10 @@
        9 SAMPLING       RNG, argmax, the sampler
       10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
       11 KERNEL PASSES  compiled once per instruction set (scalar, NEON, AVX2+FMA,
-                        AVX-512, AVX-512+BF16): matmul over f32/bf16/q8 weights, row
-                        decode, attention scores and weighted sums; each pass ends
-                        with its table cat__kern_<name>
+                        AVX-512, AVX-512+VNNI, AVX-512+VNNI+BF16): matmul over f32/bf16
+                        weights, integer dot products for q8/q4 weights, row decode,
+                        attention scores and weighted sums; each pass ends with its
+                        table cat__kern_<name>
 
    GLOSSARY (the paper's words -> the code's names)
      chunk               C consecutive tokens; c in a session (cat_session_chunk), the
@@ -1759,7 +1762,7 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 
 
 /* ======================================================================= */
-/* kernels: matmul (f32 / bf16 / q8 weights), row lookup, dot, axpy, q8   */
+/* kernels: q8 / q4 formats, activation quantization, row lookup, the    */
 /* ======================================================================= */
 /* Standalone use: this block gives the types cat.h already defines. */
 
