@@ -16,6 +16,12 @@ OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(OPENMP)
 LDLIBS  := -lm -pthread
 
+# build in parallel on every core unless -j was given (each tool compiles the
+# kernels once per instruction set: about a minute serially on 2 cores)
+ifeq (,$(findstring j,$(firstword -$(MAKEFLAGS))))
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 B := build
 TOOLS := $(B)/cat-convert $(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-generate $(B)/cat-bench
 # the embedding contract: cat.h included without the implementation in a second unit (C99, C11,
