@@ -1954,8 +1954,8 @@ CAT__API void cat_q8_quantize(void *dst, const float *src, int64_t rows, int64_t
 CAT__API void cat_q4_quantize(void *dst, const float *src, int64_t rows, int64_t cols) { cat__quantize(CAT_DTYPE_Q4, dst, src, rows, cols); }
 
 /* one value of a q8 / q4 weight row (the integer q; the scale is apart) */
-static int cat__qval(const cat__tensor *t, const uint8_t *row, int64_t c) {
-    if (t->dtype == CAT_DTYPE_Q8) return (int)(int8_t)row[c];
+static int cat__qval(int q4, const uint8_t *row, int64_t c) {
+    if (!q4) return (int)(int8_t)row[c];
     {
         const uint8_t b = row[(c / 32) * 16 + (c & 15)];
         return (int)((c & 16) ? b >> 4 : b & 15) - 8;
@@ -1963,18 +1963,9 @@ static int cat__qval(const cat__tensor *t, const uint8_t *row, int64_t c) {
 }
 
 /* pair p (columns 64p .. 64p+63) of a q8 / q4 weight row as signed values, 0 past the row's end */
-static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int64_t G, int q4) {
+static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
     int c;
-    (void)G;
-    for (c = 0; c < 64; c++) {
-        const int64_t k = 64 * p + c;
-        if (k >= in) wt[c] = 0;
-        else if (!q4) wt[c] = (int8_t)w[k];
-        else {
-            const uint8_t b = w[(k / 32) * 16 + (k & 15)];
-            wt[c] = (int8_t)((int)((k & 16) ? b >> 4 : b & 15) - 8);
-        }
-    }
+    for (c = 0; c < 64; c++) wt[c] = 64 * p + c < in ? (int8_t)cat__qval(q4, w, 64 * p + c) : 0;
 }
 
 /* Quantized activations for the integer dot products (see NUMERICS): n rows of
@@ -2050,7 +2041,7 @@ static void cat__row(float *dst, const cat__tensor *t, int64_t row) {
     } else {
         const uint8_t *s = (const uint8_t *)t->data + (size_t)row * cat__qrow_bytes(t->dtype, n);
         const uint16_t *d = cat__qscales(t) + row * ((n + 31) / 32);
-        for (j = 0; j < n; j++) dst[j] = (float)cat__qval(t, s, j) * cat__f16_to_f32(d[j / 32]);
+        for (j = 0; j < n; j++) dst[j] = (float)cat__qval(t->dtype == CAT_DTYPE_Q4, s, j) * cat__f16_to_f32(d[j / 32]);
     }
 }
 
@@ -5308,6 +5299,7 @@ CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q
 }
 #endif
 static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
+    (void)G;   /* only the AVX2 code needs it */
 #if CAT__ISA == 2
     int h;
     for (h = 0; h < 2; h++) {
@@ -5320,7 +5312,7 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
 #elif CAT__ISA == 1
     int8_t wt[64];
     int v;
-    cat__q_unpack(wt, w, p, in, G, q4);
+    cat__q_unpack(wt, w, p, in, q4);
     for (v = 0; v < 4; v++) {
         const int8x16_t wv = vld1q_s8(wt + 16 * v), av = vld1q_s8(a + 64 * p + 16 * v);
         const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv), vget_low_s8(av)));
@@ -5330,7 +5322,7 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
 #else
     int8_t wt[64];
     int l;
-    cat__q_unpack(wt, w, p, in, G, q4);
+    cat__q_unpack(wt, w, p, in, q4);
     for (l = 0; l < 16; l++) {
         const int8_t *wl = wt + 4 * l, *al = a + 64 * p + 4 * l;
         t[l] = (int32_t)wl[0] * al[0] + (int32_t)wl[1] * al[1] + (int32_t)wl[2] * al[2] + (int32_t)wl[3] * al[3];
