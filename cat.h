@@ -36,7 +36,8 @@
        9 SAMPLING       RNG, argmax, the sampler
       10 TOKENIZER      Unicode tables, UTF-8, byte map, merges, create, encode, decode
       11 KERNEL PASSES  compiled once per instruction set (scalar, NEON, AVX2+FMA,
-                        AVX-512, AVX-512+VNNI, AVX-512+VNNI+BF16): matmul over f32/bf16
+                        AVX2+FMA+AVX-VNNI, AVX-512, AVX-512+VNNI,
+                        AVX-512+VNNI+BF16): matmul over f32/bf16
                         weights, integer dot products for q8/q4 weights, row decode,
                         attention scores and weighted sums; each pass ends with its
                         table cat__kern_<name>
@@ -122,12 +123,13 @@
                           threads sleep after a short spin, so a busy machine
                           does not stall them
      CAT_NO_DISPATCH      x86 with gcc/clang: only the kernels of the compiler's
-                          target (default: scalar, AVX2, AVX-512, AVX-512+VNNI and
+                          target (default: scalar, AVX2, AVX2+AVX-VNNI (gcc 11,
+                          clang 12 and later), AVX-512, AVX-512+VNNI and
                           AVX-512+VNNI+BF16 kernels in one binary, chosen at run
                           time; the header includes itself once per set, by the
                           name CAT_SELF, "cat.h" unless you define it;
-                          CAT_KERNELS=scalar|avx2|avx512|avx512vnni|avx512bf16
-                          in the environment forces a path)
+                          CAT_KERNELS=scalar|avx2|avx2vnni|avx512|avx512vnni|
+                          avx512bf16 in the environment forces a path)
      CAT_NO_MMAP          read model files into memory instead of mapping them
      CAT_NO_TOKENIZER     leave out the tokenizer (its API, code and Unicode tables)
      CAT_MALLOC(sz) / CAT_FREE(p) / CAT_REALLOC(p,sz)   allocator overrides: define
@@ -399,9 +401,9 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
 CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
 CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8", "q4"; "unknown" */
 /* the kernels a session runs by default on this CPU: "avx512vnni", "avx512",
-   "avx2", "neon" or "scalar" (x86: chosen at run time;
-   CAT_KERNELS=scalar|avx2|avx512|avx512vnni|avx512bf16 in the environment picks
-   one the CPU runs); cat_session_kernels: a session's */
+   "avx2vnni", "avx2", "neon" or "scalar" (x86: chosen at run time;
+   CAT_KERNELS=scalar|avx2|avx2vnni|avx512|avx512vnni|avx512bf16 in the
+   environment picks one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
 /* 8-bit and 4-bit weights (FORMAT.md: a half-precision scale per 32 values):
    bytes of a rows x cols q8 / q4 matrix, and quantizing one (src finite) */
@@ -1817,21 +1819,25 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    where t is the exact integer sum of the 4 products q * a of columns
    64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
    past the row's end); then the tree above. Every path (scalar with a fused
-   fmaf, AVX2, AVX-512 with or without VNNI, NEON) gives these bits, for any
+   fmaf, AVX2 with or without AVX-VNNI, AVX-512 with or without VNNI, NEON)
+   gives these bits, for any
    n and thread count; they differ from the f32 product by the rounding of x
    (about 0.4% of a group's largest value). */
 
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
-   per instruction set (scalar, AVX2+FMA, AVX-512, AVX-512 with VNNI for the
-   integer dot products of q8 / q4 weights), each pass under a target pragma,
-   by including this file again (CAT_SELF names it: "cat.h" unless renamed),
-   and once more for AVX-512 with VNNI and AVX512_BF16 (bf16 weights by bf16
-   activations); a session takes the best one the CPU has (or CAT_KERNELS=scalar,
-   avx2, avx512, avx512vnni or avx512bf16 in the environment, when the CPU has
-   it), so a build without
-   -march=native runs the AVX-512 kernels on an AVX-512 CPU. Elsewhere, or with
-   CAT_NO_DISPATCH, one pass for the instruction set the compiler targets
-   (NEON on aarch64). */
+   per instruction set (scalar, AVX2+FMA, AVX2+FMA with AVX-VNNI and AVX-512
+   with VNNI for the integer dot products of q8 / q4 weights, AVX-512), each
+   pass under a target pragma (CAT__TARGET_PUSH), by including this file again
+   (CAT_SELF names it: "cat.h" unless renamed), and once more for AVX-512 with
+   VNNI and AVX512_BF16 (bf16 weights by bf16 activations); a session takes the
+   best one the CPU has, in this order: avx512bf16 (only where a session asks
+   for bf16 dot products), avx512vnni, avx512, avx2vnni, avx2, scalar (or
+   CAT_KERNELS=scalar, avx2, avx2vnni, avx512, avx512vnni or avx512bf16 in the
+   environment, when the CPU has it), so a build without -march=native runs
+   the AVX-512 kernels on an AVX-512 CPU. The avx2vnni pass needs gcc 11 or
+   clang 12; older compilers leave it out. Elsewhere, or with CAT_NO_DISPATCH,
+   one pass for the instruction set the compiler targets (NEON on aarch64;
+   avx2vnni where __AVXVNNI__ is defined and __AVX512F__ is not). */
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__)) && !defined(CAT_NO_DISPATCH)
 #define CAT__DISPATCH 1
 #endif
@@ -1840,6 +1846,13 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #endif
 #if defined(CAT__DISPATCH) || defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
+#endif
+/* the avx2vnni pass: AVX-VNNI (vpdpbusd on 256-bit registers, VEX encoded)
+   needs gcc 11 or clang 12 (Apple's clang 14) */
+#if defined(CAT__DISPATCH) && (defined(__clang__) ? __clang_major__ >= (defined(__apple_build_version__) ? 14 : 12) : \
+                               (__GNUC__ >= 11 && !defined(__INTEL_COMPILER)))
+#define CAT__HAVE_AVXVNNI 1
+#include <cpuid.h>
 #endif
 #if defined(__ARM_NEON) || defined(__ARM_NEON__)
 #include <arm_neon.h>
@@ -1855,8 +1868,10 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CAT__INLINE static __inline__ __attribute__((always_inline))
+#define CAT__UNUSED __attribute__((unused))   /* used by some kernel passes only */
 #else
 #define CAT__INLINE static
+#define CAT__UNUSED
 #endif
 
 #define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
@@ -1963,7 +1978,7 @@ static int cat__qval(int q4, const uint8_t *row, int64_t c) {
 }
 
 /* pair p (columns 64p .. 64p+63) of a q8 / q4 weight row as signed values, 0 past the row's end */
-static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
+static CAT__UNUSED void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
     int c;
     for (c = 0; c < 64; c++) wt[c] = 64 * p + c < in ? (int8_t)cat__qval(q4, w, 64 * p + c) : 0;
 }
@@ -2017,7 +2032,7 @@ static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t
     }
 }
 /* quantize rows [r0, r1) of x (row stride in) into q */
-static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+static CAT__UNUSED void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
     int64_t r, g;
     for (r = r0; r < r1; r++) for (g = 0; g < 2 * q->P; g++) cat__xq_group(q, x + (size_t)r * (size_t)in, in, r, g, off);
 }
@@ -2070,64 +2085,46 @@ typedef struct {
 
 #define CAT__KPASS 1
 #ifdef CAT__DISPATCH
+/* CAT__TARGET_PUSH("isa,...") ... CAT__TARGET_POP: the functions between are
+   compiled for those instruction sets (gcc: a target pragma; clang: an
+   attribute pushed onto every function) */
+#define CAT__PRAGMA(x) _Pragma(#x)
+#if defined(__clang__)
+#define CAT__TARGET_PUSH(t) CAT__PRAGMA(clang attribute push(__attribute__((target(t))), apply_to = function))
+#define CAT__TARGET_POP CAT__PRAGMA(clang attribute pop)
+#else
+#define CAT__TARGET_PUSH(t) CAT__PRAGMA(GCC push_options) CAT__PRAGMA(GCC target(t))
+#define CAT__TARGET_POP CAT__PRAGMA(GCC pop_options)
+#endif
 #define CAT__ISA 0
 #include CAT_SELF
 #undef CAT__ISA
 #define CAT__ISA 2
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+CAT__TARGET_PUSH("avx2,fma")
 #include CAT_SELF
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
+CAT__TARGET_POP
+#ifdef CAT__HAVE_AVXVNNI
+#define CAT__AVXVNNI 1   /* the AVX2 pass again, its q8 / q4 sums by vpdpbusd */
+CAT__TARGET_PUSH("avx2,fma,avxvnni")
+#include CAT_SELF
+CAT__TARGET_POP
+#undef CAT__AVXVNNI
 #endif
 #undef CAT__ISA
 #define CAT__ISA 3
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
-#endif
+CAT__TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
 #include CAT_SELF
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+CAT__TARGET_POP
 #undef CAT__ISA
 #define CAT__ISA 5
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma")
-#endif
+CAT__TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma")
 #include CAT_SELF
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+CAT__TARGET_POP
 #undef CAT__ISA
 #define CAT__ISA 4
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,fma")
-#endif
+CAT__TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,fma")
 #include CAT_SELF
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+CAT__TARGET_POP
 #undef CAT__ISA
 
 /* the best kernels this CPU runs (with bf16 dot products only if bf16dot), or
@@ -2140,22 +2137,38 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     const int vnni = avx512 && __builtin_cpu_supports("avx512vnni");
     const int bf16 = vnni && __builtin_cpu_supports("avx512bf16");
+#ifdef CAT__HAVE_AVXVNNI
+    unsigned int ra = 0, rb = 0, rc = 0, rd = 0;   /* AVX-VNNI: cpuid leaf 7, subleaf 1, eax bit 4 */
+    const int avxvnni = avx2 && __get_cpuid_count(7, 1, &ra, &rb, &rc, &rd) && (ra & (1u << 4)) != 0;
+#endif
     if (avx2) best = &cat__kern_avx2;
+#ifdef CAT__HAVE_AVXVNNI
+    if (avxvnni) best = &cat__kern_avx2vnni;
+#endif
     if (avx512) best = &cat__kern_avx512;
     if (vnni) best = &cat__kern_avx512vnni;
     if (bf16 && bf16dot) best = &cat__kern_avx512bf16;
     if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
     if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
+#ifdef CAT__HAVE_AVXVNNI
+    if (e && strcmp(e, "avx2vnni") == 0 && avxvnni) want = &cat__kern_avx2vnni;
+#endif
     if (e && strcmp(e, "avx512") == 0 && avx512) want = &cat__kern_avx512;
     if (e && strcmp(e, "avx512vnni") == 0 && vnni) want = &cat__kern_avx512vnni;
     if (e && strcmp(e, "avx512bf16") == 0 && bf16) want = &cat__kern_avx512bf16;
     return want ? want : best;
 }
+#undef CAT__PRAGMA
+#undef CAT__TARGET_PUSH
+#undef CAT__TARGET_POP
 #else
 #if defined(__AVX512F__)
 #define CAT__ISA 3
 #elif defined(__AVX2__) && defined(__FMA__)
 #define CAT__ISA 2
+#if defined(__AVXVNNI__)
+#define CAT__AVXVNNI 1
+#endif
 #elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
 #define CAT__ISA 1
 #else
@@ -2167,6 +2180,8 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
     (void)bf16dot;
 #if defined(__AVX512F__)
     return &cat__kern_avx512;
+#elif defined(__AVX2__) && defined(__FMA__) && defined(__AVXVNNI__)
+    return &cat__kern_avx2vnni;
 #elif defined(__AVX2__) && defined(__FMA__)
     return &cat__kern_avx2;
 #elif defined(__aarch64__) && (defined(__ARM_NEON) || defined(__ARM_NEON__))
@@ -2175,6 +2190,7 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
     return &cat__kern_scalar;
 #endif
 }
+#undef CAT__AVXVNNI
 #endif
 #undef CAT__KPASS
 CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
@@ -4496,8 +4512,11 @@ done:
 /* ----------------------------------------------------------------------------
    11 KERNEL PASSES: the kernels of one instruction set. */
 /* This part is compiled once per pass of the kernels section (CAT__ISA: 0
-   scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 4 AVX-512 with AVX512_BF16; every name gets the pass's suffix),
-   and ends with the pass's table, cat__kern_<name>. */
+   scalar, 1 NEON, 2 AVX2+FMA, 3 AVX-512, 5 AVX-512 with VNNI, 4 AVX-512 with
+   VNNI and AVX512_BF16; CAT__ISA >= 3 is AVX-512 code; the avx2vnni pass is
+   CAT__ISA 2 with CAT__AVXVNNI defined, which only the q8 / q4 code reads;
+   every name gets the pass's suffix), and ends with the pass's table,
+   cat__kern_<name>. */
 #ifdef CAT__KPASS
 #if CAT__ISA == 5
 #define CAT__KS(n) n##_avx512vnni
@@ -4514,6 +4533,11 @@ done:
 #define CAT__PATH "avx512"
 #define CAT__MR 4
 #define CAT__NR 6
+#elif CAT__ISA == 2 && defined(CAT__AVXVNNI)
+#define CAT__KS(n) n##_avx2vnni
+#define CAT__PATH "avx2vnni"
+#define CAT__MR 2
+#define CAT__NR 2
 #elif CAT__ISA == 2
 #define CAT__KS(n) n##_avx2
 #define CAT__PATH "avx2"
@@ -4559,6 +4583,7 @@ done:
 #define cat__q_tile_m CAT__KS(cat__q_tile_m)
 #define cat__q_tile CAT__KS(cat__q_tile)
 #define cat__q_wload8 CAT__KS(cat__q_wload8)
+#define cat__q_f16x8 CAT__KS(cat__q_f16x8)
 #define cat__q_pair CAT__KS(cat__q_pair)
 #define cat__q_job CAT__KS(cat__q_job)
 #define cat__q_item CAT__KS(cat__q_item)
@@ -5278,39 +5303,114 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
     default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
     }
 }
+#elif CAT__ISA == 2
+/* AVX2: 32 weights of group g (zero past the row's end), signed (q) or, for
+   AVX-VNNI's vpdpbusd, unsigned (q8: q + 128; q4: the nibble, q + 8) */
+CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q4) {
+    __m256i v;
+    if (!q4) {
+        if (in - 32 * g >= 32) v = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * g));
+        else {
+            uint8_t t[32] = { 0 };
+            memcpy(t, w + 32 * g, (size_t)(in - 32 * g));
+            v = _mm256_loadu_si256((const __m256i *)(const void *)t);
+        }
+#ifdef CAT__AVXVNNI
+        v = _mm256_xor_si256(v, _mm256_set1_epi8((char)0x80));
+#endif
+    } else {
+        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * g)), m = _mm_set1_epi8(0x0F);
+        v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+#ifndef CAT__AVXVNNI
+        v = _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+#endif
+    }
+    return v;
+}
+/* 8 half-precision scales (n of them, zeros after) as f32, the bits of
+   cat__f16_to_f32 (integer steps: no F16C needed) */
+CAT__INLINE __m256 cat__q_f16x8(const uint16_t *d, int64_t n) {
+    uint16_t t[8] = { 0 };
+    __m256i h, a, u;
+    memcpy(t, d, sizeof(uint16_t) * (size_t)(n < 8 ? n : 8));
+    h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)t));
+    a = _mm256_and_si256(h, _mm256_set1_epi32(0x7FFF));
+    u = _mm256_add_epi32(_mm256_slli_epi32(a, 13), _mm256_set1_epi32(112 << 23));   /* normal: exponent + 112 */
+    u = _mm256_add_epi32(u, _mm256_and_si256(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7BFF)), _mm256_set1_epi32(112 << 23)));   /* inf, NaN: exponent 255 */
+    u = _mm256_blendv_epi8(u, _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_set1_ps(5.9604644775390625e-08f))),
+                           _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), a));   /* zero, subnormal: m * 2^-24 */
+    return _mm256_castsi256_ps(_mm256_or_si256(u, _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16)));
+}
+#ifdef CAT__AVXVNNI
+/* the 8 integer sums of 4 of group g: unsigned weights wv by the activations
+   av, from corr (which takes off 128 or 8 times the activations' sums) */
+#define CAT__QDOT8(wv, wabs, ap, cp) _mm256_dpbusd_avx_epi32(_mm256_load_si256((const __m256i *)(const void *)(cp)), wv, \
+                                                            _mm256_load_si256((const __m256i *)(const void *)(ap)))
+#else
+/* |w| times a with w's sign, pairs added in 16 bits (no saturation), then pairs of pairs */
+#define CAT__QDOT8(wv, wabs, ap, cp) _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, \
+        _mm256_sign_epi8(_mm256_load_si256((const __m256i *)(const void *)(ap)), wv)), _mm256_set1_epi16(1))
+#endif
+/* x rows [i0, i0+M) by weight rows [o0, o0+nr) (M, nr <= 4): each weight
+   row's pair p is loaded once for the M rows; lanes 0-7 (s_0) take group
+   2p, 8-15 (s_1) 2p + 1 */
+#define CAT__QI(OP) OP(0) OP(1) OP(2) OP(3)
+#define CAT__QDECL(i) __m256 s##i##0 = _mm256_setzero_ps(), s##i##1 = _mm256_setzero_ps();
+#define CAT__QROW(i) if (M > i) { \
+        const int8_t *ai = a + (size_t)i * xa + 64 * p; \
+        const int32_t *ci = cr + (size_t)i * xe + 16 * p; (void)ci; \
+        const float *ei = e + (size_t)i * xe + 16 * p; \
+        const __m256i t0 = CAT__QDOT8(w0, b0, ai, ci), t1 = CAT__QDOT8(w1, b1, ai + 32, ci + 8); \
+        s##i##0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t0), _mm256_mul_ps(f0, _mm256_load_ps(ei)), s##i##0); \
+        s##i##1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t1), _mm256_mul_ps(f1, _mm256_load_ps(ei + 8)), s##i##1); }
+#define CAT__QOUT(i) if (M > i) { _mm256_storeu_ps(sum, s##i##0); _mm256_storeu_ps(sum + 8, s##i##1); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
+CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in), xa = (size_t)P * 64, xe = (size_t)P * 16;
+    const int q4 = W->dtype == CAT_DTYPE_Q4;
+    const int8_t *a = q->a + (size_t)i0 * xa;
+    const int32_t *cr = q->corr + (size_t)i0 * xe;
+    const float *e = q->e + (size_t)i0 * xe;
+    float sum[16], ds[8];
+    int j;
+    for (j = 0; j < nr; j++) {
+        const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
+        const uint16_t *d = cat__qscales(W) + (o0 + j) * G;
+        int64_t p;
+        CAT__QI(CAT__QDECL)
+        for (p = 0; p < P; p++) {
+            /* past the row's end: weights 0 (their activations and corr are 0 too) and scale 0 */
+            const __m256i w0 = cat__q_wload8(w, 2 * p, in, q4), w1 = 2 * p + 1 < G ? cat__q_wload8(w, 2 * p + 1, in, q4) : _mm256_setzero_si256();
+            const __m256i b0 = _mm256_abs_epi8(w0), b1 = _mm256_abs_epi8(w1);
+            __m256 f0, f1;
+            if ((p & 3) == 0) _mm256_storeu_ps(ds, cat__q_f16x8(d + 2 * p, G - 2 * p));   /* the scales of pairs p .. p + 3 */
+            f0 = _mm256_broadcast_ss(ds + 2 * (p & 3)); f1 = _mm256_broadcast_ss(ds + 2 * (p & 3) + 1);
+            (void)b0; (void)b1;
+            CAT__PREFETCH(w, q4 ? 32 * p + 512 : 64 * p + 1024);
+            CAT__QI(CAT__QROW)
+        }
+        CAT__QI(CAT__QOUT)
+    }
+}
+#undef CAT__QI
+#undef CAT__QDECL
+#undef CAT__QROW
+#undef CAT__QOUT
+#undef CAT__QDOT8
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+    switch (M) {
+    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
+    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
+    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr); break;
+    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
+    }
+}
 #else
 /* the integer sums of pair p of one weight row against one x row, lanes
    t[0..15] (the other paths compute the same integers) */
-#if CAT__ISA == 2
-/* 32 signed weights of group g (zero past the row's end) */
-CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q4) {
-    if (!q4) {
-        if (in - 32 * g >= 32) return _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * g));
-        {
-            uint8_t t[32] = { 0 };
-            memcpy(t, w + 32 * g, (size_t)(in - 32 * g));
-            return _mm256_loadu_si256((const __m256i *)(const void *)t);
-        }
-    } else {
-        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * g)), m = _mm_set1_epi8(0x0F);
-        const __m256i v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
-        return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
-    }
-}
-#endif
-static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
-    (void)G;   /* only the AVX2 code needs it */
-#if CAT__ISA == 2
-    int h;
-    for (h = 0; h < 2; h++) {
-        if (2 * p + h < G) {
-            const __m256i ws = cat__q_wload8(w, 2 * p + h, in, q4), av = _mm256_load_si256((const __m256i *)(const void *)(a + 64 * p + 32 * h));
-            const __m256i s16 = _mm256_maddubs_epi16(_mm256_abs_epi8(ws), _mm256_sign_epi8(av, ws));
-            _mm256_storeu_si256((__m256i *)(void *)(t + 8 * h), _mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
-        } else memset(t + 8 * h, 0, 8 * sizeof(int32_t));
-    }
-#elif CAT__ISA == 1
+static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int q4) {
     int8_t wt[64];
+#if CAT__ISA == 1
     int v;
     cat__q_unpack(wt, w, p, in, q4);
     for (v = 0; v < 4; v++) {
@@ -5320,7 +5420,6 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
         vst1q_s32(t + 4 * v, vpaddq_s32(lo, hi));
     }
 #else
-    int8_t wt[64];
     int l;
     cat__q_unpack(wt, w, p, in, q4);
     for (l = 0; l < 16; l++) {
@@ -5345,22 +5444,14 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
             int32_t t[16];
             for (p = 0; p < P; p++) {
                 const float dg0 = cat__f16_to_f32(d[2 * p]), dg1 = 2 * p + 1 < G ? cat__f16_to_f32(d[2 * p + 1]) : 0.0f;
-                cat__q_pair(t, w, a, p, in, G, q4);
-#if CAT__ISA == 2
-                {
-                    __m256 s0 = _mm256_loadu_ps(s), s1 = _mm256_loadu_ps(s + 8);
-                    s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)t)), _mm256_mul_ps(_mm256_set1_ps(dg0), _mm256_loadu_ps(e + 16 * p)), s0);
-                    s1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)(t + 8))), _mm256_mul_ps(_mm256_set1_ps(dg1), _mm256_loadu_ps(e + 16 * p + 8)), s1);
-                    _mm256_storeu_ps(s, s0); _mm256_storeu_ps(s + 8, s1);
-                }
-#elif CAT__ISA == 1
+                cat__q_pair(t, w, a, p, in, q4);
+#if CAT__ISA == 1
                 for (l = 0; l < 16; l += 4)
                     vst1q_f32(s + l, vfmaq_f32(vld1q_f32(s + l), vcvtq_f32_s32(vld1q_s32(t + l)), vmulq_n_f32(vld1q_f32(e + 16 * p + l), l < 8 ? dg0 : dg1)));
 #else
                 for (l = 0; l < 16; l++) s[l] = CAT__FMA((float)t[l], (l < 8 ? dg0 : dg1) * e[16 * p + l], s[l]);
 #endif
             }
-            (void)l;
             y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(s);
         }
     }
@@ -5673,6 +5764,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__q_tile_m
 #undef cat__q_tile
 #undef cat__q_wload8
+#undef cat__q_f16x8
 #undef cat__q_pair
 #undef cat__q_job
 #undef cat__q_item

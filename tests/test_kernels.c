@@ -1,10 +1,11 @@
 /* test_kernels: every kernel path this CPU runs (CAT_KERNELS=scalar, avx2,
-   avx512, avx512vnni, avx512bf16) against a double-precision reference, and
-   the paths against one another: AVX2 and AVX-512 give identical bits (the
-   order of operations is the same), the scalar path too where fmaf is fused
-   in hardware, else within float rounding; avx512vnni and avx512bf16 give the
-   AVX-512 bits for f32, q8 and q4 weights (q8 / q4: integer dot products of
-   quantized activations, with and without VNNI); for bf16 weights
+   avx2vnni, avx512, avx512vnni, avx512bf16) against a double-precision
+   reference, and the paths against one another: AVX2 and AVX-512 give
+   identical bits (the order of operations is the same), the scalar path too
+   where fmaf is fused in hardware, else within float rounding; avx2vnni gives
+   the AVX2 bits, avx512vnni and avx512bf16 the AVX-512 bits, for f32, q8 and
+   q4 weights (q8 / q4: integer dot products of quantized activations, with
+   and without VNNI); for bf16 weights
    (activations rounded to bf16) avx512bf16 gives the same bits whether the
    rows of x come together (prefill) or one at a time (decode), and so does
    every path for q8 / q4. Matrices of every weight type, shapes with partial
@@ -26,8 +27,8 @@
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16", "avx512vnni", "neon" };
-#define NPATH 6
+static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16", "avx512vnni", "neon", "avx2vnni" };
+#define NPATH 7
 
 static uint64_t rng = 88172645463325252ull;
 static float frand(void) {
@@ -61,7 +62,7 @@ int main(int argc, char **argv) {
 #endif
     {   /* with no CAT_KERNELS, the best path this CPU runs (one path only where the kernels are
            not chosen at run time: NEON on arm64, for one) */
-        const char *best = ks[5] ? "neon" : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[1] ? "avx2" : "scalar";
+        const char *best = ks[5] ? "neon" : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[6] ? "avx2vnni" : ks[1] ? "avx2" : "scalar";
         unsetenv("CAT_KERNELS");
         CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
         CHECK(strcmp(cat__kern_pick(1)->name, ks[3] ? "avx512bf16" : best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
@@ -80,7 +81,7 @@ int main(int argc, char **argv) {
             size_t bytes = dt == 0 ? sizeof(float) * (size_t)(out * in) : dt == 1 ? 2 * (size_t)(out * in) : dt == 2 ? cat_q8_bytes(out, in) : cat_q4_bytes(out, in);
             cat__tensor W;
             int64_t i, o, k;
-            double maxerr = 0, maxref = 0, maxerr_bh = 0, maxerr_q = 0;
+            double maxerr = 0, maxref = 0, maxerr_bh = 0, maxerr_q = 0, maxw = 1;
             const size_t xs_bytes = cat__xq_bytes(n, in) > 2 * (size_t)(n * in) ? cat__xq_bytes(n, in) : 2 * (size_t)(n * in);
             void *xb = malloc(xs_bytes);
             float *xd = (float *)malloc(sizeof(float) * (size_t)(n * in));   /* x as the q8 / q4 kernels see it */
@@ -92,6 +93,11 @@ int main(int argc, char **argv) {
             else if (dt == 2) cat_q8_quantize(data, w, out, in);
             else cat_q4_quantize(data, w, out, in);
             W.data = data; W.dtype = (cat_dtype)dt; W.rows = out; W.cols = in;
+            if (dt >= 2 && si == 5) {   /* 19 x 96: scales of every kind (subnormal, largest, zero, negative) */
+                static const uint16_t sp[] = { 0x0001, 0x03FF, 0x0400, 0x7BFF, 0x8001, 0x83FF, 0xFBFF, 0x0000, 0x8000, 0x3C00, 0x0200 };
+                uint16_t *sc = (uint16_t *)(void *)(uintptr_t)cat__qscales(&W);
+                for (i = 0; i < out * 3; i++) sc[i] = sp[i % 11];
+            }
             if (dt >= 2) {   /* the quantized activations, decoded */
                 void *tb = malloc(cat__xq_bytes(n, in));
                 const cat__xq xq = cat__xq_at(tb, n, in);
@@ -100,6 +106,7 @@ int main(int argc, char **argv) {
                 free(tb);
             } else memcpy(xd, x, sizeof(float) * (size_t)(n * in));
             for (o = 0; o < out; o++) cat__row(wd + o * in, &W, o);
+            for (i = 0; i < out * in; i++) if (fabs(wd[i]) > maxw) maxw = fabs(wd[i]);
             for (p = 0; p < NPATH; p++) {
                 y[p] = NULL;
                 if (!ks[p]) continue;
@@ -139,13 +146,16 @@ int main(int argc, char **argv) {
             CHECK(maxerr_bh <= 1e-5 * sqrt((double)in) * (maxref > 1 ? maxref : 1), "avx512bf16, %lld x %lld, n %d: error %g against the bf16-activation reference",
                   (long long)out, (long long)in, n, maxerr_bh);
             /* quantizing x moves each value by at most half a step (1/254 of its group's
-               largest, <= 1 here), independently: the sum stays within a few sqrt(in) / 254 */
-            CHECK(maxerr_q <= 4.0 * sqrt((double)in) / 254.0, "dtype %d, %lld x %lld, n %d: quantized activations move the product by %g",
+               largest, <= 1 here), independently: the sum stays within a few sqrt(in) / 254
+               times the largest weight (1 but where the scales are set large) */
+            CHECK(maxerr_q <= 4.0 * sqrt((double)in) / 254.0 * maxw, "dtype %d, %lld x %lld, n %d: quantized activations move the product by %g",
                   dt, (long long)out, (long long)in, n, maxerr_q);
             if (y[4] && y[2]) CHECK(memcmp(y[4], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512vnni and avx512 bits differ",
                                     dt, (long long)out, (long long)in, n);
             if (y[3] && y[2] && dt != 1) CHECK(memcmp(y[3], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512bf16 and avx512 bits differ",
                                                dt, (long long)out, (long long)in, n);
+            if (y[6] && y[1]) CHECK(memcmp(y[6], y[1], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d, %d threads: avx2vnni and avx2 bits differ",
+                                    dt, (long long)out, (long long)in, n, th);
             if (y[1] && y[2]) CHECK(memcmp(y[1], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d, %d threads: avx2 and avx512 bits differ",
                                     dt, (long long)out, (long long)in, n, th);
 #ifdef FP_FAST_FMAF
@@ -170,6 +180,10 @@ int main(int argc, char **argv) {
                     ks[p]->scores(sc[p], q, kv, (size_t)hd, ne, hd, 0.125f);
                     memset(o[p], 0, sizeof o[p]);
                     ks[p]->wsum(o[p], sc[p], kv, (size_t)hd, ne, hd);
+                }
+                if (ks[6] && ks[1]) {
+                    CHECK(memcmp(sc[6], sc[1], sizeof(float) * ne) == 0, "head %d: avx2vnni and avx2 scores differ", hd);
+                    CHECK(memcmp(o[6], o[1], sizeof(float) * (size_t)hd) == 0, "head %d: avx2vnni and avx2 weighted sums differ", hd);
                 }
                 if (ks[1] && ks[2]) {
                     CHECK(memcmp(sc[1], sc[2], sizeof(float) * ne) == 0, "head %d: avx2 and avx512 scores differ", hd);
