@@ -5,7 +5,7 @@ OPT     ?= -O2
 # machine when the compiler can (make NATIVE= for a portable build)
 NATIVE  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
 # NATIVE=0 (or NATIVE=): a portable build; on x86 it still runs the AVX2 or AVX-512
-# kernels where the CPU has them (chosen at run time; CAT_KERNELS=scalar|avx2|avx512 forces one)
+# kernels where the CPU has them (chosen at run time; CAT_KERNELS=scalar|avx2|avx2vnni|avx512|... forces one)
 ifeq ($(NATIVE),0)
 override NATIVE :=
 endif

@@ -5342,12 +5342,14 @@ CAT__INLINE __m256 cat__q_f16x8(const uint16_t *d, int64_t n) {
     return _mm256_castsi256_ps(_mm256_or_si256(u, _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16)));
 }
 #ifdef CAT__AVXVNNI
-/* the 8 integer sums of 4 of group g: unsigned weights wv by the activations
-   av, from corr (which takes off 128 or 8 times the activations' sums) */
+/* a group's 8 sums of 4 products (ap: its 32 activations, cp: their corr):
+   vpdpbusd of the unsigned weights wv by the activations, starting from corr,
+   which takes off 128 (q8) or 8 (q4) times the activations' sums */
 #define CAT__QDOT8(wv, wabs, ap, cp) _mm256_dpbusd_avx_epi32(_mm256_load_si256((const __m256i *)(const void *)(cp)), wv, \
                                                             _mm256_load_si256((const __m256i *)(const void *)(ap)))
 #else
-/* |w| times a with w's sign, pairs added in 16 bits (no saturation), then pairs of pairs */
+/* no AVX-VNNI: |w| (wabs) times a with w's sign, pairs added in 16 bits (no
+   saturation), then pairs of pairs */
 #define CAT__QDOT8(wv, wabs, ap, cp) _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, \
         _mm256_sign_epi8(_mm256_load_si256((const __m256i *)(const void *)(ap)), wv)), _mm256_set1_epi16(1))
 #endif
