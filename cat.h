@@ -1978,7 +1978,8 @@ static int cat__qval(int q4, const uint8_t *row, int64_t c) {
 }
 
 /* pair p (columns 64p .. 64p+63) of a q8 / q4 weight row as signed values, 0 past the row's end */
-static CAT__UNUSED void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
+static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) CAT__UNUSED;
+static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
     int c;
     for (c = 0; c < 64; c++) wt[c] = 64 * p + c < in ? (int8_t)cat__qval(q4, w, 64 * p + c) : 0;
 }
@@ -2032,7 +2033,8 @@ static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t
     }
 }
 /* quantize rows [r0, r1) of x (row stride in) into q */
-static CAT__UNUSED void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) CAT__UNUSED;
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
     int64_t r, g;
     for (r = r0; r < r1; r++) for (g = 0; g < 2 * q->P; g++) cat__xq_group(q, x + (size_t)r * (size_t)in, in, r, g, off);
 }

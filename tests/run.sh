@@ -122,7 +122,8 @@ done
 # weights by bf16-rounded activations (opt-in): its bf16 tolerance is about twice
 # the largest difference measured (0.044 on the converted fixtures, 0.022 on the
 # bf16 checkpoint); f32, q8 and q4 weights run the AVX-512 code there (and test_kernels
-# checks that q8 and q4 give the same bits on every path).
+# checks that q8 and q4 give the same bits on every path). avx2vnni is the AVX2 code
+# with vpdpbusd for q8 and q4 (CPUs with AVX-VNNI; it runs where AVX-512 VNNI does).
 run "unit: kernel paths" "$B/test_kernels"
 paths=$("$B/test_kernels" --list)
 default=$("$B/test_kernels" --default)
