@@ -38,7 +38,8 @@
       11 KERNEL PASSES  compiled once per instruction set (scalar, NEON, AVX2+FMA,
                         AVX-512, AVX-512+VNNI, AVX-512+VNNI+BF16): matmul over f32/bf16
                         weights, integer dot products for q8/q4 weights, row decode,
-                        attention scores and weighted sums; each pass ends with its
+                        attention scores and weighted sums (one query or up to 4
+                        together), exp, softmax and silu; each pass ends with its
                         table cat__kern_<name>
 
    GLOSSARY (the paper's words -> the code's names)
@@ -1819,7 +1820,16 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    past the row's end); then the tree above. Every path (scalar with a fused
    fmaf, AVX2, AVX-512 with or without VNNI, NEON) gives these bits, for any
    n and thread count; they differ from the f32 product by the rounding of x
-   (about 0.4% of a group's largest value). */
+   (about 0.4% of a group's largest value).
+   Attention: a query's scores are the dot products above (times 1/sqrt(hd));
+   softmax takes their max m, p_e = exp(s_e - m) with cat__exp (fixed
+   operations, below cat__wsum), their sum in 16 lanes (lane l takes e = l,
+   l + 16, ... in turn) and the tree, then p_e * (1 / sum); the output is
+   o = sum of p_e * v_e, one fma per element, rows in order. In prefill up to
+   4 queries of one head that see the same keys are computed together (each
+   key row read once for all); per query the operations are those of one
+   alone. silu(h) = h / (1 + exp(-h)) with the same exp. Every path gives the
+   same bits (the scalar path where fmaf is fused). */
 
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
    per instruction set (scalar, AVX2+FMA, AVX-512, AVX-512 with VNNI for the
