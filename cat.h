@@ -4592,6 +4592,7 @@ done:
 #define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
 #define cat__mk11 CAT__KS(cat__mk11)
 #define cat__tree16 CAT__KS(cat__tree16)
+#define cat__out46 CAT__KS(cat__out46)
 #define cat__hsum16x16 CAT__KS(cat__hsum16x16)
 #define cat__v16 CAT__KS(cat__v16)
 #define cat__v16_zero CAT__KS(cat__v16_zero)
@@ -4703,6 +4704,43 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
    x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
 #if CAT__ISA >= 3
 
+/* the canonical tree for 16 accumulators in registers: lane q of the result
+   is hsum16 of v[q] */
+CAT__INLINE __m512 cat__tree16(const __m512 *v) {
+    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    __m512 l1[8], l2[4], l3[2], r;
+    int q;
+    for (q = 0; q < 8; q++)
+        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+    for (q = 0; q < 4; q++)
+        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
+    for (q = 0; q < 2; q++)
+        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
+    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
+    return _mm512_permutexvar_ps(perm, r);
+}
+
+/* the 4 x 6 tile's outputs from its lane sums t[6r + j] (rows r < M): the
+   canonical tree over rows 0-1 and row 2's first 4, then over the rest; row r
+   goes to y + r * ldy, 6 columns */
+CAT__INLINE void cat__out46(const int M, float *y, int ldy, const __m512 *t) {
+    const __m512 z = _mm512_setzero_ps();
+    __m512 v[16], r;
+    int q;
+    for (q = 0; q < 16; q++) v[q] = t[q];
+    r = cat__tree16(v);
+    _mm512_mask_storeu_ps(y, (__mmask16)0x3F, r);
+    if (M > 1) _mm512_mask_storeu_ps(y + ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6), r));
+    if (M > 2) {
+        _mm512_mask_storeu_ps(y + 2 * ldy, (__mmask16)0x0F, _mm512_permutexvar_ps(_mm512_set_epi32(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12), r));
+        for (q = 0; q < 16; q++) v[q] = q < 8 ? t[16 + q] : z;
+        r = cat__tree16(v);
+        _mm512_mask_storeu_ps(y + 2 * ldy + 4, (__mmask16)0x03, r);
+        if (M > 3) _mm512_mask_storeu_ps(y + 3 * ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2), r));
+    }
+}
+
 #define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
 #define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
 #define CAT__LD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
@@ -4711,7 +4749,10 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
 #define CAT__ROW(r) if (M > r) { __m512 xv = _mm512_loadu_ps(x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
 #define CAT__ROWM(r) if (M > r) { __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
 
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+/* the 4 x 6 tile: acc holds its 24 lane-sum vectors between k chunks; after
+   the last chunk (y not NULL) they are reduced in registers by the canonical
+   tree and written to y (row r at y + r * ldy, 6 columns) */
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     CAT__ROWS6(CAT__DECL, 0) CAT__ROWS6(CAT__DECL, 1) CAT__ROWS6(CAT__DECL, 2) CAT__ROWS6(CAT__DECL, 3)
     int k;
     if (!first) { CAT__ROWS6(CAT__LD, 0) CAT__ROWS6(CAT__LD, 1) CAT__ROWS6(CAT__LD, 2) CAT__ROWS6(CAT__LD, 3) }
@@ -4730,8 +4771,15 @@ CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int
         const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ldw + k), w4 = _mm512_maskz_loadu_ps(m, w + 4 * ldw + k), w5 = _mm512_maskz_loadu_ps(m, w + 5 * ldw + k);
         CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
     }
+    if (y) {
+        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
+                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
+        cat__out46(M, y, ldy, t);
+        return;
+    }
     CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
 }
+#define CAT__MKY 1   /* cat__mk reduces into y */
 #undef CAT__DECL
 #undef CAT__LD
 #undef CAT__ST
@@ -4782,23 +4830,6 @@ static void cat__mk11(float *acc, int first, const float *x, const float *w, int
     _mm512_storeu_ps(acc, a);
 }
 
-/* the canonical tree for 16 accumulators in registers: lane q of the result
-   is hsum16 of v[q] */
-CAT__INLINE __m512 cat__tree16(const __m512 *v) {
-    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
-    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    __m512 l1[8], l2[4], l3[2], r;
-    int q;
-    for (q = 0; q < 8; q++)
-        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
-    for (q = 0; q < 4; q++)
-        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
-    for (q = 0; q < 2; q++)
-        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
-    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-    return _mm512_permutexvar_ps(perm, r);
-}
-
 /* out[q] = hsum16(a + 16*q), q < 16 */
 static void cat__hsum16x16(float *out, const float *a) {
     __m512 v[16];
@@ -4845,8 +4876,9 @@ CAT__INLINE cat__v16 cat__v16_ldn(const float *p, int n) {
     return cat__v16_ld(t);
 }
 
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     cat__v16 a[CAT__MR][CAT__NR], xv, wv;
+    (void)y; (void)ldy;   /* NULL: the tile reduces acc afterwards */
     int r, j, k;
     for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) a[r][j] = first ? cat__v16_zero() : cat__v16_ld(acc + (r * CAT__NR + j) * 16);
     for (k = 0; k + 16 <= kc; k += 16)
@@ -4877,15 +4909,15 @@ static void cat__hsum16x16(float *out, const float *a) {
 }
 #endif
 
-static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #if CAT__MR >= 2
-static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 #if CAT__MR >= 3
-static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 #if CAT__MR >= 4
-static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 
 
@@ -4895,7 +4927,7 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
     float accm[CAT__MB * CAT__NR * 16 + 16], wbm[CAT__NR * CAT__KC + 16], red[16];
     float *acc = cat__align64(accm), *wb = cat__align64(wbm);
     int64_t k0;
-    int i, j, q, nacc;
+    int i, j, q, nacc, reduced = 0;
     for (k0 = 0; k0 < in; k0 += CAT__KC) {
         const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
         const float *w;
@@ -4907,41 +4939,51 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
             cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
             if (kf == kc) continue;
             cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
-            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
+            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0, NULL, 0);
             continue;
         }
 #endif
-        if (W->dtype == CAT_DTYPE_F32 && mb <= 4 * CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
+        if (W->dtype == CAT_DTYPE_F32) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
         else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
         if (nr == CAT__NR) {
+#ifdef CAT__MKY
+            /* after the last chunk the micro-kernel writes y itself */
+            float *yo = k0 + kc >= in ? y + o0 : NULL;
+#define CAT__YI(i) (yo ? yo + (size_t)(i) * ldy : NULL)
+            reduced = yo != NULL;
+#else
+#define CAT__YI(i) NULL
+#endif
             for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
                 const float *xr = x + (size_t)i * in + k0;
                 float *a = acc + (size_t)i * CAT__NR * 16;
 #if CAT__MR == 4
-                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #elif CAT__MR == 2
-                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #else
-                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #endif
             }
             switch (mb - i) {
 #if CAT__MR >= 4
-            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
 #if CAT__MR >= 3
-            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
 #if CAT__MR >= 2
-            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
             default: break;
             }
+#undef CAT__YI
         } else {
             for (i = 0; i < mb; i++) for (j = 0; j < nr; j++)
                 cat__mk11(acc + ((size_t)i * CAT__NR + j) * 16, first, x + (size_t)i * in + k0, w + j * ldw, kc);
         }
     }
+    if (reduced) return;
     /* reduce: accumulator q = i * CAT__NR + j */
     nacc = mb * CAT__NR;
     for (q = 0; q < nacc; q += 16) {
@@ -5106,7 +5148,7 @@ static void cat__x_to_bf16(uint16_t *xb, const float *x, size_t N) {
 #define CAT__DROW(r) if (M > r) { __m512bh xv = CAT__LDBH(x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
 #define CAT__DROWM(r) if (M > r) { __m512bh xv = CAT__LDBHM(m, x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
 /* acc[r][j] (r < M, j < 6) += pair sums of bf16 x row r by bf16 w row j, k < kc */
-CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) {
+CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     CAT__DROWS6(CAT__DDECL, 0) CAT__DROWS6(CAT__DDECL, 1) CAT__DROWS6(CAT__DDECL, 2) CAT__DROWS6(CAT__DDECL, 3)
     int k;
     if (!first) { CAT__DROWS6(CAT__DLD, 0) CAT__DROWS6(CAT__DLD, 1) CAT__DROWS6(CAT__DLD, 2) CAT__DROWS6(CAT__DLD, 3) }
@@ -5125,6 +5167,12 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
         const __m512bh w3 = CAT__LDBHM(m, w + 3 * ldw + k), w4 = CAT__LDBHM(m, w + 4 * ldw + k), w5 = CAT__LDBHM(m, w + 5 * ldw + k);
         CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
     }
+    if (y) {   /* the last chunk: the outputs */
+        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
+                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
+        cat__out46(M, y, ldy, t);
+        return;
+    }
     CAT__DROWS6(CAT__DST, 0) CAT__DROWS6(CAT__DST, 1) CAT__DROWS6(CAT__DST, 2) CAT__DROWS6(CAT__DST, 3)
 }
 #undef CAT__DROWS6
@@ -5134,10 +5182,10 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
 #undef CAT__DFM
 #undef CAT__DROW
 #undef CAT__DROWM
-static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 /* one x row by one w row */
 static __m512 cat__dp11(__m512 a, const uint16_t *x, const uint16_t *w, int64_t kc) {
     int64_t k;
@@ -5160,13 +5208,16 @@ static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const
     for (k0 = 0; k0 < in; k0 += CAT__KC) {
         const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
         if (nr == CAT__NR) {
-            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0);
+            float *yo = k0 + kc >= in ? y + o0 : NULL;   /* after the last chunk the micro-kernel writes y */
+#define CAT__YI(i) (yo ? yo + (size_t)(i) * ldy : NULL)
+            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy);
             switch (mb - i) {
-            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
-            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
-            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
+            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
+            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
             default: break;
             }
+#undef CAT__YI
         } else {
             for (i = 0; i < mb; i++) for (j = 0; j < nr; j++) {
                 float *a = acc + ((size_t)i * CAT__NR + j) * 16;
@@ -5174,6 +5225,7 @@ static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const
             }
         }
     }
+    if (nr == CAT__NR) return;
     nacc = mb * CAT__NR;
     for (q = 0; q < nacc; q += 16) {
         int c = nacc - q < 16 ? nacc - q : 16, t;
@@ -5975,6 +6027,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mk1_bf16
 #undef cat__mk11
 #undef cat__tree16
+#undef cat__out46
 #undef cat__hsum16x16
 #undef cat__v16
 #undef cat__v16_zero
@@ -6030,6 +6083,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mmdp_item
 #undef cat__matmul_dp
 #undef CAT__HAVE_MK1_DEC
+#undef CAT__MKY
 #undef CAT__KS
 #undef CAT__PATH
 #undef CAT__MR
