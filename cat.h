@@ -38,7 +38,8 @@
       11 KERNEL PASSES  compiled once per instruction set (scalar, NEON, AVX2+FMA,
                         AVX-512, AVX-512+VNNI, AVX-512+VNNI+BF16): matmul over f32/bf16
                         weights, integer dot products for q8/q4 weights, row decode,
-                        attention scores and weighted sums; each pass ends with its
+                        attention scores and weighted sums (one query or up to 4
+                        together), exp, softmax and silu; each pass ends with its
                         table cat__kern_<name>
 
    GLOSSARY (the paper's words -> the code's names)
@@ -1819,8 +1820,17 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
    past the row's end); then the tree above. Every path (scalar with a fused
    fmaf, AVX2, AVX-512 with or without VNNI, NEON with or without sdot) gives
-   these bits, for any n and thread count; they differ from the f32 product by the rounding of x
-   (about 0.4% of a group's largest value). */
+   these bits, for any n and thread count; they differ from the f32 product by
+   the rounding of x (about 0.4% of a group's largest value).
+   Attention: a query's scores are the dot products above (times 1/sqrt(hd));
+   softmax takes their max m, p_e = exp(s_e - m) with cat__exp (fixed
+   operations, below cat__wsum), their sum in 16 lanes (lane l takes e = l,
+   l + 16, ... in turn) and the tree, then p_e * (1 / sum); the output is
+   o = sum of p_e * v_e, one fma per element, rows in order. In prefill up to
+   4 queries of one head that see the same keys are computed together (each
+   key row read once for all); per query the operations are those of one
+   alone. silu(h) = h / (1 + exp(-h)) with the same exp. Every path gives the
+   same bits (the scalar path where fmaf is fused). */
 
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
    per instruction set (scalar, AVX2+FMA, AVX-512, AVX-512 with VNNI for the
@@ -2059,6 +2069,8 @@ static void cat__prefetch_row(const float *p, int n) {
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; } cat__mv_job;
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
 
+#define CAT__AG 4   /* queries of one head that attend together (prefill) */
+
 /* the kernels of one instruction set: cat__kern_NAME */
 typedef struct {
     const char *name;
@@ -2067,6 +2079,11 @@ typedef struct {
     void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, void *xs, size_t xs_bytes);
     void (*scores)(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale);
     void (*wsum)(float *o, const float *p, const float *v, size_t stride, int n, int hd);
+    /* G <= CAT__AG queries of one head against the same rows, per query the bits of the two above */
+    void (*scores_g)(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, int hd, float scale);
+    void (*wsum_g)(float *const *o, const float *const *p, const int *n, int G, const float *v, size_t stride, int hd);
+    void (*softmax)(float *p, int n);                          /* in place */
+    void (*silu_mul)(float *h, const float *g, int64_t n);     /* h = silu(h) * g */
 } cat__kern;
 
 #define CAT__KPASS 1
@@ -2253,24 +2270,31 @@ static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
         }
     } else memcpy(dst, src, sizeof(float) * (size_t)hd);
 }
-/* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
-static void cat__kv_scores(const cat__kern *kn, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
-    int e0, e, c;
-    if (t == CAT_DTYPE_F32) { kn->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+/* scores of G <= CAT__AG queries q[g] against n rows of keys stride bytes
+   apart, into sc[g] (tmp: CAT__KVB * hd floats): the rows of a type other
+   than f32 are decoded CAT__KVB at a time, once for all the queries */
+static void cat__kv_scores_g(const cat__kern *kn, float *const *sc, const float *const *q, int G, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+    float *scb[CAT__AG];
+    int e0, e, c, g;
+    if (t == CAT_DTYPE_F32) { kn->scores_g(sc, q, G, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
-        kn->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+        for (g = 0; g < G; g++) scb[g] = sc[g] + e0;
+        kn->scores_g(scb, q, G, tmp, (size_t)hd, c, hd, scale);
     }
 }
-/* o += sum of p[e] * value row e, rows in order */
-static void cat__kv_wsum(const cat__kern *kn, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
-    int e0, e, c;
-    if (t == CAT_DTYPE_F32) { kn->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
-    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
-        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+/* o[g] += sum of p[g][e] * value row e for e < n[g] */
+static void cat__kv_wsum_g(const cat__kern *kn, float *const *o, const float *const *p, const int *n, int G, const uint8_t *v, size_t stride, int hd, cat_dtype t, float *tmp) {
+    const float *pb[CAT__AG];
+    int nb[CAT__AG], e0, e, c, g, nmax = 0;
+    for (g = 0; g < G; g++) if (n[g] > nmax) nmax = n[g];
+    if (t == CAT_DTYPE_F32) { kn->wsum_g(o, p, n, G, (const float *)(const void *)v, stride / 4, hd); return; }
+    for (e0 = 0; e0 < nmax; e0 += CAT__KVB) {
+        c = nmax - e0 < CAT__KVB ? nmax - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
-        kn->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+        for (g = 0; g < G; g++) { pb[g] = p[g] + e0; nb[g] = n[g] - e0 < 0 ? 0 : n[g] - e0 < c ? n[g] - e0 : c; }
+        kn->wsum_g(o, pb, nb, G, tmp, (size_t)hd, hd);
     }
 }
 
@@ -2287,7 +2311,6 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
     for (i = 0; i < n; i++) y[i] = (x[i] * r) * w[i];
 }
 
-static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
 /* ----------------------------------------------------------------------------
    4 SESSION STATE: slots (rows of the attention sequence), each sequence's
@@ -2367,7 +2390,7 @@ struct cat_session {
     float *x, *xn, *qkv, *att, *h1, *h2, *y;
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
-    float *scores;          /* [nth][ent_cap] */
+    float *scores;          /* [nth][CAT__AG][ent_cap] */
     cat__pool *pool;        /* NULL: one thread */
     const cat__kern *kern;  /* the kernels in use */
     void *xs;               /* activations for q8 / q4 weights and the bf16 dot products (or NULL) */
@@ -2477,45 +2500,78 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 
 /* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
    global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd]. One item
-   of the threads' job: query row si, head h. */
-typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; } cat__att_job;
-static void cat__att_item(void *ctx, int64_t task, int tid) {
-    const cat__att_job *J = (const cat__att_job *)ctx;
+   of the threads' job: one head of a block of CAT__AG slots, whose runs of slots
+   that read the same keys (one sequence, one local list) attend together. */
+typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; int n; } cat__att_job;
+static int cat__same_keys(const cat__slot *a, const cat__slot *b) {
+    return a->seq == b->seq && a->lsc == b->lsc && (!a->lsc || a->loc0 == b->loc0);
+}
+/* slots [s0, s0 + G) (G <= CAT__AG, same keys), head h */
+static void cat__att_run(const cat__att_job *J, int s0, int G, int h, int tid) {
     cat_session *s = J->s;
     const cat__slot *sl = J->sl;
     const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
     const cat_dtype kt = J->kt;
     const size_t rb = J->rb, eb = (size_t)KV * rb, goff = J->goff, loff = J->loff;
-    const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
-    const float *q = s->qkv + (size_t)si * w + h * hd;
-    float *sc = s->scores + (size_t)tid * s->ent_cap;
+    const int kh = h / (H / KV);
+    const cat__slot *a = &sl[s0];
+    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = a->lsc ? eb : rb;
     float *tmp = s->kvtmp ? s->kvtmp + (size_t)tid * CAT__KVB * s->dg.hd : NULL;
-    float mx = -INFINITY, sum = 0.0f, inv;
-    float *o = J->out + (size_t)si * qd + h * hd;
-    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
-    const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-    const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
-    const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
-    int e, j;
-    cat__kv_scores(s->kern, sc, q, gkb, rb, ng, hd, scale, kt, tmp);
-    cat__kv_scores(s->kern, sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
-    for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
-    for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
-    inv = 1.0f / sum;
-    for (e = 0; e < ng + nl; e++) sc[e] *= inv;
-    for (j = 0; j < hd; j++) o[j] = 0.0f;
-    cat__kv_wsum(s->kern, o, sc, gvb, rb, ng, hd, kt, tmp);
-    cat__kv_wsum(s->kern, o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
+    float *sc[CAT__AG] = { 0 }, *scl[CAT__AG] = { 0 }, *o[CAT__AG] = { 0 };
+    const float *q[CAT__AG] = { 0 }, *p[CAT__AG] = { 0 }, *pl[CAT__AG] = { 0 };
+    int ng[CAT__AG], nl[CAT__AG], ngmax = 0, nlmax = 0, g, j;
+    const uint8_t *gkb, *gvb, *lkb, *lvb;
+    for (g = 0; g < G; g++) {
+        ng[g] = sl[s0 + g].ng; nl[g] = sl[s0 + g].nl;
+        if (ng[g] > ngmax) ngmax = ng[g];
+        if (nl[g] > nlmax) nlmax = nl[g];
+    }
+    if (G > 1) for (g = 0; g < G; g++) if (ng[g] + nlmax > s->ent_cap) {   /* no room for the extra scores: one at a time */
+        for (j = 0; j < G; j++) cat__att_run(J, s0 + j, 1, h, tid);
+        return;
+    }
+    gkb = ngmax ? s->seqs[a->seq].gk + goff + gh : NULL; gvb = ngmax ? s->seqs[a->seq].gv + goff + gh : NULL;
+    lkb = a->lsc ? s->sk + (size_t)a->loc0 * eb + kh * rb : s->seqs[a->seq].lk + loff + lh;
+    lvb = a->lsc ? s->sv + (size_t)a->loc0 * eb + kh * rb : s->seqs[a->seq].lv + loff + lh;
+    for (g = 0; g < G; g++) {
+        sc[g] = s->scores + ((size_t)tid * CAT__AG + g) * s->ent_cap;
+        scl[g] = sc[g] + ng[g];
+        q[g] = s->qkv + (size_t)(s0 + g) * w + h * hd;
+        o[g] = J->out + (size_t)(s0 + g) * qd + h * hd;
+    }
+    /* scores of every query against the most rows any of them sees (the
+       others' extra scores are not used; a query's local scores start after
+       its own global ones, overwriting those extras) */
+    if (ngmax) cat__kv_scores_g(s->kern, sc, q, G, gkb, rb, ngmax, hd, scale, kt, tmp);
+    if (nlmax) cat__kv_scores_g(s->kern, scl, q, G, lkb, lstride, nlmax, hd, scale, kt, tmp);
+    for (g = 0; g < G; g++) {
+        float *c = sc[g];
+        s->kern->softmax(c, ng[g] + nl[g]);
+        for (j = 0; j < hd; j++) o[g][j] = 0.0f;
+        p[g] = c; pl[g] = c + ng[g];
+    }
+    if (ngmax) cat__kv_wsum_g(s->kern, o, p, ng, G, gvb, rb, hd, kt, tmp);
+    if (nlmax) cat__kv_wsum_g(s->kern, o, pl, nl, G, lvb, lstride, hd, kt, tmp);
+}
+static void cat__att_item(void *ctx, int64_t task, int tid) {
+    const cat__att_job *J = (const cat__att_job *)ctx;
+    const int H = J->g->n_head, b = (int)(task / H), h = (int)(task % H);
+    const int s1 = (b + 1) * CAT__AG < J->n ? (b + 1) * CAT__AG : J->n;
+    int r, e;
+    for (r = b * CAT__AG; r < s1; r = e) {
+        for (e = r + 1; e < s1 && cat__same_keys(&J->sl[r], &J->sl[e]); e++) {}
+        cat__att_run(J, r, e - r, h, tid);
+    }
 }
 static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
     cat__att_job J;
-    J.s = s; J.g = g; J.sl = sl; J.out = out;
+    J.s = s; J.g = g; J.sl = sl; J.out = out; J.n = n;
     J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;   /* the compressor's scratch is f32 */
     J.rb = cat__kv_row_bytes(J.kt, g->hd);
     J.goff = layer >= 0 ? (size_t)layer * s->gcap * g->n_kv * J.rb : 0;
     J.loff = layer >= 0 ? (size_t)layer * s->lcap * g->n_kv * J.rb : 0;
-    cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * g->n_head);
+    cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)((n + CAT__AG - 1) / CAT__AG) * g->n_head);
 }
 
 /* attention over n slots: project, write the new keys and values, attend.
@@ -2535,7 +2591,7 @@ static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
     cat__mm(s, s->h1, I, s->xn, n, &L->fc1);
     cat__mm(s, s->h2, I, s->xn, n, &L->fc2);
-    for (i = 0; i < n * I; i++) s->h1[i] = cat__silu(s->h1[i]) * s->h2[i];
+    s->kern->silu_mul(s->h1, s->h2, (int64_t)n * I);
     cat__mm(s, s->y, D, s->h1, n, &L->proj);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
@@ -3082,7 +3138,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->h2, rows * d->hidden, float);
     CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
     CAT__TAKE(a, s->flat, chunks * d->flat, float);
-    CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    CAT__TAKE(a, s->scores, (size_t)s->nth * CAT__AG * s->ent_cap, float);
     if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
     if (s->xs_bytes) CAT__TAKE(a, s->xs, s->xs_bytes, uint8_t);
@@ -4576,6 +4632,14 @@ done:
 #define cat__scores CAT__KS(cat__scores)
 #define cat__wsum_r CAT__KS(cat__wsum_r)
 #define cat__wsum CAT__KS(cat__wsum)
+#define cat__scores_gr CAT__KS(cat__scores_gr)
+#define cat__scores_g CAT__KS(cat__scores_g)
+#define cat__wsum4_r CAT__KS(cat__wsum4_r)
+#define cat__wsum_g CAT__KS(cat__wsum_g)
+#define cat__expv CAT__KS(cat__expv)
+#define cat__exp1 CAT__KS(cat__exp1)
+#define cat__softmax CAT__KS(cat__softmax)
+#define cat__silu_mul CAT__KS(cat__silu_mul)
 #define cat__x_to_bf16 CAT__KS(cat__x_to_bf16)
 #define cat__mkdp CAT__KS(cat__mkdp)
 #define cat__mkdp_1 CAT__KS(cat__mkdp_1)
@@ -5669,7 +5733,268 @@ static void cat__wsum(float *o, const float *p, const float *v, size_t stride, i
 }
 
 
-static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum };
+/* The rows of one head that see the same keys, CAT__AG at a time (prefill):
+   each key and value row is read once for all of them. Per query the bits
+   of cat__scores / cat__wsum: the same operations on the same values. */
+/* sc[g][e] = scale * dot(q[g], k + e * stride) for g < G, e < n */
+#if CAT__ISA >= 3
+CAT__INLINE void cat__scores_gr(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, float scale, const int NV) {
+    const __m512 sv = _mm512_set1_ps(scale);
+    __m512 qv[8], v[16];
+    int e0, e, g, j;
+    for (e0 = 0; e0 < n; e0 += 16) {
+        const int c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < c; e++) if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(k + (size_t)(e0 + e + CAT__AHEAD) * stride, 16 * NV);
+        for (g = 0; g < G; g++) {
+            for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q[g] + 16 * j);
+            for (e = 0; e < 16; e++) v[e] = e < c ? cat__dot16_r(qv, k + (size_t)(e0 + e) * stride, NV) : _mm512_setzero_ps();
+            _mm512_mask_storeu_ps(sc[g] + e0, (__mmask16)((1u << c) - 1u), _mm512_mul_ps(cat__tree16(v), sv));
+        }
+    }
+}
+#endif
+static void cat__scores_g(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, int hd, float scale) {
+    int g;
+#if CAT__ISA >= 3
+    switch (hd) {
+    case 16: cat__scores_gr(sc, q, G, k, stride, n, scale, 1); return;
+    case 32: cat__scores_gr(sc, q, G, k, stride, n, scale, 2); return;
+    case 64: cat__scores_gr(sc, q, G, k, stride, n, scale, 4); return;
+    case 128: cat__scores_gr(sc, q, G, k, stride, n, scale, 8); return;
+    default: break;
+    }
+#endif
+    for (g = 0; g < G; g++) cat__scores(sc[g], q[g], k, stride, n, hd, scale);
+}
+/* o[g] += sum of p[g][e] * value row e for e < n[g], rows in order */
+#if CAT__ISA >= 3
+/* 4 queries by columns [c0, c0 + 16 NV) (NV <= 4), rows [0, n): 16 chains of fma in flight */
+#define CAT__WG(OP) OP(0) OP(1) OP(2) OP(3)
+#define CAT__WDECL(g) __m512 a##g##0 = _mm512_setzero_ps(), a##g##1 = a##g##0, a##g##2 = a##g##0, a##g##3 = a##g##0;
+#define CAT__WLD(g) a##g##0 = _mm512_loadu_ps(o[g] + c0); if (NV > 1) a##g##1 = _mm512_loadu_ps(o[g] + c0 + 16); \
+    if (NV > 2) { a##g##2 = _mm512_loadu_ps(o[g] + c0 + 32); a##g##3 = _mm512_loadu_ps(o[g] + c0 + 48); }
+#define CAT__WFMA(g) { const __m512 pv = _mm512_set1_ps(p[g][e]); a##g##0 = _mm512_fmadd_ps(pv, w0, a##g##0); \
+    if (NV > 1) a##g##1 = _mm512_fmadd_ps(pv, w1, a##g##1); \
+    if (NV > 2) { a##g##2 = _mm512_fmadd_ps(pv, w2, a##g##2); a##g##3 = _mm512_fmadd_ps(pv, w3, a##g##3); } }
+#define CAT__WST(g) _mm512_storeu_ps(o[g] + c0, a##g##0); if (NV > 1) _mm512_storeu_ps(o[g] + c0 + 16, a##g##1); \
+    if (NV > 2) { _mm512_storeu_ps(o[g] + c0 + 32, a##g##2); _mm512_storeu_ps(o[g] + c0 + 48, a##g##3); }
+CAT__INLINE void cat__wsum4_r(float *const *o, const float *const *p, const float *v, size_t stride, int n, int c0, const int NV) {
+    CAT__WG(CAT__WDECL)
+    int e;
+    CAT__WG(CAT__WLD)
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride + c0;
+        const __m512 w0 = _mm512_loadu_ps(r), w1 = NV > 1 ? _mm512_loadu_ps(r + 16) : w0;
+        const __m512 w2 = NV > 2 ? _mm512_loadu_ps(r + 32) : w0, w3 = NV > 2 ? _mm512_loadu_ps(r + 48) : w0;
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, 16 * NV);
+        CAT__WG(CAT__WFMA)
+    }
+    CAT__WG(CAT__WST)
+}
+#undef CAT__WG
+#undef CAT__WDECL
+#undef CAT__WLD
+#undef CAT__WFMA
+#undef CAT__WST
+#endif
+static void cat__wsum_g(float *const *o, const float *const *p, const int *n, int G, const float *v, size_t stride, int hd) {
+    int g, m = 0;
+#if CAT__ISA >= 3
+    if (G == 4 && (hd == 16 || hd == 32 || hd == 64 || hd == 128)) {
+        m = n[0];
+        for (g = 1; g < 4; g++) if (n[g] < m) m = n[g];
+        if (m > 0) switch (hd) {
+            case 16: cat__wsum4_r(o, p, v, stride, m, 0, 1); break;
+            case 32: cat__wsum4_r(o, p, v, stride, m, 0, 2); break;
+            case 64: cat__wsum4_r(o, p, v, stride, m, 0, 4); break;
+            default: cat__wsum4_r(o, p, v, stride, m, 0, 4); cat__wsum4_r(o, p, v, stride, m, 64, 4); break;
+            }
+    }
+#endif
+    for (g = 0; g < G; g++) if (n[g] > m) cat__wsum(o[g], p[g] + m, v + (size_t)m * stride, stride, n[g] - m, hd);
+}
+
+/* exp, softmax and silu: the same operations in every path (NUMERICS).
+   cat__exp(x): x > CAT__EXP_HI gives +inf, x < CAT__EXP_LO gives 0 (no
+   subnormals), NaN gives NaN; else n = rint(x log2 e), r = x - n ln2 (two
+   fma, ln2 in two parts), e^r = 1 + r + r^2 P(r) (P of degree 5 by Horner
+   with fma), times 2^n built in the exponent bits: within 2 ulp of e^x. */
+#define CAT__EXP_HI 88.37626f
+#define CAT__EXP_LO -87.33654f
+#define CAT__EXP_C(OP) OP(1.9875691500e-4f) OP(1.3981999507e-3f) OP(8.3334519073e-3f) OP(4.1665795894e-2f) OP(1.6666665459e-1f) OP(5.0000001201e-1f)
+#if CAT__ISA >= 3
+CAT__INLINE __m512 cat__expv(__m512 x) {
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x), p = _mm512_set1_ps(0.0f), y;
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+#define CAT__EXP_H(c) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23)));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(CAT__EXP_HI), _CMP_GT_OQ), _mm512_set1_ps(INFINITY));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(CAT__EXP_LO), _CMP_LT_OQ), _mm512_setzero_ps());
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+#elif CAT__ISA == 2
+CAT__INLINE __m256 cat__expv(__m256 x) {
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x), p = _mm256_set1_ps(0.0f), y;
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+#define CAT__EXP_H(c) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)));
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, _mm256_set1_ps(CAT__EXP_HI), _CMP_GT_OQ));
+    y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(CAT__EXP_LO), _CMP_LT_OQ));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+#elif CAT__ISA == 1
+CAT__INLINE float32x4_t cat__expv(float32x4_t x) {
+    const float32x4_t n = vrndnq_f32(vmulq_n_f32(x, 1.44269504089f));
+    float32x4_t r = vfmaq_f32(x, n, vdupq_n_f32(-0.693359375f)), p = vdupq_n_f32(0.0f), y;
+    r = vfmaq_f32(r, n, vdupq_n_f32(2.12194440e-4f));
+#define CAT__EXP_H(c) p = vfmaq_f32(vdupq_n_f32(c), p, r);
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = vaddq_f32(vfmaq_f32(r, p, vmulq_f32(r, r)), vdupq_n_f32(1.0f));
+    y = vmulq_f32(y, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23)));
+    y = vbslq_f32(vcgtq_f32(x, vdupq_n_f32(CAT__EXP_HI)), vdupq_n_f32(INFINITY), y);
+    y = vbslq_f32(vcltq_f32(x, vdupq_n_f32(CAT__EXP_LO)), vdupq_n_f32(0.0f), y);
+    return vbslq_f32(vceqq_f32(x, x), y, x);
+}
+#else
+static float cat__exp1(float x) {
+    float n, r, p = 0.0f, y, sc;
+    int32_t b;
+    if (x != x) return x;
+    if (x > CAT__EXP_HI) return INFINITY;
+    if (x < CAT__EXP_LO) return 0.0f;
+    n = rintf(x * 1.44269504089f);
+    r = CAT__FMA(n, -0.693359375f, x);
+    r = CAT__FMA(n, 2.12194440e-4f, r);
+#define CAT__EXP_H(c) p = CAT__FMA(p, r, c);
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = CAT__FMA(p, r * r, r) + 1.0f;
+    b = ((int32_t)n + 127) * (1 << 23);
+    memcpy(&sc, &b, 4);
+    return y * sc;
+}
+#endif
+#undef CAT__EXP_C
+/* p[e] = exp(p[e] - max) / sum for e < n: the sum in 16 lanes (lane l takes
+   e = l, l + 16, ... in turn) and the tree of cat__hsum16, then p[e] * (1 / sum) */
+static void cat__softmax(float *p, int n) {
+    float mx = -INFINITY, lane[16], inv;
+    int e;
+    for (e = 0; e < n; e++) if (p[e] > mx) mx = p[e];
+#if CAT__ISA >= 3
+    {
+        const __m512 m = _mm512_set1_ps(mx);
+        __m512 s = _mm512_setzero_ps();
+        for (e = 0; e < n; e += 16) {
+            const __mmask16 k = (__mmask16)(n - e >= 16 ? 0xFFFFu : (1u << (n - e)) - 1u);
+            const __m512 v = cat__expv(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + e), m));
+            _mm512_mask_storeu_ps(p + e, k, v);
+            s = _mm512_add_ps(s, _mm512_maskz_mov_ps(k, v));
+        }
+        _mm512_storeu_ps(lane, s);
+    }
+#elif CAT__ISA == 2
+    {
+        const __m256 m = _mm256_set1_ps(mx);
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+        int l;
+        for (e = 0; e + 16 <= n; e += 16) {
+            const __m256 v0 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(p + e), m)), v1 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(p + e + 8), m));
+            _mm256_storeu_ps(p + e, v0); _mm256_storeu_ps(p + e + 8, v1);
+            s0 = _mm256_add_ps(s0, v0); s1 = _mm256_add_ps(s1, v1);
+        }
+        _mm256_storeu_ps(lane, s0); _mm256_storeu_ps(lane + 8, s1);
+        if (e < n) {
+            float t[16] = { 0 };
+            memcpy(t, p + e, sizeof(float) * (size_t)(n - e));
+            s0 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(t), m)); s1 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(t + 8), m));
+            _mm256_storeu_ps(t, s0); _mm256_storeu_ps(t + 8, s1);
+            memcpy(p + e, t, sizeof(float) * (size_t)(n - e));
+            for (l = 0; l < n - e; l++) lane[l] += t[l];
+        }
+    }
+#elif CAT__ISA == 1
+    {
+        const float32x4_t m = vdupq_n_f32(mx);
+        float32x4_t s[4];
+        int j, l;
+        for (j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
+        for (e = 0; e + 16 <= n; e += 16)
+            for (j = 0; j < 4; j++) {
+                const float32x4_t v = cat__expv(vsubq_f32(vld1q_f32(p + e + 4 * j), m));
+                vst1q_f32(p + e + 4 * j, v);
+                s[j] = vaddq_f32(s[j], v);
+            }
+        for (j = 0; j < 4; j++) vst1q_f32(lane + 4 * j, s[j]);
+        if (e < n) {
+            float t[16] = { 0 };
+            memcpy(t, p + e, sizeof(float) * (size_t)(n - e));
+            for (j = 0; j < 4; j++) vst1q_f32(t + 4 * j, cat__expv(vsubq_f32(vld1q_f32(t + 4 * j), m)));
+            memcpy(p + e, t, sizeof(float) * (size_t)(n - e));
+            for (l = 0; l < n - e; l++) lane[l] += t[l];
+        }
+    }
+#else
+    for (e = 0; e < 16; e++) lane[e] = 0.0f;
+    for (e = 0; e < n; e++) { p[e] = cat__exp1(p[e] - mx); lane[e & 15] += p[e]; }
+#endif
+    inv = 1.0f / cat__hsum16(lane);
+    for (e = 0; e < n; e++) p[e] *= inv;
+}
+/* h[i] = silu(h[i]) * g[i] = h[i] / (1 + exp(-h[i])) * g[i] for i < n */
+static void cat__silu_mul(float *h, const float *g, int64_t n) {
+    int64_t i = 0;
+#if CAT__ISA >= 3
+    for (; i + 16 <= n; i += 16) {
+        const __m512 x = _mm512_loadu_ps(h + i);
+        _mm512_storeu_ps(h + i, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), cat__expv(_mm512_sub_ps(_mm512_setzero_ps(), x)))), _mm512_loadu_ps(g + i)));
+    }
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        const __m512 x = _mm512_maskz_loadu_ps(k, h + i);
+        _mm512_mask_storeu_ps(h + i, k, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), cat__expv(_mm512_sub_ps(_mm512_setzero_ps(), x)))), _mm512_maskz_loadu_ps(k, g + i)));
+    }
+#elif CAT__ISA == 2
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(h + i);
+        _mm256_storeu_ps(h + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), cat__expv(_mm256_sub_ps(_mm256_setzero_ps(), x)))), _mm256_loadu_ps(g + i)));
+    }
+    if (i < n) {
+        float t[8] = { 0 }, u[8] = { 0 };
+        __m256 x;
+        memcpy(t, h + i, sizeof(float) * (size_t)(n - i)); memcpy(u, g + i, sizeof(float) * (size_t)(n - i));
+        x = _mm256_loadu_ps(t);
+        _mm256_storeu_ps(t, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), cat__expv(_mm256_sub_ps(_mm256_setzero_ps(), x)))), _mm256_loadu_ps(u)));
+        memcpy(h + i, t, sizeof(float) * (size_t)(n - i));
+    }
+#elif CAT__ISA == 1
+    for (; i + 4 <= n; i += 4) {
+        const float32x4_t x = vld1q_f32(h + i);
+        vst1q_f32(h + i, vmulq_f32(vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), cat__expv(vnegq_f32(x)))), vld1q_f32(g + i)));
+    }
+    if (i < n) {
+        float t[4] = { 0 }, u[4] = { 0 };
+        float32x4_t x;
+        memcpy(t, h + i, sizeof(float) * (size_t)(n - i)); memcpy(u, g + i, sizeof(float) * (size_t)(n - i));
+        x = vld1q_f32(t);
+        vst1q_f32(t, vmulq_f32(vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), cat__expv(vnegq_f32(x)))), vld1q_f32(u)));
+        memcpy(h + i, t, sizeof(float) * (size_t)(n - i));
+    }
+#else
+    for (; i < n; i++) h[i] = h[i] / (1.0f + cat__exp1(-h[i])) * g[i];
+#endif
+}
+
+static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum, cat__scores_g, cat__wsum_g, cat__softmax, cat__silu_mul };
 
 #undef cat__hsum16
 #undef cat__decode_chunk
@@ -5712,6 +6037,14 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__scores
 #undef cat__wsum_r
 #undef cat__wsum
+#undef cat__scores_gr
+#undef cat__scores_g
+#undef cat__wsum4_r
+#undef cat__wsum_g
+#undef cat__expv
+#undef cat__exp1
+#undef cat__softmax
+#undef cat__silu_mul
 #undef cat__x_to_bf16
 #undef cat__mkdp
 #undef cat__mkdp_1

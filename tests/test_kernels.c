@@ -219,6 +219,34 @@ int main(int argc, char **argv) {
                     CHECK(memcmp(sc[1], sc[2], sizeof(float) * ne) == 0, "head %d: avx2 and avx512 scores differ", hd);
                     CHECK(memcmp(o[1], o[2], sizeof(float) * (size_t)hd) == 0, "head %d: avx2 and avx512 weighted sums differ", hd);
                 }
+                /* 1 to 4 queries together (prefill): per query the bits of one alone, with
+                   row counts that differ (a causal block) and one that is 0 */
+                for (p = 0; p < NPATH; p++) if (ks[p]) {
+                    int G;
+                    for (G = 1; G <= 4; G++) {
+                        float qg[4][128], scg[4][45], og[4][128], s1[45], o1[128];
+                        float *scp[4], *op[4];
+                        const float *qp[4], *pp[4];
+                        int ng[4], g, j, same_s = 1, same_o = 1;
+                        for (g = 0; g < G; g++) {
+                            for (j = 0; j < hd; j++) qg[g][j] = frand();
+                            scp[g] = scg[g]; qp[g] = qg[g]; op[g] = og[g]; pp[g] = scg[g];
+                            ng[g] = G == 3 && g == 1 ? 0 : ne - (G - 1 - g);
+                            for (j = 0; j < hd; j++) og[g][j] = 0.5f;
+                        }
+                        ks[p]->scores_g(scp, qp, G, kv, (size_t)hd, ne, hd, 0.125f);
+                        ks[p]->wsum_g(op, pp, ng, G, kv, (size_t)hd, hd);
+                        for (g = 0; g < G; g++) {
+                            ks[p]->scores(s1, qg[g], kv, (size_t)hd, ne, hd, 0.125f);
+                            for (j = 0; j < hd; j++) o1[j] = 0.5f;
+                            ks[p]->wsum(o1, scg[g], kv, (size_t)hd, ng[g], hd);
+                            if (memcmp(s1, scg[g], sizeof(float) * ne) != 0) same_s = 0;
+                            if (memcmp(o1, og[g], sizeof(float) * (size_t)hd) != 0) same_o = 0;
+                        }
+                        CHECK(same_s, "head %d, path %s, %d queries together: scores differ from one at a time", hd, paths[p], G);
+                        CHECK(same_o, "head %d, path %s, %d queries together: weighted sums differ from one at a time", hd, paths[p], G);
+                    }
+                }
                 for (e = 0; e < ne; e++) {
                     double r = 0; int j;
                     for (j = 0; j < hd; j++) r += (double)q[j] * kv[e * hd + j];
@@ -227,6 +255,61 @@ int main(int argc, char **argv) {
             }
         }
         cat__pool_close(pool);
+    }
+    /* softmax and silu(h) * g: every path gives the bits of avx512 / avx2 (and of
+       the scalar path where fmaf is fused), within 3 ulp-scale of a double reference;
+       NaN stays NaN, exp's limits give 0 and inf */
+    {
+        static const int lens[] = { 1, 5, 16, 17, 45, 300 };
+        float sm[NPATH][300], hs[NPATH][1003], in[1003], gs[1003];
+        int li, e;
+        for (e = 0; e < 1003; e++) { in[e] = e < 1000 ? -100.0f + 0.2f * (float)e + 0.013f * frand() : e == 1000 ? NAN : e == 1001 ? -1000.0f : 1000.0f; gs[e] = frand(); }
+        for (p = 0; p < NPATH; p++) if (ks[p]) { memcpy(hs[p], in, sizeof in); ks[p]->silu_mul(hs[p], gs, 1003); }
+        for (p = 0; p < NPATH; p++) if (ks[p]) {
+            double worst = 0;
+            int same = 1, q = ks[2] ? 2 : ks[1] ? 1 : 0;
+            for (e = 0; e < 1000; e++) {
+                const double r = (double)in[e] / (1.0 + exp(-(double)in[e])) * gs[e], err = fabs(hs[p][e] - r) / (fabs(r) + 1e-30);
+                if (err > worst) worst = err;
+            }
+            CHECK(worst < 4e-7, "silu, path %s: relative error %g", paths[p], worst);
+            CHECK(isnan(hs[p][1000]) && hs[p][1001] == 0.0f * gs[1001] && fabs(hs[p][1002] - 1000.0f * gs[1002]) < 1e-3, "silu limits, path %s: %g %g %g", paths[p], hs[p][1000], hs[p][1001], hs[p][1002]);
+#ifndef FP_FAST_FMAF
+            if (p == 0) continue;
+#endif
+            if (ks[q]) {
+                for (e = 0; e < 1000; e++) if (memcmp(&hs[p][e], &hs[q][e], 4) != 0) same = 0;
+                CHECK(same, "silu: paths %s and %s differ", paths[p], paths[q]);
+            }
+        }
+        for (li = 0; li < 6; li++) {
+            const int n = lens[li];
+            float x[300];
+            for (e = 0; e < n; e++) x[e] = 8.0f * frand();
+            if (n == 45) x[7] = -INFINITY;   /* a masked entry */
+            for (p = 0; p < NPATH; p++) if (ks[p]) { memcpy(sm[p], x, sizeof(float) * (size_t)n); ks[p]->softmax(sm[p], n); }
+            for (p = 0; p < NPATH; p++) if (ks[p]) {
+                double mx = -INFINITY, sum = 0, worst = 0;
+                int q = ks[2] ? 2 : ks[1] ? 1 : 0;
+                for (e = 0; e < n; e++) if (x[e] > mx) mx = x[e];
+                for (e = 0; e < n; e++) sum += exp((double)x[e] - mx);
+                for (e = 0; e < n; e++) { const double r = exp((double)x[e] - mx) / sum; if (fabs(sm[p][e] - r) > worst) worst = fabs(sm[p][e] - r); }
+                CHECK(worst < 1e-6, "softmax of %d, path %s: error %g", n, paths[p], worst);
+#ifndef FP_FAST_FMAF
+                if (p == 0) continue;
+#endif
+                if (ks[q]) CHECK(memcmp(sm[p], sm[q], sizeof(float) * (size_t)n) == 0, "softmax of %d: paths %s and %s differ", n, paths[p], paths[q]);
+            }
+        }
+        {   /* a NaN score makes every weight NaN */
+            float x[3] = { 1.0f, NAN, 2.0f };
+            for (p = 0; p < NPATH; p++) if (ks[p]) {
+                float t[3];
+                memcpy(t, x, sizeof t);
+                ks[p]->softmax(t, 3);
+                CHECK(isnan(t[0]) && isnan(t[1]) && isnan(t[2]), "softmax with a NaN, path %s: %g %g %g", paths[p], t[0], t[1], t[2]);
+            }
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
