@@ -400,7 +400,8 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
 CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
 CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8", "q4"; "unknown" */
 /* the kernels a session runs by default on this CPU: "avx512vnni", "avx512",
-   "avx2", "neon" or "scalar" (x86: chosen at run time;
+   "avx2", "neon", "neon-dotprod" (arm64 built for the Armv8.2 dot product, e.g.
+   -march=armv8.2-a+dotprod: q8 / q4 with sdot) or "scalar" (x86: chosen at run time;
    CAT_KERNELS=scalar|avx2|avx512|avx512vnni|avx512bf16 in the environment picks
    one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
@@ -1818,9 +1819,9 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    where t is the exact integer sum of the 4 products q * a of columns
    64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
    past the row's end); then the tree above. Every path (scalar with a fused
-   fmaf, AVX2, AVX-512 with or without VNNI, NEON) gives these bits, for any
-   n and thread count; they differ from the f32 product by the rounding of x
-   (about 0.4% of a group's largest value).
+   fmaf, AVX2, AVX-512 with or without VNNI, NEON with or without sdot) gives
+   these bits, for any n and thread count; they differ from the f32 product by
+   the rounding of x (about 0.4% of a group's largest value).
    Attention: a query's scores are the dot products above (times 1/sqrt(hd));
    softmax takes their max m, p_e = exp(s_e - m) with cat__exp (fixed
    operations, below cat__wsum), their sum in 16 lanes (lane l takes e = l,
@@ -4577,7 +4578,11 @@ done:
 #define CAT__NR 2
 #elif CAT__ISA == 1
 #define CAT__KS(n) n##_neon
+#if defined(__ARM_FEATURE_DOTPROD)
+#define CAT__PATH "neon-dotprod"   /* q8 / q4 integer dot products with sdot (Armv8.2 dot product) */
+#else
 #define CAT__PATH "neon"
+#endif
 #define CAT__MR 2
 #define CAT__NR 2
 #else
@@ -5415,7 +5420,7 @@ CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q
 }
 #endif
 static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
-    (void)G;   /* only the AVX2 code needs it */
+    (void)G;   /* only the AVX2 and NEON code need it */
 #if CAT__ISA == 2
     int h;
     for (h = 0; h < 2; h++) {
@@ -5426,14 +5431,36 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
         } else memset(t + 8 * h, 0, 8 * sizeof(int32_t));
     }
 #elif CAT__ISA == 1
-    int8_t wt[64];
+    /* the 64 signed weights in 4 vectors: q8 whole pairs and q4 pairs of two
+       groups straight from the row (q4: the low nibbles of group g's 16 bytes
+       are its values 0-15, the high ones 16-31, each q + 8), others unpacked
+       one value at a time (zero past the row's end) */
+    int8x16_t wv[4];
     int v;
-    cat__q_unpack(wt, w, p, in, q4);
+    if (!q4 && 64 * p + 64 <= in) {
+        for (v = 0; v < 4; v++) wv[v] = vld1q_s8((const int8_t *)(const void *)(w + 64 * p + 16 * v));
+    } else if (q4 && 2 * p + 1 < G) {
+        const uint8x16_t b0 = vld1q_u8(w + 32 * p), b1 = vld1q_u8(w + 32 * p + 16), m = vdupq_n_u8(0x0F);
+        const int8x16_t eight = vdupq_n_s8(8);
+        wv[0] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b0, m)), eight); wv[1] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b0, 4)), eight);
+        wv[2] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b1, m)), eight); wv[3] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b1, 4)), eight);
+    } else {
+        int8_t wt[64];
+        cat__q_unpack(wt, w, p, in, q4);
+        for (v = 0; v < 4; v++) wv[v] = vld1q_s8(wt + 16 * v);
+    }
     for (v = 0; v < 4; v++) {
-        const int8x16_t wv = vld1q_s8(wt + 16 * v), av = vld1q_s8(a + 64 * p + 16 * v);
-        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv), vget_low_s8(av)));
-        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv), vget_high_s8(av)));
+        const int8x16_t av = vld1q_s8(a + 64 * p + 16 * v);
+#if defined(__ARM_FEATURE_DOTPROD)
+        /* sdot: lane i gets the 4 products of bytes 4i .. 4i+3, signed by
+           signed (weights in [-127, 127] or [-8, 7], activations in [-127, 127]) */
+        vst1q_s32(t + 4 * v, vdotq_s32(vdupq_n_s32(0), wv[v], av));
+#else
+        /* products in 16 bits (at most 127 * 127), then pairs, then pairs of pairs */
+        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv[v]), vget_low_s8(av)));
+        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv[v]), vget_high_s8(av)));
         vst1q_s32(t + 4 * v, vpaddq_s32(lo, hi));
+#endif
     }
 #else
     int8_t wt[64];
