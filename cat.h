@@ -1870,7 +1870,7 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #define CAT__INLINE static
 #endif
 
-#define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
+#define CAT__KC 1024 /* k chunk (multiple of 32): the weight chunk (6 rows, 24 KB in f32) stays in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
 
 #ifdef FP_FAST_FMAF
@@ -5113,7 +5113,7 @@ static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor
 
 /* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
    Bit-identical for any thread count (the threads take tiles of CAT__NR output rows).
-   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
+   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~49 KB) of stack per thread. */
 static void cat__mm_item(void *ctx, int64_t item, int tid) {
     const cat__mm_job *j = (const cat__mm_job *)ctx;
     const int i0 = (int)(item / j->ntile) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
@@ -5940,8 +5940,15 @@ static float cat__exp1(float x) {
    e = l, l + 16, ... in turn) and the tree of cat__hsum16, then p[e] * (1 / sum) */
 static void cat__softmax(float *p, int n) {
     float mx = -INFINITY, lane[16], inv;
-    int e;
-    for (e = 0; e < n; e++) if (p[e] > mx) mx = p[e];
+    int e = 0;
+#if CAT__ISA >= 3
+    {   /* the max is exact in any order (a NaN makes every output NaN either way) */
+        __m512 mv = _mm512_set1_ps(-INFINITY);
+        for (; e + 16 <= n; e += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(p + e));
+        mx = _mm512_reduce_max_ps(mv);
+    }
+#endif
+    for (; e < n; e++) if (p[e] > mx) mx = p[e];
 #if CAT__ISA >= 3
     {
         const __m512 m = _mm512_set1_ps(mx);
