@@ -4620,6 +4620,7 @@ done:
 #define cat__q_dload CAT__KS(cat__q_dload)
 #define cat__q_tile_m CAT__KS(cat__q_tile_m)
 #define cat__q_tile CAT__KS(cat__q_tile)
+#define cat__q_unpack4 CAT__KS(cat__q_unpack4)
 #define cat__q_wload8 CAT__KS(cat__q_wload8)
 #define cat__q_pair CAT__KS(cat__q_pair)
 #define cat__q_job CAT__KS(cat__q_job)
@@ -5341,7 +5342,9 @@ CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
         const __m512 ev = _mm512_load_ps(q->e + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p); \
         (void)cv; CAT__QJ(CAT__QFMA, i) }
 #define CAT__QOUT(i, j) if (M > i && nr > j) { _mm512_storeu_ps(sum, s##i##j); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
-CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr) {
+/* ub (q4, or NULL): the 4 weight rows already unpacked by cat__q_unpack4, a
+   row every P * 64 bytes (the rows of a tile pass over many rows of x) */
+CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
@@ -5370,8 +5373,10 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
         }
     }
     for (p = 0; p < P; p++) {
-        const __m512i w0 = cat__q_wload(r0, p, in, G, q4), w1 = cat__q_wload(r1, p, in, G, q4);
-        const __m512i w2 = cat__q_wload(r2, p, in, G, q4), w3 = cat__q_wload(r3, p, in, G, q4);
+        const __m512i w0 = ub ? _mm512_load_si512((const void *)(ub + 64 * p)) : cat__q_wload(r0, p, in, G, q4);
+        const __m512i w1 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 64 + 64 * p)) : cat__q_wload(r1, p, in, G, q4);
+        const __m512i w2 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 128 + 64 * p)) : cat__q_wload(r2, p, in, G, q4);
+        const __m512i w3 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 192 + 64 * p)) : cat__q_wload(r3, p, in, G, q4);
         __m512 d0, d1, d2, d3;
         if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
 #define CAT__QD(j) _mm512_mask_mov_ps(_mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p]), (__mmask16)0xFF00u, _mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p + 1]))
@@ -5391,12 +5396,25 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
 #undef CAT__QROW
 #undef CAT__QOUT
 #undef CAT__QDOT
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     switch (M) {
-    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
-    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
-    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr); break;
-    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
+    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr, ub); break;
+    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr, ub); break;
+    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr, ub); break;
+    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr, ub); break;
+    }
+}
+#define CAT__QUB 128   /* q4 rows of up to this many pairs (8192 columns) are unpacked once per tile */
+/* q4 weight rows [o0, o0 + 4) (past nr: the last again) unpacked into ub as
+   cat__q_wload gives them, P pairs a row */
+static void cat__q_unpack4(uint8_t *ub, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
+    const int64_t in = W->cols, G = (in + 31) / 32;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    int j;
+    int64_t p;
+    for (j = 0; j < 4; j++) {
+        const uint8_t *r = (const uint8_t *)W->data + (size_t)(o0 + (j < nr ? j : nr - 1)) * R;
+        for (p = 0; p < P; p++) _mm512_store_si512((void *)(ub + (size_t)j * P * 64 + 64 * p), cat__q_wload(r, p, in, G, 1));
     }
 }
 #else
@@ -5472,11 +5490,12 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
     }
 #endif
 }
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
     int i, j, l;
+    (void)ub;   /* NULL: this pass unpacks as it goes */
     int64_t p;
     for (j = 0; j < nr; j++) {
         const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
@@ -5612,10 +5631,20 @@ static void cat__q_item(void *ctx, int64_t item, int tid) {
     const int64_t b = item % J->nblk, i0 = (item / J->nblk) * CAT__MB, o1 = (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows;
     const int64_t i1 = i0 + CAT__MB < J->n ? i0 + CAT__MB : J->n;
     int64_t o, i;
+#ifdef CAT__QUB
+    float ubm[CAT__QUB * 64 + 16];   /* 4 rows of CAT__QUB pairs of 64 bytes */
+    uint8_t *ubuf = (uint8_t *)(void *)cat__align64(ubm);
+    const int unpack = J->W->dtype == CAT_DTYPE_Q4 && i1 - i0 > 4 && J->q->P <= CAT__QUB;
+#endif
     (void)tid;
-    for (o = b * 16; o < o1; o += 4)
-        for (i = i0; i < i1; i += 4)
-            cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, (int)(o1 - o < 4 ? o1 - o : 4));
+    for (o = b * 16; o < o1; o += 4) {
+        const int nr = (int)(o1 - o < 4 ? o1 - o : 4);
+        const uint8_t *ub = NULL;
+#ifdef CAT__QUB
+        if (unpack) { cat__q_unpack4(ubuf, J->W, o, nr, J->q->P); ub = ubuf; }
+#endif
+        for (i = i0; i < i1; i += 4) cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, nr, ub);
+    }
 }
 /* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
    time as it holds); with no room for one row, y is NaN */
@@ -6084,6 +6113,8 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__q_dload
 #undef cat__q_tile_m
 #undef cat__q_tile
+#undef cat__q_unpack4
+#undef CAT__QUB
 #undef cat__q_wload8
 #undef cat__q_pair
 #undef cat__q_job
