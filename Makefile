@@ -140,11 +140,15 @@ $(B)/encode_scaling: tests/encode_scaling.c $(HDRS) | $(B)
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # the NEON kernels from an x86 machine: test_kernels cross-compiled for arm64 and
-# run under qemu (Debian packages gcc-aarch64-linux-gnu and qemu-user)
+# run under qemu (Debian packages gcc-aarch64-linux-gnu and qemu-user), twice:
+# for plain Armv8-A (q8 / q4 with widening multiplies) and for Armv8.2-A with
+# the dot product (sdot), on qemu's "max" CPU, which has it
 ARM_CC ?= aarch64-linux-gnu-gcc
 test-neon: | $(B)
 	$(ARM_CC) $(WARN) -O2 -Itools -I. tests/test_kernels.c -o $(B)/test_kernels_arm64 -lm -pthread
 	qemu-aarch64 -L /usr/aarch64-linux-gnu $(B)/test_kernels_arm64
+	$(ARM_CC) $(WARN) -O2 -march=armv8.2-a+dotprod -Itools -I. tests/test_kernels.c -o $(B)/test_kernels_arm64_dotprod -lm -pthread
+	qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu $(B)/test_kernels_arm64_dotprod
 
 # the thread tests (one model shared by sessions, a tokenizer by encoders, 4 threads
 # generating 64 tokens each) under ThreadSanitizer; built without OpenMP, whose

@@ -39,7 +39,8 @@
                         AVX2+FMA+AVX-VNNI, AVX-512, AVX-512+VNNI,
                         AVX-512+VNNI+BF16): matmul over f32/bf16
                         weights, integer dot products for q8/q4 weights, row decode,
-                        attention scores and weighted sums; each pass ends with its
+                        attention scores and weighted sums (one query or up to 4
+                        together), exp, softmax and silu; each pass ends with its
                         table cat__kern_<name>
 
    GLOSSARY (the paper's words -> the code's names)
@@ -401,9 +402,10 @@ CATDEF cat_result cat_model_tensor_info(const cat_model *m, int i, const char **
 CATDEF const char *cat_family_name(cat_family f);   /* "dense", "cat", ...; "unknown" */
 CATDEF const char *cat_dtype_name(cat_dtype t);      /* "f32", "bf16", "q8", "q4"; "unknown" */
 /* the kernels a session runs by default on this CPU: "avx512vnni", "avx512",
-   "avx2vnni", "avx2", "neon" or "scalar" (x86: chosen at run time;
-   CAT_KERNELS=scalar|avx2|avx2vnni|avx512|avx512vnni|avx512bf16 in the
-   environment picks one the CPU runs); cat_session_kernels: a session's */
+   "avx2vnni", "avx2", "neon", "neon-dotprod" (arm64 built for the Armv8.2 dot
+   product, e.g. -march=armv8.2-a+dotprod: q8 / q4 with sdot) or "scalar" (x86:
+   chosen at run time; CAT_KERNELS=scalar|avx2|avx2vnni|avx512|avx512vnni|avx512bf16
+   in the environment picks one the CPU runs); cat_session_kernels: a session's */
 CATDEF const char *cat_kernels(void);
 /* 8-bit and 4-bit weights (FORMAT.md: a half-precision scale per 32 values):
    bytes of a rows x cols q8 / q4 matrix, and quantizing one (src finite) */
@@ -1819,10 +1821,19 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    where t is the exact integer sum of the 4 products q * a of columns
    64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
    past the row's end); then the tree above. Every path (scalar with a fused
-   fmaf, AVX2 with or without AVX-VNNI, AVX-512 with or without VNNI, NEON)
-   gives these bits, for any
-   n and thread count; they differ from the f32 product by the rounding of x
-   (about 0.4% of a group's largest value). */
+   fmaf, AVX2 with or without AVX-VNNI, AVX-512 with or without VNNI, NEON
+   with or without sdot) gives these bits, for any n and thread count; they
+   differ from the f32 product by the rounding of x (about 0.4% of a group's
+   largest value).
+   Attention: a query's scores are the dot products above (times 1/sqrt(hd));
+   softmax takes their max m, p_e = exp(s_e - m) with cat__exp (fixed
+   operations, below cat__wsum), their sum in 16 lanes (lane l takes e = l,
+   l + 16, ... in turn) and the tree, then p_e * (1 / sum); the output is
+   o = sum of p_e * v_e, one fma per element, rows in order. In prefill up to
+   4 queries of one head that see the same keys are computed together (each
+   key row read once for all); per query the operations are those of one
+   alone. silu(h) = h / (1 + exp(-h)) with the same exp. Every path gives the
+   same bits (the scalar path where fmaf is fused). */
 
 /* Runtime choice: on x86 with gcc or clang the kernels below are compiled once
    per instruction set (scalar, AVX2+FMA, AVX2+FMA with AVX-VNNI and AVX-512
@@ -1874,7 +1885,7 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #define CAT__UNUSED
 #endif
 
-#define CAT__KC 512  /* k chunk (multiple of 32): the weight chunk lives in L1 */
+#define CAT__KC 1024 /* k chunk (multiple of 32): the weight chunk (6 rows, 24 KB in f32) stays in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
 
 #ifdef FP_FAST_FMAF
@@ -2075,6 +2086,8 @@ static void cat__prefetch_row(const float *p, int n) {
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; } cat__mv_job;
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
 
+#define CAT__AG 4   /* queries of one head that attend together (prefill) */
+
 /* the kernels of one instruction set: cat__kern_NAME */
 typedef struct {
     const char *name;
@@ -2083,6 +2096,11 @@ typedef struct {
     void (*matmul)(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, void *xs, size_t xs_bytes);
     void (*scores)(float *sc, const float *q, const float *k, size_t stride, int n, int hd, float scale);
     void (*wsum)(float *o, const float *p, const float *v, size_t stride, int n, int hd);
+    /* G <= CAT__AG queries of one head against the same rows, per query the bits of the two above */
+    void (*scores_g)(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, int hd, float scale);
+    void (*wsum_g)(float *const *o, const float *const *p, const int *n, int G, const float *v, size_t stride, int hd);
+    void (*softmax)(float *p, int n);                          /* in place */
+    void (*silu_mul)(float *h, const float *g, int64_t n);     /* h = silu(h) * g */
 } cat__kern;
 
 #define CAT__KPASS 1
@@ -2270,24 +2288,31 @@ static void cat__kv_read(float *dst, const uint8_t *src, int hd, cat_dtype t) {
         }
     } else memcpy(dst, src, sizeof(float) * (size_t)hd);
 }
-/* scores of q against n rows of keys stride bytes apart (tmp: CAT__KVB * hd floats) */
-static void cat__kv_scores(const cat__kern *kn, float *sc, const float *q, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
-    int e0, e, c;
-    if (t == CAT_DTYPE_F32) { kn->scores(sc, q, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
+/* scores of G <= CAT__AG queries q[g] against n rows of keys stride bytes
+   apart, into sc[g] (tmp: CAT__KVB * hd floats): the rows of a type other
+   than f32 are decoded CAT__KVB at a time, once for all the queries */
+static void cat__kv_scores_g(const cat__kern *kn, float *const *sc, const float *const *q, int G, const uint8_t *k, size_t stride, int n, int hd, float scale, cat_dtype t, float *tmp) {
+    float *scb[CAT__AG];
+    int e0, e, c, g;
+    if (t == CAT_DTYPE_F32) { kn->scores_g(sc, q, G, (const float *)(const void *)k, stride / 4, n, hd, scale); return; }
     for (e0 = 0; e0 < n; e0 += CAT__KVB) {
         c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, k + (size_t)(e0 + e) * stride, hd, t);
-        kn->scores(sc + e0, q, tmp, (size_t)hd, c, hd, scale);
+        for (g = 0; g < G; g++) scb[g] = sc[g] + e0;
+        kn->scores_g(scb, q, G, tmp, (size_t)hd, c, hd, scale);
     }
 }
-/* o += sum of p[e] * value row e, rows in order */
-static void cat__kv_wsum(const cat__kern *kn, float *o, const float *p, const uint8_t *v, size_t stride, int n, int hd, cat_dtype t, float *tmp) {
-    int e0, e, c;
-    if (t == CAT_DTYPE_F32) { kn->wsum(o, p, (const float *)(const void *)v, stride / 4, n, hd); return; }
-    for (e0 = 0; e0 < n; e0 += CAT__KVB) {
-        c = n - e0 < CAT__KVB ? n - e0 : CAT__KVB;
+/* o[g] += sum of p[g][e] * value row e for e < n[g] */
+static void cat__kv_wsum_g(const cat__kern *kn, float *const *o, const float *const *p, const int *n, int G, const uint8_t *v, size_t stride, int hd, cat_dtype t, float *tmp) {
+    const float *pb[CAT__AG];
+    int nb[CAT__AG], e0, e, c, g, nmax = 0;
+    for (g = 0; g < G; g++) if (n[g] > nmax) nmax = n[g];
+    if (t == CAT_DTYPE_F32) { kn->wsum_g(o, p, n, G, (const float *)(const void *)v, stride / 4, hd); return; }
+    for (e0 = 0; e0 < nmax; e0 += CAT__KVB) {
+        c = nmax - e0 < CAT__KVB ? nmax - e0 : CAT__KVB;
         for (e = 0; e < c; e++) cat__kv_read(tmp + (size_t)e * hd, v + (size_t)(e0 + e) * stride, hd, t);
-        kn->wsum(o, p + e0, tmp, (size_t)hd, c, hd);
+        for (g = 0; g < G; g++) { pb[g] = p[g] + e0; nb[g] = n[g] - e0 < 0 ? 0 : n[g] - e0 < c ? n[g] - e0 : c; }
+        kn->wsum_g(o, pb, nb, G, tmp, (size_t)hd, hd);
     }
 }
 
@@ -2304,7 +2329,6 @@ static void cat__rmsnorm(float *y, const float *x, const float *w, int n, float 
     for (i = 0; i < n; i++) y[i] = (x[i] * r) * w[i];
 }
 
-static float cat__silu(float x) { return x / (1.0f + expf(-x)); }
 
 /* ----------------------------------------------------------------------------
    4 SESSION STATE: slots (rows of the attention sequence), each sequence's
@@ -2384,7 +2408,7 @@ struct cat_session {
     float *x, *xn, *qkv, *att, *h1, *h2, *y;
     float *fx;              /* [chunk_cap][max(dim_fx, dim)] */
     float *flat;            /* [chunk_cap][chunk * width] compressor / CAT-layer chunk inputs */
-    float *scores;          /* [nth][ent_cap] */
+    float *scores;          /* [nth][CAT__AG][ent_cap] */
     cat__pool *pool;        /* NULL: one thread */
     const cat__kern *kern;  /* the kernels in use */
     void *xs;               /* activations for q8 / q4 weights and the bf16 dot products (or NULL) */
@@ -2494,45 +2518,78 @@ static void cat__cache_write(cat_session *s, const cat__geom *g, int n, const ca
 
 /* each slot's queries (from s->qkv) attend to the entries the CAT mask lets it see:
    global [0, ng) and local [loc0, loc0 + nl); writes out[n][n_head * hd]. One item
-   of the threads' job: query row si, head h. */
-typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; } cat__att_job;
-static void cat__att_item(void *ctx, int64_t task, int tid) {
-    const cat__att_job *J = (const cat__att_job *)ctx;
+   of the threads' job: one head of a block of CAT__AG slots, whose runs of slots
+   that read the same keys (one sequence, one local list) attend together. */
+typedef struct { cat_session *s; const cat__geom *g; const cat__slot *sl; float *out; cat_dtype kt; size_t rb, goff, loff; int n; } cat__att_job;
+static int cat__same_keys(const cat__slot *a, const cat__slot *b) {
+    return a->seq == b->seq && a->lsc == b->lsc && (!a->lsc || a->loc0 == b->loc0);
+}
+/* slots [s0, s0 + G) (G <= CAT__AG, same keys), head h */
+static void cat__att_run(const cat__att_job *J, int s0, int G, int h, int tid) {
     cat_session *s = J->s;
     const cat__slot *sl = J->sl;
     const int H = J->g->n_head, KV = J->g->n_kv, hd = J->g->hd, kvd = KV * hd, qd = H * hd, w = qd + 2 * kvd;
     const float scale = 1.0f / sqrtf((float)hd);
     const cat_dtype kt = J->kt;
     const size_t rb = J->rb, eb = (size_t)KV * rb, goff = J->goff, loff = J->loff;
-    const int si = (int)(task / H), h = (int)(task % H), kh = h / (H / KV), ng = sl[si].ng, nl = sl[si].nl;
-    const float *q = s->qkv + (size_t)si * w + h * hd;
-    float *sc = s->scores + (size_t)tid * s->ent_cap;
+    const int kh = h / (H / KV);
+    const cat__slot *a = &sl[s0];
+    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = a->lsc ? eb : rb;
     float *tmp = s->kvtmp ? s->kvtmp + (size_t)tid * CAT__KVB * s->dg.hd : NULL;
-    float mx = -INFINITY, sum = 0.0f, inv;
-    float *o = J->out + (size_t)si * qd + h * hd;
-    const size_t gh = (size_t)kh * s->gcap * rb, lh = (size_t)kh * s->lcap * rb, lstride = sl[si].lsc ? eb : rb;
-    const uint8_t *gkb = ng ? s->seqs[sl[si].seq].gk + goff + gh : NULL, *gvb = ng ? s->seqs[sl[si].seq].gv + goff + gh : NULL;
-    const uint8_t *lkb = sl[si].lsc ? s->sk + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lk + loff + lh;
-    const uint8_t *lvb = sl[si].lsc ? s->sv + (size_t)sl[si].loc0 * eb + kh * rb : s->seqs[sl[si].seq].lv + loff + lh;
-    int e, j;
-    cat__kv_scores(s->kern, sc, q, gkb, rb, ng, hd, scale, kt, tmp);
-    cat__kv_scores(s->kern, sc + ng, q, lkb, lstride, nl, hd, scale, kt, tmp);
-    for (e = 0; e < ng + nl; e++) if (sc[e] > mx) mx = sc[e];
-    for (e = 0; e < ng + nl; e++) { sc[e] = expf(sc[e] - mx); sum += sc[e]; }
-    inv = 1.0f / sum;
-    for (e = 0; e < ng + nl; e++) sc[e] *= inv;
-    for (j = 0; j < hd; j++) o[j] = 0.0f;
-    cat__kv_wsum(s->kern, o, sc, gvb, rb, ng, hd, kt, tmp);
-    cat__kv_wsum(s->kern, o, sc + ng, lvb, lstride, nl, hd, kt, tmp);
+    float *sc[CAT__AG] = { 0 }, *scl[CAT__AG] = { 0 }, *o[CAT__AG] = { 0 };
+    const float *q[CAT__AG] = { 0 }, *p[CAT__AG] = { 0 }, *pl[CAT__AG] = { 0 };
+    int ng[CAT__AG], nl[CAT__AG], ngmax = 0, nlmax = 0, g, j;
+    const uint8_t *gkb, *gvb, *lkb, *lvb;
+    for (g = 0; g < G; g++) {
+        ng[g] = sl[s0 + g].ng; nl[g] = sl[s0 + g].nl;
+        if (ng[g] > ngmax) ngmax = ng[g];
+        if (nl[g] > nlmax) nlmax = nl[g];
+    }
+    if (G > 1) for (g = 0; g < G; g++) if (ng[g] + nlmax > s->ent_cap) {   /* no room for the extra scores: one at a time */
+        for (j = 0; j < G; j++) cat__att_run(J, s0 + j, 1, h, tid);
+        return;
+    }
+    gkb = ngmax ? s->seqs[a->seq].gk + goff + gh : NULL; gvb = ngmax ? s->seqs[a->seq].gv + goff + gh : NULL;
+    lkb = a->lsc ? s->sk + (size_t)a->loc0 * eb + kh * rb : s->seqs[a->seq].lk + loff + lh;
+    lvb = a->lsc ? s->sv + (size_t)a->loc0 * eb + kh * rb : s->seqs[a->seq].lv + loff + lh;
+    for (g = 0; g < G; g++) {
+        sc[g] = s->scores + ((size_t)tid * CAT__AG + g) * s->ent_cap;
+        scl[g] = sc[g] + ng[g];
+        q[g] = s->qkv + (size_t)(s0 + g) * w + h * hd;
+        o[g] = J->out + (size_t)(s0 + g) * qd + h * hd;
+    }
+    /* scores of every query against the most rows any of them sees (the
+       others' extra scores are not used; a query's local scores start after
+       its own global ones, overwriting those extras) */
+    if (ngmax) cat__kv_scores_g(s->kern, sc, q, G, gkb, rb, ngmax, hd, scale, kt, tmp);
+    if (nlmax) cat__kv_scores_g(s->kern, scl, q, G, lkb, lstride, nlmax, hd, scale, kt, tmp);
+    for (g = 0; g < G; g++) {
+        float *c = sc[g];
+        s->kern->softmax(c, ng[g] + nl[g]);
+        for (j = 0; j < hd; j++) o[g][j] = 0.0f;
+        p[g] = c; pl[g] = c + ng[g];
+    }
+    if (ngmax) cat__kv_wsum_g(s->kern, o, p, ng, G, gvb, rb, hd, kt, tmp);
+    if (nlmax) cat__kv_wsum_g(s->kern, o, pl, nl, G, lvb, lstride, hd, kt, tmp);
+}
+static void cat__att_item(void *ctx, int64_t task, int tid) {
+    const cat__att_job *J = (const cat__att_job *)ctx;
+    const int H = J->g->n_head, b = (int)(task / H), h = (int)(task % H);
+    const int s1 = (b + 1) * CAT__AG < J->n ? (b + 1) * CAT__AG : J->n;
+    int r, e;
+    for (r = b * CAT__AG; r < s1; r = e) {
+        for (e = r + 1; e < s1 && cat__same_keys(&J->sl[r], &J->sl[e]); e++) {}
+        cat__att_run(J, r, e - r, h, tid);
+    }
 }
 static void cat__attend(cat_session *s, const cat__geom *g, int n, const cat__slot *sl, int layer, float *out) {
     cat__att_job J;
-    J.s = s; J.g = g; J.sl = sl; J.out = out;
+    J.s = s; J.g = g; J.sl = sl; J.out = out; J.n = n;
     J.kt = layer >= 0 ? s->kv_type : CAT_DTYPE_F32;   /* the compressor's scratch is f32 */
     J.rb = cat__kv_row_bytes(J.kt, g->hd);
     J.goff = layer >= 0 ? (size_t)layer * s->gcap * g->n_kv * J.rb : 0;
     J.loff = layer >= 0 ? (size_t)layer * s->lcap * g->n_kv * J.rb : 0;
-    cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)n * g->n_head);
+    cat__par(n * g->n_head > 4 ? s->pool : NULL, cat__att_item, &J, (int64_t)((n + CAT__AG - 1) / CAT__AG) * g->n_head);
 }
 
 /* attention over n slots: project, write the new keys and values, attend.
@@ -2552,7 +2609,7 @@ static void cat__ffn(cat_session *s, const cat_stack_config *b, const cat__layer
     for (i = 0; i < n; i++) cat__rmsnorm(s->xn + (size_t)i * D, x + (size_t)i * D, (const float *)L->ffn_norm.data, D, (float)b->norm_eps);
     cat__mm(s, s->h1, I, s->xn, n, &L->fc1);
     cat__mm(s, s->h2, I, s->xn, n, &L->fc2);
-    for (i = 0; i < n * I; i++) s->h1[i] = cat__silu(s->h1[i]) * s->h2[i];
+    s->kern->silu_mul(s->h1, s->h2, (int64_t)n * I);
     cat__mm(s, s->y, D, s->h1, n, &L->proj);
     for (i = 0; i < n; i++) for (j = 0; j < D; j++) x[(size_t)i * D + j] += s->y[(size_t)i * D + j];
 }
@@ -3099,7 +3156,7 @@ static void cat__session_layout(cat_session *s, const cat__scratch *d, cat__aren
     CAT__TAKE(a, s->h2, rows * d->hidden, float);
     CAT__TAKE(a, s->fx, chunks * (size_t)(cfg->dim_fx > cfg->dec.dim ? cfg->dim_fx : cfg->dec.dim), float);
     CAT__TAKE(a, s->flat, chunks * d->flat, float);
-    CAT__TAKE(a, s->scores, (size_t)s->nth * s->ent_cap, float);
+    CAT__TAKE(a, s->scores, (size_t)s->nth * CAT__AG * s->ent_cap, float);
     if (s->kv_type != CAT_DTYPE_F32) CAT__TAKE(a, s->kvtmp, (size_t)s->nth * CAT__KVB * s->dg.hd, float);
     if (s->n_seq > 1) CAT__TAKE(a, s->lgt, (size_t)s->n_seq * PV, float);
     if (s->xs_bytes) CAT__TAKE(a, s->xs, s->xs_bytes, uint8_t);
@@ -4547,7 +4604,11 @@ done:
 #define CAT__NR 2
 #elif CAT__ISA == 1
 #define CAT__KS(n) n##_neon
+#if defined(__ARM_FEATURE_DOTPROD)
+#define CAT__PATH "neon-dotprod"   /* q8 / q4 integer dot products with sdot (Armv8.2 dot product) */
+#else
 #define CAT__PATH "neon"
+#endif
 #define CAT__MR 2
 #define CAT__NR 2
 #else
@@ -4562,6 +4623,7 @@ done:
 #define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
 #define cat__mk11 CAT__KS(cat__mk11)
 #define cat__tree16 CAT__KS(cat__tree16)
+#define cat__out46 CAT__KS(cat__out46)
 #define cat__hsum16x16 CAT__KS(cat__hsum16x16)
 #define cat__v16 CAT__KS(cat__v16)
 #define cat__v16_zero CAT__KS(cat__v16_zero)
@@ -4584,6 +4646,7 @@ done:
 #define cat__q_dload CAT__KS(cat__q_dload)
 #define cat__q_tile_m CAT__KS(cat__q_tile_m)
 #define cat__q_tile CAT__KS(cat__q_tile)
+#define cat__q_unpack4 CAT__KS(cat__q_unpack4)
 #define cat__q_wload8 CAT__KS(cat__q_wload8)
 #define cat__q_f16x8 CAT__KS(cat__q_f16x8)
 #define cat__q_pair CAT__KS(cat__q_pair)
@@ -4598,6 +4661,14 @@ done:
 #define cat__scores CAT__KS(cat__scores)
 #define cat__wsum_r CAT__KS(cat__wsum_r)
 #define cat__wsum CAT__KS(cat__wsum)
+#define cat__scores_gr CAT__KS(cat__scores_gr)
+#define cat__scores_g CAT__KS(cat__scores_g)
+#define cat__wsum4_r CAT__KS(cat__wsum4_r)
+#define cat__wsum_g CAT__KS(cat__wsum_g)
+#define cat__expv CAT__KS(cat__expv)
+#define cat__exp1 CAT__KS(cat__exp1)
+#define cat__softmax CAT__KS(cat__softmax)
+#define cat__silu_mul CAT__KS(cat__silu_mul)
 #define cat__x_to_bf16 CAT__KS(cat__x_to_bf16)
 #define cat__mkdp CAT__KS(cat__mkdp)
 #define cat__mkdp_1 CAT__KS(cat__mkdp_1)
@@ -4666,6 +4737,43 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
    x[r*ldx + k] * w[j*ldw + k] for k < kc (first: start from zero). */
 #if CAT__ISA >= 3
 
+/* the canonical tree for 16 accumulators in registers: lane q of the result
+   is hsum16 of v[q] */
+CAT__INLINE __m512 cat__tree16(const __m512 *v) {
+    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    __m512 l1[8], l2[4], l3[2], r;
+    int q;
+    for (q = 0; q < 8; q++)
+        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
+    for (q = 0; q < 4; q++)
+        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
+    for (q = 0; q < 2; q++)
+        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
+    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
+    return _mm512_permutexvar_ps(perm, r);
+}
+
+/* the 4 x 6 tile's outputs from its lane sums t[6r + j] (rows r < M): the
+   canonical tree over rows 0-1 and row 2's first 4, then over the rest; row r
+   goes to y + r * ldy, 6 columns */
+CAT__INLINE void cat__out46(const int M, float *y, int ldy, const __m512 *t) {
+    const __m512 z = _mm512_setzero_ps();
+    __m512 v[16], r;
+    int q;
+    for (q = 0; q < 16; q++) v[q] = t[q];
+    r = cat__tree16(v);
+    _mm512_mask_storeu_ps(y, (__mmask16)0x3F, r);
+    if (M > 1) _mm512_mask_storeu_ps(y + ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6), r));
+    if (M > 2) {
+        _mm512_mask_storeu_ps(y + 2 * ldy, (__mmask16)0x0F, _mm512_permutexvar_ps(_mm512_set_epi32(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12), r));
+        for (q = 0; q < 16; q++) v[q] = q < 8 ? t[16 + q] : z;
+        r = cat__tree16(v);
+        _mm512_mask_storeu_ps(y + 2 * ldy + 4, (__mmask16)0x03, r);
+        if (M > 3) _mm512_mask_storeu_ps(y + 3 * ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2), r));
+    }
+}
+
 #define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
 #define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
 #define CAT__LD(r, j) if (M > r) a##r##j = _mm512_loadu_ps(acc + (r * CAT__NR + j) * 16);
@@ -4674,7 +4782,10 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
 #define CAT__ROW(r) if (M > r) { __m512 xv = _mm512_loadu_ps(x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
 #define CAT__ROWM(r) if (M > r) { __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + k); CAT__ROWS6(CAT__FM, r) }
 
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+/* the 4 x 6 tile: acc holds its 24 lane-sum vectors between k chunks; after
+   the last chunk (y not NULL) they are reduced in registers by the canonical
+   tree and written to y (row r at y + r * ldy, 6 columns) */
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     CAT__ROWS6(CAT__DECL, 0) CAT__ROWS6(CAT__DECL, 1) CAT__ROWS6(CAT__DECL, 2) CAT__ROWS6(CAT__DECL, 3)
     int k;
     if (!first) { CAT__ROWS6(CAT__LD, 0) CAT__ROWS6(CAT__LD, 1) CAT__ROWS6(CAT__LD, 2) CAT__ROWS6(CAT__LD, 3) }
@@ -4693,8 +4804,15 @@ CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int
         const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ldw + k), w4 = _mm512_maskz_loadu_ps(m, w + 4 * ldw + k), w5 = _mm512_maskz_loadu_ps(m, w + 5 * ldw + k);
         CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
     }
+    if (y) {
+        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
+                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
+        cat__out46(M, y, ldy, t);
+        return;
+    }
     CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
 }
+#define CAT__MKY 1   /* cat__mk reduces into y */
 #undef CAT__DECL
 #undef CAT__LD
 #undef CAT__ST
@@ -4745,23 +4863,6 @@ static void cat__mk11(float *acc, int first, const float *x, const float *w, int
     _mm512_storeu_ps(acc, a);
 }
 
-/* the canonical tree for 16 accumulators in registers: lane q of the result
-   is hsum16 of v[q] */
-CAT__INLINE __m512 cat__tree16(const __m512 *v) {
-    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
-    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    __m512 l1[8], l2[4], l3[2], r;
-    int q;
-    for (q = 0; q < 8; q++)
-        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
-    for (q = 0; q < 4; q++)
-        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
-    for (q = 0; q < 2; q++)
-        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
-    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-    return _mm512_permutexvar_ps(perm, r);
-}
-
 /* out[q] = hsum16(a + 16*q), q < 16 */
 static void cat__hsum16x16(float *out, const float *a) {
     __m512 v[16];
@@ -4808,8 +4909,9 @@ CAT__INLINE cat__v16 cat__v16_ldn(const float *p, int n) {
     return cat__v16_ld(t);
 }
 
-CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) {
+CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     cat__v16 a[CAT__MR][CAT__NR], xv, wv;
+    (void)y; (void)ldy;   /* NULL: the tile reduces acc afterwards */
     int r, j, k;
     for (r = 0; r < M; r++) for (j = 0; j < CAT__NR; j++) a[r][j] = first ? cat__v16_zero() : cat__v16_ld(acc + (r * CAT__NR + j) * 16);
     for (k = 0; k + 16 <= kc; k += 16)
@@ -4840,15 +4942,15 @@ static void cat__hsum16x16(float *out, const float *a) {
 }
 #endif
 
-static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_1(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(1, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #if CAT__MR >= 2
-static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_2(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(2, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 #if CAT__MR >= 3
-static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_3(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(3, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 #if CAT__MR >= 4
-static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mk_4(float *acc, int first, const float *x, int64_t ldx, const float *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mk(4, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 #endif
 
 
@@ -4858,7 +4960,7 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
     float accm[CAT__MB * CAT__NR * 16 + 16], wbm[CAT__NR * CAT__KC + 16], red[16];
     float *acc = cat__align64(accm), *wb = cat__align64(wbm);
     int64_t k0;
-    int i, j, q, nacc;
+    int i, j, q, nacc, reduced = 0;
     for (k0 = 0; k0 < in; k0 += CAT__KC) {
         const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
         const float *w;
@@ -4870,41 +4972,51 @@ static void cat__mm_tile(float *y, int ldy, const float *x, int mb, const cat__t
             cat__mk1_bf16(acc, first, x + k0, (const uint16_t *)W->data + o0 * in + k0, in, kf);
             if (kf == kc) continue;
             cat__decode_chunk(wb, W, o0, nr, k0 + kf, kc - kf);
-            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0);
+            cat__mk_1(acc, 0, x + k0 + kf, in, wb, CAT__KC, kc - kf, 0, NULL, 0);
             continue;
         }
 #endif
-        if (W->dtype == CAT_DTYPE_F32 && mb <= 4 * CAT__MR) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
+        if (W->dtype == CAT_DTYPE_F32) { w = (const float *)W->data + o0 * in + k0; ldw = in; pf = 4 * CAT__KC; }
         else { cat__decode_chunk(wb, W, o0, nr, k0, kc); w = wb; ldw = CAT__KC; }
         if (nr == CAT__NR) {
+#ifdef CAT__MKY
+            /* after the last chunk the micro-kernel writes y itself */
+            float *yo = k0 + kc >= in ? y + o0 : NULL;
+#define CAT__YI(i) (yo ? yo + (size_t)(i) * ldy : NULL)
+            reduced = yo != NULL;
+#else
+#define CAT__YI(i) NULL
+#endif
             for (i = 0; i + CAT__MR <= mb; i += CAT__MR) {
                 const float *xr = x + (size_t)i * in + k0;
                 float *a = acc + (size_t)i * CAT__NR * 16;
 #if CAT__MR == 4
-                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_4(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #elif CAT__MR == 2
-                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_2(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #else
-                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0);
+                cat__mk_1(a, first, xr, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy);
 #endif
             }
             switch (mb - i) {
 #if CAT__MR >= 4
-            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 3: cat__mk_3(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
 #if CAT__MR >= 3
-            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 2: cat__mk_2(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
 #if CAT__MR >= 2
-            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0); break;
+            case 1: cat__mk_1(acc + (size_t)i * CAT__NR * 16, first, x + (size_t)i * in + k0, in, w, ldw, kc, i == 0 ? pf : 0, CAT__YI(i), ldy); break;
 #endif
             default: break;
             }
+#undef CAT__YI
         } else {
             for (i = 0; i < mb; i++) for (j = 0; j < nr; j++)
                 cat__mk11(acc + ((size_t)i * CAT__NR + j) * 16, first, x + (size_t)i * in + k0, w + j * ldw, kc);
         }
     }
+    if (reduced) return;
     /* reduce: accumulator q = i * CAT__NR + j */
     nacc = mb * CAT__NR;
     for (q = 0; q < nacc; q += 16) {
@@ -5029,7 +5141,7 @@ static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor
 
 /* y[i*ldy + o] = sum_k x[i*in + k] * W[o][k] for i < n, o < W->rows, in = W->cols.
    Bit-identical for any thread count (the threads take tiles of CAT__NR output rows).
-   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~37 KB) of stack per thread. */
+   Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~49 KB) of stack per thread. */
 static void cat__mm_item(void *ctx, int64_t item, int tid) {
     const cat__mm_job *j = (const cat__mm_job *)ctx;
     const int i0 = (int)(item / j->ntile) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
@@ -5069,7 +5181,7 @@ static void cat__x_to_bf16(uint16_t *xb, const float *x, size_t N) {
 #define CAT__DROW(r) if (M > r) { __m512bh xv = CAT__LDBH(x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
 #define CAT__DROWM(r) if (M > r) { __m512bh xv = CAT__LDBHM(m, x + r * ldx + k); CAT__DROWS6(CAT__DFM, r) }
 /* acc[r][j] (r < M, j < 6) += pair sums of bf16 x row r by bf16 w row j, k < kc */
-CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) {
+CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) {
     CAT__DROWS6(CAT__DDECL, 0) CAT__DROWS6(CAT__DDECL, 1) CAT__DROWS6(CAT__DDECL, 2) CAT__DROWS6(CAT__DDECL, 3)
     int k;
     if (!first) { CAT__DROWS6(CAT__DLD, 0) CAT__DROWS6(CAT__DLD, 1) CAT__DROWS6(CAT__DLD, 2) CAT__DROWS6(CAT__DLD, 3) }
@@ -5088,6 +5200,12 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
         const __m512bh w3 = CAT__LDBHM(m, w + 3 * ldw + k), w4 = CAT__LDBHM(m, w + 4 * ldw + k), w5 = CAT__LDBHM(m, w + 5 * ldw + k);
         CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
     }
+    if (y) {   /* the last chunk: the outputs */
+        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
+                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
+        cat__out46(M, y, ldy, t);
+        return;
+    }
     CAT__DROWS6(CAT__DST, 0) CAT__DROWS6(CAT__DST, 1) CAT__DROWS6(CAT__DST, 2) CAT__DROWS6(CAT__DST, 3)
 }
 #undef CAT__DROWS6
@@ -5097,10 +5215,10 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
 #undef CAT__DFM
 #undef CAT__DROW
 #undef CAT__DROWM
-static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf); }
-static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf); }
+static void cat__mkdp_1(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(1, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_2(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(2, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_3(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(3, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
+static void cat__mkdp_4(float *acc, int first, const uint16_t *x, int64_t ldx, const uint16_t *w, int64_t ldw, int kc, int pf, float *y, int ldy) { cat__mkdp(4, acc, first, x, ldx, w, ldw, kc, pf, y, ldy); }
 /* one x row by one w row */
 static __m512 cat__dp11(__m512 a, const uint16_t *x, const uint16_t *w, int64_t kc) {
     int64_t k;
@@ -5123,13 +5241,16 @@ static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const
     for (k0 = 0; k0 < in; k0 += CAT__KC) {
         const int kc = in - k0 < CAT__KC ? (int)(in - k0) : CAT__KC, first = k0 == 0;
         if (nr == CAT__NR) {
-            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0);
+            float *yo = k0 + kc >= in ? y + o0 : NULL;   /* after the last chunk the micro-kernel writes y */
+#define CAT__YI(i) (yo ? yo + (size_t)(i) * ldy : NULL)
+            for (i = 0; i + 4 <= mb; i += 4) cat__mkdp_4(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy);
             switch (mb - i) {
-            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
-            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
-            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0); break;
+            case 3: cat__mkdp_3(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
+            case 2: cat__mkdp_2(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
+            case 1: cat__mkdp_1(acc + (size_t)i * CAT__NR * 16, first, xb + (size_t)i * in + k0, in, w + k0, in, kc, i == 0 ? 2 * CAT__KC : 0, CAT__YI(i), ldy); break;
             default: break;
             }
+#undef CAT__YI
         } else {
             for (i = 0; i < mb; i++) for (j = 0; j < nr; j++) {
                 float *a = acc + ((size_t)i * CAT__NR + j) * 16;
@@ -5137,6 +5258,7 @@ static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const
             }
         }
     }
+    if (nr == CAT__NR) return;
     nacc = mb * CAT__NR;
     for (q = 0; q < nacc; q += 16) {
         int c = nacc - q < 16 ? nacc - q : 16, t;
@@ -5247,7 +5369,9 @@ CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
         const __m512 ev = _mm512_load_ps(q->e + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p); \
         (void)cv; CAT__QJ(CAT__QFMA, i) }
 #define CAT__QOUT(i, j) if (M > i && nr > j) { _mm512_storeu_ps(sum, s##i##j); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
-CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr) {
+/* ub (q4, or NULL): the 4 weight rows already unpacked by cat__q_unpack4, a
+   row every P * 64 bytes (the rows of a tile pass over many rows of x) */
+CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
@@ -5276,8 +5400,10 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
         }
     }
     for (p = 0; p < P; p++) {
-        const __m512i w0 = cat__q_wload(r0, p, in, G, q4), w1 = cat__q_wload(r1, p, in, G, q4);
-        const __m512i w2 = cat__q_wload(r2, p, in, G, q4), w3 = cat__q_wload(r3, p, in, G, q4);
+        const __m512i w0 = ub ? _mm512_load_si512((const void *)(ub + 64 * p)) : cat__q_wload(r0, p, in, G, q4);
+        const __m512i w1 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 64 + 64 * p)) : cat__q_wload(r1, p, in, G, q4);
+        const __m512i w2 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 128 + 64 * p)) : cat__q_wload(r2, p, in, G, q4);
+        const __m512i w3 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 192 + 64 * p)) : cat__q_wload(r3, p, in, G, q4);
         __m512 d0, d1, d2, d3;
         if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
 #define CAT__QD(j) _mm512_mask_mov_ps(_mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p]), (__mmask16)0xFF00u, _mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p + 1]))
@@ -5297,12 +5423,25 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
 #undef CAT__QROW
 #undef CAT__QOUT
 #undef CAT__QDOT
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     switch (M) {
-    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
-    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
-    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr); break;
-    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
+    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr, ub); break;
+    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr, ub); break;
+    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr, ub); break;
+    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr, ub); break;
+    }
+}
+#define CAT__QUB 128   /* q4 rows of up to this many pairs (8192 columns) are unpacked once per tile */
+/* q4 weight rows [o0, o0 + 4) (past nr: the last again) unpacked into ub as
+   cat__q_wload gives them, P pairs a row */
+static void cat__q_unpack4(uint8_t *ub, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
+    const int64_t in = W->cols, G = (in + 31) / 32;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    int j;
+    int64_t p;
+    for (j = 0; j < 4; j++) {
+        const uint8_t *r = (const uint8_t *)W->data + (size_t)(o0 + (j < nr ? j : nr - 1)) * R;
+        for (p = 0; p < P; p++) _mm512_store_si512((void *)(ub + (size_t)j * P * 64 + 64 * p), cat__q_wload(r, p, in, G, 1));
     }
 }
 #elif CAT__ISA == 2
@@ -5401,7 +5540,8 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
 #undef CAT__QROW
 #undef CAT__QOUT
 #undef CAT__QDOT8
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
+    (void)ub;   /* NULL: this pass unpacks as it goes */
     switch (M) {
     case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
     case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
@@ -5412,18 +5552,42 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
 #else
 /* the integer sums of pair p of one weight row against one x row, lanes
    t[0..15] (the other paths compute the same integers) */
-static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int q4) {
-    int8_t wt[64];
+static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
+    (void)G;   /* only the NEON code needs it */
 #if CAT__ISA == 1
+    /* the 64 signed weights in 4 vectors: q8 whole pairs and q4 pairs of two
+       groups straight from the row (q4: the low nibbles of group g's 16 bytes
+       are its values 0-15, the high ones 16-31, each q + 8), others unpacked
+       one value at a time (zero past the row's end) */
+    int8x16_t wv[4];
     int v;
-    cat__q_unpack(wt, w, p, in, q4);
+    if (!q4 && 64 * p + 64 <= in) {
+        for (v = 0; v < 4; v++) wv[v] = vld1q_s8((const int8_t *)(const void *)(w + 64 * p + 16 * v));
+    } else if (q4 && 2 * p + 1 < G) {
+        const uint8x16_t b0 = vld1q_u8(w + 32 * p), b1 = vld1q_u8(w + 32 * p + 16), m = vdupq_n_u8(0x0F);
+        const int8x16_t eight = vdupq_n_s8(8);
+        wv[0] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b0, m)), eight); wv[1] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b0, 4)), eight);
+        wv[2] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b1, m)), eight); wv[3] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b1, 4)), eight);
+    } else {
+        int8_t wt[64];
+        cat__q_unpack(wt, w, p, in, q4);
+        for (v = 0; v < 4; v++) wv[v] = vld1q_s8(wt + 16 * v);
+    }
     for (v = 0; v < 4; v++) {
-        const int8x16_t wv = vld1q_s8(wt + 16 * v), av = vld1q_s8(a + 64 * p + 16 * v);
-        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv), vget_low_s8(av)));
-        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv), vget_high_s8(av)));
+        const int8x16_t av = vld1q_s8(a + 64 * p + 16 * v);
+#if defined(__ARM_FEATURE_DOTPROD)
+        /* sdot: lane i gets the 4 products of bytes 4i .. 4i+3, signed by
+           signed (weights in [-127, 127] or [-8, 7], activations in [-127, 127]) */
+        vst1q_s32(t + 4 * v, vdotq_s32(vdupq_n_s32(0), wv[v], av));
+#else
+        /* products in 16 bits (at most 127 * 127), then pairs, then pairs of pairs */
+        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv[v]), vget_low_s8(av)));
+        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv[v]), vget_high_s8(av)));
         vst1q_s32(t + 4 * v, vpaddq_s32(lo, hi));
+#endif
     }
 #else
+    int8_t wt[64];
     int l;
     cat__q_unpack(wt, w, p, in, q4);
     for (l = 0; l < 16; l++) {
@@ -5432,11 +5596,12 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
     }
 #endif
 }
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
     int i, j, l;
+    (void)ub;   /* NULL: this pass unpacks as it goes */
     int64_t p;
     for (j = 0; j < nr; j++) {
         const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
@@ -5448,7 +5613,7 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
             int32_t t[16];
             for (p = 0; p < P; p++) {
                 const float dg0 = cat__f16_to_f32(d[2 * p]), dg1 = 2 * p + 1 < G ? cat__f16_to_f32(d[2 * p + 1]) : 0.0f;
-                cat__q_pair(t, w, a, p, in, q4);
+                cat__q_pair(t, w, a, p, in, G, q4);
 #if CAT__ISA == 1
                 for (l = 0; l < 16; l += 4)
                     vst1q_f32(s + l, vfmaq_f32(vld1q_f32(s + l), vcvtq_f32_s32(vld1q_s32(t + l)), vmulq_n_f32(vld1q_f32(e + 16 * p + l), l < 8 ? dg0 : dg1)));
@@ -5564,10 +5729,20 @@ static void cat__q_item(void *ctx, int64_t item, int tid) {
     const int64_t b = item % J->nblk, i0 = (item / J->nblk) * CAT__MB, o1 = (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows;
     const int64_t i1 = i0 + CAT__MB < J->n ? i0 + CAT__MB : J->n;
     int64_t o, i;
+#ifdef CAT__QUB
+    float ubm[CAT__QUB * 64 + 16];   /* 4 rows of CAT__QUB pairs of 64 bytes */
+    uint8_t *ubuf = (uint8_t *)(void *)cat__align64(ubm);
+    const int unpack = J->W->dtype == CAT_DTYPE_Q4 && i1 - i0 > 4 && J->q->P <= CAT__QUB;
+#endif
     (void)tid;
-    for (o = b * 16; o < o1; o += 4)
-        for (i = i0; i < i1; i += 4)
-            cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, (int)(o1 - o < 4 ? o1 - o : 4));
+    for (o = b * 16; o < o1; o += 4) {
+        const int nr = (int)(o1 - o < 4 ? o1 - o : 4);
+        const uint8_t *ub = NULL;
+#ifdef CAT__QUB
+        if (unpack) { cat__q_unpack4(ubuf, J->W, o, nr, J->q->P); ub = ubuf; }
+#endif
+        for (i = i0; i < i1; i += 4) cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, nr, ub);
+    }
 }
 /* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
    time as it holds); with no room for one row, y is NaN */
@@ -5737,7 +5912,275 @@ static void cat__wsum(float *o, const float *p, const float *v, size_t stride, i
 }
 
 
-static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum };
+/* The rows of one head that see the same keys, CAT__AG at a time (prefill):
+   each key and value row is read once for all of them. Per query the bits
+   of cat__scores / cat__wsum: the same operations on the same values. */
+/* sc[g][e] = scale * dot(q[g], k + e * stride) for g < G, e < n */
+#if CAT__ISA >= 3
+CAT__INLINE void cat__scores_gr(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, float scale, const int NV) {
+    const __m512 sv = _mm512_set1_ps(scale);
+    __m512 qv[8], v[16];
+    int e0, e, g, j;
+    for (e0 = 0; e0 < n; e0 += 16) {
+        const int c = n - e0 < 16 ? n - e0 : 16;
+        for (e = 0; e < c; e++) if (e0 + e + CAT__AHEAD < n) cat__prefetch_row(k + (size_t)(e0 + e + CAT__AHEAD) * stride, 16 * NV);
+        for (g = 0; g < G; g++) {
+            for (j = 0; j < NV; j++) qv[j] = _mm512_loadu_ps(q[g] + 16 * j);
+            for (e = 0; e < 16; e++) v[e] = e < c ? cat__dot16_r(qv, k + (size_t)(e0 + e) * stride, NV) : _mm512_setzero_ps();
+            _mm512_mask_storeu_ps(sc[g] + e0, (__mmask16)((1u << c) - 1u), _mm512_mul_ps(cat__tree16(v), sv));
+        }
+    }
+}
+#endif
+static void cat__scores_g(float *const *sc, const float *const *q, int G, const float *k, size_t stride, int n, int hd, float scale) {
+    int g;
+#if CAT__ISA >= 3
+    switch (hd) {
+    case 16: cat__scores_gr(sc, q, G, k, stride, n, scale, 1); return;
+    case 32: cat__scores_gr(sc, q, G, k, stride, n, scale, 2); return;
+    case 64: cat__scores_gr(sc, q, G, k, stride, n, scale, 4); return;
+    case 128: cat__scores_gr(sc, q, G, k, stride, n, scale, 8); return;
+    default: break;
+    }
+#endif
+    for (g = 0; g < G; g++) cat__scores(sc[g], q[g], k, stride, n, hd, scale);
+}
+/* o[g] += sum of p[g][e] * value row e for e < n[g], rows in order */
+#if CAT__ISA >= 3
+/* 4 queries by columns [c0, c0 + 16 NV) (NV <= 4), rows [0, n): 16 chains of fma in flight */
+#define CAT__WG(OP) OP(0) OP(1) OP(2) OP(3)
+#define CAT__WDECL(g) __m512 a##g##0 = _mm512_setzero_ps(), a##g##1 = a##g##0, a##g##2 = a##g##0, a##g##3 = a##g##0;
+#define CAT__WLD(g) a##g##0 = _mm512_loadu_ps(o[g] + c0); if (NV > 1) a##g##1 = _mm512_loadu_ps(o[g] + c0 + 16); \
+    if (NV > 2) { a##g##2 = _mm512_loadu_ps(o[g] + c0 + 32); a##g##3 = _mm512_loadu_ps(o[g] + c0 + 48); }
+#define CAT__WFMA(g) { const __m512 pv = _mm512_set1_ps(p[g][e]); a##g##0 = _mm512_fmadd_ps(pv, w0, a##g##0); \
+    if (NV > 1) a##g##1 = _mm512_fmadd_ps(pv, w1, a##g##1); \
+    if (NV > 2) { a##g##2 = _mm512_fmadd_ps(pv, w2, a##g##2); a##g##3 = _mm512_fmadd_ps(pv, w3, a##g##3); } }
+#define CAT__WST(g) _mm512_storeu_ps(o[g] + c0, a##g##0); if (NV > 1) _mm512_storeu_ps(o[g] + c0 + 16, a##g##1); \
+    if (NV > 2) { _mm512_storeu_ps(o[g] + c0 + 32, a##g##2); _mm512_storeu_ps(o[g] + c0 + 48, a##g##3); }
+CAT__INLINE void cat__wsum4_r(float *const *o, const float *const *p, const float *v, size_t stride, int n, int c0, const int NV) {
+    CAT__WG(CAT__WDECL)
+    int e;
+    CAT__WG(CAT__WLD)
+    for (e = 0; e < n; e++) {
+        const float *r = v + (size_t)e * stride + c0;
+        const __m512 w0 = _mm512_loadu_ps(r), w1 = NV > 1 ? _mm512_loadu_ps(r + 16) : w0;
+        const __m512 w2 = NV > 2 ? _mm512_loadu_ps(r + 32) : w0, w3 = NV > 2 ? _mm512_loadu_ps(r + 48) : w0;
+        if (e + CAT__AHEAD < n) cat__prefetch_row(r + CAT__AHEAD * stride, 16 * NV);
+        CAT__WG(CAT__WFMA)
+    }
+    CAT__WG(CAT__WST)
+}
+#undef CAT__WG
+#undef CAT__WDECL
+#undef CAT__WLD
+#undef CAT__WFMA
+#undef CAT__WST
+#endif
+static void cat__wsum_g(float *const *o, const float *const *p, const int *n, int G, const float *v, size_t stride, int hd) {
+    int g, m = 0;
+#if CAT__ISA >= 3
+    if (G == 4 && (hd == 16 || hd == 32 || hd == 64 || hd == 128)) {
+        m = n[0];
+        for (g = 1; g < 4; g++) if (n[g] < m) m = n[g];
+        if (m > 0) switch (hd) {
+            case 16: cat__wsum4_r(o, p, v, stride, m, 0, 1); break;
+            case 32: cat__wsum4_r(o, p, v, stride, m, 0, 2); break;
+            case 64: cat__wsum4_r(o, p, v, stride, m, 0, 4); break;
+            default: cat__wsum4_r(o, p, v, stride, m, 0, 4); cat__wsum4_r(o, p, v, stride, m, 64, 4); break;
+            }
+    }
+#endif
+    for (g = 0; g < G; g++) if (n[g] > m) cat__wsum(o[g], p[g] + m, v + (size_t)m * stride, stride, n[g] - m, hd);
+}
+
+/* exp, softmax and silu: the same operations in every path (NUMERICS).
+   cat__exp(x): x > CAT__EXP_HI gives +inf, x < CAT__EXP_LO gives 0 (no
+   subnormals), NaN gives NaN; else n = rint(x log2 e), r = x - n ln2 (two
+   fma, ln2 in two parts), e^r = 1 + r + r^2 P(r) (P of degree 5 by Horner
+   with fma), times 2^n built in the exponent bits: within 2 ulp of e^x. */
+#define CAT__EXP_HI 88.37626f
+#define CAT__EXP_LO -87.33654f
+#define CAT__EXP_C(OP) OP(1.9875691500e-4f) OP(1.3981999507e-3f) OP(8.3334519073e-3f) OP(4.1665795894e-2f) OP(1.6666665459e-1f) OP(5.0000001201e-1f)
+#if CAT__ISA >= 3
+CAT__INLINE __m512 cat__expv(__m512 x) {
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x), p = _mm512_set1_ps(0.0f), y;
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+#define CAT__EXP_H(c) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23)));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(CAT__EXP_HI), _CMP_GT_OQ), _mm512_set1_ps(INFINITY));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(CAT__EXP_LO), _CMP_LT_OQ), _mm512_setzero_ps());
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+#elif CAT__ISA == 2
+CAT__INLINE __m256 cat__expv(__m256 x) {
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x), p = _mm256_set1_ps(0.0f), y;
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+#define CAT__EXP_H(c) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)));
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, _mm256_set1_ps(CAT__EXP_HI), _CMP_GT_OQ));
+    y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(CAT__EXP_LO), _CMP_LT_OQ));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+#elif CAT__ISA == 1
+CAT__INLINE float32x4_t cat__expv(float32x4_t x) {
+    const float32x4_t n = vrndnq_f32(vmulq_n_f32(x, 1.44269504089f));
+    float32x4_t r = vfmaq_f32(x, n, vdupq_n_f32(-0.693359375f)), p = vdupq_n_f32(0.0f), y;
+    r = vfmaq_f32(r, n, vdupq_n_f32(2.12194440e-4f));
+#define CAT__EXP_H(c) p = vfmaq_f32(vdupq_n_f32(c), p, r);
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = vaddq_f32(vfmaq_f32(r, p, vmulq_f32(r, r)), vdupq_n_f32(1.0f));
+    y = vmulq_f32(y, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23)));
+    y = vbslq_f32(vcgtq_f32(x, vdupq_n_f32(CAT__EXP_HI)), vdupq_n_f32(INFINITY), y);
+    y = vbslq_f32(vcltq_f32(x, vdupq_n_f32(CAT__EXP_LO)), vdupq_n_f32(0.0f), y);
+    return vbslq_f32(vceqq_f32(x, x), y, x);
+}
+#else
+static float cat__exp1(float x) {
+    float n, r, p = 0.0f, y, sc;
+    int32_t b;
+    if (x != x) return x;
+    if (x > CAT__EXP_HI) return INFINITY;
+    if (x < CAT__EXP_LO) return 0.0f;
+    n = rintf(x * 1.44269504089f);
+    r = CAT__FMA(n, -0.693359375f, x);
+    r = CAT__FMA(n, 2.12194440e-4f, r);
+#define CAT__EXP_H(c) p = CAT__FMA(p, r, c);
+    CAT__EXP_C(CAT__EXP_H)
+#undef CAT__EXP_H
+    y = CAT__FMA(p, r * r, r) + 1.0f;
+    b = ((int32_t)n + 127) * (1 << 23);
+    memcpy(&sc, &b, 4);
+    return y * sc;
+}
+#endif
+#undef CAT__EXP_C
+/* p[e] = exp(p[e] - max) / sum for e < n: the sum in 16 lanes (lane l takes
+   e = l, l + 16, ... in turn) and the tree of cat__hsum16, then p[e] * (1 / sum) */
+static void cat__softmax(float *p, int n) {
+    float mx = -INFINITY, lane[16], inv;
+    int e = 0;
+#if CAT__ISA >= 3
+    {   /* the max is exact in any order (a NaN makes every output NaN either way) */
+        __m512 mv = _mm512_set1_ps(-INFINITY);
+        for (; e + 16 <= n; e += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(p + e));
+        mx = _mm512_reduce_max_ps(mv);
+    }
+#endif
+    for (; e < n; e++) if (p[e] > mx) mx = p[e];
+#if CAT__ISA >= 3
+    {
+        const __m512 m = _mm512_set1_ps(mx);
+        __m512 s = _mm512_setzero_ps();
+        for (e = 0; e < n; e += 16) {
+            const __mmask16 k = (__mmask16)(n - e >= 16 ? 0xFFFFu : (1u << (n - e)) - 1u);
+            const __m512 v = cat__expv(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + e), m));
+            _mm512_mask_storeu_ps(p + e, k, v);
+            s = _mm512_add_ps(s, _mm512_maskz_mov_ps(k, v));
+        }
+        _mm512_storeu_ps(lane, s);
+    }
+#elif CAT__ISA == 2
+    {
+        const __m256 m = _mm256_set1_ps(mx);
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+        int l;
+        for (e = 0; e + 16 <= n; e += 16) {
+            const __m256 v0 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(p + e), m)), v1 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(p + e + 8), m));
+            _mm256_storeu_ps(p + e, v0); _mm256_storeu_ps(p + e + 8, v1);
+            s0 = _mm256_add_ps(s0, v0); s1 = _mm256_add_ps(s1, v1);
+        }
+        _mm256_storeu_ps(lane, s0); _mm256_storeu_ps(lane + 8, s1);
+        if (e < n) {
+            float t[16] = { 0 };
+            memcpy(t, p + e, sizeof(float) * (size_t)(n - e));
+            s0 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(t), m)); s1 = cat__expv(_mm256_sub_ps(_mm256_loadu_ps(t + 8), m));
+            _mm256_storeu_ps(t, s0); _mm256_storeu_ps(t + 8, s1);
+            memcpy(p + e, t, sizeof(float) * (size_t)(n - e));
+            for (l = 0; l < n - e; l++) lane[l] += t[l];
+        }
+    }
+#elif CAT__ISA == 1
+    {
+        const float32x4_t m = vdupq_n_f32(mx);
+        float32x4_t s[4];
+        int j, l;
+        for (j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
+        for (e = 0; e + 16 <= n; e += 16)
+            for (j = 0; j < 4; j++) {
+                const float32x4_t v = cat__expv(vsubq_f32(vld1q_f32(p + e + 4 * j), m));
+                vst1q_f32(p + e + 4 * j, v);
+                s[j] = vaddq_f32(s[j], v);
+            }
+        for (j = 0; j < 4; j++) vst1q_f32(lane + 4 * j, s[j]);
+        if (e < n) {
+            float t[16] = { 0 };
+            memcpy(t, p + e, sizeof(float) * (size_t)(n - e));
+            for (j = 0; j < 4; j++) vst1q_f32(t + 4 * j, cat__expv(vsubq_f32(vld1q_f32(t + 4 * j), m)));
+            memcpy(p + e, t, sizeof(float) * (size_t)(n - e));
+            for (l = 0; l < n - e; l++) lane[l] += t[l];
+        }
+    }
+#else
+    for (e = 0; e < 16; e++) lane[e] = 0.0f;
+    for (e = 0; e < n; e++) { p[e] = cat__exp1(p[e] - mx); lane[e & 15] += p[e]; }
+#endif
+    inv = 1.0f / cat__hsum16(lane);
+    for (e = 0; e < n; e++) p[e] *= inv;
+}
+/* h[i] = silu(h[i]) * g[i] = h[i] / (1 + exp(-h[i])) * g[i] for i < n */
+static void cat__silu_mul(float *h, const float *g, int64_t n) {
+    int64_t i = 0;
+#if CAT__ISA >= 3
+    for (; i + 16 <= n; i += 16) {
+        const __m512 x = _mm512_loadu_ps(h + i);
+        _mm512_storeu_ps(h + i, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), cat__expv(_mm512_sub_ps(_mm512_setzero_ps(), x)))), _mm512_loadu_ps(g + i)));
+    }
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        const __m512 x = _mm512_maskz_loadu_ps(k, h + i);
+        _mm512_mask_storeu_ps(h + i, k, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), cat__expv(_mm512_sub_ps(_mm512_setzero_ps(), x)))), _mm512_maskz_loadu_ps(k, g + i)));
+    }
+#elif CAT__ISA == 2
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(h + i);
+        _mm256_storeu_ps(h + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), cat__expv(_mm256_sub_ps(_mm256_setzero_ps(), x)))), _mm256_loadu_ps(g + i)));
+    }
+    if (i < n) {
+        float t[8] = { 0 }, u[8] = { 0 };
+        __m256 x;
+        memcpy(t, h + i, sizeof(float) * (size_t)(n - i)); memcpy(u, g + i, sizeof(float) * (size_t)(n - i));
+        x = _mm256_loadu_ps(t);
+        _mm256_storeu_ps(t, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), cat__expv(_mm256_sub_ps(_mm256_setzero_ps(), x)))), _mm256_loadu_ps(u)));
+        memcpy(h + i, t, sizeof(float) * (size_t)(n - i));
+    }
+#elif CAT__ISA == 1
+    for (; i + 4 <= n; i += 4) {
+        const float32x4_t x = vld1q_f32(h + i);
+        vst1q_f32(h + i, vmulq_f32(vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), cat__expv(vnegq_f32(x)))), vld1q_f32(g + i)));
+    }
+    if (i < n) {
+        float t[4] = { 0 }, u[4] = { 0 };
+        float32x4_t x;
+        memcpy(t, h + i, sizeof(float) * (size_t)(n - i)); memcpy(u, g + i, sizeof(float) * (size_t)(n - i));
+        x = vld1q_f32(t);
+        vst1q_f32(t, vmulq_f32(vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), cat__expv(vnegq_f32(x)))), vld1q_f32(u)));
+        memcpy(h + i, t, sizeof(float) * (size_t)(n - i));
+    }
+#else
+    for (; i < n; i++) h[i] = h[i] / (1.0f + cat__exp1(-h[i])) * g[i];
+#endif
+}
+
+static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__scores, cat__wsum, cat__scores_g, cat__wsum_g, cat__softmax, cat__silu_mul };
 
 #undef cat__hsum16
 #undef cat__decode_chunk
@@ -5745,6 +6188,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mk1_bf16
 #undef cat__mk11
 #undef cat__tree16
+#undef cat__out46
 #undef cat__hsum16x16
 #undef cat__v16
 #undef cat__v16_zero
@@ -5767,6 +6211,8 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__q_dload
 #undef cat__q_tile_m
 #undef cat__q_tile
+#undef cat__q_unpack4
+#undef CAT__QUB
 #undef cat__q_wload8
 #undef cat__q_f16x8
 #undef cat__q_pair
@@ -5781,6 +6227,14 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__scores
 #undef cat__wsum_r
 #undef cat__wsum
+#undef cat__scores_gr
+#undef cat__scores_g
+#undef cat__wsum4_r
+#undef cat__wsum_g
+#undef cat__expv
+#undef cat__exp1
+#undef cat__softmax
+#undef cat__silu_mul
 #undef cat__x_to_bf16
 #undef cat__mkdp
 #undef cat__mkdp_1
@@ -5793,6 +6247,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mmdp_item
 #undef cat__matmul_dp
 #undef CAT__HAVE_MK1_DEC
+#undef CAT__MKY
 #undef CAT__KS
 #undef CAT__PATH
 #undef CAT__MR

@@ -145,7 +145,7 @@ def _declare(lib):
 
 
 def version():
-    """The library's kernels ("avx512", "avx2", "neon", "scalar")."""
+    """The library's kernels ("avx512vnni", "avx512", "avx2", "neon", "neon-dotprod", "scalar")."""
     return _lib().cat_kernels().decode()
 
 

@@ -1,5 +1,6 @@
 /* test_format: corrupt model files give error codes, never crashes; API misuse
-   gives error codes; results do not depend on how tokens are batched.
+   gives error codes; results do not depend on how tokens are batched; a q8
+   file of the earlier layout (f32 scales) is refused, saying to convert again.
    usage: test_format FIXTURES_DIR CAT_CONVERT_BINARY */
 #define CAT_IMPLEMENTATION
 #include "cat.h"
@@ -399,6 +400,99 @@ static void test_api(const char *path) {
     cat_model_close(m);
 }
 
+/* a q8 model file laid out again: every q8 tensor with f32 scales (the
+   layout of an earlier cat-convert: its values, then one float per 32) when
+   f32_scales, else as it is (so the copy must equal the file); tensors in
+   directory order, 64-byte aligned, as the writer places them */
+static unsigned char *relayout_q8(const unsigned char *good, size_t n, int f32_scales, size_t *outn, int *nq8) {
+    const uint64_t data = util_rd64(good + CAT_HDR_DATA_OFFSET);
+    ent e[256];
+    int ne = walk(good, e, 256), i;
+    uint64_t pos = 0, total = 0;
+    unsigned char *b;
+    *nq8 = 0;
+    if (ne > 256) return NULL;
+    for (i = 0; i < ne; i++) total = (total + 63) / 64 * 64 + 2 * util_rd64(good + e[i].nbytes);   /* room enough */
+    b = (unsigned char *)calloc((size_t)(data + total), 1);
+    memcpy(b, good, (size_t)data);
+    for (i = 0; i < ne; i++) {
+        const unsigned char *src = good + data + util_rd64(good + e[i].offset);
+        uint64_t nb = util_rd64(good + e[i].nbytes);
+        pos = (pos + 63) / 64 * 64;
+        if (util_rd32(good + e[i].dtype) == CAT_DTYPE_Q8 && f32_scales) {
+            const uint64_t rows = util_rd64(good + e[i].dims), cols = util_rd64(good + e[i].dims + 8), ng = rows * ((cols + 31) / 32);
+            const uint64_t vb = nb - 2 * ng;   /* the values and their padding to 64 bytes */
+            uint64_t g;
+            memcpy(b + data + pos, src, (size_t)vb);
+            for (g = 0; g < ng; g++) {
+                const float f = cat__f16_to_f32((uint16_t)(src[vb + 2 * g] | src[vb + 2 * g + 1] << 8));
+                uint32_t u;
+                memcpy(&u, &f, 4);
+                util_wr32(b + data + pos + vb + 4 * g, u);
+            }
+            nb = vb + 4 * ng;
+            (*nq8)++;
+        } else memcpy(b + data + pos, src, (size_t)nb);
+        util_wr64(b + e[i].offset, pos); util_wr64(b + e[i].nbytes, nb);
+        pos += nb;
+    }
+    util_wr64(b + CAT_HDR_FILE_SIZE, data + pos); util_wr64(b + CAT_HDR_DATA_SIZE, pos);
+    *outn = (size_t)(data + pos);
+    (void)n;
+    return b;
+}
+
+/* a q8 file of the earlier layout (f32 scales) is refused with a message that
+   says what to do, by the library (from memory and from a file) and by a tool */
+static void test_old_q8(const char *fx, const char *conv, const char *dir) {
+    char cmd[2048], path[512], old_path[512], err[512];
+    size_t n, n0, n1;
+    unsigned char *good, *same, *old;
+    int nq8 = 0, nq8_same = 0;
+    cat_model *m = NULL;
+    cat_result r;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/test_format_q8.cat", dir);
+    snprintf(old_path, sizeof old_path, "%s/test_format_q8_old.cat", dir);
+    snprintf(cmd, sizeof cmd, "%s convert %s/cat_c4.safetensors %s --config %s/cat_c4.json --dtype q8 >/dev/null", conv, fx, path, fx);
+    if (system(cmd) != 0) { CHECK(0, "convert cat_c4 to q8"); return; }
+    good = (unsigned char *)util_read_file(path, &n);
+    if (!good) { CHECK(0, "read %s", path); return; }
+    CHECK(try_open(good, n, err, sizeof err) == CAT_OK, "the q8 file opens: %s", err);
+    /* the re-layout itself is faithful: without the f32 scales it gives the file back */
+    same = relayout_q8(good, n, 0, &n0, &nq8_same);
+    CHECK(same && n0 == n && !memcmp(same, good, n), "a q8 file laid out again with its half scales is the same file");
+    CHECK(same && try_open(same, n0, err, sizeof err) == CAT_OK, "and opens: %s", err);
+    old = relayout_q8(good, n, 1, &n1, &nq8);
+    CHECK(old && nq8 > 0 && n1 > n, "%d q8 tensors given f32 scales (%zu bytes, was %zu)", nq8, n1, n);
+    if (old) {
+        r = try_open(old, n1, err, sizeof err);
+        CHECK(r == CAT_ERR_FORMAT && strstr(err, "f32 scales") && strstr(err, "convert the model again"), "the earlier q8 layout from memory: %s: %s", cat_result_string(r), err);
+        f = fopen(old_path, "wb");
+        CHECK(f && fwrite(old, 1, n1, f) == n1 && fclose(f) == 0, "write %s", old_path);
+        err[0] = 0;
+        r = cat_model_open(old_path, &m, err, sizeof err);
+        CHECK(r == CAT_ERR_FORMAT && m == NULL && strstr(err, "convert the model again"), "the earlier q8 layout from a file: %s: %s", cat_result_string(r), err);
+        if (r == CAT_OK) cat_model_close(m);
+        /* the tool: a non-zero exit and the message on stderr */
+        {
+            char out_path[520], *msg;
+            size_t ml = 0;
+            int rc;
+            snprintf(out_path, sizeof out_path, "%s.err", old_path);
+            snprintf(cmd, sizeof cmd, "%s info %s >/dev/null 2>%s", conv, old_path, out_path);
+            rc = system(cmd);
+            msg = (char *)util_read_file(out_path, &ml);
+            CHECK(rc != 0 && msg && ml && strstr(msg, "convert the model again") != NULL, "cat-convert info on the earlier q8 layout: exit %d, %s", rc, msg ? msg : "(no output)");
+            free(msg);
+            remove(out_path);
+        }
+        remove(old_path);
+    }
+    free(good); free(same); free(old);
+    remove(path);
+}
+
 int main(int argc, char **argv) {
     const char *fx = argc > 1 ? argv[1] : "tests/fixtures";
     const char *conv = argc > 2 ? argv[2] : "build/cat-convert";
@@ -429,6 +523,12 @@ int main(int argc, char **argv) {
         test_api(path);
         free(good);
         remove(path);
+    }
+    {
+        const char *slash = strrchr(conv, '/');
+        char dir[400];
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - conv) : 1, slash ? conv : ".");
+        test_old_q8(fx, conv, dir);
     }
     return test_report();
 }

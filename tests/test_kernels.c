@@ -12,7 +12,10 @@
    tiles, partial 16-, 32- and 64-column blocks, 1 to 70 rows of x, 1 and 3
    threads. The q8 / q4 reference is the exact sum of the quantized products
    (NUMERICS in cat.h), and the quantized product is checked against the f32
-   one within the quantization error.
+   one within the quantization error; every path (the scalar one where fmaf is
+   fused) gives, bit for bit, the q8 / q4 outputs computed here step by step
+   as NUMERICS says (on arm64, where NEON is the only path, this is the check
+   of its bits: make test-neon, with and without the dot product).
    usage: test_kernels [--list | --default]   (the paths this CPU runs; the default one)
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 200112L
@@ -27,7 +30,14 @@
 static int passed, failed;
 #define CHECK(cond, ...) do { if (cond) passed++; else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16", "avx512vnni", "neon", "avx2vnni" };
+/* arm64: one NEON path, its q8 / q4 dot products with sdot when built for the
+   Armv8.2 dot product (make test-neon runs both builds) */
+#if defined(__ARM_FEATURE_DOTPROD)
+#define NEON_PATH "neon-dotprod"
+#else
+#define NEON_PATH "neon"
+#endif
+static const char *const paths[] = { "scalar", "avx2", "avx512", "avx512bf16", "avx512vnni", NEON_PATH, "avx2vnni" };
 #define NPATH 7
 
 static uint64_t rng = 88172645463325252ull;
@@ -43,6 +53,30 @@ static const cat__kern *path_kern(const char *name) {
     k = cat__kern_pick(0);
     unsetenv("CAT_KERNELS");
     return strcmp(k->name, name) == 0 ? k : NULL;
+}
+
+/* output o of a q8 / q4 matrix for one row of quantized activations (a, e;
+   P pairs of groups), step by step as NUMERICS in cat.h says: lane l of pair p
+   adds the exact integer sum of 4 products times d_g * e_g with one fused
+   multiply-add (fmaf rounds once, in hardware or not), then the fixed tree */
+static float numerics_q(const cat__tensor *W, int64_t o, const int8_t *a, const float *e, int64_t P) {
+    const int64_t in = W->cols, G = (in + 31) / 32;
+    const uint8_t *row = (const uint8_t *)W->data + (size_t)o * cat__qrow_bytes(W->dtype, in);
+    const uint16_t *d = cat__qscales(W) + o * G;
+    float s[16] = { 0 }, r8[8], r4[4], r2[2];
+    int64_t p, c;
+    int l;
+    for (p = 0; p < P; p++) for (l = 0; l < 16; l++) {
+        const int64_t g = 2 * p + (l >= 8);
+        const float dg = g < G ? cat__f16_to_f32(d[g]) : 0.0f, f = dg * e[16 * p + l];
+        int32_t t = 0;
+        for (c = 64 * p + 4 * l; c < 64 * p + 4 * l + 4; c++) t += c < in ? cat__qval(W->dtype == CAT_DTYPE_Q4, row, c) * (int32_t)a[c] : 0;
+        s[l] = fmaf((float)t, f, s[l]);
+    }
+    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
+    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
+    for (l = 0; l < 2; l++) r2[l] = r4[l] + r4[l + 2];
+    return r2[0] + r2[1];
 }
 
 int main(int argc, char **argv) {
@@ -62,10 +96,10 @@ int main(int argc, char **argv) {
 #endif
     {   /* with no CAT_KERNELS, the best path this CPU runs (one path only where the kernels are
            not chosen at run time: NEON on arm64, for one) */
-        const char *best = ks[5] ? "neon" : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[6] ? "avx2vnni" : ks[1] ? "avx2" : "scalar";
+        const char *best = ks[5] ? NEON_PATH : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[6] ? "avx2vnni" : ks[1] ? "avx2" : "scalar";
         unsetenv("CAT_KERNELS");
         CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
-        CHECK(strcmp(cat__kern_pick(1)->name, ks[3] ? "avx512bf16" : best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
+        CHECK(ks[3] ? cat__kern_pick(1) == ks[3] : strcmp(cat__kern_pick(1)->name, best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
     }
     for (p = 0; p < NPATH; p++) printf("path %s: %s\n", paths[p], ks[p] ? "runs here" : "not on this CPU");
     for (th = 1; th <= 3; th += 2) {
@@ -85,6 +119,7 @@ int main(int argc, char **argv) {
             const size_t xs_bytes = cat__xq_bytes(n, in) > 2 * (size_t)(n * in) ? cat__xq_bytes(n, in) : 2 * (size_t)(n * in);
             void *xb = malloc(xs_bytes);
             float *xd = (float *)malloc(sizeof(float) * (size_t)(n * in));   /* x as the q8 / q4 kernels see it */
+            float *yq = (float *)malloc(sizeof(float) * (size_t)(n * out));  /* q8 / q4: the bits NUMERICS in cat.h defines */
             data = malloc(bytes + 64);
             for (i = 0; i < out * in; i++) w[i] = frand();
             for (i = 0; i < n * in; i++) x[i] = frand();
@@ -103,6 +138,8 @@ int main(int argc, char **argv) {
                 const cat__xq xq = cat__xq_at(tb, n, in);
                 cat__xq_rows(&xq, x, in, 0, n, 8);
                 for (i = 0; i < n; i++) for (k = 0; k < in; k++) xd[i * in + k] = (float)xq.a[i * xq.P * 64 + k] * xq.e[i * xq.P * 16 + 16 * (k / 64) + 8 * ((k / 32) & 1)];
+                for (i = 0; i < n; i++) for (o = 0; o < out; o++)
+                    yq[i * out + o] = numerics_q(&W, o, xq.a + i * xq.P * 64, xq.e + i * xq.P * 16, xq.P);
                 free(tb);
             } else memcpy(xd, x, sizeof(float) * (size_t)(n * in));
             for (o = 0; o < out; o++) cat__row(wd + o * in, &W, o);
@@ -150,6 +187,13 @@ int main(int argc, char **argv) {
                times the largest weight (1 but where the scales are set large) */
             CHECK(maxerr_q <= 4.0 * sqrt((double)in) / 254.0 * maxw, "dtype %d, %lld x %lld, n %d: quantized activations move the product by %g",
                   dt, (long long)out, (long long)in, n, maxerr_q);
+            if (dt >= 2) for (p = 0; p < NPATH; p++) {
+#ifndef FP_FAST_FMAF
+                if (p == 0) continue;   /* the scalar path rounds each product without a fast fmaf */
+#endif
+                if (y[p]) CHECK(memcmp(y[p], yq, sizeof(float) * (size_t)(n * out)) == 0, "%s, dtype %d, %lld x %lld, n %d, %d threads: not the bits of NUMERICS",
+                                paths[p], dt, (long long)out, (long long)in, n, th);
+            }
             if (y[4] && y[2]) CHECK(memcmp(y[4], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512vnni and avx512 bits differ",
                                     dt, (long long)out, (long long)in, n);
             if (y[3] && y[2] && dt != 1) CHECK(memcmp(y[3], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: avx512bf16 and avx512 bits differ",
@@ -163,7 +207,7 @@ int main(int argc, char **argv) {
                                     dt, (long long)out, (long long)in, n);
 #endif
             for (p = 0; p < NPATH; p++) free(y[p]);
-            free(w); free(x); free(wd); free(data); free(xb); free(xd);
+            free(w); free(x); free(wd); free(data); free(xb); free(xd); free(yq);
         }
         /* attention scores and weighted sums: every path gives the bits of the first */
         {
@@ -189,6 +233,34 @@ int main(int argc, char **argv) {
                     CHECK(memcmp(sc[1], sc[2], sizeof(float) * ne) == 0, "head %d: avx2 and avx512 scores differ", hd);
                     CHECK(memcmp(o[1], o[2], sizeof(float) * (size_t)hd) == 0, "head %d: avx2 and avx512 weighted sums differ", hd);
                 }
+                /* 1 to 4 queries together (prefill): per query the bits of one alone, with
+                   row counts that differ (a causal block) and one that is 0 */
+                for (p = 0; p < NPATH; p++) if (ks[p]) {
+                    int G;
+                    for (G = 1; G <= 4; G++) {
+                        float qg[4][128], scg[4][45], og[4][128], s1[45], o1[128];
+                        float *scp[4], *op[4];
+                        const float *qp[4], *pp[4];
+                        int ng[4], g, j, same_s = 1, same_o = 1;
+                        for (g = 0; g < G; g++) {
+                            for (j = 0; j < hd; j++) qg[g][j] = frand();
+                            scp[g] = scg[g]; qp[g] = qg[g]; op[g] = og[g]; pp[g] = scg[g];
+                            ng[g] = G == 3 && g == 1 ? 0 : ne - (G - 1 - g);
+                            for (j = 0; j < hd; j++) og[g][j] = 0.5f;
+                        }
+                        ks[p]->scores_g(scp, qp, G, kv, (size_t)hd, ne, hd, 0.125f);
+                        ks[p]->wsum_g(op, pp, ng, G, kv, (size_t)hd, hd);
+                        for (g = 0; g < G; g++) {
+                            ks[p]->scores(s1, qg[g], kv, (size_t)hd, ne, hd, 0.125f);
+                            for (j = 0; j < hd; j++) o1[j] = 0.5f;
+                            ks[p]->wsum(o1, scg[g], kv, (size_t)hd, ng[g], hd);
+                            if (memcmp(s1, scg[g], sizeof(float) * ne) != 0) same_s = 0;
+                            if (memcmp(o1, og[g], sizeof(float) * (size_t)hd) != 0) same_o = 0;
+                        }
+                        CHECK(same_s, "head %d, path %s, %d queries together: scores differ from one at a time", hd, paths[p], G);
+                        CHECK(same_o, "head %d, path %s, %d queries together: weighted sums differ from one at a time", hd, paths[p], G);
+                    }
+                }
                 for (e = 0; e < ne; e++) {
                     double r = 0; int j;
                     for (j = 0; j < hd; j++) r += (double)q[j] * kv[e * hd + j];
@@ -197,6 +269,61 @@ int main(int argc, char **argv) {
             }
         }
         cat__pool_close(pool);
+    }
+    /* softmax and silu(h) * g: every path gives the bits of avx512 / avx2 (and of
+       the scalar path where fmaf is fused), within 3 ulp-scale of a double reference;
+       NaN stays NaN, exp's limits give 0 and inf */
+    {
+        static const int lens[] = { 1, 5, 16, 17, 45, 300 };
+        float sm[NPATH][300], hs[NPATH][1003], in[1003], gs[1003];
+        int li, e;
+        for (e = 0; e < 1003; e++) { in[e] = e < 1000 ? -100.0f + 0.2f * (float)e + 0.013f * frand() : e == 1000 ? NAN : e == 1001 ? -1000.0f : 1000.0f; gs[e] = frand(); }
+        for (p = 0; p < NPATH; p++) if (ks[p]) { memcpy(hs[p], in, sizeof in); ks[p]->silu_mul(hs[p], gs, 1003); }
+        for (p = 0; p < NPATH; p++) if (ks[p]) {
+            double worst = 0;
+            int same = 1, q = ks[2] ? 2 : ks[1] ? 1 : 0;
+            for (e = 0; e < 1000; e++) {
+                const double r = (double)in[e] / (1.0 + exp(-(double)in[e])) * gs[e], err = fabs(hs[p][e] - r) / (fabs(r) + 1e-30);
+                if (err > worst) worst = err;
+            }
+            CHECK(worst < 4e-7, "silu, path %s: relative error %g", paths[p], worst);
+            CHECK(isnan(hs[p][1000]) && hs[p][1001] == 0.0f * gs[1001] && fabs(hs[p][1002] - 1000.0f * gs[1002]) < 1e-3, "silu limits, path %s: %g %g %g", paths[p], hs[p][1000], hs[p][1001], hs[p][1002]);
+#ifndef FP_FAST_FMAF
+            if (p == 0) continue;
+#endif
+            if (ks[q]) {
+                for (e = 0; e < 1000; e++) if (memcmp(&hs[p][e], &hs[q][e], 4) != 0) same = 0;
+                CHECK(same, "silu: paths %s and %s differ", paths[p], paths[q]);
+            }
+        }
+        for (li = 0; li < 6; li++) {
+            const int n = lens[li];
+            float x[300];
+            for (e = 0; e < n; e++) x[e] = 8.0f * frand();
+            if (n == 45) x[7] = -INFINITY;   /* a masked entry */
+            for (p = 0; p < NPATH; p++) if (ks[p]) { memcpy(sm[p], x, sizeof(float) * (size_t)n); ks[p]->softmax(sm[p], n); }
+            for (p = 0; p < NPATH; p++) if (ks[p]) {
+                double mx = -INFINITY, sum = 0, worst = 0;
+                int q = ks[2] ? 2 : ks[1] ? 1 : 0;
+                for (e = 0; e < n; e++) if (x[e] > mx) mx = x[e];
+                for (e = 0; e < n; e++) sum += exp((double)x[e] - mx);
+                for (e = 0; e < n; e++) { const double r = exp((double)x[e] - mx) / sum; if (fabs(sm[p][e] - r) > worst) worst = fabs(sm[p][e] - r); }
+                CHECK(worst < 1e-6, "softmax of %d, path %s: error %g", n, paths[p], worst);
+#ifndef FP_FAST_FMAF
+                if (p == 0) continue;
+#endif
+                if (ks[q]) CHECK(memcmp(sm[p], sm[q], sizeof(float) * (size_t)n) == 0, "softmax of %d: paths %s and %s differ", n, paths[p], paths[q]);
+            }
+        }
+        {   /* a NaN score makes every weight NaN */
+            float x[3] = { 1.0f, NAN, 2.0f };
+            for (p = 0; p < NPATH; p++) if (ks[p]) {
+                float t[3];
+                memcpy(t, x, sizeof t);
+                ks[p]->softmax(t, 3);
+                CHECK(isnan(t[0]) && isnan(t[1]) && isnan(t[2]), "softmax with a NaN, path %s: %g %g %g", paths[p], t[0], t[1], t[2]);
+            }
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
