@@ -2084,7 +2084,11 @@ static void cat__prefetch_row(const float *p, int n) {
 
 /* jobs of the matmul: blocks of 16 weight rows (decode), tiles of x rows by weight rows */
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; } cat__mv_job;
-typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile; } cat__mm_job;
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile, ngrp; } cat__mm_job;
+/* a job item of the matrix-matrix kernels: a block of x rows by a group of
+   tiles of output columns wide enough (48 or 16 columns: whole 64-byte lines of
+   y when its rows are aligned) that two threads never write one line */
+#define CAT__NG(nr) ((nr) == 6 ? 8 : (nr) == 2 ? 8 : 16)
 
 #define CAT__AG 4   /* queries of one head that attend together (prefill) */
 
@@ -5144,11 +5148,15 @@ static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor
    Uses about (CAT__MB*CAT__NR*16 + CAT__NR*CAT__KC) * 4 bytes (~49 KB) of stack per thread. */
 static void cat__mm_item(void *ctx, int64_t item, int tid) {
     const cat__mm_job *j = (const cat__mm_job *)ctx;
-    const int i0 = (int)(item / j->ntile) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
-    const int64_t o0 = (item % j->ntile) * CAT__NR, out = j->W->rows;
-    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    const int i0 = (int)(item / j->ngrp) * CAT__MB, mb = j->n - i0 < CAT__MB ? j->n - i0 : CAT__MB;
+    const int64_t g = item % j->ngrp, t1 = (g + 1) * CAT__NG(CAT__NR) < j->ntile ? (g + 1) * CAT__NG(CAT__NR) : j->ntile, out = j->W->rows;
+    int64_t t;
     (void)tid;
-    cat__mm_tile(j->y + (size_t)i0 * j->ldy, j->ldy, j->x + (size_t)i0 * j->W->cols, mb, j->W, o0, nr);
+    for (t = g * CAT__NG(CAT__NR); t < t1; t++) {
+        const int64_t o0 = t * CAT__NR;
+        const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+        cat__mm_tile(j->y + (size_t)i0 * j->ldy, j->ldy, j->x + (size_t)i0 * j->W->cols, mb, j->W, o0, nr);
+    }
 }
 #if CAT__ISA == 4
 /* bf16 weights on a CPU with AVX512_BF16: the activations are rounded to bf16
@@ -5271,7 +5279,7 @@ static void cat__mm_tile_dp(float *y, int ldy, const uint16_t *xb, int mb, const
     }
 }
 
-typedef struct { float *y; int ldy; const uint16_t *xb; int n; const cat__tensor *W; int64_t ntile; } cat__dp_job;
+typedef struct { float *y; int ldy; const uint16_t *xb; int n; const cat__tensor *W; int64_t ntile, ngrp; } cat__dp_job;
 /* decode: a block of 16 weight rows against every row of xb (n <= 2) */
 static void cat__mvdp_item(void *ctx, int64_t b, int tid) {
     const cat__dp_job *J = (const cat__dp_job *)ctx;
@@ -5292,24 +5300,28 @@ static void cat__mvdp_item(void *ctx, int64_t b, int tid) {
 }
 static void cat__mmdp_item(void *ctx, int64_t item, int tid) {
     const cat__dp_job *J = (const cat__dp_job *)ctx;
-    const int i0 = (int)(item / J->ntile) * CAT__MB, mb = J->n - i0 < CAT__MB ? J->n - i0 : CAT__MB;
-    const int64_t o0 = (item % J->ntile) * CAT__NR, out = J->W->rows;
-    const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+    const int i0 = (int)(item / J->ngrp) * CAT__MB, mb = J->n - i0 < CAT__MB ? J->n - i0 : CAT__MB;
+    const int64_t g = item % J->ngrp, t1 = (g + 1) * CAT__NG(CAT__NR) < J->ntile ? (g + 1) * CAT__NG(CAT__NR) : J->ntile, out = J->W->rows;
+    int64_t t;
     (void)tid;
-    cat__mm_tile_dp(J->y + (size_t)i0 * J->ldy, J->ldy, J->xb + (size_t)i0 * J->W->cols, mb, J->W, o0, nr);
+    for (t = g * CAT__NG(CAT__NR); t < t1; t++) {
+        const int64_t o0 = t * CAT__NR;
+        const int nr = out - o0 < CAT__NR ? (int)(out - o0) : CAT__NR;
+        cat__mm_tile_dp(J->y + (size_t)i0 * J->ldy, J->ldy, J->xb + (size_t)i0 * J->W->cols, mb, J->W, o0, nr);
+    }
 }
 static void cat__matmul_dp(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool, uint16_t *xb, size_t xb_cap) {
     const int64_t out = W->rows, in = W->cols;
     const int per = (int)((int64_t)(xb_cap / (size_t)in) < (int64_t)n ? (int64_t)(xb_cap / (size_t)in) : n);
     int r0;
     cat__dp_job J;
-    J.ldy = ldy; J.W = W; J.xb = xb; J.ntile = (out + CAT__NR - 1) / CAT__NR;
+    J.ldy = ldy; J.W = W; J.xb = xb; J.ntile = (out + CAT__NR - 1) / CAT__NR; J.ngrp = (J.ntile + CAT__NG(CAT__NR) - 1) / CAT__NG(CAT__NR);
     for (r0 = 0; r0 < n; r0 += per) {   /* as many rows at a time as xb holds */
         const int nn = n - r0 < per ? n - r0 : per;
         cat__x_to_bf16(xb, x + (size_t)r0 * in, (size_t)nn * (size_t)in);
         J.y = y + (size_t)r0 * ldy; J.n = nn;
         if (nn <= 2) cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mvdp_item, &J, (out + 15) / 16);
-        else cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mmdp_item, &J, J.ntile * ((nn + CAT__MB - 1) / CAT__MB));
+        else cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__mmdp_item, &J, J.ngrp * ((nn + CAT__MB - 1) / CAT__MB));
     }
 }
 #undef CAT__LDBH
@@ -5783,8 +5795,9 @@ static void cat__matmul(float *y, int ldy, const float *x, int n, const cat__ten
     if (n <= 2) { cat__mvn(y, ldy, x, n, W, pool); return; }
 #endif
     j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.ntile = (out + CAT__NR - 1) / CAT__NR;
-    /* items: x blocks of CAT__MB rows (outer) by tiles of CAT__NR weight rows */
-    cat__par((int64_t)n * out * in >= 65536 ? pool : NULL, cat__mm_item, &j, j.ntile * ((n + CAT__MB - 1) / CAT__MB));
+    j.ngrp = (j.ntile + CAT__NG(CAT__NR) - 1) / CAT__NG(CAT__NR);
+    /* items: x blocks of CAT__MB rows (outer) by groups of tiles of CAT__NR weight rows */
+    cat__par((int64_t)n * out * in >= 65536 ? pool : NULL, cat__mm_item, &j, j.ngrp * ((n + CAT__MB - 1) / CAT__MB));
 }
 
 #if CAT__ISA >= 3
