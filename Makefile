@@ -49,15 +49,21 @@ all: $(TOOLS)
 
 $(B)/%: tools/%.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
+# the tools share one compiled implementation (the kernels are compiled once per
+# instruction set: once for all the tools rather than once per tool)
+$(B)/cat_impl.o: cat.h | $(B)
+	$(CC) $(ALL_CFLAGS) -DCAT_IMPLEMENTATION -x c -c cat.h -o $@
+$(B)/cat-check $(B)/cat-tokenize $(B)/cat-ppl $(B)/cat-bench: $(B)/%: tools/%.c $(HDRS) $(B)/cat_impl.o | $(B)
+	$(CC) $(ALL_CFLAGS) -DCAT_LINKED $< $(B)/cat_impl.o -o $@ $(LDLIBS)
 # GPT-2's tokenizer, compiled into cat-convert (models/gpt2)
 $(B)/embed: tools/embed.c | $(B)
 	$(CC) $(WARN) -O1 $< -o $@
 $(B)/gpt2_data.h: $(B)/embed models/gpt2/encoder.json models/gpt2/vocab.bpe
 	$(B)/embed $@ gpt2_encoder_json models/gpt2/encoder.json gpt2_vocab_bpe models/gpt2/vocab.bpe
-$(B)/cat-convert: tools/cat-convert.c $(HDRS) $(B)/gpt2_data.h | $(B)
-	$(CC) $(ALL_CFLAGS) -I$(B) $< -o $@ $(LDLIBS)
-$(B)/cat-generate: examples/generate.c $(HDRS) | $(B)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDLIBS)
+$(B)/cat-convert: tools/cat-convert.c $(HDRS) $(B)/gpt2_data.h $(B)/cat_impl.o | $(B)
+	$(CC) $(ALL_CFLAGS) -DCAT_LINKED -I$(B) $< $(B)/cat_impl.o -o $@ $(LDLIBS)
+$(B)/cat-generate: examples/generate.c $(HDRS) $(B)/cat_impl.o | $(B)
+	$(CC) $(ALL_CFLAGS) -DCAT_LINKED $< $(B)/cat_impl.o -o $@ $(LDLIBS)
 $(B)/test_%: tests/test_%.c $(HDRS) tests/synth_ckpt.h tests/harness.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Itools -I. $< -o $@ $(LDLIBS)
 $(B)/mkckpt: tests/mkckpt.c $(HDRS) tests/synth_ckpt.h | $(B)

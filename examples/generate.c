@@ -1,7 +1,9 @@
 /* cat-generate: a prompt in, streamed text out.
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 199309L
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 #include "../tools/cli.h"
 #include "../tools/util.h"
@@ -10,6 +12,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <string.h>
 #include <time.h>
 #include <unistd.h>

@@ -2,7 +2,9 @@
    dense peer, and memory bandwidth, measured in one process.
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 199309L
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 
 #include <math.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "util.h"
 #include "cli.h"
 #if defined(__AVX512F__)

@@ -1,6 +1,8 @@
 /* cat-check: run every record of a reference (.ref) file against a model.
    MIT License, see LICENSE. */
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 
 #include <math.h>

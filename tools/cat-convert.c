@@ -1,7 +1,9 @@
 /* cat-convert: torch state_dict.pt / safetensors checkpoints -> cat.h model files.
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 200809L
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 #define CKPT_IMPLEMENTATION
 #include "ckpt.h"

@@ -1,7 +1,9 @@
 /* cat-ppl: mean next-token loss and perplexity over windows of a text.
    MIT License, see LICENSE. */
 #define _POSIX_C_SOURCE 199309L
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 
 #include <math.h>

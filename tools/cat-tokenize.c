@@ -17,7 +17,9 @@
 #define TOKFILE_IMPLEMENTATION
 #include "tokfile.h"
 
+#ifndef CAT_LINKED   /* the Makefile links one compiled implementation (build/cat_impl.o) into every tool */
 #define CAT_IMPLEMENTATION
+#endif
 #include "../cat.h"
 #include "cli.h"
 
