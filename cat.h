@@ -6012,13 +6012,16 @@ static void cat__wsum_g(float *const *o, const float *const *p, const int *n, in
    fma, ln2 in two parts), e^r = 1 + r + r^2 P(r) (P of degree 5 by Horner
    with fma), times 2^n built in the exponent bits: within 2 ulp of e^x. */
 #define CAT__EXP_HI 88.37626f
+#define CAT__EXP_LOG2E 1.44269504089f
+#define CAT__EXP_LN2HI -0.693359375f   /* -ln 2 in two parts; n * CAT__EXP_LN2HI is exact */
+#define CAT__EXP_LN2LO 2.12194440e-4f
 #define CAT__EXP_LO -87.33654f
 #define CAT__EXP_C(OP) OP(1.9875691500e-4f) OP(1.3981999507e-3f) OP(8.3334519073e-3f) OP(4.1665795894e-2f) OP(1.6666665459e-1f) OP(5.0000001201e-1f)
 #if CAT__ISA >= 3
 CAT__INLINE __m512 cat__expv(__m512 x) {
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x), p = _mm512_set1_ps(0.0f), y;
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(CAT__EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(CAT__EXP_LN2HI), x), p = _mm512_set1_ps(0.0f), y;
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(CAT__EXP_LN2LO), r);
 #define CAT__EXP_H(c) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
     CAT__EXP_C(CAT__EXP_H)
 #undef CAT__EXP_H
@@ -6030,9 +6033,9 @@ CAT__INLINE __m512 cat__expv(__m512 x) {
 }
 #elif CAT__ISA == 2
 CAT__INLINE __m256 cat__expv(__m256 x) {
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x), p = _mm256_set1_ps(0.0f), y;
-    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(CAT__EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(CAT__EXP_LN2HI), x), p = _mm256_set1_ps(0.0f), y;
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(CAT__EXP_LN2LO), r);
 #define CAT__EXP_H(c) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
     CAT__EXP_C(CAT__EXP_H)
 #undef CAT__EXP_H
@@ -6044,9 +6047,9 @@ CAT__INLINE __m256 cat__expv(__m256 x) {
 }
 #elif CAT__ISA == 1
 CAT__INLINE float32x4_t cat__expv(float32x4_t x) {
-    const float32x4_t n = vrndnq_f32(vmulq_n_f32(x, 1.44269504089f));
-    float32x4_t r = vfmaq_f32(x, n, vdupq_n_f32(-0.693359375f)), p = vdupq_n_f32(0.0f), y;
-    r = vfmaq_f32(r, n, vdupq_n_f32(2.12194440e-4f));
+    const float32x4_t n = vrndnq_f32(vmulq_n_f32(x, CAT__EXP_LOG2E));
+    float32x4_t r = vfmaq_f32(x, n, vdupq_n_f32(CAT__EXP_LN2HI)), p = vdupq_n_f32(0.0f), y;
+    r = vfmaq_f32(r, n, vdupq_n_f32(CAT__EXP_LN2LO));
 #define CAT__EXP_H(c) p = vfmaq_f32(vdupq_n_f32(c), p, r);
     CAT__EXP_C(CAT__EXP_H)
 #undef CAT__EXP_H
@@ -6063,9 +6066,9 @@ static float cat__exp1(float x) {
     if (x != x) return x;
     if (x > CAT__EXP_HI) return INFINITY;
     if (x < CAT__EXP_LO) return 0.0f;
-    n = rintf(x * 1.44269504089f);
-    r = CAT__FMA(n, -0.693359375f, x);
-    r = CAT__FMA(n, 2.12194440e-4f, r);
+    n = rintf(x * CAT__EXP_LOG2E);
+    r = CAT__FMA(n, CAT__EXP_LN2HI, x);
+    r = CAT__FMA(n, CAT__EXP_LN2LO, r);
 #define CAT__EXP_H(c) p = CAT__FMA(p, r, c);
     CAT__EXP_C(CAT__EXP_H)
 #undef CAT__EXP_H
@@ -6076,6 +6079,11 @@ static float cat__exp1(float x) {
 }
 #endif
 #undef CAT__EXP_C
+#undef CAT__EXP_LOG2E
+#undef CAT__EXP_LN2HI
+#undef CAT__EXP_LN2LO
+#undef CAT__EXP_HI
+#undef CAT__EXP_LO
 /* p[e] = exp(p[e] - max) / sum for e < n: the sum in 16 lanes (lane l takes
    e = l, l + 16, ... in turn) and the tree of cat__hsum16, then p[e] * (1 / sum) */
 static void cat__softmax(float *p, int n) {
