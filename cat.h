@@ -4651,6 +4651,7 @@ done:
 #define cat__q_tile_m CAT__KS(cat__q_tile_m)
 #define cat__q_tile CAT__KS(cat__q_tile)
 #define cat__q_unpack4 CAT__KS(cat__q_unpack4)
+#define cat__q_dexp4 CAT__KS(cat__q_dexp4)
 #define cat__q_wload8 CAT__KS(cat__q_wload8)
 #define cat__q_f16x8 CAT__KS(cat__q_f16x8)
 #define cat__q_pair CAT__KS(cat__q_pair)
@@ -5383,7 +5384,7 @@ CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
 #define CAT__QOUT(i, j) if (M > i && nr > j) { _mm512_storeu_ps(sum, s##i##j); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
 /* ub (q4, or NULL): the 4 weight rows already unpacked by cat__q_unpack4, a
    row every P * 64 bytes (the rows of a tile pass over many rows of x) */
-CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
+CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
@@ -5395,7 +5396,7 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
     const uint16_t *e2 = sc + (o0 + (nr > 2 ? 2 : nr - 1)) * G, *e3 = sc + (o0 + (nr > 3 ? 3 : nr - 1)) * G;
     float sum[16], dsm[4 * (CAT__QG + 16) + 16];
     float *ds = cat__align64(dsm);   /* the 4 rows' scales as f32 (rows of CAT__QG + 16), when G <= CAT__QG */
-    const int widen = G <= CAT__QG;
+    const int widen = !db && G <= CAT__QG;
     int64_t p;
     CAT__QJ(CAT__QDECL, 0) CAT__QJ(CAT__QDECL, 1) CAT__QJ(CAT__QDECL, 2) CAT__QJ(CAT__QDECL, 3)
     if (widen) {
@@ -5417,7 +5418,8 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
         const __m512i w2 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 128 + 64 * p)) : cat__q_wload(r2, p, in, G, q4);
         const __m512i w3 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 192 + 64 * p)) : cat__q_wload(r3, p, in, G, q4);
         __m512 d0, d1, d2, d3;
-        if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
+        if (db) { d0 = _mm512_load_ps(db + 16 * p); d1 = _mm512_load_ps(db + 16 * (P + p)); d2 = _mm512_load_ps(db + 16 * (2 * P + p)); d3 = _mm512_load_ps(db + 16 * (3 * P + p)); }
+        else if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
 #define CAT__QD(j) _mm512_mask_mov_ps(_mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p]), (__mmask16)0xFF00u, _mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p + 1]))
             d0 = CAT__QD(0); d1 = CAT__QD(1); d2 = CAT__QD(2); d3 = CAT__QD(3);
 #undef CAT__QD
@@ -5435,15 +5437,28 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
 #undef CAT__QROW
 #undef CAT__QOUT
 #undef CAT__QDOT
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
     switch (M) {
-    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr, ub); break;
-    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr, ub); break;
-    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr, ub); break;
-    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr, ub); break;
+    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr, ub, db); break;
+    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr, ub, db); break;
+    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr, ub, db); break;
+    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr, ub, db); break;
     }
 }
 #define CAT__QUB 128   /* q4 rows of up to this many pairs (8192 columns) are unpacked once per tile */
+/* the scales of weight rows [o0, o0 + 4) (past nr: the last again) as
+   cat__q_tile_m takes them, row j's pair p at db + 16 * (j * P + p): built
+   once for the many rows of x a tile passes over */
+static void cat__q_dexp4(float *db, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
+    const int64_t G = (W->cols + 31) / 32;
+    const uint16_t *sc = cat__qscales(W);
+    int j;
+    int64_t p;
+    for (j = 0; j < 4; j++) {
+        const uint16_t *e = sc + (o0 + (j < nr ? j : nr - 1)) * G;
+        for (p = 0; p < P; p++) _mm512_store_ps(db + 16 * ((size_t)j * P + p), cat__q_dload(e, p, G));
+    }
+}
 /* q4 weight rows [o0, o0 + 4) (past nr: the last again) unpacked into ub as
    cat__q_wload gives them, P pairs a row */
 static void cat__q_unpack4(uint8_t *ub, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
@@ -5552,8 +5567,8 @@ CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q,
 #undef CAT__QROW
 #undef CAT__QOUT
 #undef CAT__QDOT8
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
-    (void)ub;   /* NULL: this pass unpacks as it goes */
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
+    (void)ub; (void)db;   /* NULL: this pass unpacks as it goes */
     switch (M) {
     case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
     case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
@@ -5608,12 +5623,12 @@ static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p
     }
 #endif
 }
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub) {
+static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
     int i, j, l;
-    (void)ub;   /* NULL: this pass unpacks as it goes */
+    (void)ub; (void)db;   /* NULL: this pass unpacks as it goes */
     int64_t p;
     for (j = 0; j < nr; j++) {
         const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
@@ -5742,18 +5757,22 @@ static void cat__q_item(void *ctx, int64_t item, int tid) {
     const int64_t i1 = i0 + CAT__MB < J->n ? i0 + CAT__MB : J->n;
     int64_t o, i;
 #ifdef CAT__QUB
-    float ubm[CAT__QUB * 64 + 16];   /* 4 rows of CAT__QUB pairs of 64 bytes */
+    float ubm[CAT__QUB * 64 + 16], dbm[CAT__QUB * 64 + 16];   /* 4 rows of CAT__QUB pairs: 64 bytes, 16 scales */
     uint8_t *ubuf = (uint8_t *)(void *)cat__align64(ubm);
-    const int unpack = J->W->dtype == CAT_DTYPE_Q4 && i1 - i0 > 4 && J->q->P <= CAT__QUB;
+    float *dbuf = cat__align64(dbm);
+    /* enough rows of x to prepare the 4 weight rows of a tile once for all */
+    const int many = i1 - i0 > 4 && J->q->P <= CAT__QUB, unpack = many && J->W->dtype == CAT_DTYPE_Q4;
 #endif
     (void)tid;
     for (o = b * 16; o < o1; o += 4) {
         const int nr = (int)(o1 - o < 4 ? o1 - o : 4);
         const uint8_t *ub = NULL;
+        const float *db = NULL;
 #ifdef CAT__QUB
         if (unpack) { cat__q_unpack4(ubuf, J->W, o, nr, J->q->P); ub = ubuf; }
+        if (many) { cat__q_dexp4(dbuf, J->W, o, nr, J->q->P); db = dbuf; }
 #endif
-        for (i = i0; i < i1; i += 4) cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, nr, ub);
+        for (i = i0; i < i1; i += 4) cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, nr, ub, db);
     }
 }
 /* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
@@ -6234,6 +6253,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__q_tile_m
 #undef cat__q_tile
 #undef cat__q_unpack4
+#undef cat__q_dexp4
 #undef CAT__QUB
 #undef cat__q_wload8
 #undef cat__q_f16x8
