@@ -1814,17 +1814,15 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    like a q8 weight row, but with an f32 scale: per group g of 32, m = max |x|,
    e_g = m / 127, a = round-half-away-from-zero(x * (127 / m)) clamped to
    [-127, 127] (a = 0, e_g = 0 when m = 0; e_g = NaN when the group holds a
-   NaN or an infinity, so the outputs are NaN). Pair p covers columns
-   [64p, 64p + 64) (groups 2p and 2p + 1; columns past cols count as 0).
-   16 lane sums s[l] (l = 0..15): lane l takes, for p = 0, 1, ... in turn,
-     s[l] = fma((float)t, d_g * e_g, s[l])   (d_g * e_g rounded to f32 once)
-   where t is the exact integer sum of the 4 products q * a of columns
-   64p + 4l .. 64p + 4l + 3 and g = 2p + (l >= 8) (the factor is 0 for a group
-   past the row's end); then the tree above. Every path (scalar with a fused
-   fmaf, AVX2 with or without AVX-VNNI, AVX-512 with or without VNNI, NEON
-   with or without sdot) gives these bits, for any n and thread count; they
-   differ from the f32 product by the rounding of x (about 0.4% of a group's
-   largest value).
+   NaN or an infinity, so the outputs are NaN). Then, from s = 0, for each
+   group g = 0, 1, ..., G - 1 in turn:
+     s = fma((float)T_g, d_g * e_g, s)   (d_g * e_g rounded to f32 once)
+   where T_g is the exact integer sum of the group's products q * a (columns
+   past cols count as 0; |T_g| < 2^19, so (float)T_g is exact); the output is
+   s. Every path (scalar with a fused fmaf, AVX2 with or without AVX-VNNI,
+   AVX-512 with or without VNNI, NEON with or without sdot) gives these bits,
+   for any n and thread count; they differ from the f32 product by the
+   rounding of x (about 0.4% of a group's largest value).
    Attention: a query's scores are the dot products above (times 1/sqrt(hd));
    softmax takes their max m, p_e = exp(s_e - m) with cat__exp (fixed
    operations, below cat__wsum), their sum in 16 lanes (lane l takes e = l,
@@ -1887,6 +1885,7 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 
 #define CAT__KC 1024 /* k chunk (multiple of 32): the weight chunk (6 rows, 24 KB in f32) stays in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
+#define CAT__QMB 128 /* q8 / q4: x rows per block (the weights are interleaved once for them) */
 
 #ifdef FP_FAST_FMAF
 #define CAT__FMA(a, b, c) fmaf(a, b, c)
@@ -1997,19 +1996,20 @@ static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, i
 
 /* Quantized activations for the integer dot products (see NUMERICS): n rows of
    in values, P = ceil(in / 64) pairs of groups a row, laid out as
-     a:    int8[n][64 P]   the values (0 past in)
-     corr: int32[n][16 P]  -off * (sum of a over each 4 columns): off = 128
-                           for q8 (its kernels add 128 to the weights), 8 for q4
-     e:    f32[n][16 P]    the group scale, lane l of pair p holding e_(2p + (l >= 8))
-   (cat__xq_bytes(n, in) bytes; each part 64-byte aligned) */
-typedef struct { int8_t *a; int32_t *corr; float *e; int64_t P; } cat__xq;
+     a:  int8[n][64 P]   the values (0 past in)
+     u:  uint8[n][64 P]  a + 128 (for vpdpbusd, unsigned by signed)
+     s:  int32[n][2 P]   the sum of a over each group of 32 (exact)
+     e:  f32[n][2 P]     the group scale e_g
+   (cat__xq_bytes(n, in) bytes, more than these need; each part 64-byte aligned) */
+typedef struct { int8_t *a; uint8_t *u; int32_t *s; float *e; int64_t P; } cat__xq;
 static size_t cat__xq_bytes(int64_t n, int64_t in) { return (size_t)n * (size_t)((in + 63) / 64) * (64 + 64 + 64) + 192; }
 static cat__xq cat__xq_at(void *buf, int64_t n, int64_t in) {
     cat__xq q;
     uint8_t *p = (uint8_t *)(((uintptr_t)buf + 63) & ~(uintptr_t)63);
     q.P = (in + 63) / 64;
     q.a = (int8_t *)(void *)p; p += (size_t)n * (size_t)q.P * 64;
-    q.corr = (int32_t *)(void *)p; p += (size_t)n * (size_t)q.P * 64;
+    q.u = p; p += (size_t)n * (size_t)q.P * 64;
+    q.s = (int32_t *)(void *)p; p += ((size_t)n * (size_t)q.P * 8 + 63) & ~(size_t)63;
     q.e = (float *)(void *)p;
     return q;
 }
@@ -2017,13 +2017,12 @@ static cat__xq cat__xq_at(void *buf, int64_t n, int64_t in) {
    away from zero without libm: t = the value truncated (exact below 2^23),
    then one step away from zero when the rest is at least one half (v - t is
    exact). */
-static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t r, int64_t g, int off) {
+static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t r, int64_t g) {
     int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
-    int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
-    float *e = q->e + (size_t)r * (size_t)q->P * 16;
     const int64_t c0 = g * 32, nc = in - c0 >= 32 ? 32 : in - c0 > 0 ? in - c0 : 0;
     float v[32], m = 0.0f, inv, eg;
-    int c, l, bad = 0;
+    int c, bad = 0;
+    int32_t sum = 0;
     for (c = 0; c < 32; c++) v[c] = c < nc ? xr[c0 + c] : 0.0f;
     for (c = 0; c < 32; c++) { const float u = fabsf(v[c]); m = u > m ? u : m; bad |= !(u <= FLT_MAX); }
     if (bad) m = 0.0f;
@@ -2037,17 +2036,15 @@ static void cat__xq_group(const cat__xq *q, const float *xr, int64_t in, int64_t
         t += (float)((u - t >= 0.5f) - (u - t <= -0.5f));
         a[c0 + c] = (int8_t)(int)t;
     }
-    for (l = 0; l < 8; l++) {
-        const int64_t k = c0 + 4 * l;
-        cr[k / 4] = -off * ((int32_t)a[k] + a[k + 1] + a[k + 2] + a[k + 3]);
-        e[16 * (g / 2) + 8 * (g & 1) + l] = eg;
-    }
+    for (c = 0; c < 32; c++) { sum += a[c0 + c]; q->u[(size_t)r * (size_t)q->P * 64 + (size_t)(c0 + c)] = (uint8_t)(a[c0 + c] + 128); }
+    q->s[(size_t)r * (size_t)q->P * 2 + (size_t)g] = sum;
+    q->e[(size_t)r * (size_t)q->P * 2 + (size_t)g] = eg;
 }
 /* quantize rows [r0, r1) of x (row stride in) into q */
-static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) CAT__UNUSED;
-static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1) CAT__UNUSED;
+static void cat__xq_rows(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1) {
     int64_t r, g;
-    for (r = r0; r < r1; r++) for (g = 0; g < 2 * q->P; g++) cat__xq_group(q, x + (size_t)r * (size_t)in, in, r, g, off);
+    for (r = r0; r < r1; r++) for (g = 0; g < 2 * q->P; g++) cat__xq_group(q, x + (size_t)r * (size_t)in, in, r, g);
 }
 
 /* software prefetch of the cache line `ahead` bytes past p (a hint; never faults) */
@@ -4646,15 +4643,14 @@ done:
 #define cat__mvn CAT__KS(cat__mvn)
 #define cat__mm_item CAT__KS(cat__mm_item)
 #define cat__matmul CAT__KS(cat__matmul)
-#define cat__q_wload CAT__KS(cat__q_wload)
-#define cat__q_dload CAT__KS(cat__q_dload)
-#define cat__q_tile_m CAT__KS(cat__q_tile_m)
-#define cat__q_tile CAT__KS(cat__q_tile)
-#define cat__q_unpack4 CAT__KS(cat__q_unpack4)
-#define cat__q_dexp4 CAT__KS(cat__q_dexp4)
-#define cat__q_wload8 CAT__KS(cat__q_wload8)
-#define cat__q_f16x8 CAT__KS(cat__q_f16x8)
-#define cat__q_pair CAT__KS(cat__q_pair)
+#define cat__q_block_ref CAT__KS(cat__q_block_ref)
+#define cat__q_ilv16 CAT__KS(cat__q_ilv16)
+#define cat__q_mk CAT__KS(cat__q_mk)
+#define cat__q_bmask CAT__KS(cat__q_bmask)
+#define cat__q_tr16 CAT__KS(cat__q_tr16)
+#define cat__q_dec16 CAT__KS(cat__q_dec16)
+#define cat__q_drow CAT__KS(cat__q_drow)
+#define cat__q_block CAT__KS(cat__q_block)
 #define cat__q_job CAT__KS(cat__q_job)
 #define cat__q_item CAT__KS(cat__q_item)
 #define cat__matmul_q CAT__KS(cat__matmul_q)
@@ -5330,327 +5326,330 @@ static void cat__matmul_dp(float *y, int ldy, const float *x, int n, const cat__
 #endif
 
 /* ---- q8 / q4 weights: integer dot products (NUMERICS above) -------------
-   cat__q_tile: x rows [i0, i0+M) (quantized, q) by weight rows [o0, o0+nr)
-   (M, nr <= 4), over every pair of groups. */
+   cat__q_block: x rows [i0, i1) (quantized, q; i1 - i0 <= CAT__QMB) by weight
+   rows [o0, o1) (o1 - o0 <= 16), every group in turn. */
+
+/* NUMERICS for q8 / q4 as written, one output at a time: the scalar pass's
+   kernel and the reference the others are tested against */
+static void cat__q_block_ref(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) CAT__UNUSED;
+static void cat__q_block_ref(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4;
+    int64_t o, i, g, c;
+    for (o = o0; o < o1; o++) {
+        const uint8_t *w = (const uint8_t *)W->data + (size_t)o * R;
+        const uint16_t *d = cat__qscales(W) + o * G;
+        for (i = i0; i < i1; i++) {
+            const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
+            const float *e = q->e + (size_t)i * (size_t)P * 2;
+            float s = 0.0f;
+            for (g = 0; g < G; g++) {
+                const int64_t nc = in - 32 * g < 32 ? in - 32 * g : 32;
+                int32_t t = 0;
+                for (c = 0; c < nc; c++) t += cat__qval(q4, w, 32 * g + c) * (int32_t)a[32 * g + c];
+                s = CAT__FMA((float)t, cat__f16_to_f32(d[g]) * e[g], s);
+            }
+            y[(size_t)i * ldy + o] = s;
+        }
+    }
+}
+
 #if CAT__ISA >= 3
-#if CAT__ISA >= 4
-/* VNNI: vpdpbusd multiplies unsigned by signed bytes; the weights are made
-   unsigned (q8: q + 128; q4: the nibble, q + 8) and corr, the start of each
-   lane, takes off the 128 or 8 times the sum of the activations */
-#define CAT__QDOT(cv, wv, av) _mm512_dpbusd_epi32(cv, wv, av)
-#else
-/* no VNNI: |w| times a with w's sign, pairs added in 16 bits (at most
-   2 * 128 * 127, no saturation), then pairs of pairs in 32 */
-#define CAT__QDOT(cv, wv, av) _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(wv), \
-        _mm512_mask_sub_epi8(av, _mm512_movepi8_mask(wv), _mm512_setzero_si512(), av)), _mm512_set1_epi16(1))
-#endif
-CAT__INLINE __m512i cat__q_wload(const uint8_t *w, int64_t p, int64_t in, int64_t G, int q4) {
-    __m512i v;
-    if (!q4) {
-        const int64_t rest = in - 64 * p;
-        v = rest >= 64 ? _mm512_loadu_si512((const void *)(w + 64 * p))
-                       : _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1ull), (const void *)(w + 64 * p));
-#if CAT__ISA >= 4
-        v = _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
-#endif
-    } else {
-        const __m256i b = 2 * p + 1 < G ? _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * p))
-                                        : _mm256_maskz_loadu_epi8((__mmask32)0xFFFFu, (const void *)(w + 32 * p));
-        const __m256i lo = _mm256_and_si256(b, _mm256_set1_epi8(0x0F)), hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), _mm256_set1_epi8(0x0F));
-        const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        v = _mm512_shuffle_i64x2(z, z, 0xD8);   /* 128-bit lanes lo0 hi0 lo1 hi1: group 2p's 32 values, then 2p+1's */
-#if CAT__ISA < 4
-        v = _mm512_sub_epi8(v, _mm512_set1_epi8(8));
-#endif
-    }
-    return v;
-}
-#define CAT__QG 1024   /* up to this many groups a row (32768 columns), a tile widens its rows' scales first */
-/* the two group scales of pair p, lanes 0-7 and 8-15 (0 past the row's end) */
-CAT__INLINE __m512 cat__q_dload(const uint16_t *d, int64_t p, int64_t G) {
-    uint32_t u = d[2 * p];
-    if (2 * p + 1 < G) u |= (uint32_t)d[2 * p + 1] << 16;
-    return _mm512_cvtph_ps(_mm256_permutexvar_epi16(_mm256_set_epi16(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
-                                                    _mm256_castsi128_si256(_mm_cvtsi32_si128((int)u))));
-}
-#define CAT__QJ(OP, i) OP(i, 0) OP(i, 1) OP(i, 2) OP(i, 3)
-#define CAT__QDECL(i, j) __m512 s##i##j = _mm512_setzero_ps();
-#define CAT__QFMA(i, j) s##i##j = _mm512_fmadd_ps(_mm512_cvtepi32_ps(CAT__QDOT(cv, w##j, av)), _mm512_mul_ps(d##j, ev), s##i##j);
-#define CAT__QROW(i) if (M > i) { \
-        const __m512i av = _mm512_load_si512((const void *)(q->a + (size_t)(i0 + i) * (size_t)P * 64 + 64 * p)); \
-        const __m512i cv = _mm512_load_si512((const void *)(q->corr + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p)); \
-        const __m512 ev = _mm512_load_ps(q->e + (size_t)(i0 + i) * (size_t)P * 16 + 16 * p); \
-        (void)cv; CAT__QJ(CAT__QFMA, i) }
-#define CAT__QOUT(i, j) if (M > i && nr > j) { _mm512_storeu_ps(sum, s##i##j); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
-/* ub (q4, or NULL): the 4 weight rows already unpacked by cat__q_unpack4, a
-   row every P * 64 bytes (the rows of a tile pass over many rows of x) */
-CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
-    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
-    const size_t R = cat__qrow_bytes(W->dtype, in);
-    const int q4 = W->dtype == CAT_DTYPE_Q4;
-    const uint8_t *wb = (const uint8_t *)W->data;
-    /* rows past nr repeat the last (their sums are not stored) */
-    const uint8_t *r0 = wb + (size_t)o0 * R, *r1 = wb + (size_t)(o0 + (nr > 1)) * R;
-    const uint8_t *r2 = wb + (size_t)(o0 + (nr > 2 ? 2 : nr - 1)) * R, *r3 = wb + (size_t)(o0 + (nr > 3 ? 3 : nr - 1)) * R;
-    const uint16_t *sc = cat__qscales(W), *e0 = sc + o0 * G, *e1 = sc + (o0 + (nr > 1)) * G;
-    const uint16_t *e2 = sc + (o0 + (nr > 2 ? 2 : nr - 1)) * G, *e3 = sc + (o0 + (nr > 3 ? 3 : nr - 1)) * G;
-    float sum[16], dsm[4 * (CAT__QG + 16) + 16];
-    float *ds = cat__align64(dsm);   /* the 4 rows' scales as f32 (rows of CAT__QG + 16), when G <= CAT__QG */
-    const int widen = !db && G <= CAT__QG;
-    int64_t p;
-    CAT__QJ(CAT__QDECL, 0) CAT__QJ(CAT__QDECL, 1) CAT__QJ(CAT__QDECL, 2) CAT__QJ(CAT__QDECL, 3)
-    if (widen) {
-        const uint16_t *er[4];
-        int j;
-        int64_t g;
-        er[0] = e0; er[1] = e1; er[2] = e2; er[3] = e3;
-        for (j = 0; j < 4; j++) {
-            for (g = 0; g < G; g += 16) {
-                const __mmask16 m = (__mmask16)(G - g >= 16 ? 0xFFFFu : (1u << (G - g)) - 1u);
-                _mm512_storeu_ps(ds + j * (CAT__QG + 16) + g, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, er[j] + g)));
-            }
-            ds[j * (CAT__QG + 16) + G] = 0.0f;   /* the group past an odd G */
-        }
-    }
-    for (p = 0; p < P; p++) {
-        const __m512i w0 = ub ? _mm512_load_si512((const void *)(ub + 64 * p)) : cat__q_wload(r0, p, in, G, q4);
-        const __m512i w1 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 64 + 64 * p)) : cat__q_wload(r1, p, in, G, q4);
-        const __m512i w2 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 128 + 64 * p)) : cat__q_wload(r2, p, in, G, q4);
-        const __m512i w3 = ub ? _mm512_load_si512((const void *)(ub + (size_t)P * 192 + 64 * p)) : cat__q_wload(r3, p, in, G, q4);
-        __m512 d0, d1, d2, d3;
-        if (db) { d0 = _mm512_load_ps(db + 16 * p); d1 = _mm512_load_ps(db + 16 * (P + p)); d2 = _mm512_load_ps(db + 16 * (2 * P + p)); d3 = _mm512_load_ps(db + 16 * (3 * P + p)); }
-        else if (widen) {   /* lanes 0-7 the scale of group 2p, 8-15 of 2p + 1 */
-#define CAT__QD(j) _mm512_mask_mov_ps(_mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p]), (__mmask16)0xFF00u, _mm512_set1_ps(ds[j * (CAT__QG + 16) + 2 * p + 1]))
-            d0 = CAT__QD(0); d1 = CAT__QD(1); d2 = CAT__QD(2); d3 = CAT__QD(3);
-#undef CAT__QD
-        } else { d0 = cat__q_dload(e0, p, G); d1 = cat__q_dload(e1, p, G); d2 = cat__q_dload(e2, p, G); d3 = cat__q_dload(e3, p, G); }
-        const int64_t ahead = q4 ? 32 * p + 512 : 64 * p + 1024;
-        CAT__PREFETCH(r0, ahead); CAT__PREFETCH(r1, ahead); CAT__PREFETCH(r2, ahead); CAT__PREFETCH(r3, ahead);
-        CAT__QROW(0) CAT__QROW(1) CAT__QROW(2) CAT__QROW(3)
-    }
-    CAT__QJ(CAT__QOUT, 0) CAT__QJ(CAT__QOUT, 1) CAT__QJ(CAT__QOUT, 2) CAT__QJ(CAT__QOUT, 3)
-}
-#undef CAT__QG
-#undef CAT__QJ
-#undef CAT__QDECL
-#undef CAT__QFMA
-#undef CAT__QROW
-#undef CAT__QOUT
-#undef CAT__QDOT
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
-    switch (M) {
-    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr, ub, db); break;
-    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr, ub, db); break;
-    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr, ub, db); break;
-    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr, ub, db); break;
-    }
-}
-#define CAT__QUB 128   /* q4 rows of up to this many pairs (8192 columns) are unpacked once per tile */
-/* the scales of weight rows [o0, o0 + 4) (past nr: the last again) as
-   cat__q_tile_m takes them, row j's pair p at db + 16 * (j * P + p): built
-   once for the many rows of x a tile passes over */
-static void cat__q_dexp4(float *db, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
-    const int64_t G = (W->cols + 31) / 32;
-    const uint16_t *sc = cat__qscales(W);
-    int j;
-    int64_t p;
-    for (j = 0; j < 4; j++) {
-        const uint16_t *e = sc + (o0 + (j < nr ? j : nr - 1)) * G;
-        for (p = 0; p < P; p++) _mm512_store_ps(db + 16 * ((size_t)j * P + p), cat__q_dload(e, p, G));
-    }
-}
-/* q4 weight rows [o0, o0 + 4) (past nr: the last again) unpacked into ub as
-   cat__q_wload gives them, P pairs a row */
-static void cat__q_unpack4(uint8_t *ub, const cat__tensor *W, int64_t o0, int nr, int64_t P) {
+#define CAT__QGC 64   /* groups a chunk: a chunk of 16 interleaved rows is 32 KB */
+/* rows [o0, o0 + 16) of W (past o1: the last row again), groups [g0, g0 + ng),
+   interleaved: ub vector 8 (g - g0) + t holds in lane r the 4 signed values
+   32 g + 4 t .. 32 g + 4 t + 3 of row o0 + r (past the row's end: anything,
+   the activations there are 0); dv[16 (g - g0) + r] = d_g of row o0 + r;
+   cv[16 (g - g0) + r] = -128 times the sum of its 32 values (VNNI) */
+static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor *W, int64_t o0, int64_t o1, int64_t g0, int ng) {
     const int64_t in = W->cols, G = (in + 31) / 32;
-    const size_t R = cat__qrow_bytes(W->dtype, in);
-    int j;
-    int64_t p;
-    for (j = 0; j < 4; j++) {
-        const uint8_t *r = (const uint8_t *)W->data + (size_t)(o0 + (j < nr ? j : nr - 1)) * R;
-        for (p = 0; p < P; p++) _mm512_store_si512((void *)(ub + (size_t)j * P * 64 + 64 * p), cat__q_wload(r, p, in, G, 1));
-    }
-}
-#elif CAT__ISA == 2
-/* AVX2: 32 weights of group g (zero past the row's end), signed (q) or, for
-   AVX-VNNI's vpdpbusd, unsigned (q8: q + 128; q4: the nibble, q + 8) */
-CAT__INLINE __m256i cat__q_wload8(const uint8_t *w, int64_t g, int64_t in, int q4) {
-    __m256i v;
-    if (!q4) {
-        if (in - 32 * g >= 32) v = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * g));
-        else {
-            uint8_t t[32] = { 0 };
-            memcpy(t, w + 32 * g, (size_t)(in - 32 * g));
-            v = _mm256_loadu_si256((const __m256i *)(const void *)t);
-        }
-#ifdef CAT__AVXVNNI
-        v = _mm256_xor_si256(v, _mm256_set1_epi8((char)0x80));
-#endif
-    } else {
-        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * g)), m = _mm_set1_epi8(0x0F);
-        v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
-#ifndef CAT__AVXVNNI
-        v = _mm256_sub_epi8(v, _mm256_set1_epi8(8));
-#endif
-    }
-    return v;
-}
-/* 8 half-precision scales (n of them, zeros after) as f32, the bits of
-   cat__f16_to_f32 (integer steps: no F16C needed) */
-CAT__INLINE __m256 cat__q_f16x8(const uint16_t *d, int64_t n) {
-    uint16_t t[8] = { 0 };
-    __m256i h, a, u;
-    memcpy(t, d, sizeof(uint16_t) * (size_t)(n < 8 ? n : 8));
-    h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)t));
-    a = _mm256_and_si256(h, _mm256_set1_epi32(0x7FFF));
-    u = _mm256_add_epi32(_mm256_slli_epi32(a, 13), _mm256_set1_epi32(112 << 23));   /* normal: exponent + 112 */
-    u = _mm256_add_epi32(u, _mm256_and_si256(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7BFF)), _mm256_set1_epi32(112 << 23)));   /* inf, NaN: exponent 255 */
-    u = _mm256_blendv_epi8(u, _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_set1_ps(5.9604644775390625e-08f))),
-                           _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), a));   /* zero, subnormal: m * 2^-24 */
-    return _mm256_castsi256_ps(_mm256_or_si256(u, _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16)));
-}
-#ifdef CAT__AVXVNNI
-/* a group's 8 sums of 4 products (ap: its 32 activations, cp: their corr):
-   vpdpbusd of the unsigned weights wv by the activations, starting from corr,
-   which takes off 128 (q8) or 8 (q4) times the activations' sums */
-#define CAT__QDOT8(wv, wabs, ap, cp) _mm256_dpbusd_avx_epi32(_mm256_load_si256((const __m256i *)(const void *)(cp)), wv, \
-                                                            _mm256_load_si256((const __m256i *)(const void *)(ap)))
-#else
-/* no AVX-VNNI: |w| (wabs) times a with w's sign, pairs added in 16 bits (no
-   saturation), then pairs of pairs */
-#define CAT__QDOT8(wv, wabs, ap, cp) _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, \
-        _mm256_sign_epi8(_mm256_load_si256((const __m256i *)(const void *)(ap)), wv)), _mm256_set1_epi16(1))
-#endif
-/* x rows [i0, i0+M) by weight rows [o0, o0+nr) (M, nr <= 4): each weight
-   row's pair p is loaded once for the M rows; lanes 0-7 (s_0) take group
-   2p, 8-15 (s_1) 2p + 1 */
-#define CAT__QI(OP) OP(0) OP(1) OP(2) OP(3)
-#define CAT__QDECL(i) __m256 s##i##0 = _mm256_setzero_ps(), s##i##1 = _mm256_setzero_ps();
-#define CAT__QROW(i) if (M > i) { \
-        const int8_t *ai = a + (size_t)i * xa + 64 * p; \
-        const int32_t *ci = cr + (size_t)i * xe + 16 * p; (void)ci; \
-        const float *ei = e + (size_t)i * xe + 16 * p; \
-        const __m256i t0 = CAT__QDOT8(w0, b0, ai, ci), t1 = CAT__QDOT8(w1, b1, ai + 32, ci + 8); \
-        s##i##0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t0), _mm256_mul_ps(f0, _mm256_load_ps(ei)), s##i##0); \
-        s##i##1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t1), _mm256_mul_ps(f1, _mm256_load_ps(ei + 8)), s##i##1); }
-#define CAT__QOUT(i) if (M > i) { _mm256_storeu_ps(sum, s##i##0); _mm256_storeu_ps(sum + 8, s##i##1); y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(sum); }
-CAT__INLINE void cat__q_tile_m(const int M, float *y, int ldy, const cat__xq *q, int64_t i0, const cat__tensor *W, int64_t o0, int nr) {
-    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
-    const size_t R = cat__qrow_bytes(W->dtype, in), xa = (size_t)P * 64, xe = (size_t)P * 16;
+    const int64_t R = (int64_t)cat__qrow_bytes(W->dtype, in);
+    const uint8_t *base = (const uint8_t *)W->data + o0 * R;
+    const uint16_t *sc = cat__qscales(W) + o0 * G;
     const int q4 = W->dtype == CAT_DTYPE_Q4;
-    const int8_t *a = q->a + (size_t)i0 * xa;
-    const int32_t *cr = q->corr + (size_t)i0 * xe;
-    const float *e = q->e + (size_t)i0 * xe;
-    float sum[16], ds[8];
-    int j;
-    for (j = 0; j < nr; j++) {
-        const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
-        const uint16_t *d = cat__qscales(W) + (o0 + j) * G;
-        int64_t p;
-        CAT__QI(CAT__QDECL)
-        for (p = 0; p < P; p++) {
-            /* past the row's end: weights 0 (their activations and corr are 0 too) and scale 0 */
-            const __m256i w0 = cat__q_wload8(w, 2 * p, in, q4), w1 = 2 * p + 1 < G ? cat__q_wload8(w, 2 * p + 1, in, q4) : _mm256_setzero_si256();
-            const __m256i b0 = _mm256_abs_epi8(w0), b1 = _mm256_abs_epi8(w1);
-            __m256 f0, f1;
-            if ((p & 3) == 0) _mm256_storeu_ps(ds, cat__q_f16x8(d + 2 * p, G - 2 * p));   /* the scales of pairs p .. p + 3 */
-            f0 = _mm256_broadcast_ss(ds + 2 * (p & 3)); f1 = _mm256_broadcast_ss(ds + 2 * (p & 3) + 1);
-            (void)b0; (void)b1;
-            CAT__PREFETCH(w, q4 ? 32 * p + 512 : 64 * p + 1024);
-            CAT__QI(CAT__QROW)
-        }
-        CAT__QI(CAT__QOUT)
-    }
-}
-#undef CAT__QI
-#undef CAT__QDECL
-#undef CAT__QROW
-#undef CAT__QOUT
-#undef CAT__QDOT8
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
-    (void)ub; (void)db;   /* NULL: this pass unpacks as it goes */
-    switch (M) {
-    case 1: cat__q_tile_m(1, y, ldy, q, i0, W, o0, nr); break;
-    case 2: cat__q_tile_m(2, y, ldy, q, i0, W, o0, nr); break;
-    case 3: cat__q_tile_m(3, y, ldy, q, i0, W, o0, nr); break;
-    default: cat__q_tile_m(4, y, ldy, q, i0, W, o0, nr); break;
-    }
-}
-#else
-/* the integer sums of pair p of one weight row against one x row, lanes
-   t[0..15] (the other paths compute the same integers) */
-static void cat__q_pair(int32_t *t, const uint8_t *w, const int8_t *a, int64_t p, int64_t in, int64_t G, int q4) {
-    (void)G;   /* only the NEON code needs it */
-#if CAT__ISA == 1
-    /* the 64 signed weights in 4 vectors: q8 whole pairs and q4 pairs of two
-       groups straight from the row (q4: the low nibbles of group g's 16 bytes
-       are its values 0-15, the high ones 16-31, each q + 8), others unpacked
-       one value at a time (zero past the row's end) */
-    int8x16_t wv[4];
-    int v;
-    if (!q4 && 64 * p + 64 <= in) {
-        for (v = 0; v < 4; v++) wv[v] = vld1q_s8((const int8_t *)(const void *)(w + 64 * p + 16 * v));
-    } else if (q4 && 2 * p + 1 < G) {
-        const uint8x16_t b0 = vld1q_u8(w + 32 * p), b1 = vld1q_u8(w + 32 * p + 16), m = vdupq_n_u8(0x0F);
-        const int8x16_t eight = vdupq_n_s8(8);
-        wv[0] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b0, m)), eight); wv[1] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b0, 4)), eight);
-        wv[2] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b1, m)), eight); wv[3] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b1, 4)), eight);
-    } else {
-        int8_t wt[64];
-        cat__q_unpack(wt, w, p, in, q4);
-        for (v = 0; v < 4; v++) wv[v] = vld1q_s8(wt + 16 * v);
-    }
-    for (v = 0; v < 4; v++) {
-        const int8x16_t av = vld1q_s8(a + 64 * p + 16 * v);
-#if defined(__ARM_FEATURE_DOTPROD)
-        /* sdot: lane i gets the 4 products of bytes 4i .. 4i+3, signed by
-           signed (weights in [-127, 127] or [-8, 7], activations in [-127, 127]) */
-        vst1q_s32(t + 4 * v, vdotq_s32(vdupq_n_s32(0), wv[v], av));
-#else
-        /* products in 16 bits (at most 127 * 127), then pairs, then pairs of pairs */
-        const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(wv[v]), vget_low_s8(av)));
-        const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(wv[v]), vget_high_s8(av)));
-        vst1q_s32(t + 4 * v, vpaddq_s32(lo, hi));
-#endif
-    }
-#else
-    int8_t wt[64];
-    int l;
-    cat__q_unpack(wt, w, p, in, q4);
-    for (l = 0; l < 16; l++) {
-        const int8_t *wl = wt + 4 * l, *al = a + 64 * p + 4 * l;
-        t[l] = (int32_t)wl[0] * al[0] + (int32_t)wl[1] * al[1] + (int32_t)wl[2] * al[2] + (int32_t)wl[3] * al[3];
-    }
-#endif
-}
-static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, const cat__tensor *W, int64_t o0, int nr, const uint8_t *ub, const float *db) {
-    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
-    const size_t R = cat__qrow_bytes(W->dtype, in);
-    const int q4 = W->dtype == CAT_DTYPE_Q4;
-    int i, j, l;
-    (void)ub; (void)db;   /* NULL: this pass unpacks as it goes */
-    int64_t p;
-    for (j = 0; j < nr; j++) {
-        const uint8_t *w = (const uint8_t *)W->data + (size_t)(o0 + j) * R;
-        const uint16_t *d = cat__qscales(W) + (o0 + j) * G;
-        for (i = 0; i < M; i++) {
-            const int8_t *a = q->a + (size_t)(i0 + i) * (size_t)P * 64;
-            const float *e = q->e + (size_t)(i0 + i) * (size_t)P * 16;
-            float s[16] = { 0 };
-            int32_t t[16];
-            for (p = 0; p < P; p++) {
-                const float dg0 = cat__f16_to_f32(d[2 * p]), dg1 = 2 * p + 1 < G ? cat__f16_to_f32(d[2 * p + 1]) : 0.0f;
-                cat__q_pair(t, w, a, p, in, G, q4);
-#if CAT__ISA == 1
-                for (l = 0; l < 16; l += 4)
-                    vst1q_f32(s + l, vfmaq_f32(vld1q_f32(s + l), vcvtq_f32_s32(vld1q_s32(t + l)), vmulq_n_f32(vld1q_f32(e + 16 * p + l), l < 8 ? dg0 : dg1)));
-#else
-                for (l = 0; l < 16; l++) s[l] = CAT__FMA((float)t[l], (l < 8 ? dg0 : dg1) * e[16 * p + l], s[l]);
-#endif
+    const __m512i rows = _mm512_min_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int)(o1 - o0 - 1)));
+    const __m512i roff = _mm512_mullo_epi32(rows, _mm512_set1_epi32((int)R)), soff = _mm512_mullo_epi32(rows, _mm512_set1_epi32((int)(2 * G)));
+    const __m512i m4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+    int j, t;
+    (void)cv;
+    for (j = 0; j < ng; j++) {
+        const int64_t g = g0 + j;
+        __m512i *u = (__m512i *)(void *)(ub + (size_t)j * 8 * 16);
+        __m512i h;
+        if (!q4) {
+            for (t = 0; t < 8; t++) {
+                if (32 * g + 4 * t + 4 <= in) u[t] = _mm512_i32gather_epi32(_mm512_add_epi32(roff, _mm512_set1_epi32((int)(32 * g + 4 * t))), (const void *)base, 1);
+                else {   /* the end of a row: no byte past it is read */
+                    int32_t v[16];
+                    int r;
+                    for (r = 0; r < 16; r++) {
+                        const int64_t c = 32 * g + 4 * t, nb = in - c > 4 ? 4 : in - c > 0 ? in - c : 0;
+                        v[r] = 0;
+                        if (nb > 0) memcpy(&v[r], base + (size_t)(r < o1 - o0 ? r : o1 - o0 - 1) * (size_t)R + c, (size_t)nb);
+                    }
+                    u[t] = _mm512_loadu_si512((const void *)v);
+                }
             }
-            y[(size_t)(i0 + i) * ldy + o0 + j] = cat__hsum16(s);
+        } else {
+            for (t = 0; t < 4; t++) {
+                const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(roff, _mm512_set1_epi32((int)(16 * g + 4 * t))), (const void *)base, 1);
+                _mm512_store_si512((void *)(u + t), _mm512_sub_epi8(_mm512_and_si512(v, m4), eight));
+                _mm512_store_si512((void *)(u + t + 4), _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), eight));
+            }
+        }
+#if CAT__ISA >= 4
+        {   /* -128 times the sums of the 32 values: bytes times 1 */
+            __m512i sm = _mm512_setzero_si512();
+            for (t = 0; t < 8; t++) sm = _mm512_dpbusd_epi32(sm, _mm512_set1_epi8(1), _mm512_load_si512((const void *)(u + t)));
+            _mm512_store_si512((void *)(cv + 16 * j), _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sm), 7));
+        }
+#endif
+        /* the scales: 4 bytes ending with the group's half (the one before it too; the next for g = 0) */
+        if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
+        else if (G > 1) h = _mm512_and_si512(_mm512_i32gather_epi32(soff, (const void *)sc, 1), _mm512_set1_epi32(0xFFFF));
+        else {
+            int32_t v[16];
+            int r;
+            for (r = 0; r < 16; r++) v[r] = sc[(size_t)(r < o1 - o0 ? r : o1 - o0 - 1) * (size_t)G];
+            h = _mm512_loadu_si512((const void *)v);
+        }
+        _mm512_store_ps(dv + 16 * j, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)));
+    }
+}
+#define CAT__QMR 8   /* x rows a micro-tile */
+#if CAT__ISA >= 4
+/* vpdpbusd: unsigned activations (a + 128) by signed weights, from -128 times
+   the weights' sum: the exact integer sum */
+#define CAT__QSTART(m) c##m = cg;
+#define CAT__QDOT(m) if (M > m) c##m = _mm512_dpbusd_epi32(c##m, _mm512_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)), w);
+#else
+/* no VNNI: |w| times a with w's sign, pairs in 16 bits (at most 2 * 127 * 127), then pairs of pairs */
+#define CAT__QSTART(m) c##m = _mm512_setzero_si512();
+#define CAT__QDOT(m) if (M > m) { const __m512i av = _mm512_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)); \
+        c##m = _mm512_add_epi32(c##m, _mm512_madd_epi16(_mm512_maddubs_epi16(aw, _mm512_mask_sub_epi8(av, ws, _mm512_setzero_si512(), av)), one16)); }
+#endif
+#define CAT__QM8(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7)
+#define CAT__QDECL(m) __m512 s##m = _mm512_setzero_ps(); __m512i c##m = _mm512_setzero_si512(); const uint8_t *u##m = xa + (size_t)(m < M ? m : 0) * (size_t)P * 64; \
+        const float *e##m = q->e + (size_t)(i + (m < M ? m : 0)) * (size_t)P * 2 + g0;
+#define CAT__QLD(m) if (M > m) s##m = _mm512_load_ps(acc + 16 * m);
+#define CAT__QST(m) if (M > m) _mm512_store_ps(acc + 16 * m, s##m);
+#define CAT__QY(m) if (M > m) _mm512_mask_storeu_ps(y + (size_t)m * ldy, km, s##m);
+#define CAT__QFMA(m) if (M > m) s##m = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c##m), _mm512_mul_ps(d, _mm512_set1_ps(e##m[j])), s##m);
+/* x rows [i, i + M) by the 16 interleaved rows over groups [g0, g0 + ng): the
+   sums come from acc (first: from 0) and go to acc, or after the last
+   chunk (y not NULL) to y (columns where km is set) */
+CAT__INLINE void cat__q_mk(const int M, float *acc, int first, float *y, int ldy, __mmask16 km, const cat__xq *q, int64_t i,
+                           const int32_t *ub, const float *dv, const int32_t *cv, int64_t g0, int ng) {
+    const int64_t P = q->P;
+#if CAT__ISA >= 4
+    const uint8_t *xa = (const uint8_t *)q->u + (size_t)i * (size_t)P * 64 + 32 * g0;
+#else
+    const uint8_t *xa = (const uint8_t *)q->a + (size_t)i * (size_t)P * 64 + 32 * g0;
+    const __m512i one16 = _mm512_set1_epi16(1);
+#endif
+    int j, t;
+    CAT__QM8(CAT__QDECL)
+    (void)cv;
+    if (!first) { CAT__QM8(CAT__QLD) }
+    for (j = 0; j < ng; j++) {
+        const __m512 d = _mm512_load_ps(dv + 16 * j);
+        const __m512i *wv = (const __m512i *)(const void *)(ub + (size_t)j * 8 * 16);
+#if CAT__ISA >= 4
+        const __m512i cg = _mm512_load_si512((const void *)(cv + 16 * j));
+#endif
+        CAT__QM8(CAT__QSTART)
+        for (t = 0; t < 8; t++) {
+            const __m512i w = _mm512_load_si512((const void *)(wv + t));
+#if CAT__ISA < 4
+            const __m512i aw = _mm512_abs_epi8(w);
+            const __mmask64 ws = _mm512_movepi8_mask(w);
+#endif
+            CAT__QM8(CAT__QDOT)
+        }
+        CAT__QM8(CAT__QFMA)
+        u0 += 32; u1 += 32; u2 += 32; u3 += 32; u4 += 32; u5 += 32; u6 += 32; u7 += 32;
+    }
+    if (y) { CAT__QM8(CAT__QY) }
+    else { CAT__QM8(CAT__QST) }
+}
+#undef CAT__QSTART
+#undef CAT__QDOT
+#undef CAT__QM8
+#undef CAT__QDECL
+#undef CAT__QLD
+#undef CAT__QST
+#undef CAT__QY
+#undef CAT__QFMA
+/* one x row by 16 weight rows, for decode: the weights are read as they lie
+   (no interleaving), 16 groups at a time. Row r's integer sums come out with a
+   lane a group (dot products of 4 values, then pairs of lanes added until one
+   lane holds a group's 32), the 16 rows' sums and scales are transposed to a
+   lane a row, then the groups are added in turn as the other kernels do. */
+/* the first n bytes of 64 (none for n <= 0, all for n >= 64) */
+CAT__INLINE __mmask64 cat__q_bmask(int64_t n) { return n <= 0 ? (__mmask64)0 : n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1); }
+/* the integer sums (less the +128 / +8 of the unsigned weights, VNNI) of one
+   weight row w against x (xv: as cat__q_dec16 lays it out) over groups
+   [g0, g0 + 16), a lane a group; full: all 16 groups lie inside the row */
+#define CAT__QPAIRS(A, B) _mm512_add_epi32(_mm512_permutex2var_epi32(A, ie, B), _mm512_permutex2var_epi32(A, io, B))
+#if CAT__ISA >= 4
+#define CAT__QD4(v, lo, hi, j) v = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xv[j]), hi, xv[4 + j]);
+#define CAT__QD8(v, b, j) v = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(b, _mm512_set1_epi8((char)0x80)), xv[j]);
+#else
+#define CAT__QSD(w, x) _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x)), _mm512_set1_epi16(1))
+#define CAT__QD4(v, lo, hi, j) v = _mm512_add_epi32(CAT__QSD(_mm512_sub_epi8(lo, _mm512_set1_epi8(8)), xv[j]), CAT__QSD(_mm512_sub_epi8(hi, _mm512_set1_epi8(8)), xv[4 + j]));
+#define CAT__QD8(v, b, j) v = CAT__QSD(b, xv[j]);
+#endif
+#define CAT__QL(off, n) (full ? _mm512_loadu_si512((const void *)(w + (off))) : _mm512_maskz_loadu_epi8(cat__q_bmask(n), (const void *)(w + (off))))
+#define CAT__QR4(v, j) { const __m512i b = CAT__QL(16 * (g0 + 4 * j), 16 * (G - g0 - 4 * j)); \
+        const __m512i lo = _mm512_and_si512(b, _mm512_set1_epi8(0x0F)), hi = _mm512_and_si512(_mm512_srli_epi16(b, 4), _mm512_set1_epi8(0x0F)); CAT__QD4(v, lo, hi, j) }
+#define CAT__QR8(v, j) { const __m512i b = CAT__QL(32 * g0 + 64 * j, in - 32 * g0 - 64 * j); CAT__QD8(v, b, j) }
+CAT__INLINE __m512i cat__q_drow(const int q4, const int full, const uint8_t *w, const __m512i *xv, int64_t g0, int64_t G, int64_t in) {
+    const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    __m512i v0, v1, v2, v3, v4, v5, v6, v7;
+    if (q4) {   /* lanes 4 k + l (group k of 4, l of 4) -> pairs -> one lane a group */
+        CAT__QR4(v0, 0) CAT__QR4(v1, 1) CAT__QR4(v2, 2) CAT__QR4(v3, 3)
+        return CAT__QPAIRS(CAT__QPAIRS(v0, v1), CAT__QPAIRS(v2, v3));
+    }
+    /* lanes 8 h + l (group h of a pair, l of 8) -> one lane a group */
+    CAT__QR8(v0, 0) CAT__QR8(v1, 1) CAT__QR8(v2, 2) CAT__QR8(v3, 3) CAT__QR8(v4, 4) CAT__QR8(v5, 5) CAT__QR8(v6, 6) CAT__QR8(v7, 7)
+    return CAT__QPAIRS(CAT__QPAIRS(CAT__QPAIRS(v0, v1), CAT__QPAIRS(v2, v3)), CAT__QPAIRS(CAT__QPAIRS(v4, v5), CAT__QPAIRS(v6, v7)));
+}
+#undef CAT__QPAIRS
+#undef CAT__QD4
+#undef CAT__QD8
+#undef CAT__QSD
+#undef CAT__QL
+#undef CAT__QR4
+#undef CAT__QR8
+CAT__INLINE void cat__q_tr16(__m512 *v) {   /* v[16] (16 x 16) transposed in place */
+    __m512 t[16];
+    int k;
+    for (k = 0; k < 16; k += 2) { t[k] = _mm512_unpacklo_ps(v[k], v[k + 1]); t[k + 1] = _mm512_unpackhi_ps(v[k], v[k + 1]); }
+    for (k = 0; k < 16; k += 4) {
+        v[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[k]), _mm512_castps_pd(t[k + 2])));
+        v[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[k]), _mm512_castps_pd(t[k + 2])));
+        v[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[k + 1]), _mm512_castps_pd(t[k + 3])));
+        v[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[k + 1]), _mm512_castps_pd(t[k + 3])));
+    }
+    /* v[k]: rows 4(k/4) .. +3, column (k % 4) of each 128-bit lane; combine 128-bit lanes */
+    for (k = 0; k < 4; k++) {
+        t[k] = _mm512_shuffle_f32x4(v[k], v[4 + k], 0x88);        /* lanes 0, 2 of each */
+        t[4 + k] = _mm512_shuffle_f32x4(v[k], v[4 + k], 0xDD);    /* lanes 1, 3 */
+        t[8 + k] = _mm512_shuffle_f32x4(v[8 + k], v[12 + k], 0x88);
+        t[12 + k] = _mm512_shuffle_f32x4(v[8 + k], v[12 + k], 0xDD);
+    }
+    for (k = 0; k < 4; k++) {
+        v[k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88);
+        v[8 + k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD);
+        v[4 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0x88);
+        v[12 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0xDD);
+    }
+}
+#ifndef CAT__QPF
+#define CAT__QPF 1   /* decode: each weight row's bytes this many chunks (16 groups) ahead are fetched */
+#endif
+static void cat__q_dec16(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const int64_t R = (int64_t)cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0);
+    const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
+#if CAT__ISA >= 4
+    const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;   /* for the +128 / +8 of the unsigned weights */
+#endif
+    const float *xe = q->e + (size_t)i * (size_t)P * 2;
+    const uint16_t *sc = cat__qscales(W) + o0 * G;
+    const uint8_t *wb = (const uint8_t *)W->data + o0 * R;
+    __m512 s = _mm512_setzero_ps(), tf[16], fr[16];
+    int64_t g0;
+    int r, j;
+    for (g0 = 0; g0 < G; g0 += 16) {
+        const int ng = G - g0 < 16 ? (int)(G - g0) : 16;
+        const __mmask16 kg = (__mmask16)((1u << ng) - 1u);
+        const __m512 ev = _mm512_maskz_loadu_ps(kg, xe + g0);
+        __m512i xv[8];
+#if CAT__ISA >= 4
+        const __m512i corr = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(kg, xs + g0), _mm512_set1_epi32(q4 ? -8 : -128));
+#endif
+        if (q4) {   /* x of 4 groups: their values 0-15 (xv[k]) and 16-31 (xv[4 + k]), as the nibbles lie */
+            for (j = 0; j < 4; j++) {
+                const __m512i v0 = _mm512_maskz_loadu_epi8(cat__q_bmask(32 * (G - g0 - 4 * j)), (const void *)(a + 32 * (g0 + 4 * j)));
+                const __m512i v1 = _mm512_maskz_loadu_epi8(cat__q_bmask(32 * (G - g0 - 4 * j) - 64), (const void *)(a + 32 * (g0 + 4 * j) + 64));
+                xv[j] = _mm512_permutex2var_epi64(v0, _mm512_set_epi64(13, 12, 9, 8, 5, 4, 1, 0), v1);
+                xv[4 + j] = _mm512_permutex2var_epi64(v0, _mm512_set_epi64(15, 14, 11, 10, 7, 6, 3, 2), v1);
+            }
+        } else {
+            for (j = 0; j < 8; j++) xv[j] = _mm512_maskz_loadu_epi8(cat__q_bmask(32 * (G - g0) - 64 * j), (const void *)(a + 32 * g0 + 64 * j));
+        }
+        for (r = 0; r < 16; r++) {
+            const uint8_t *w = wb + (size_t)(r < nr ? r : nr - 1) * (size_t)R;
+            __m512i t;
+            for (j = 0; j < (q4 ? 256 : 512); j += 64) CAT__PREFETCH(w + (q4 ? 16 : 32) * g0 + j, (q4 ? 256 : 512) * CAT__QPF);
+            if (ng == 16 && (q4 || 32 * g0 + 512 <= in)) t = q4 ? cat__q_drow(1, 1, w, xv, g0, G, in) : cat__q_drow(0, 1, w, xv, g0, G, in);
+            else t = q4 ? cat__q_drow(1, 0, w, xv, g0, G, in) : cat__q_drow(0, 0, w, xv, g0, G, in);
+#if CAT__ISA >= 4
+            t = _mm512_add_epi32(t, corr);
+#endif
+            tf[r] = _mm512_cvtepi32_ps(t);
+            fr[r] = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(kg, (const void *)(sc + (size_t)(r < nr ? r : nr - 1) * (size_t)G + g0))), ev);
+        }
+        cat__q_tr16(tf);
+        cat__q_tr16(fr);
+        for (j = 0; j < ng; j++) s = _mm512_fmadd_ps(tf[j], fr[j], s);
+    }
+    _mm512_mask_storeu_ps(y, (__mmask16)((1u << nr) - 1u), s);
+}
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t G = (W->cols + 31) / 32;
+    int32_t ubm[CAT__QGC * 8 * 16 + 16], cvm[CAT__QGC * 16 + 16];
+    float dvm[CAT__QGC * 16 + 16], accm[CAT__QMB * 16 + 16];
+    int32_t *ub = (int32_t *)(void *)cat__align64((float *)(void *)ubm), *cv = (int32_t *)(void *)cat__align64((float *)(void *)cvm);
+    float *dv = cat__align64(dvm), *acc = cat__align64(accm);
+    const __mmask16 km = (__mmask16)((1u << (o1 - o0)) - 1u);
+    int64_t g0, i;
+    if (i1 - i0 <= 4) {   /* decode: the weights as they lie */
+        for (i = i0; i < i1; i++) cat__q_dec16(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+        return;
+    }
+    if ((int64_t)cat__qrow_bytes(W->dtype, W->cols) > ((int64_t)1 << 26)) {   /* the gathers' offsets are 32-bit */
+        cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
+        return;
+    }
+    for (g0 = 0; g0 < G; g0 += CAT__QGC) {
+        const int ng = G - g0 < CAT__QGC ? (int)(G - g0) : CAT__QGC, first = g0 == 0;
+        cat__q_ilv16(ub, dv, cv, W, o0, o1, g0, ng);
+        for (i = i0; i < i1; i += CAT__QMR) {
+            float *yo = g0 + ng >= G ? y + (size_t)i * ldy + o0 : NULL, *ac = acc + (size_t)(i - i0) * 16;
+            switch (i1 - i < CAT__QMR ? (int)(i1 - i) : CAT__QMR) {
+            case 1: cat__q_mk(1, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 2: cat__q_mk(2, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 3: cat__q_mk(3, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 4: cat__q_mk(4, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 5: cat__q_mk(5, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 6: cat__q_mk(6, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            case 7: cat__q_mk(7, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            default: cat__q_mk(8, ac, first, yo, ldy, km, q, i, ub, dv, cv, g0, ng); break;
+            }
         }
     }
+}
+#undef CAT__QGC
+#undef CAT__QMR
+#elif CAT__ISA == 2
+/* AVX2 (with or without AVX-VNNI): for now the reference */
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
+}
+#elif CAT__ISA == 1
+/* NEON (with or without sdot): for now the reference */
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
+}
+#else
+/* scalar: the reference */
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
 }
 #endif
 
@@ -5658,12 +5657,12 @@ static void cat__q_tile(float *y, int ldy, const cat__xq *q, int64_t i0, int M, 
    registers: the same operations (exact max, one division, one product,
    truncation and the half-step test), so the same bytes */
 #if CAT__ISA >= 2
-static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) {
+static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1) {
     int64_t r, g;
     for (r = r0; r < r1; r++) {
         int8_t *a = q->a + (size_t)r * (size_t)q->P * 64;
-        int32_t *cr = q->corr + (size_t)r * (size_t)q->P * 16;
-        float *e = q->e + (size_t)r * (size_t)q->P * 16;
+        int32_t *gs = q->s + (size_t)r * (size_t)q->P * 2;
+        float *e = q->e + (size_t)r * (size_t)q->P * 2;
         const float *xr = x + (size_t)r * (size_t)in;
         for (g = 0; g < 2 * q->P; g++) {
             const int64_t c0 = g * 32, nc = in - c0 >= 32 ? 32 : in - c0 > 0 ? in - c0 : 0;
@@ -5686,7 +5685,7 @@ static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t
                 mx = _mm256_max_ps(mx, ab);
             }
             if (nc < 32) {   /* a partial group: the scalar code */
-                cat__xq_group(q, xr, in, r, g, off);
+                cat__xq_group(q, xr, in, r, g);
                 continue;
             }
             {
@@ -5729,51 +5728,38 @@ static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t
                 }
 #endif
             }
-            {   /* corr: -off times the sums of 4 (bytes times 1, pairs, then pairs of pairs) */
+            {   /* the group's sum: bytes times 1, pairs, then pairs of pairs, then the 8 lanes */
                 const __m256i av = _mm256_loadu_si256((const __m256i *)(const void *)(a + c0));
+                _mm256_storeu_si256((__m256i *)(void *)(q->u + (size_t)r * (size_t)q->P * 64 + (size_t)c0), _mm256_xor_si256(av, _mm256_set1_epi8((char)0x80)));
                 const __m256i s4 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), av), _mm256_set1_epi16(1));
-                _mm256_storeu_si256((__m256i *)(void *)(cr + c0 / 4), _mm256_mullo_epi32(s4, _mm256_set1_epi32(-off)));
-                _mm256_storeu_ps(e + 16 * (g / 2) + 8 * (g & 1), _mm256_set1_ps(eg));
+                __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s4), _mm256_extracti128_si256(s4, 1));
+                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+                gs[g] = _mm_cvtsi128_si32(h);
+                e[g] = eg;
             }
         }
     }
 }
 #endif
 #if CAT__ISA < 2
-static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1, int off) { cat__xq_rows(q, x, in, r0, r1, off); }
+static void cat__xq_rows_v(const cat__xq *q, const float *x, int64_t in, int64_t r0, int64_t r1) { cat__xq_rows(q, x, in, r0, r1); }
 #endif
-typedef struct { const cat__xq *q; const float *x; int64_t in; int off; } cat__xq_job;
+typedef struct { const cat__xq *q; const float *x; int64_t in; } cat__xq_job;
 static void cat__xq_item(void *ctx, int64_t b, int tid) {
     const cat__xq_job *j = (const cat__xq_job *)ctx;
     (void)tid;
-    cat__xq_rows_v(j->q, j->x, j->in, b, b + 1, j->off);
+    cat__xq_rows_v(j->q, j->x, j->in, b, b + 1);
 }
 
-/* items: x blocks of CAT__MB rows by blocks of 16 weight rows; inside, tiles of 4 by 4 */
+/* items: x blocks of CAT__QMB rows by blocks of 16 weight rows */
 typedef struct { float *y; int ldy; const cat__xq *q; int n; const cat__tensor *W; int64_t nblk; } cat__q_job;
 static void cat__q_item(void *ctx, int64_t item, int tid) {
     const cat__q_job *J = (const cat__q_job *)ctx;
-    const int64_t b = item % J->nblk, i0 = (item / J->nblk) * CAT__MB, o1 = (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows;
-    const int64_t i1 = i0 + CAT__MB < J->n ? i0 + CAT__MB : J->n;
-    int64_t o, i;
-#ifdef CAT__QUB
-    float ubm[CAT__QUB * 64 + 16], dbm[CAT__QUB * 64 + 16];   /* 4 rows of CAT__QUB pairs: 64 bytes, 16 scales */
-    uint8_t *ubuf = (uint8_t *)(void *)cat__align64(ubm);
-    float *dbuf = cat__align64(dbm);
-    /* enough rows of x to prepare the 4 weight rows of a tile once for all */
-    const int many = i1 - i0 > 4 && J->q->P <= CAT__QUB, unpack = many && J->W->dtype == CAT_DTYPE_Q4;
-#endif
+    const int64_t b = item % J->nblk, i0 = (item / J->nblk) * CAT__QMB, o1 = (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows;
+    const int64_t i1 = i0 + CAT__QMB < J->n ? i0 + CAT__QMB : J->n;
     (void)tid;
-    for (o = b * 16; o < o1; o += 4) {
-        const int nr = (int)(o1 - o < 4 ? o1 - o : 4);
-        const uint8_t *ub = NULL;
-        const float *db = NULL;
-#ifdef CAT__QUB
-        if (unpack) { cat__q_unpack4(ubuf, J->W, o, nr, J->q->P); ub = ubuf; }
-        if (many) { cat__q_dexp4(dbuf, J->W, o, nr, J->q->P); db = dbuf; }
-#endif
-        for (i = i0; i < i1; i += 4) cat__q_tile(J->y, J->ldy, J->q, i, (int)(i1 - i < 4 ? i1 - i : 4), J->W, o, nr, ub, db);
-    }
+    cat__q_block(J->y, J->ldy, J->q, i0, i1, J->W, b * 16, o1);
 }
 /* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
    time as it holds); with no room for one row, y is NaN */
@@ -5792,11 +5778,11 @@ static void cat__matmul_q(float *y, int ldy, const float *x, int n, const cat__t
         const cat__xq q = cat__xq_at(xs, nn, in);
         cat__xq_job xj;
         cat__q_job J;
-        xj.q = &q; xj.x = x + (size_t)r0 * in; xj.in = in; xj.off = W->dtype == CAT_DTYPE_Q4 ? 8 : 128;
+        xj.q = &q; xj.x = x + (size_t)r0 * in; xj.in = in;
         if ((int64_t)nn * in >= 65536 && pool) cat__par(pool, cat__xq_item, &xj, nn);
-        else cat__xq_rows_v(&q, xj.x, in, 0, nn, xj.off);
+        else cat__xq_rows_v(&q, xj.x, in, 0, nn);
         J.y = y + (size_t)r0 * ldy; J.ldy = ldy; J.q = &q; J.n = nn; J.W = W; J.nblk = (out + 15) / 16;
-        cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__MB - 1) / CAT__MB));
+        cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__QMB - 1) / CAT__QMB));
     }
 }
 
@@ -6248,16 +6234,14 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mvn
 #undef cat__mm_item
 #undef cat__matmul
-#undef cat__q_wload
-#undef cat__q_dload
-#undef cat__q_tile_m
-#undef cat__q_tile
-#undef cat__q_unpack4
-#undef cat__q_dexp4
-#undef CAT__QUB
-#undef cat__q_wload8
-#undef cat__q_f16x8
-#undef cat__q_pair
+#undef cat__q_block_ref
+#undef cat__q_ilv16
+#undef cat__q_mk
+#undef cat__q_bmask
+#undef cat__q_tr16
+#undef cat__q_dec16
+#undef cat__q_drow
+#undef cat__q_block
 #undef cat__q_job
 #undef cat__q_item
 #undef cat__matmul_q

@@ -56,27 +56,21 @@ static const cat__kern *path_kern(const char *name) {
 }
 
 /* output o of a q8 / q4 matrix for one row of quantized activations (a, e;
-   P pairs of groups), step by step as NUMERICS in cat.h says: lane l of pair p
-   adds the exact integer sum of 4 products times d_g * e_g with one fused
-   multiply-add (fmaf rounds once, in hardware or not), then the fixed tree */
-static float numerics_q(const cat__tensor *W, int64_t o, const int8_t *a, const float *e, int64_t P) {
+   NUMERICS in cat.h): for each group g in turn, the exact integer sum of its
+   32 products times d_g * e_g (rounded once) added with one fused
+   multiply-add (fmaf rounds once, in hardware or not) */
+static float numerics_q(const cat__tensor *W, int64_t o, const int8_t *a, const float *e) {
     const int64_t in = W->cols, G = (in + 31) / 32;
     const uint8_t *row = (const uint8_t *)W->data + (size_t)o * cat__qrow_bytes(W->dtype, in);
     const uint16_t *d = cat__qscales(W) + o * G;
-    float s[16] = { 0 }, r8[8], r4[4], r2[2];
-    int64_t p, c;
-    int l;
-    for (p = 0; p < P; p++) for (l = 0; l < 16; l++) {
-        const int64_t g = 2 * p + (l >= 8);
-        const float dg = g < G ? cat__f16_to_f32(d[g]) : 0.0f, f = dg * e[16 * p + l];
+    float s = 0.0f;
+    int64_t g, c;
+    for (g = 0; g < G; g++) {
         int32_t t = 0;
-        for (c = 64 * p + 4 * l; c < 64 * p + 4 * l + 4; c++) t += c < in ? cat__qval(W->dtype == CAT_DTYPE_Q4, row, c) * (int32_t)a[c] : 0;
-        s[l] = fmaf((float)t, f, s[l]);
+        for (c = 32 * g; c < 32 * g + 32 && c < in; c++) t += cat__qval(W->dtype == CAT_DTYPE_Q4, row, c) * (int32_t)a[c];
+        s = fmaf((float)t, cat__f16_to_f32(d[g]) * e[g], s);
     }
-    for (l = 0; l < 8; l++) r8[l] = s[l] + s[l + 8];
-    for (l = 0; l < 4; l++) r4[l] = r8[l] + r8[l + 4];
-    for (l = 0; l < 2; l++) r2[l] = r4[l] + r4[l + 2];
-    return r2[0] + r2[1];
+    return s;
 }
 
 int main(int argc, char **argv) {
@@ -136,10 +130,10 @@ int main(int argc, char **argv) {
             if (dt >= 2) {   /* the quantized activations, decoded */
                 void *tb = malloc(cat__xq_bytes(n, in));
                 const cat__xq xq = cat__xq_at(tb, n, in);
-                cat__xq_rows(&xq, x, in, 0, n, 8);
-                for (i = 0; i < n; i++) for (k = 0; k < in; k++) xd[i * in + k] = (float)xq.a[i * xq.P * 64 + k] * xq.e[i * xq.P * 16 + 16 * (k / 64) + 8 * ((k / 32) & 1)];
+                cat__xq_rows(&xq, x, in, 0, n);
+                for (i = 0; i < n; i++) for (k = 0; k < in; k++) xd[i * in + k] = (float)xq.a[i * xq.P * 64 + k] * xq.e[i * xq.P * 2 + k / 32];
                 for (i = 0; i < n; i++) for (o = 0; o < out; o++)
-                    yq[i * out + o] = numerics_q(&W, o, xq.a + i * xq.P * 64, xq.e + i * xq.P * 16, xq.P);
+                    yq[i * out + o] = numerics_q(&W, o, xq.a + i * xq.P * 64, xq.e + i * xq.P * 2);
                 free(tb);
             } else memcpy(xd, x, sizeof(float) * (size_t)(n * in));
             for (o = 0; o < out; o++) cat__row(wd + o * in, &W, o);
