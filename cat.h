@@ -5637,10 +5637,359 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #undef CAT__QGC
 #undef CAT__QMR
 #elif CAT__ISA == 2
-/* AVX2 (with or without AVX-VNNI): for now the reference */
-static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
-    cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
+/* AVX2 (with or without AVX-VNNI): the AVX-512 design on 256-bit registers.
+   Prefill interleaves the 16 weight rows as two halves of 8 (a vector holds 4
+   values of each of 8 rows) once per chunk of groups, and a micro-tile of x
+   rows runs over one half; decode reads the rows as they lie, and the 8 rows
+   of a half have their integer sums of a group reduced into one vector (a
+   lane a row). Either way each output's groups are added in turn, one fused
+   multiply-add each, as NUMERICS says. Products: AVX-VNNI's vpdpbusd of
+   unsigned by signed bytes; without it, q8 |w| times a with w's sign (pairs in
+   16 bits, at most 2 * 128 * 127), then pairs of pairs; q4 unsigned
+   activations (a + 128) times w in [-8, 7], a lane's 16 products of a group
+   added in 16 bits (at most 16 * 255 * 8 = 32640) before the pairs. */
+#define cat__q2_f16x8 CAT__KS(cat__q2_f16x8)
+#define cat__q2_tr8 CAT__KS(cat__q2_tr8)
+#define cat__q2_tr4 CAT__KS(cat__q2_tr4)
+#define cat__q2_scales CAT__KS(cat__q2_scales)
+#define cat__q2_ilv CAT__KS(cat__q2_ilv)
+#define cat__q2_mk CAT__KS(cat__q2_mk)
+#define cat__q2_dec CAT__KS(cat__q2_dec)
+#ifdef CAT__AVXVNNI
+#define CAT__QDP(c, u, w) _mm256_dpbusd_avx_epi32(c, u, w)
+#endif
+#ifndef CAT__QGC
+#define CAT__QGC 32   /* groups a chunk: a chunk of 16 interleaved rows is 16 KB */
+#endif
+#ifndef CAT__QMR
+#define CAT__QMR 4    /* x rows a micro-tile */
+#endif
+/* 8 half-precision scales (n of them, zeros after) as f32 with the bits of
+   cat__f16_to_f32 (integer steps: the AVX2 pass does not assume F16C) */
+CAT__INLINE __m256 cat__q2_f16x8(const uint16_t *d, int64_t n) {
+    __m256i h, a, u;
+    if (n >= 8) h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)d));
+    else {
+        uint16_t t[8] = { 0 };
+        memcpy(t, d, sizeof(uint16_t) * (size_t)(n > 0 ? n : 0));
+        h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)t));
+    }
+    a = _mm256_and_si256(h, _mm256_set1_epi32(0x7FFF));
+    u = _mm256_add_epi32(_mm256_slli_epi32(a, 13), _mm256_set1_epi32(112 << 23));   /* normal: exponent + 112 */
+    u = _mm256_add_epi32(u, _mm256_and_si256(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7BFF)), _mm256_set1_epi32(112 << 23)));   /* inf, NaN: 255 */
+    u = _mm256_blendv_epi8(u, _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_set1_ps(5.9604644775390625e-08f))),
+                           _mm256_cmpgt_epi32(_mm256_set1_epi32(0x400), a));   /* zero, subnormal: m * 2^-24 */
+    return _mm256_castsi256_ps(_mm256_or_si256(u, _mm256_slli_epi32(_mm256_and_si256(h, _mm256_set1_epi32(0x8000)), 16)));
 }
+CAT__INLINE void cat__q2_tr8(__m256 *v) {   /* v[8] (8 x 8) transposed in place */
+    __m256 t[8], u[8];
+    int k;
+    for (k = 0; k < 8; k += 2) { t[k] = _mm256_unpacklo_ps(v[k], v[k + 1]); t[k + 1] = _mm256_unpackhi_ps(v[k], v[k + 1]); }
+    for (k = 0; k < 8; k += 4) {
+        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
+        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+    }
+    for (k = 0; k < 4; k++) {
+        v[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+        v[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+    }
+}
+/* v[4], each two rows of 4 dwords (row r low, row r + 4 high), to v[k] = dword
+   k of rows 0-3 (low) and 4-7 (high) */
+CAT__INLINE void cat__q2_tr4(__m256i *v) {
+    const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+    v[0] = _mm256_unpacklo_epi64(t0, t2); v[1] = _mm256_unpackhi_epi64(t0, t2);
+    v[2] = _mm256_unpacklo_epi64(t1, t3); v[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+#define CAT__QL2(lo, hi) _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(lo))), \
+                                                 _mm_loadu_si128((const __m128i *)(const void *)(hi)), 1)
+/* the scales of 8 rows (sp[r]: row r's) for groups [g, g + n) (n <= 8): v[j] = d_{g+j} of rows 0-7 */
+CAT__INLINE void cat__q2_scales(__m256 *v, const uint16_t *const *sp, int64_t g, int n) {
+    int r;
+    for (r = 0; r < 8; r++) v[r] = cat__q2_f16x8(sp[r] + g, n);
+    cat__q2_tr8(v);
+}
+/* rows [o0 + 8 h, o0 + 8 h + 8) of W (past o1: the last row again) for h < nh,
+   groups [g0, g0 + ng), interleaved: the 32 bytes at ub + 32 (8 (h ng + j) + t)
+   hold in dword r the signed values 32 g + 4 t .. 32 g + 4 t + 3 (g = g0 + j)
+   of row o0 + 8 h + r (q8 past the row's end: 0); dv[8 (h ng + j) + r] = d_g of
+   that row; cv[8 (h ng + j) + r] = -128 times the sum of its 32 values */
+static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W, int64_t o0, int64_t o1, int64_t g0, int ng, int nh) {
+    const int64_t in = W->cols, G = (in + 31) / 32;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8), one8 = _mm256_set1_epi8(1), m128 = _mm256_set1_epi16(-128);
+    int h, r, j, t;
+    (void)cv; (void)one8; (void)m128;
+    for (h = 0; h < nh; h++) {
+        const uint8_t *p[8];
+        const uint16_t *sp[8];
+        for (r = 0; r < 8; r++) {
+            const size_t rr = (size_t)(8 * h + r < nr ? 8 * h + r : nr - 1);
+            p[r] = (const uint8_t *)W->data + ((size_t)o0 + rr) * R;
+            sp[r] = cat__qscales(W) + ((size_t)o0 + rr) * (size_t)G;
+        }
+        for (j = 0; j < ng; j++) {
+            const int64_t g = g0 + j;
+            __m256i *u = (__m256i *)(void *)(ub + 256 * ((size_t)h * (size_t)ng + (size_t)j));
+            __m256i v[8];
+            if (!q4) {
+                uint8_t tmp[8][32];
+                const uint8_t *b[8];
+                if (32 * g + 32 <= in) for (r = 0; r < 8; r++) b[r] = p[r] + 32 * g;
+                else {   /* the end of a row: no byte past it is read */
+                    memset(tmp, 0, sizeof tmp);
+                    for (r = 0; r < 8; r++) { memcpy(tmp[r], p[r] + 32 * g, (size_t)(in - 32 * g)); b[r] = tmp[r]; }
+                }
+                for (r = 0; r < 4; r++) { v[r] = CAT__QL2(b[r], b[r + 4]); v[4 + r] = CAT__QL2(b[r] + 16, b[r + 4] + 16); }
+                cat__q2_tr4(v);
+                cat__q2_tr4(v + 4);
+            } else {
+                for (r = 0; r < 4; r++) v[r] = CAT__QL2(p[r] + 16 * g, p[r + 4] + 16 * g);
+                cat__q2_tr4(v);
+                for (t = 0; t < 4; t++) {
+                    v[4 + t] = _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(v[t], 4), m4), eight);
+                    v[t] = _mm256_sub_epi8(_mm256_and_si256(v[t], m4), eight);
+                }
+            }
+            for (t = 0; t < 8; t++) _mm256_store_si256(u + t, v[t]);
+#ifndef CAT__AVXVNNI
+            if (q4)
+#endif
+            {   /* -128 times the sums of the 32 values: bytes times 1 in 16 bits (at most 16 * 128), then pairs times -128 */
+                __m256i sm = _mm256_maddubs_epi16(one8, v[0]);
+                for (t = 1; t < 8; t++) sm = _mm256_add_epi16(sm, _mm256_maddubs_epi16(one8, v[t]));
+                _mm256_store_si256((__m256i *)(void *)(cv + 8 * ((size_t)h * (size_t)ng + (size_t)j)), _mm256_madd_epi16(sm, m128));
+            }
+        }
+        for (j = 0; j < ng; j += 8) {
+            const int n = ng - j < 8 ? ng - j : 8;
+            __m256 dd[8];
+            cat__q2_scales(dd, sp, g0 + j, n);
+            for (t = 0; t < n; t++) _mm256_store_ps(dv + 8 * ((size_t)h * (size_t)ng + (size_t)(j + t)), dd[t]);
+        }
+    }
+}
+/* the micro-tile: x rows [i, i + M) by the 8 interleaved rows of one half
+   (ub, dv, cv at its chunk) over groups [g0, g0 + ng); the sums come from acc
+   (row stride 16; first: from 0) and go to acc, or after the last chunk (y not
+   NULL) to y (nv columns) */
+#ifdef CAT__AVXVNNI
+#define CAT__QSTART(m) c##m = cg;
+#define CAT__QDOT(m) if (M > m) c##m = CAT__QDP(c##m, _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)), w);
+#define CAT__QEND(m)
+#else
+#define CAT__QSTART(m) c##m = _mm256_setzero_si256();
+#define CAT__QDOT(m) if (M > m) { const __m256i av = _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)); \
+        if (q4) c##m = _mm256_add_epi16(c##m, _mm256_maddubs_epi16(av, w)); \
+        else c##m = _mm256_add_epi32(c##m, _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(av, w)), one16)); }
+#define CAT__QEND(m) if (M > m && q4) c##m = _mm256_add_epi32(_mm256_madd_epi16(c##m, one16), cg);
+#endif
+#define CAT__QM6(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5)
+#define CAT__QDECL(m) __m256 s##m = _mm256_setzero_ps(); __m256i c##m = _mm256_setzero_si256(); \
+        const uint8_t *u##m = xa + (size_t)(m < M ? m : 0) * (size_t)P * 64; \
+        const float *e##m = q->e + (size_t)(i + (m < M ? m : 0)) * (size_t)P * 2 + g0;
+#define CAT__QLD(m) if (M > m) s##m = _mm256_load_ps(acc + 16 * m);
+#define CAT__QST(m) if (M > m) _mm256_store_ps(acc + 16 * m, s##m);
+#define CAT__QY(m) if (M > m) { if (nv == 8) _mm256_storeu_ps(y + (size_t)m * ldy, s##m); else _mm256_maskstore_ps(y + (size_t)m * ldy, ym, s##m); }
+#define CAT__QFMA(m) if (M > m) s##m = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c##m), _mm256_mul_ps(d, _mm256_broadcast_ss(e##m + j)), s##m);
+CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, int first, float *y, int ldy, int nv, const cat__xq *q, int64_t i,
+                            const int8_t *ub, const float *dv, const int32_t *cv, int64_t g0, int ng) {
+    const int64_t P = q->P;
+#ifdef CAT__AVXVNNI
+    const uint8_t *xa = q->u + (size_t)i * (size_t)P * 64 + 32 * g0;
+#else
+    const uint8_t *xa = (q4 ? q->u : (const uint8_t *)q->a) + (size_t)i * (size_t)P * 64 + 32 * g0;
+    const __m256i one16 = _mm256_set1_epi16(1);
+#endif
+    const __m256i ym = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    int j, t;
+    CAT__QM6(CAT__QDECL)
+    (void)cv; (void)q4;
+    if (!first) { CAT__QM6(CAT__QLD) }
+    for (j = 0; j < ng; j++) {
+        const __m256 d = _mm256_load_ps(dv + 8 * j);
+        const __m256i *wv = (const __m256i *)(const void *)(ub + 256 * (size_t)j);
+#ifdef CAT__AVXVNNI
+        const __m256i cg = _mm256_load_si256((const __m256i *)(const void *)(cv + 8 * j));
+#else
+        const __m256i cg = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 8 * j)) : _mm256_setzero_si256();
+#endif
+        CAT__QM6(CAT__QSTART)
+        for (t = 0; t < 8; t++) {
+            const __m256i w = _mm256_load_si256(wv + t);
+#ifndef CAT__AVXVNNI
+            const __m256i aw = _mm256_abs_epi8(w);
+#endif
+            CAT__QM6(CAT__QDOT)
+        }
+        CAT__QM6(CAT__QEND)
+        CAT__QM6(CAT__QFMA)
+        u0 += 32; u1 += 32; u2 += 32; u3 += 32; u4 += 32; u5 += 32;
+    }
+    if (y) { CAT__QM6(CAT__QY) }
+    else { CAT__QM6(CAT__QST) }
+}
+#undef CAT__QSTART
+#undef CAT__QDOT
+#undef CAT__QEND
+#undef CAT__QM6
+#undef CAT__QDECL
+#undef CAT__QLD
+#undef CAT__QST
+#undef CAT__QY
+#undef CAT__QFMA
+/* decode: one x row by rows [o0, o1), 8 at a time, the weights read as they
+   lie. A group's 8 rows each give a vector of partial sums (VNNI: of the
+   unsigned weights, q8 w + 128, q4 the nibble w + 8, by a, less 128 or 8
+   times the group's sum of a after), horizontal adds bring them to a lane a
+   row, then one fused multiply-add a group as everywhere */
+#ifndef CAT__QPF
+#define CAT__QPF 1   /* each row's bytes this many chunks (8 groups) ahead are fetched */
+#endif
+static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0);
+    const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
+    const float *xe = q->e + (size_t)i * (size_t)P * 2;
+    const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;   /* for the + 8 of the nibbles (and VNNI's + 128) */
+#ifdef CAT__AVXVNNI
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+#else
+    const __m256i one16 = _mm256_set1_epi16(1);
+#endif
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    int h, r, k;
+    for (h = 0; h < (nr > 8 ? 2 : 1); h++) {
+        const uint8_t *p[8];
+        const uint16_t *sp[8];
+        const int nv = nr - 8 * h < 8 ? nr - 8 * h : 8;
+        __m256 s = _mm256_setzero_ps();
+        int64_t g0, g;
+        for (r = 0; r < 8; r++) {
+            const size_t rr = (size_t)(8 * h + r < nr ? 8 * h + r : nr - 1);
+            p[r] = (const uint8_t *)W->data + ((size_t)o0 + rr) * R;
+            sp[r] = cat__qscales(W) + ((size_t)o0 + rr) * (size_t)G;
+        }
+        for (g0 = 0; g0 < G; g0 += 8) {
+            const int ng = G - g0 < 8 ? (int)(G - g0) : 8;
+            __m256 dd[8];
+            cat__q2_scales(dd, sp, g0, ng);
+            for (r = 0; r < 8; r++) for (k = 0; k < (q4 ? 128 : 256); k += 64) CAT__PREFETCH(p[r] + (q4 ? 16 : 32) * g0 + k, (q4 ? 128 : 256) * CAT__QPF);
+            for (g = g0; g < g0 + ng; g++) {
+                __m256i v[8], tv;
+                if (q4) {
+                    const __m256i xl = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(a + 32 * g)));
+                    const __m256i xh = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(a + 32 * g + 16)));
+                    for (r = 0; r < 4; r++) {
+                        const __m256i b = CAT__QL2(p[r] + 16 * g, p[r + 4] + 16 * g);
+                        const __m256i lo = _mm256_and_si256(b, m4), hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), m4);
+#ifdef CAT__AVXVNNI
+                        v[r] = CAT__QDP(CAT__QDP(_mm256_setzero_si256(), lo, xl), hi, xh);
+#else
+                        v[r] = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_maddubs_epi16(hi, xh)), one16);
+#endif
+                    }
+                    /* v[r]: row r in lanes 0-3, row r + 4 in lanes 4-7 */
+                    tv = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+                } else {
+                    const __m256i xv = _mm256_load_si256((const __m256i *)(const void *)(a + 32 * g));
+                    uint8_t tmp[8][32];
+                    const uint8_t *b[8];
+                    __m256i k0, k1;
+                    if (32 * g + 32 <= in) for (r = 0; r < 8; r++) b[r] = p[r] + 32 * g;
+                    else {   /* the end of a row: no byte past it is read */
+                        memset(tmp, 0, sizeof tmp);
+                        for (r = 0; r < 8; r++) { memcpy(tmp[r], p[r] + 32 * g, (size_t)(in - 32 * g)); b[r] = tmp[r]; }
+                    }
+                    for (r = 0; r < 8; r++) {
+                        const __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)b[r]);
+#ifdef CAT__AVXVNNI
+                        v[r] = CAT__QDP(_mm256_setzero_si256(), _mm256_xor_si256(w, flip), xv);
+#else
+                        v[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xv, w)), one16);
+#endif
+                    }
+                    /* v[r]: row r; k0: rows 0-3 (halves of their lanes), k1: rows 4-7 */
+                    k0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+                    k1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+                    tv = _mm256_add_epi32(_mm256_blend_epi32(k0, k1, 0xF0), _mm256_permute2x128_si256(k0, k1, 0x21));
+                }
+#ifdef CAT__AVXVNNI
+                tv = _mm256_add_epi32(tv, _mm256_set1_epi32(xs[g] * (q4 ? -8 : -128)));
+#else
+                if (q4) tv = _mm256_add_epi32(tv, _mm256_set1_epi32(xs[g] * -8));
+#endif
+                s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(tv), _mm256_mul_ps(dd[g - g0], _mm256_broadcast_ss(xe + g)), s);
+            }
+        }
+        if (nv == 8) _mm256_storeu_ps(y + 8 * h, s);
+        else _mm256_maskstore_ps(y + 8 * h, _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), s);
+    }
+}
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t G = (W->cols + 31) / 32;
+    const int nh = o1 - o0 > 8 ? 2 : 1;
+    float ubm[CAT__QGC * 128 + 16], dvm[CAT__QGC * 16 + 16], cvm[CAT__QGC * 16 + 16], accm[CAT__QMB * 16 + 16];
+    int8_t *ub = (int8_t *)(void *)cat__align64(ubm);
+    float *dv = cat__align64(dvm), *acc = cat__align64(accm);
+    int32_t *cv = (int32_t *)(void *)cat__align64(cvm);
+    int64_t g0, i;
+    int h;
+    if (i1 - i0 <= 4) {   /* decode: the weights as they lie */
+        for (i = i0; i < i1; i++) cat__q2_dec(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+        return;
+    }
+    for (g0 = 0; g0 < G; g0 += CAT__QGC) {
+        const int ng = G - g0 < CAT__QGC ? (int)(G - g0) : CAT__QGC, first = g0 == 0;
+        cat__q2_ilv(ub, dv, cv, W, o0, o1, g0, ng, nh);
+        for (h = 0; h < nh; h++) {
+            const int8_t *uh = ub + 256 * (size_t)h * (size_t)ng;
+            const float *dh = dv + 8 * (size_t)h * (size_t)ng;
+            const int32_t *ch = cv + 8 * (size_t)h * (size_t)ng;
+            const int nv = (int)(o1 - o0) - 8 * h < 8 ? (int)(o1 - o0) - 8 * h : 8;
+            for (i = i0; i < i1; i += CAT__QMR) {
+                float *yo = g0 + ng >= G ? y + (size_t)i * ldy + o0 + 8 * h : NULL, *ac = acc + (size_t)(i - i0) * 16 + 8 * h;
+                const int m = i1 - i < CAT__QMR ? (int)(i1 - i) : CAT__QMR;
+#ifdef CAT__AVXVNNI
+                const int q4 = 0;   /* the same code for both */
+#else
+                const int q4 = W->dtype == CAT_DTYPE_Q4;
+#endif
+#define CAT__QCASE(n) case n: { if (q4) cat__q2_mk(n, 1, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); \
+                              else cat__q2_mk(n, 0, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); } break;
+                switch (m) {
+                CAT__QCASE(1) CAT__QCASE(2) CAT__QCASE(3)
+#if CAT__QMR > 4
+                CAT__QCASE(4)
+#endif
+#if CAT__QMR > 5
+                CAT__QCASE(5)
+#endif
+                default: { if (q4) cat__q2_mk(CAT__QMR, 1, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng);
+                           else cat__q2_mk(CAT__QMR, 0, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); } break;
+                }
+#undef CAT__QCASE
+            }
+        }
+    }
+}
+#undef CAT__QL2
+#undef CAT__QDP
+#undef CAT__QGC
+#undef CAT__QMR
+#undef CAT__QPF
+#undef cat__q2_f16x8
+#undef cat__q2_tr8
+#undef cat__q2_tr4
+#undef cat__q2_scales
+#undef cat__q2_ilv
+#undef cat__q2_mk
+#undef cat__q2_dec
 #elif CAT__ISA == 1
 /* NEON (with or without sdot): for now the reference */
 static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
