@@ -5661,9 +5661,6 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #ifndef CAT__QGC
 #define CAT__QGC 32   /* groups a chunk: a chunk of 16 interleaved rows is 16 KB */
 #endif
-#ifndef CAT__QMR
-#define CAT__QMR 4    /* x rows a micro-tile */
-#endif
 /* 8 half-precision scales (n of them, zeros after) as f32 with the bits of
    cat__f16_to_f32 (integer steps: the AVX2 pass does not assume F16C) */
 CAT__INLINE __m256 cat__q2_f16x8(const uint16_t *d, int64_t n) {
@@ -5712,19 +5709,19 @@ CAT__INLINE void cat__q2_scales(__m256 *v, const uint16_t *const *sp, int64_t g,
     for (r = 0; r < 8; r++) v[r] = cat__q2_f16x8(sp[r] + g, n);
     cat__q2_tr8(v);
 }
-/* rows [o0 + 8 h, o0 + 8 h + 8) of W (past o1: the last row again) for h < nh,
-   groups [g0, g0 + ng), interleaved: the 32 bytes at ub + 32 (8 (h ng + j) + t)
+/* rows [o0, o0 + 16) of W (past o1: the last row again), groups [g0, g0 + ng),
+   interleaved as two halves of 8 rows: the 32 bytes at ub + 32 (2 (8 j + t) + h)
    hold in dword r the signed values 32 g + 4 t .. 32 g + 4 t + 3 (g = g0 + j)
-   of row o0 + 8 h + r (q8 past the row's end: 0); dv[8 (h ng + j) + r] = d_g of
-   that row; cv[8 (h ng + j) + r] = -128 times the sum of its 32 values */
-static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W, int64_t o0, int64_t o1, int64_t g0, int ng, int nh) {
+   of row o0 + 8 h + r (q8 past the row's end: 0); dv[8 (2 j + h) + r] = d_g of
+   that row; cv[8 (2 j + h) + r] = -128 times the sum of its 32 values */
+static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W, int64_t o0, int64_t o1, int64_t g0, int ng) {
     const int64_t in = W->cols, G = (in + 31) / 32;
     const size_t R = cat__qrow_bytes(W->dtype, in);
     const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0);
     const __m256i m4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8), one8 = _mm256_set1_epi8(1), m128 = _mm256_set1_epi16(-128);
     int h, r, j, t;
     (void)cv; (void)one8; (void)m128;
-    for (h = 0; h < nh; h++) {
+    for (h = 0; h < 2; h++) {
         const uint8_t *p[8];
         const uint16_t *sp[8];
         for (r = 0; r < 8; r++) {
@@ -5734,7 +5731,7 @@ static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W
         }
         for (j = 0; j < ng; j++) {
             const int64_t g = g0 + j;
-            __m256i *u = (__m256i *)(void *)(ub + 256 * ((size_t)h * (size_t)ng + (size_t)j));
+            __m256i *u = (__m256i *)(void *)(ub + 512 * (size_t)j + 32 * (size_t)h);
             __m256i v[8];
             if (!q4) {
                 uint8_t tmp[8][32];
@@ -5755,49 +5752,49 @@ static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W
                     v[t] = _mm256_sub_epi8(_mm256_and_si256(v[t], m4), eight);
                 }
             }
-            for (t = 0; t < 8; t++) _mm256_store_si256(u + t, v[t]);
+            for (t = 0; t < 8; t++) _mm256_store_si256(u + 2 * t, v[t]);
 #ifndef CAT__AVXVNNI
             if (q4)
 #endif
             {   /* -128 times the sums of the 32 values: bytes times 1 in 16 bits (at most 16 * 128), then pairs times -128 */
                 __m256i sm = _mm256_maddubs_epi16(one8, v[0]);
                 for (t = 1; t < 8; t++) sm = _mm256_add_epi16(sm, _mm256_maddubs_epi16(one8, v[t]));
-                _mm256_store_si256((__m256i *)(void *)(cv + 8 * ((size_t)h * (size_t)ng + (size_t)j)), _mm256_madd_epi16(sm, m128));
+                _mm256_store_si256((__m256i *)(void *)(cv + 8 * (2 * (size_t)j + (size_t)h)), _mm256_madd_epi16(sm, m128));
             }
         }
         for (j = 0; j < ng; j += 8) {
             const int n = ng - j < 8 ? ng - j : 8;
             __m256 dd[8];
             cat__q2_scales(dd, sp, g0 + j, n);
-            for (t = 0; t < n; t++) _mm256_store_ps(dv + 8 * ((size_t)h * (size_t)ng + (size_t)(j + t)), dd[t]);
+            for (t = 0; t < n; t++) _mm256_store_ps(dv + 8 * (2 * (size_t)(j + t) + (size_t)h), dd[t]);
         }
     }
 }
-/* the micro-tile: x rows [i, i + M) by the 8 interleaved rows of one half
-   (ub, dv, cv at its chunk) over groups [g0, g0 + ng); the sums come from acc
-   (row stride 16; first: from 0) and go to acc, or after the last chunk (y not
-   NULL) to y (nv columns) */
+/* the micro-tile: x rows [i, i + M) by the 16 interleaved rows (ub, dv, cv
+   at their chunk) over groups [g0, g0 + ng); each output's sum is read from
+   acc (row stride 16) and written back a group at a time */
 #ifdef CAT__AVXVNNI
-#define CAT__QSTART(m) c##m = cg;
-#define CAT__QDOT(m) if (M > m) c##m = CAT__QDP(c##m, _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)), w);
+#define CAT__QSTART(m) c##m##0 = cg0; c##m##1 = cg1;
+#define CAT__QDOT(m) if (M > m) { const __m256i av = _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)); \
+        c##m##0 = CAT__QDP(c##m##0, av, w0); c##m##1 = CAT__QDP(c##m##1, av, w1); }
 #define CAT__QEND(m)
 #else
-#define CAT__QSTART(m) c##m = _mm256_setzero_si256();
+#define CAT__QSTART(m) c##m##0 = _mm256_setzero_si256(); c##m##1 = _mm256_setzero_si256();
 #define CAT__QDOT(m) if (M > m) { const __m256i av = _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)); \
-        if (q4) c##m = _mm256_add_epi16(c##m, _mm256_maddubs_epi16(av, w)); \
-        else c##m = _mm256_add_epi32(c##m, _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(av, w)), one16)); }
-#define CAT__QEND(m) if (M > m && q4) c##m = _mm256_add_epi32(_mm256_madd_epi16(c##m, one16), cg);
+        if (q4) { c##m##0 = _mm256_add_epi16(c##m##0, _mm256_maddubs_epi16(av, w0)); c##m##1 = _mm256_add_epi16(c##m##1, _mm256_maddubs_epi16(av, w1)); } \
+        else { c##m##0 = _mm256_add_epi32(c##m##0, _mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(av, w0)), one16)); \
+               c##m##1 = _mm256_add_epi32(c##m##1, _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(av, w1)), one16)); } }
+#define CAT__QEND(m) if (M > m && q4) { c##m##0 = _mm256_add_epi32(_mm256_madd_epi16(c##m##0, one16), cg0); \
+        c##m##1 = _mm256_add_epi32(_mm256_madd_epi16(c##m##1, one16), cg1); }
 #endif
 #define CAT__QM6(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5)
-#define CAT__QDECL(m) __m256 s##m = _mm256_setzero_ps(); __m256i c##m = _mm256_setzero_si256(); \
+#define CAT__QDECL(m) __m256i c##m##0 = _mm256_setzero_si256(), c##m##1 = c##m##0; \
         const uint8_t *u##m = xa + (size_t)(m < M ? m : 0) * (size_t)P * 64; \
         const float *e##m = q->e + (size_t)(i + (m < M ? m : 0)) * (size_t)P * 2 + g0;
-#define CAT__QLD(m) if (M > m) s##m = _mm256_load_ps(acc + 16 * m);
-#define CAT__QST(m) if (M > m) _mm256_store_ps(acc + 16 * m, s##m);
-#define CAT__QY(m) if (M > m) { if (nv == 8) _mm256_storeu_ps(y + (size_t)m * ldy, s##m); else _mm256_maskstore_ps(y + (size_t)m * ldy, ym, s##m); }
-#define CAT__QFMA(m) if (M > m) s##m = _mm256_fmadd_ps(_mm256_cvtepi32_ps(c##m), _mm256_mul_ps(d, _mm256_broadcast_ss(e##m + j)), s##m);
-CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, int first, float *y, int ldy, int nv, const cat__xq *q, int64_t i,
-                            const int8_t *ub, const float *dv, const int32_t *cv, int64_t g0, int ng) {
+#define CAT__QFMA(m) if (M > m) { const __m256 f = _mm256_broadcast_ss(e##m + j); float *sm = acc + 16 * m; \
+        _mm256_store_ps(sm, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c##m##0), _mm256_mul_ps(d0, f), _mm256_load_ps(sm))); \
+        _mm256_store_ps(sm + 8, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c##m##1), _mm256_mul_ps(d1, f), _mm256_load_ps(sm + 8))); }
+CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, const cat__xq *q, int64_t i, const int8_t *ub, const float *dv, const int32_t *cv, int64_t g0, int ng) {
     const int64_t P = q->P;
 #ifdef CAT__AVXVNNI
     const uint8_t *xa = q->u + (size_t)i * (size_t)P * 64 + 32 * g0;
@@ -5805,42 +5802,38 @@ CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, int first, fl
     const uint8_t *xa = (q4 ? q->u : (const uint8_t *)q->a) + (size_t)i * (size_t)P * 64 + 32 * g0;
     const __m256i one16 = _mm256_set1_epi16(1);
 #endif
-    const __m256i ym = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    int j, t;
+    int j;
     CAT__QM6(CAT__QDECL)
     (void)cv; (void)q4;
-    if (!first) { CAT__QM6(CAT__QLD) }
     for (j = 0; j < ng; j++) {
-        const __m256 d = _mm256_load_ps(dv + 8 * j);
-        const __m256i *wv = (const __m256i *)(const void *)(ub + 256 * (size_t)j);
+        const __m256i *wv = (const __m256i *)(const void *)(ub + 512 * (size_t)j);
+        __m256 d0, d1;
 #ifdef CAT__AVXVNNI
-        const __m256i cg = _mm256_load_si256((const __m256i *)(const void *)(cv + 8 * j));
+        const __m256i cg0 = _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j)), cg1 = _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8));
 #else
-        const __m256i cg = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 8 * j)) : _mm256_setzero_si256();
+        const __m256i cg0 = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j)) : _mm256_setzero_si256();
+        const __m256i cg1 = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8)) : _mm256_setzero_si256();
 #endif
         CAT__QM6(CAT__QSTART)
-        for (t = 0; t < 8; t++) {
-            const __m256i w = _mm256_load_si256(wv + t);
-#ifndef CAT__AVXVNNI
-            const __m256i aw = _mm256_abs_epi8(w);
+#ifdef CAT__AVXVNNI
+#define CAT__QT(T) { const int t = T; const __m256i w0 = _mm256_load_si256(wv + 2 * t), w1 = _mm256_load_si256(wv + 2 * t + 1); CAT__QM6(CAT__QDOT) }
+#else
+#define CAT__QT(T) { const int t = T; const __m256i w0 = _mm256_load_si256(wv + 2 * t), w1 = _mm256_load_si256(wv + 2 * t + 1); \
+        const __m256i a0 = q4 ? w0 : _mm256_abs_epi8(w0), a1 = q4 ? w1 : _mm256_abs_epi8(w1); (void)a0; (void)a1; CAT__QM6(CAT__QDOT) }
 #endif
-            CAT__QM6(CAT__QDOT)
-        }
+        CAT__QT(0) CAT__QT(1) CAT__QT(2) CAT__QT(3) CAT__QT(4) CAT__QT(5) CAT__QT(6) CAT__QT(7)
+#undef CAT__QT
         CAT__QM6(CAT__QEND)
+        d0 = _mm256_load_ps(dv + 16 * j); d1 = _mm256_load_ps(dv + 16 * j + 8);
         CAT__QM6(CAT__QFMA)
         u0 += 32; u1 += 32; u2 += 32; u3 += 32; u4 += 32; u5 += 32;
     }
-    if (y) { CAT__QM6(CAT__QY) }
-    else { CAT__QM6(CAT__QST) }
 }
 #undef CAT__QSTART
 #undef CAT__QDOT
 #undef CAT__QEND
 #undef CAT__QM6
 #undef CAT__QDECL
-#undef CAT__QLD
-#undef CAT__QST
-#undef CAT__QY
 #undef CAT__QFMA
 /* decode: one x row by rows [o0, o1), 8 at a time, the weights read as they
    lie. A group's 8 rows each give a vector of partial sums (VNNI: of the
@@ -5933,55 +5926,48 @@ static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor
 }
 static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
     const int64_t G = (W->cols + 31) / 32;
-    const int nh = o1 - o0 > 8 ? 2 : 1;
+    const int nr = (int)(o1 - o0);
     float ubm[CAT__QGC * 128 + 16], dvm[CAT__QGC * 16 + 16], cvm[CAT__QGC * 16 + 16], accm[CAT__QMB * 16 + 16];
     int8_t *ub = (int8_t *)(void *)cat__align64(ubm);
     float *dv = cat__align64(dvm), *acc = cat__align64(accm);
     int32_t *cv = (int32_t *)(void *)cat__align64(cvm);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#ifdef CAT__AVXVNNI
+    const int q4 = 0, mr = 6;   /* the same code for both */
+#else
+    const int q4 = W->dtype == CAT_DTYPE_Q4, mr = q4 ? 6 : 4;
+#endif
     int64_t g0, i;
-    int h;
     if (i1 - i0 <= 4) {   /* decode: the weights as they lie */
         for (i = i0; i < i1; i++) cat__q2_dec(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
         return;
     }
+    memset(acc, 0, sizeof(float) * 16 * (size_t)(i1 - i0));
     for (g0 = 0; g0 < G; g0 += CAT__QGC) {
-        const int ng = G - g0 < CAT__QGC ? (int)(G - g0) : CAT__QGC, first = g0 == 0;
-        cat__q2_ilv(ub, dv, cv, W, o0, o1, g0, ng, nh);
-        for (h = 0; h < nh; h++) {
-            const int8_t *uh = ub + 256 * (size_t)h * (size_t)ng;
-            const float *dh = dv + 8 * (size_t)h * (size_t)ng;
-            const int32_t *ch = cv + 8 * (size_t)h * (size_t)ng;
-            const int nv = (int)(o1 - o0) - 8 * h < 8 ? (int)(o1 - o0) - 8 * h : 8;
-            for (i = i0; i < i1; i += CAT__QMR) {
-                float *yo = g0 + ng >= G ? y + (size_t)i * ldy + o0 + 8 * h : NULL, *ac = acc + (size_t)(i - i0) * 16 + 8 * h;
-                const int m = i1 - i < CAT__QMR ? (int)(i1 - i) : CAT__QMR;
-#ifdef CAT__AVXVNNI
-                const int q4 = 0;   /* the same code for both */
-#else
-                const int q4 = W->dtype == CAT_DTYPE_Q4;
-#endif
-#define CAT__QCASE(n) case n: { if (q4) cat__q2_mk(n, 1, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); \
-                              else cat__q2_mk(n, 0, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); } break;
-                switch (m) {
-                CAT__QCASE(1) CAT__QCASE(2) CAT__QCASE(3)
-#if CAT__QMR > 4
-                CAT__QCASE(4)
-#endif
-#if CAT__QMR > 5
-                CAT__QCASE(5)
-#endif
-                default: { if (q4) cat__q2_mk(CAT__QMR, 1, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng);
-                           else cat__q2_mk(CAT__QMR, 0, ac, first, yo, ldy, nv, q, i, uh, dh, ch, g0, ng); } break;
-                }
+        const int ng = G - g0 < CAT__QGC ? (int)(G - g0) : CAT__QGC;
+        cat__q2_ilv(ub, dv, cv, W, o0, o1, g0, ng);
+        for (i = i0; i < i1; i += mr) {
+            float *ac = acc + (size_t)(i - i0) * 16;
+            const int m = i1 - i < mr ? (int)(i1 - i) : mr;
+#define CAT__QCASE(n) case n: { if (q4) cat__q2_mk(n, 1, ac, q, i, ub, dv, cv, g0, ng); else cat__q2_mk(n, 0, ac, q, i, ub, dv, cv, g0, ng); } break;
+            switch (m) { CAT__QCASE(1) CAT__QCASE(2) CAT__QCASE(3) CAT__QCASE(4) CAT__QCASE(5) default: cat__q2_mk(6, 1, ac, q, i, ub, dv, cv, g0, ng); break; }
 #undef CAT__QCASE
-            }
+        }
+    }
+    for (i = i0; i < i1; i++) {
+        float *yo = y + (size_t)i * ldy + o0;
+        const float *ac = acc + (size_t)(i - i0) * 16;
+        if (nr >= 16) { _mm256_storeu_ps(yo, _mm256_load_ps(ac)); _mm256_storeu_ps(yo + 8, _mm256_load_ps(ac + 8)); }
+        else {
+            _mm256_maskstore_ps(yo, m0, _mm256_load_ps(ac));
+            if (nr > 8) _mm256_maskstore_ps(yo + 8, m1, _mm256_load_ps(ac + 8));
         }
     }
 }
 #undef CAT__QL2
 #undef CAT__QDP
 #undef CAT__QGC
-#undef CAT__QMR
 #undef CAT__QPF
 #undef cat__q2_f16x8
 #undef cat__q2_tr8
