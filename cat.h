@@ -5784,8 +5784,9 @@ static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W
         if (q4) { c##m##0 = _mm256_add_epi16(c##m##0, _mm256_maddubs_epi16(av, w0)); c##m##1 = _mm256_add_epi16(c##m##1, _mm256_maddubs_epi16(av, w1)); } \
         else { c##m##0 = _mm256_add_epi32(c##m##0, _mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(av, w0)), one16)); \
                c##m##1 = _mm256_add_epi32(c##m##1, _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(av, w1)), one16)); } }
-#define CAT__QEND(m) if (M > m && q4) { c##m##0 = _mm256_add_epi32(_mm256_madd_epi16(c##m##0, one16), cg0); \
-        c##m##1 = _mm256_add_epi32(_mm256_madd_epi16(c##m##1, one16), cg1); }
+#define CAT__QEND(m) if (M > m && q4) { \
+        c##m##0 = _mm256_add_epi32(_mm256_madd_epi16(c##m##0, one16), _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j))); \
+        c##m##1 = _mm256_add_epi32(_mm256_madd_epi16(c##m##1, one16), _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8))); }
 #endif
 #define CAT__QM6(OP) OP(0) OP(1) OP(2) OP(3) OP(4) OP(5)
 #define CAT__QDECL(m) __m256i c##m##0 = _mm256_setzero_si256(), c##m##1 = c##m##0; \
@@ -5810,9 +5811,6 @@ CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, const cat__xq
         __m256 d0, d1;
 #ifdef CAT__AVXVNNI
         const __m256i cg0 = _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j)), cg1 = _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8));
-#else
-        const __m256i cg0 = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j)) : _mm256_setzero_si256();
-        const __m256i cg1 = q4 ? _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8)) : _mm256_setzero_si256();
 #endif
         CAT__QM6(CAT__QSTART)
 #ifdef CAT__AVXVNNI
