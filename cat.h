@@ -5655,6 +5655,8 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #define cat__q2_ilv CAT__KS(cat__q2_ilv)
 #define cat__q2_mk CAT__KS(cat__q2_mk)
 #define cat__q2_dec CAT__KS(cat__q2_dec)
+#define cat__q2_d8 CAT__KS(cat__q2_d8)
+#define cat__q2_d4 CAT__KS(cat__q2_d4)
 #ifdef CAT__AVXVNNI
 #define CAT__QDP(c, u, w) _mm256_dpbusd_avx_epi32(c, u, w)
 #endif
@@ -5780,10 +5782,13 @@ static void cat__q2_ilv(int8_t *ub, float *dv, int32_t *cv, const cat__tensor *W
 #define CAT__QEND(m)
 #else
 #define CAT__QSTART(m) c##m##0 = _mm256_setzero_si256(); c##m##1 = _mm256_setzero_si256();
+/* (the empty asm keeps each sum a chain of adds in order: gcc otherwise
+   reorders the additions of a group, all its products live at once) */
 #define CAT__QDOT(m) if (M > m) { const __m256i av = _mm256_set1_epi32(*(const int32_t *)(const void *)(u##m + 4 * t)); \
         if (q4) { c##m##0 = _mm256_add_epi16(c##m##0, _mm256_maddubs_epi16(av, w0)); c##m##1 = _mm256_add_epi16(c##m##1, _mm256_maddubs_epi16(av, w1)); } \
         else { c##m##0 = _mm256_add_epi32(c##m##0, _mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(av, w0)), one16)); \
-               c##m##1 = _mm256_add_epi32(c##m##1, _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(av, w1)), one16)); } }
+               c##m##1 = _mm256_add_epi32(c##m##1, _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(av, w1)), one16)); } \
+        __asm__("" : "+x"(c##m##0), "+x"(c##m##1)); }
 #define CAT__QEND(m) if (M > m && q4) { \
         c##m##0 = _mm256_add_epi32(_mm256_madd_epi16(c##m##0, one16), _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j))); \
         c##m##1 = _mm256_add_epi32(_mm256_madd_epi16(c##m##1, one16), _mm256_load_si256((const __m256i *)(const void *)(cv + 16 * j + 8))); }
@@ -5838,6 +5843,46 @@ CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, const cat__xq
    unsigned weights, q8 w + 128, q4 the nibble w + 8, by a, less 128 or 8
    times the group's sum of a after), horizontal adds bring them to a lane a
    row, then one fused multiply-add a group as everywhere */
+/* a group of 8 weight rows (p[r] + off) against x (32 values): the 8 integer
+   sums, a lane a row (VNNI: less the correction) */
+#ifdef CAT__AVXVNNI
+#define CAT__QW8(r) const __m256i v##r = CAT__QDP(_mm256_setzero_si256(), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p[r] + off)), flip), xv);
+#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(p[r] + off, p[s] + off); \
+        const __m256i v##r = CAT__QDP(CAT__QDP(_mm256_setzero_si256(), _mm256_and_si256(b##r, m4), xl), _mm256_and_si256(_mm256_srli_epi16(b##r, 4), m4), xh);
+#else
+#define CAT__QW8(r) const __m256i w##r = _mm256_loadu_si256((const __m256i *)(const void *)(p[r] + off)); \
+        const __m256i v##r = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w##r), _mm256_sign_epi8(xv, w##r)), one16);
+#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(p[r] + off, p[s] + off); \
+        const __m256i v##r = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(b##r, m4), xl), \
+                                                                _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b##r, 4), m4), xh)), one16);
+#endif
+CAT__INLINE __m256i cat__q2_d8(const uint8_t *const *p, size_t off, const int8_t *x) {
+    const __m256i xv = _mm256_load_si256((const __m256i *)(const void *)x);
+#ifdef CAT__AVXVNNI
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+#else
+    const __m256i one16 = _mm256_set1_epi16(1);
+#endif
+    CAT__QW8(0) CAT__QW8(1) CAT__QW8(2) CAT__QW8(3) CAT__QW8(4) CAT__QW8(5) CAT__QW8(6) CAT__QW8(7)
+    /* v_r: row r; k0: rows 0-3 (the halves of their lanes apart), k1: rows 4-7 */
+    const __m256i k0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    const __m256i k1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
+    return _mm256_add_epi32(_mm256_blend_epi32(k0, k1, 0xF0), _mm256_permute2x128_si256(k0, k1, 0x21));
+}
+/* q4: rows r and r + 4 in one vector (16 bytes each), x's values 0-15 and 16-31 in both halves */
+CAT__INLINE __m256i cat__q2_d4(const uint8_t *const *p, size_t off, const int8_t *x) {
+    const __m256i xl = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)x));
+    const __m256i xh = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(x + 16)));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+#ifndef CAT__AVXVNNI
+    const __m256i one16 = _mm256_set1_epi16(1);
+#endif
+    CAT__QW4(0, 4) CAT__QW4(1, 5) CAT__QW4(2, 6) CAT__QW4(3, 7)
+    /* v_r: row r in lanes 0-3, row r + 4 in lanes 4-7 */
+    return _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+}
+#undef CAT__QW8
+#undef CAT__QW4
 #ifndef CAT__QPF
 #define CAT__QPF 1   /* each row's bytes this many chunks (8 groups) ahead are fetched */
 #endif
@@ -5848,12 +5893,6 @@ static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor
     const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
     const float *xe = q->e + (size_t)i * (size_t)P * 2;
     const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;   /* for the + 8 of the nibbles (and VNNI's + 128) */
-#ifdef CAT__AVXVNNI
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-#else
-    const __m256i one16 = _mm256_set1_epi16(1);
-#endif
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
     int h, r, k;
     for (h = 0; h < (nr > 8 ? 2 : 1); h++) {
         const uint8_t *p[8];
@@ -5872,43 +5911,15 @@ static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor
             cat__q2_scales(dd, sp, g0, ng);
             for (r = 0; r < 8; r++) for (k = 0; k < (q4 ? 128 : 256); k += 64) CAT__PREFETCH(p[r] + (q4 ? 16 : 32) * g0 + k, (q4 ? 128 : 256) * CAT__QPF);
             for (g = g0; g < g0 + ng; g++) {
-                __m256i v[8], tv;
-                if (q4) {
-                    const __m256i xl = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(a + 32 * g)));
-                    const __m256i xh = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(a + 32 * g + 16)));
-                    for (r = 0; r < 4; r++) {
-                        const __m256i b = CAT__QL2(p[r] + 16 * g, p[r + 4] + 16 * g);
-                        const __m256i lo = _mm256_and_si256(b, m4), hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), m4);
-#ifdef CAT__AVXVNNI
-                        v[r] = CAT__QDP(CAT__QDP(_mm256_setzero_si256(), lo, xl), hi, xh);
-#else
-                        v[r] = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_maddubs_epi16(hi, xh)), one16);
-#endif
-                    }
-                    /* v[r]: row r in lanes 0-3, row r + 4 in lanes 4-7 */
-                    tv = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-                } else {
-                    const __m256i xv = _mm256_load_si256((const __m256i *)(const void *)(a + 32 * g));
+                __m256i tv;
+                if (q4) tv = cat__q2_d4(p, 16 * (size_t)g, a + 32 * g);
+                else if (32 * g + 32 <= in) tv = cat__q2_d8(p, 32 * (size_t)g, a + 32 * g);
+                else {   /* the end of a row: no byte past it is read */
                     uint8_t tmp[8][32];
                     const uint8_t *b[8];
-                    __m256i k0, k1;
-                    if (32 * g + 32 <= in) for (r = 0; r < 8; r++) b[r] = p[r] + 32 * g;
-                    else {   /* the end of a row: no byte past it is read */
-                        memset(tmp, 0, sizeof tmp);
-                        for (r = 0; r < 8; r++) { memcpy(tmp[r], p[r] + 32 * g, (size_t)(in - 32 * g)); b[r] = tmp[r]; }
-                    }
-                    for (r = 0; r < 8; r++) {
-                        const __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)b[r]);
-#ifdef CAT__AVXVNNI
-                        v[r] = CAT__QDP(_mm256_setzero_si256(), _mm256_xor_si256(w, flip), xv);
-#else
-                        v[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xv, w)), one16);
-#endif
-                    }
-                    /* v[r]: row r; k0: rows 0-3 (halves of their lanes), k1: rows 4-7 */
-                    k0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-                    k1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-                    tv = _mm256_add_epi32(_mm256_blend_epi32(k0, k1, 0xF0), _mm256_permute2x128_si256(k0, k1, 0x21));
+                    memset(tmp, 0, sizeof tmp);
+                    for (r = 0; r < 8; r++) { memcpy(tmp[r], p[r] + 32 * g, (size_t)(in - 32 * g)); b[r] = tmp[r]; }
+                    tv = cat__q2_d8(b, 0, a + 32 * g);
                 }
 #ifdef CAT__AVXVNNI
                 tv = _mm256_add_epi32(tv, _mm256_set1_epi32(xs[g] * (q4 ? -8 : -128)));
@@ -5974,6 +5985,8 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #undef cat__q2_ilv
 #undef cat__q2_mk
 #undef cat__q2_dec
+#undef cat__q2_d8
+#undef cat__q2_d4
 #elif CAT__ISA == 1
 /* NEON (with or without sdot): for now the reference */
 static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
