@@ -5660,9 +5660,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #ifdef CAT__AVXVNNI
 #define CAT__QDP(c, u, w) _mm256_dpbusd_avx_epi32(c, u, w)
 #endif
-#ifndef CAT__QGC
 #define CAT__QGC 32   /* groups a chunk: a chunk of 16 interleaved rows is 16 KB */
-#endif
 /* 8 half-precision scales (n of them, zeros after) as f32 with the bits of
    cat__f16_to_f32 (integer steps: the AVX2 pass does not assume F16C) */
 CAT__INLINE __m256 cat__q2_f16x8(const uint16_t *d, int64_t n) {
@@ -5883,9 +5881,7 @@ CAT__INLINE __m256i cat__q2_d4(const uint8_t *const *p, size_t off, const int8_t
 }
 #undef CAT__QW8
 #undef CAT__QW4
-#ifndef CAT__QPF
-#define CAT__QPF 1   /* each row's bytes this many chunks (8 groups) ahead are fetched */
-#endif
+#define CAT__Q2PF 1   /* decode: each row's bytes this many chunks (8 groups) ahead are fetched */
 static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
@@ -5909,7 +5905,7 @@ static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor
             const int ng = G - g0 < 8 ? (int)(G - g0) : 8;
             __m256 dd[8];
             cat__q2_scales(dd, sp, g0, ng);
-            for (r = 0; r < 8; r++) for (k = 0; k < (q4 ? 128 : 256); k += 64) CAT__PREFETCH(p[r] + (q4 ? 16 : 32) * g0 + k, (q4 ? 128 : 256) * CAT__QPF);
+            for (r = 0; r < 8; r++) for (k = 0; k < (q4 ? 128 : 256); k += 64) CAT__PREFETCH(p[r] + (q4 ? 16 : 32) * g0 + k, (q4 ? 128 : 256) * CAT__Q2PF);
             for (g = g0; g < g0 + ng; g++) {
                 __m256i tv;
                 if (q4) tv = cat__q2_d4(p, 16 * (size_t)g, a + 32 * g);
@@ -5977,7 +5973,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #undef CAT__QL2
 #undef CAT__QDP
 #undef CAT__QGC
-#undef CAT__QPF
+#undef CAT__Q2PF
 #undef cat__q2_f16x8
 #undef cat__q2_tr8
 #undef cat__q2_tr4
