@@ -5639,15 +5639,17 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #elif CAT__ISA == 2
 /* AVX2 (with or without AVX-VNNI): the AVX-512 design on 256-bit registers.
    Prefill interleaves the 16 weight rows as two halves of 8 (a vector holds 4
-   values of each of 8 rows) once per chunk of groups, and a micro-tile of x
-   rows runs over one half; decode reads the rows as they lie, and the 8 rows
-   of a half have their integer sums of a group reduced into one vector (a
-   lane a row). Either way each output's groups are added in turn, one fused
-   multiply-add each, as NUMERICS says. Products: AVX-VNNI's vpdpbusd of
-   unsigned by signed bytes; without it, q8 |w| times a with w's sign (pairs in
-   16 bits, at most 2 * 128 * 127), then pairs of pairs; q4 unsigned
-   activations (a + 128) times w in [-8, 7], a lane's 16 products of a group
-   added in 16 bits (at most 16 * 255 * 8 = 32640) before the pairs. */
+   values of each of 8 rows) once per chunk of groups; a micro-tile of up to 6
+   x rows takes both halves (one broadcast of x for two products, 12
+   independent sums), each output's running sum kept in acc. Decode reads the
+   rows as they lie, and the 8 rows of a half have their integer sums of a
+   group reduced into one vector (a lane a row). Either way each output's
+   groups are added in turn, one fused multiply-add each, as NUMERICS says.
+   Products: AVX-VNNI's vpdpbusd of unsigned by signed bytes; without it, q8
+   |w| times a with w's sign (pairs in 16 bits, at most 2 * 128 * 127), then
+   pairs of pairs; q4 unsigned activations (a + 128, prefill) or nibbles (w +
+   8, decode) by signed values, a lane's 16 products of a group added in 16
+   bits (at most 16 * 255 * 8 = 32640) before the pairs. */
 #define cat__q2_f16x8 CAT__KS(cat__q2_f16x8)
 #define cat__q2_tr8 CAT__KS(cat__q2_tr8)
 #define cat__q2_tr4 CAT__KS(cat__q2_tr4)
