@@ -5843,20 +5843,20 @@ CAT__INLINE void cat__q2_mk(const int M, const int q4, float *acc, const cat__xq
    unsigned weights, q8 w + 128, q4 the nibble w + 8, by a, less 128 or 8
    times the group's sum of a after), horizontal adds bring them to a lane a
    row, then one fused multiply-add a group as everywhere */
-/* a group of 8 weight rows (p[r] + off) against x (32 values): the 8 integer
-   sums, a lane a row (VNNI: less the correction) */
+/* a group of 8 weight rows (row r at b + r R) against x (32 values): the 8
+   integer sums, a lane a row (VNNI: less the correction) */
 #ifdef CAT__AVXVNNI
-#define CAT__QW8(r) const __m256i v##r = CAT__QDP(_mm256_setzero_si256(), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p[r] + off)), flip), xv);
-#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(p[r] + off, p[s] + off); \
+#define CAT__QW8(r) const __m256i v##r = CAT__QDP(_mm256_setzero_si256(), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + r * R)), flip), xv);
+#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(b + r * R, b + s * R); \
         const __m256i v##r = CAT__QDP(CAT__QDP(_mm256_setzero_si256(), _mm256_and_si256(b##r, m4), xl), _mm256_and_si256(_mm256_srli_epi16(b##r, 4), m4), xh);
 #else
-#define CAT__QW8(r) const __m256i w##r = _mm256_loadu_si256((const __m256i *)(const void *)(p[r] + off)); \
+#define CAT__QW8(r) const __m256i w##r = _mm256_loadu_si256((const __m256i *)(const void *)(b + r * R)); \
         const __m256i v##r = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w##r), _mm256_sign_epi8(xv, w##r)), one16);
-#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(p[r] + off, p[s] + off); \
+#define CAT__QW4(r, s) const __m256i b##r = CAT__QL2(b + r * R, b + s * R); \
         const __m256i v##r = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(b##r, m4), xl), \
                                                                 _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b##r, 4), m4), xh)), one16);
 #endif
-CAT__INLINE __m256i cat__q2_d8(const uint8_t *const *p, size_t off, const int8_t *x) {
+CAT__INLINE __m256i cat__q2_d8(const uint8_t *b, size_t R, const int8_t *x) {
     const __m256i xv = _mm256_load_si256((const __m256i *)(const void *)x);
 #ifdef CAT__AVXVNNI
     const __m256i flip = _mm256_set1_epi8((char)0x80);
@@ -5870,7 +5870,7 @@ CAT__INLINE __m256i cat__q2_d8(const uint8_t *const *p, size_t off, const int8_t
     return _mm256_add_epi32(_mm256_blend_epi32(k0, k1, 0xF0), _mm256_permute2x128_si256(k0, k1, 0x21));
 }
 /* q4: rows r and r + 4 in one vector (16 bytes each), x's values 0-15 and 16-31 in both halves */
-CAT__INLINE __m256i cat__q2_d4(const uint8_t *const *p, size_t off, const int8_t *x) {
+CAT__INLINE __m256i cat__q2_d4(const uint8_t *b, size_t R, const int8_t *x) {
     const __m256i xl = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)x));
     const __m256i xh = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)(x + 16)));
     const __m256i m4 = _mm256_set1_epi8(0x0F);
@@ -5886,38 +5886,39 @@ CAT__INLINE __m256i cat__q2_d4(const uint8_t *const *p, size_t off, const int8_t
 #define CAT__Q2PF 1   /* decode: each row's bytes this many chunks (8 groups) ahead are fetched */
 static void cat__q2_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
-    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const size_t R = cat__qrow_bytes(W->dtype, in), gb = W->dtype == CAT_DTYPE_Q4 ? 16 : 32;   /* bytes a group */
     const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0);
     const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
     const float *xe = q->e + (size_t)i * (size_t)P * 2;
     const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;   /* for the + 8 of the nibbles (and VNNI's + 128) */
-    int h, r, k;
+    int h, r;
     for (h = 0; h < (nr > 8 ? 2 : 1); h++) {
-        const uint8_t *p[8];
+        const uint8_t *wb = (const uint8_t *)W->data + ((size_t)o0 + 8 * (size_t)h) * R;
         const uint16_t *sp[8];
         const int nv = nr - 8 * h < 8 ? nr - 8 * h : 8;
         __m256 s = _mm256_setzero_ps();
         int64_t g0, g;
-        for (r = 0; r < 8; r++) {
-            const size_t rr = (size_t)(8 * h + r < nr ? 8 * h + r : nr - 1);
-            p[r] = (const uint8_t *)W->data + ((size_t)o0 + rr) * R;
-            sp[r] = cat__qscales(W) + ((size_t)o0 + rr) * (size_t)G;
-        }
+        for (r = 0; r < 8; r++) sp[r] = cat__qscales(W) + ((size_t)o0 + (size_t)(8 * h + (r < nv ? r : nv - 1))) * (size_t)G;
         for (g0 = 0; g0 < G; g0 += 8) {
             const int ng = G - g0 < 8 ? (int)(G - g0) : 8;
             __m256 dd[8];
             cat__q2_scales(dd, sp, g0, ng);
-            for (r = 0; r < 8; r++) for (k = 0; k < (q4 ? 128 : 256); k += 64) CAT__PREFETCH(p[r] + (q4 ? 16 : 32) * g0 + k, (q4 ? 128 : 256) * CAT__Q2PF);
+            for (r = 0; r < nv; r++) {
+                CAT__PREFETCH(wb + (size_t)r * R + gb * (size_t)g0, 8 * gb * CAT__Q2PF);
+                CAT__PREFETCH(wb + (size_t)r * R + gb * (size_t)g0 + 64, 8 * gb * CAT__Q2PF);
+                if (!q4) {
+                    CAT__PREFETCH(wb + (size_t)r * R + gb * (size_t)g0 + 128, 8 * gb * CAT__Q2PF);
+                    CAT__PREFETCH(wb + (size_t)r * R + gb * (size_t)g0 + 192, 8 * gb * CAT__Q2PF);
+                }
+            }
             for (g = g0; g < g0 + ng; g++) {
                 __m256i tv;
-                if (q4) tv = cat__q2_d4(p, 16 * (size_t)g, a + 32 * g);
-                else if (32 * g + 32 <= in) tv = cat__q2_d8(p, 32 * (size_t)g, a + 32 * g);
-                else {   /* the end of a row: no byte past it is read */
+                if (nv == 8 && (q4 || 32 * g + 32 <= in)) tv = q4 ? cat__q2_d4(wb + 16 * g, R, a + 32 * g) : cat__q2_d8(wb + 32 * g, R, a + 32 * g);
+                else {   /* rows past o1 (the last again) or the end of a row: no byte past it is read */
                     uint8_t tmp[8][32];
-                    const uint8_t *b[8];
                     memset(tmp, 0, sizeof tmp);
-                    for (r = 0; r < 8; r++) { memcpy(tmp[r], p[r] + 32 * g, (size_t)(in - 32 * g)); b[r] = tmp[r]; }
-                    tv = cat__q2_d8(b, 0, a + 32 * g);
+                    for (r = 0; r < 8; r++) memcpy(tmp[r], wb + (size_t)(r < nv ? r : nv - 1) * R + gb * (size_t)g, q4 ? 16 : (size_t)(in - 32 * g < 32 ? in - 32 * g : 32));
+                    tv = q4 ? cat__q2_d4(tmp[0], 32, a + 32 * g) : cat__q2_d8(tmp[0], 32, a + 32 * g);
                 }
 #ifdef CAT__AVXVNNI
                 tv = _mm256_add_epi32(tv, _mm256_set1_epi32(xs[g] * (q4 ? -8 : -128)));
