@@ -5667,6 +5667,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #define cat__qn_ilv CAT__KS(cat__qn_ilv)
 #define cat__qn_mk CAT__KS(cat__qn_mk)
 #define cat__qn_row4 CAT__KS(cat__qn_row4)
+#define cat__qn_add4 CAT__KS(cat__qn_add4)
 #define cat__qn_dec CAT__KS(cat__qn_dec)
 #if defined(__ARM_FEATURE_DOTPROD)
 #define CAT__QNDOT 1
@@ -5874,12 +5875,25 @@ CAT__INLINE float32x4_t cat__qn_row4(const int q4, const uint8_t *wg, int8x16_t 
     return vcvtq_f32_s32(cat__qn_dot4(0, w0l, w0h, x0l, x0h, w1l, w1h, x1l, x1h, w2l, w2h, x2l, x2h, w3l, w3h, x3l, x3h));
 }
 #define CAT__QNX x0l, x0h, x1l, x1h, x2l, x2h, x3l, x3h
-/* one x row by weight rows [o0, o1) (at most 16), 4 rows at a time */
-static void cat__qn_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
+/* s (a lane a row) plus groups 0 .. ng - 1 in turn: t_r, f_r hold row r's
+   integer sums (as f32) and d_g e_g, a lane a group */
+CAT__INLINE float32x4_t cat__qn_add4(float32x4_t s, int ng, float32x4_t t0, float32x4_t t1, float32x4_t t2, float32x4_t t3,
+                                     float32x4_t f0, float32x4_t f1, float32x4_t f2, float32x4_t f3) {
+    cat__qn_tr4(&t0, &t1, &t2, &t3);
+    cat__qn_tr4(&f0, &f1, &f2, &f3);
+    s = vfmaq_f32(s, t0, f0);
+    if (ng > 1) s = vfmaq_f32(s, t1, f1);
+    if (ng > 2) s = vfmaq_f32(s, t2, f2);
+    if (ng > 3) s = vfmaq_f32(s, t3, f3);
+    return s;
+}
+/* one x row by weight rows [o0, o1) (at most 16), 4 rows at a time (past o1:
+   the last row again), 4 groups at a time */
+CAT__INLINE void cat__qn_dec(const int q4, float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
     const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
     const size_t R = cat__qrow_bytes(W->dtype, in);
-    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0), gb = q4 ? 16 : 32;
-    const int64_t Gf = q4 ? G : in / 32;   /* groups that lie whole in a row */
+    const int nr = (int)(o1 - o0), gb = q4 ? 16 : 32;
+    const int64_t Gf = q4 ? G : in / 32;   /* groups that lie whole in a row (all but at most one) */
     const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
     const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;
     const float *xe = q->e + (size_t)i * (size_t)P * 2;
@@ -5887,68 +5901,56 @@ static void cat__qn_dec(float *y, const cat__xq *q, int64_t i, const cat__tensor
     const uint8_t *wb = (const uint8_t *)W->data + (size_t)o0 * R;
     int r0, r;
     for (r0 = 0; r0 < nr; r0 += 4) {
-        const uint8_t *w[4];
-        const uint16_t *d[4];
+        const uint8_t *w0 = wb + (size_t)(r0 < nr ? r0 : nr - 1) * R, *w1 = wb + (size_t)(r0 + 1 < nr ? r0 + 1 : nr - 1) * R;
+        const uint8_t *w2 = wb + (size_t)(r0 + 2 < nr ? r0 + 2 : nr - 1) * R, *w3 = wb + (size_t)(r0 + 3 < nr ? r0 + 3 : nr - 1) * R;
+        const uint16_t *d0 = sc + (size_t)(r0 < nr ? r0 : nr - 1) * (size_t)G, *d1 = sc + (size_t)(r0 + 1 < nr ? r0 + 1 : nr - 1) * (size_t)G;
+        const uint16_t *d2 = sc + (size_t)(r0 + 2 < nr ? r0 + 2 : nr - 1) * (size_t)G, *d3 = sc + (size_t)(r0 + 3 < nr ? r0 + 3 : nr - 1) * (size_t)G;
         float32x4_t s = vdupq_n_f32(0.0f);
         int64_t g;
-        for (r = 0; r < 4; r++) {
-            const int rr = r0 + r < nr ? r0 + r : nr - 1;
-            w[r] = wb + (size_t)rr * R;
-            d[r] = sc + (size_t)rr * (size_t)G;
+        for (g = 0; g + 4 <= Gf; g += 4) {
+            const size_t o = (size_t)gb * (size_t)g;
+            const int8x16_t x0l = vld1q_s8(a + 32 * g), x0h = vld1q_s8(a + 32 * g + 16), x1l = vld1q_s8(a + 32 * g + 32), x1h = vld1q_s8(a + 32 * g + 48);
+            const int8x16_t x2l = vld1q_s8(a + 32 * g + 64), x2h = vld1q_s8(a + 32 * g + 80), x3l = vld1q_s8(a + 32 * g + 96), x3h = vld1q_s8(a + 32 * g + 112);
+            const float32x4_t ev = vld1q_f32(xe + g);
+            const int32x4_t c8 = vshlq_n_s32(vld1q_s32(xs + g), 3);
+            CAT__PREFETCH(w0 + o, 1024); CAT__PREFETCH(w1 + o, 1024); CAT__PREFETCH(w2 + o, 1024); CAT__PREFETCH(w3 + o, 1024);
+            s = cat__qn_add4(s, 4, cat__qn_row4(q4, w0 + o, CAT__QNX, c8), cat__qn_row4(q4, w1 + o, CAT__QNX, c8),
+                             cat__qn_row4(q4, w2 + o, CAT__QNX, c8), cat__qn_row4(q4, w3 + o, CAT__QNX, c8),
+                             vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d0 + g))), ev), vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d1 + g))), ev),
+                             vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d2 + g))), ev), vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d3 + g))), ev));
         }
-        for (g = 0; g < G; g += 4) {
-            const int ng = G - g < 4 ? (int)(G - g) : 4;
-            float32x4_t t0, t1, t2, t3, f0, f1, f2, f3;
-            if (ng == 4 && g + 4 <= Gf) {
-                const int8x16_t x0l = vld1q_s8(a + 32 * g), x0h = vld1q_s8(a + 32 * g + 16), x1l = vld1q_s8(a + 32 * g + 32), x1h = vld1q_s8(a + 32 * g + 48);
-                const int8x16_t x2l = vld1q_s8(a + 32 * g + 64), x2h = vld1q_s8(a + 32 * g + 80), x3l = vld1q_s8(a + 32 * g + 96), x3h = vld1q_s8(a + 32 * g + 112);
-                const float32x4_t ev = vld1q_f32(xe + g);
-                const int32x4_t c8 = vshlq_n_s32(vld1q_s32(xs + g), 3);
-                for (r = 0; r < 4; r++) CAT__PREFETCH(w[r] + (size_t)gb * (size_t)g, 1024);
-                t0 = cat__qn_row4(q4, w[0] + (size_t)gb * (size_t)g, CAT__QNX, c8);
-                t1 = cat__qn_row4(q4, w[1] + (size_t)gb * (size_t)g, CAT__QNX, c8);
-                t2 = cat__qn_row4(q4, w[2] + (size_t)gb * (size_t)g, CAT__QNX, c8);
-                t3 = cat__qn_row4(q4, w[3] + (size_t)gb * (size_t)g, CAT__QNX, c8);
-                f0 = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d[0] + g))), ev);
-                f1 = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d[1] + g))), ev);
-                f2 = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d[2] + g))), ev);
-                f3 = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d[3] + g))), ev);
-            } else {   /* the last groups: through zeroed buffers, nothing past the row read */
-                int8_t xt[128];
-                uint8_t wt[128];
-                float et[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-                int32_t st[4] = { 0, 0, 0, 0 };
-                uint16_t dt[4];
-                float32x4_t ev;
-                int32x4_t c8;
-                int8x16_t x0l, x0h, x1l, x1h, x2l, x2h, x3l, x3h;
-                const size_t nw = R - (size_t)gb * (size_t)g < (size_t)(4 * gb) ? R - (size_t)gb * (size_t)g : (size_t)(4 * gb);
-                float32x4_t tv[4], fv[4];
-                memset(xt, 0, sizeof xt);
-                memcpy(xt, a + 32 * g, (size_t)(32 * ng));
-                memcpy(et, xe + g, sizeof(float) * (size_t)ng);
-                memcpy(st, xs + g, sizeof(int32_t) * (size_t)ng);
-                x0l = vld1q_s8(xt); x0h = vld1q_s8(xt + 16); x1l = vld1q_s8(xt + 32); x1h = vld1q_s8(xt + 48);
-                x2l = vld1q_s8(xt + 64); x2h = vld1q_s8(xt + 80); x3l = vld1q_s8(xt + 96); x3h = vld1q_s8(xt + 112);
-                ev = vld1q_f32(et);
-                c8 = vshlq_n_s32(vld1q_s32(st), 3);
-                for (r = 0; r < 4; r++) {
-                    memset(wt, 0, sizeof wt);
-                    memcpy(wt, w[r] + (size_t)gb * (size_t)g, nw);
-                    memset(dt, 0, sizeof dt);
-                    memcpy(dt, d[r] + g, sizeof(uint16_t) * (size_t)ng);
-                    tv[r] = cat__qn_row4(q4, wt, CAT__QNX, c8);
-                    fv[r] = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(dt))), ev);
-                }
-                t0 = tv[0]; t1 = tv[1]; t2 = tv[2]; t3 = tv[3];
-                f0 = fv[0]; f1 = fv[1]; f2 = fv[2]; f3 = fv[3];
+        if (g < G) {   /* the last 1 to 4 groups: through zeroed buffers, nothing past a row read */
+            const int ng = (int)(G - g);
+            const size_t o = (size_t)gb * (size_t)g, nw = R - o;   /* at most 4 groups' bytes (q8: g >= Gf - 3, and G <= Gf + 1) */
+            const uint8_t *wr[4];
+            const uint16_t *dr[4];
+            int8_t xt[128];
+            uint8_t wt[128];
+            float et[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+            int32_t st[4] = { 0, 0, 0, 0 };
+            uint16_t dt[4];
+            float32x4_t tv[4], fv[4], ev;
+            int32x4_t c8;
+            int8x16_t x0l, x0h, x1l, x1h, x2l, x2h, x3l, x3h;
+            wr[0] = w0; wr[1] = w1; wr[2] = w2; wr[3] = w3;
+            dr[0] = d0; dr[1] = d1; dr[2] = d2; dr[3] = d3;
+            memset(xt, 0, sizeof xt);
+            memcpy(xt, a + 32 * g, (size_t)(32 * ng));
+            memcpy(et, xe + g, sizeof(float) * (size_t)ng);
+            memcpy(st, xs + g, sizeof(int32_t) * (size_t)ng);
+            x0l = vld1q_s8(xt); x0h = vld1q_s8(xt + 16); x1l = vld1q_s8(xt + 32); x1h = vld1q_s8(xt + 48);
+            x2l = vld1q_s8(xt + 64); x2h = vld1q_s8(xt + 80); x3l = vld1q_s8(xt + 96); x3h = vld1q_s8(xt + 112);
+            ev = vld1q_f32(et);
+            c8 = vshlq_n_s32(vld1q_s32(st), 3);
+            for (r = 0; r < 4; r++) {
+                memset(wt, 0, sizeof wt);
+                memcpy(wt, wr[r] + o, nw);
+                memset(dt, 0, sizeof dt);
+                memcpy(dt, dr[r] + g, sizeof(uint16_t) * (size_t)ng);
+                tv[r] = cat__qn_row4(q4, wt, CAT__QNX, c8);
+                fv[r] = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(dt))), ev);
             }
-            cat__qn_tr4(&t0, &t1, &t2, &t3);
-            cat__qn_tr4(&f0, &f1, &f2, &f3);
-            s = vfmaq_f32(s, t0, f0);
-            if (ng > 1) s = vfmaq_f32(s, t1, f1);
-            if (ng > 2) s = vfmaq_f32(s, t2, f2);
-            if (ng > 3) s = vfmaq_f32(s, t3, f3);
+            s = cat__qn_add4(s, ng, tv[0], tv[1], tv[2], tv[3], fv[0], fv[1], fv[2], fv[3]);
         }
         if (nr - r0 >= 4) vst1q_f32(y + r0, s);
         else {
@@ -5968,7 +5970,10 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
     int64_t g0, i;
     int h;
     if (i1 - i0 <= 2) {   /* decode: the weights as they lie */
-        for (i = i0; i < i1; i++) cat__qn_dec(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+        for (i = i0; i < i1; i++) {
+            if (q4) cat__qn_dec(1, y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+            else cat__qn_dec(0, y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+        }
         return;
     }
     for (g0 = 0; g0 < G; g0 += CAT__QGC) {
@@ -5996,7 +6001,6 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
             }
         }
     }
-    (void)q4;
 }
 #undef CAT__QGC
 #undef CAT__QNDOT
@@ -6007,6 +6011,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #undef cat__qn_ilv
 #undef cat__qn_mk
 #undef cat__qn_row4
+#undef cat__qn_add4
 #undef cat__qn_dec
 #else
 /* scalar: the reference */
