@@ -5648,8 +5648,9 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
    fused multiply-add, so the bits are those of cat__q_block_ref.
    Prefill: 16 weight rows are unpacked (q4: nibble - 8) and laid out once per
    chunk of CAT__QGC groups (cat__qn_ilv), then micro-tiles of up to 4 x rows
-   by 8 weight rows (cat__qn_mk) make each group's integer sums and add them
-   (the f32 sums stay in registers over the chunk). With sdot one 16-byte
+   (2 without sdot) by 8 weight rows (cat__qn_mk) make each group's integer
+   sums and add them (the f32 sums stay in registers over the chunk), every
+   x row of the block meeting the same unpacked chunk. With sdot one 16-byte
    register holds 4 values of each of 4 rows and meets 4 values of an x row
    taken from a lane (vdotq_laneq_s32): 8 steps a group. Without it: widening
    multiplies into int16 lanes of 2 products (q8: |w a| <= 128 * 127, two
@@ -5675,6 +5676,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #define CAT__QNDOT 0
 #endif
 #define CAT__QGC 64   /* groups a chunk: 16 unpacked rows of a chunk are 32 KB */
+#define CAT__QNMR (CAT__QNDOT ? 4 : 2)   /* x rows a micro-tile (without sdot, 4 x rows by 8 weight rows spill registers) */
 
 /* group g of weight row w as 32 signed values: columns 0-15 in lo, 16-31 in
    hi (q8: 0 past the row's end, which is not read; q4: its nibbles - 8) */
@@ -5983,26 +5985,28 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
             const int nc = nr - 8 * h < 8 ? nr - 8 * h : 8;
             const int8_t *uh = ub + (size_t)256 * (size_t)(h * ng);
             const float *dh = dv + (size_t)8 * (size_t)(h * ng);
-            for (i = i0; i < i1; i += 4) {
+            for (i = i0; i < i1; i += CAT__QNMR) {
                 float *yo = last ? y + (size_t)i * ldy + o0 + 8 * h : NULL, *ac = acc + (size_t)(i - i0) * 16 + 8 * h;
-                const int m = i1 - i < 4 ? (int)(i1 - i) : 4;
 #if CAT__QNDOT
 #define CAT__QNCALL(M) cat__qn_mk(M, 0, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng)
-#else
-#define CAT__QNCALL(M) if (q4) cat__qn_mk(M, 1, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng); else cat__qn_mk(M, 0, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng)
-#endif
-                switch (m) {
+                switch (i1 - i < 4 ? (int)(i1 - i) : 4) {
                 case 1: CAT__QNCALL(1); break;
                 case 2: CAT__QNCALL(2); break;
                 case 3: CAT__QNCALL(3); break;
                 default: CAT__QNCALL(4); break;
                 }
+#else
+#define CAT__QNCALL(M) if (q4) cat__qn_mk(M, 1, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng); else cat__qn_mk(M, 0, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng)
+                if (i1 - i < 2) CAT__QNCALL(1);
+                else CAT__QNCALL(2);
+#endif
 #undef CAT__QNCALL
             }
         }
     }
 }
 #undef CAT__QGC
+#undef CAT__QNMR
 #undef CAT__QNDOT
 #undef cat__qn_wrow
 #undef cat__qn_tr4
