@@ -5771,7 +5771,10 @@ static void cat__qn_ilv(int8_t *ub, float *dv, const cat__tensor *W, int64_t o0,
             for (r = 0; r < 4; r++) { vst1q_s8(u + 32 * (4 * k + r), lo[r]); vst1q_s8(u + 32 * (4 * k + r) + 16, hi[r]); }
 #endif
         }
-        for (r = 0; r < 8; r++) dv[8 * (h * ng + j) + r] = cat__f16_to_f32(sc[(size_t)(8 * h + r < nr ? 8 * h + r : nr - 1) * (size_t)G + (size_t)g]);
+        for (r = 0; r < 8; r++) {   /* as cat__f16_to_f32 (a signalling NaN comes out quiet, as d_g e_g would make it) */
+            const uint16_t hv = sc[(size_t)(8 * h + r < nr ? 8 * h + r : nr - 1) * (size_t)G + (size_t)g];
+            dv[8 * (h * ng + j) + r] = vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(hv))), 0);
+        }
     }
 }
 
