@@ -5792,18 +5792,25 @@ static void cat__qn_ilv(int8_t *ub, float *dv, const cat__tensor *W, int64_t o0,
     else { float t[8]; vst1q_f32(t, s##m##a); vst1q_f32(t + 4, s##m##b); memcpy(y + (size_t)m * ldy, t, sizeof(float) * (size_t)nc); } }
 #define CAT__QNFMA(m) if (M > m) { const float em = e##m[j]; \
     s##m##a = vfmaq_f32(s##m##a, vcvtq_f32_s32(c##m##a), vmulq_n_f32(d0, em)); s##m##b = vfmaq_f32(s##m##b, vcvtq_f32_s32(c##m##b), vmulq_n_f32(d1, em)); }
+/* gcc: the weights loaded where they are used (it otherwise loads a group's
+   16 registers of them first and spills the sums; clang spills with it) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CAT__QNBAR __asm__ __volatile__("" ::: "memory");
+#else
+#define CAT__QNBAR
+#endif
 #if CAT__QNDOT
 #define CAT__QNZ(m) if (M > m) { c##m##a = vdupq_n_s32(0); c##m##b = c##m##a; }
 #define CAT__QNXL(m) int8x16_t v##m = vld1q_s8(x##m + 32 * j);
 #define CAT__QNXH(m) if (M > m) v##m = vld1q_s8(x##m + 32 * j + 16);
 #define CAT__QNS1(m, l) if (M > m) { c##m##a = vdotq_laneq_s32(c##m##a, w0, v##m, l); c##m##b = vdotq_laneq_s32(c##m##b, w1, v##m, l); }
 #define CAT__QNSTEP(t, l) { const int8x16_t w0 = vld1q_s8(wv + 32 * (t)), w1 = vld1q_s8(wv + 32 * (t) + 16); \
-    CAT__QNS1(0, l) CAT__QNS1(1, l) CAT__QNS1(2, l) CAT__QNS1(3, l) }
+    CAT__QNS1(0, l) CAT__QNS1(1, l) CAT__QNS1(2, l) CAT__QNS1(3, l) CAT__QNBAR }
 #else
 #define CAT__QNW(r) vld1q_s8(wv + 32 * (r)), vld1q_s8(wv + 32 * (r) + 16)
 #define CAT__QNQ(m) if (M > m) { const int8x16_t xl = vld1q_s8(x##m + 32 * j), xh = vld1q_s8(x##m + 32 * j + 16); \
-    c##m##a = cat__qn_dot4(q4, CAT__QNW(0), xl, xh, CAT__QNW(1), xl, xh, CAT__QNW(2), xl, xh, CAT__QNW(3), xl, xh); \
-    c##m##b = cat__qn_dot4(q4, CAT__QNW(4), xl, xh, CAT__QNW(5), xl, xh, CAT__QNW(6), xl, xh, CAT__QNW(7), xl, xh); }
+    c##m##a = cat__qn_dot4(q4, CAT__QNW(0), xl, xh, CAT__QNW(1), xl, xh, CAT__QNW(2), xl, xh, CAT__QNW(3), xl, xh); CAT__QNBAR \
+    c##m##b = cat__qn_dot4(q4, CAT__QNW(4), xl, xh, CAT__QNW(5), xl, xh, CAT__QNW(6), xl, xh, CAT__QNW(7), xl, xh); CAT__QNBAR }
 #endif
 CAT__INLINE void cat__qn_mk(const int M, const int q4, float *acc, int first, float *y, int ldy, int nc, const cat__xq *q, int64_t i,
                             const int8_t *ub, const float *dv, int64_t g0, int ng) {
@@ -5843,6 +5850,7 @@ CAT__INLINE void cat__qn_mk(const int M, const int q4, float *acc, int first, fl
 #undef CAT__QNXH
 #undef CAT__QNS1
 #undef CAT__QNSTEP
+#undef CAT__QNBAR
 #undef CAT__QNW
 #undef CAT__QNQ
 
