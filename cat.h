@@ -5676,7 +5676,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #define CAT__QNDOT 0
 #endif
 #define CAT__QGC 64   /* groups a chunk: 16 unpacked rows of a chunk are 32 KB */
-#define CAT__QNMR (CAT__QNDOT ? 4 : 2)   /* x rows a micro-tile (without sdot, 4 x rows by 8 weight rows spill registers) */
+#define CAT__QNMR (CAT__QNDOT ? 4 : 2)   /* x rows a micro-tile (without sdot clang spills registers at 4) */
 
 /* group g of weight row w as 32 signed values: columns 0-15 in lo, 16-31 in
    hi (q8: 0 past the row's end, which is not read; q4: its nibbles - 8) */
