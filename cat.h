@@ -5987,10 +5987,392 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
 #undef cat__q2_d8
 #undef cat__q2_d4
 #elif CAT__ISA == 1
-/* NEON (with or without sdot): for now the reference */
-static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
-    cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
+/* NEON (Armv8-A), with the Armv8.2 dot product (sdot) where the compiler may
+   use it (__ARM_FEATURE_DOTPROD: CAT__PATH "neon-dotprod"). The integer sums
+   are exact either way and each output adds its groups in order with one
+   fused multiply-add, so the bits are those of cat__q_block_ref.
+   Prefill: 16 weight rows are unpacked (q4: nibble - 8) and laid out once per
+   chunk of CAT__QGC groups (cat__qn_ilv), then micro-tiles of up to 4 x rows
+   (2 without sdot) by 8 weight rows (cat__qn_mk) make each group's integer
+   sums and add them (the f32 sums stay in registers over the chunk), every
+   x row of the block meeting the same unpacked chunk. With sdot one 16-byte
+   register holds 4 values of each of 4 rows and meets 4 values of an x row
+   taken from a lane (vdotq_laneq_s32): 8 steps a group. Without it: widening
+   multiplies into int16 lanes of 2 products (q8: |w a| <= 128 * 127, two
+   fit) or of 4 (q4: |w| <= 8, and every partial sum of a group's 32 products
+   is at most 32 * 8 * 127 = 32512), then pairwise adds to int32.
+   Decode (1 or 2 x rows): the weight rows as they lie, 4 rows by 4 groups at
+   a time: a vector of 4 groups' sums a row, transposed to a vector of 4 rows
+   a group (cat__qn_dec). Past a row's end nothing is read: the last groups of
+   a q8 row whose length is not a multiple of 32, and the last scales, go
+   through small zeroed buffers. */
+#define cat__qn_wrow CAT__KS(cat__qn_wrow)
+#define cat__qn_tr4 CAT__KS(cat__qn_tr4)
+#define cat__qn_tr4i CAT__KS(cat__qn_tr4i)
+#define cat__qn_dot4 CAT__KS(cat__qn_dot4)
+#define cat__qn_ilv CAT__KS(cat__qn_ilv)
+#define cat__qn_mk CAT__KS(cat__qn_mk)
+#define cat__qn_row4 CAT__KS(cat__qn_row4)
+#define cat__qn_add4 CAT__KS(cat__qn_add4)
+#define cat__qn_dec CAT__KS(cat__qn_dec)
+#if defined(__ARM_FEATURE_DOTPROD)
+#define CAT__QNDOT 1
+#else
+#define CAT__QNDOT 0
+#endif
+#define CAT__QGC 64   /* groups a chunk: 16 unpacked rows of a chunk are 32 KB */
+#define CAT__QNMR (CAT__QNDOT ? 4 : 2)   /* x rows a micro-tile (without sdot clang spills registers at 4) */
+
+/* group g of weight row w as 32 signed values: columns 0-15 in lo, 16-31 in
+   hi (q8: 0 past the row's end, which is not read; q4: its nibbles - 8) */
+CAT__INLINE void cat__qn_wrow(int8x16_t *lo, int8x16_t *hi, const uint8_t *w, int64_t g, int64_t in, int q4) {
+    if (q4) {
+        const uint8x16_t b = vld1q_u8(w + 16 * g);
+        *lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b, vdupq_n_u8(15))), vdupq_n_s8(8));
+        *hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b, 4)), vdupq_n_s8(8));
+    } else if (32 * g + 32 <= in) {
+        *lo = vld1q_s8((const int8_t *)(w + 32 * g));
+        *hi = vld1q_s8((const int8_t *)(w + 32 * g + 16));
+    } else {
+        int8_t t[32];
+        memset(t, 0, sizeof t);
+        memcpy(t, w + 32 * g, (size_t)(in - 32 * g));
+        *lo = vld1q_s8(t);
+        *hi = vld1q_s8(t + 16);
+    }
 }
+/* 4 x 4 transposes: of f32 lanes, and of the 32-bit words of 4 byte vectors */
+CAT__INLINE void cat__qn_tr4(float32x4_t *a, float32x4_t *b, float32x4_t *c, float32x4_t *d) {
+    const float64x2_t t0 = vreinterpretq_f64_f32(vtrn1q_f32(*a, *b)), t1 = vreinterpretq_f64_f32(vtrn2q_f32(*a, *b));
+    const float64x2_t t2 = vreinterpretq_f64_f32(vtrn1q_f32(*c, *d)), t3 = vreinterpretq_f64_f32(vtrn2q_f32(*c, *d));
+    *a = vreinterpretq_f32_f64(vtrn1q_f64(t0, t2));
+    *b = vreinterpretq_f32_f64(vtrn1q_f64(t1, t3));
+    *c = vreinterpretq_f32_f64(vtrn2q_f64(t0, t2));
+    *d = vreinterpretq_f32_f64(vtrn2q_f64(t1, t3));
+}
+CAT__INLINE void cat__qn_tr4i(int8x16_t *v) {
+    const int32x4_t a = vreinterpretq_s32_s8(v[0]), b = vreinterpretq_s32_s8(v[1]), c = vreinterpretq_s32_s8(v[2]), d = vreinterpretq_s32_s8(v[3]);
+    const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(a, b)), t1 = vreinterpretq_s64_s32(vtrn2q_s32(a, b));
+    const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(c, d)), t3 = vreinterpretq_s64_s32(vtrn2q_s32(c, d));
+    v[0] = vreinterpretq_s8_s64(vtrn1q_s64(t0, t2));
+    v[1] = vreinterpretq_s8_s64(vtrn1q_s64(t1, t3));
+    v[2] = vreinterpretq_s8_s64(vtrn2q_s64(t0, t2));
+    v[3] = vreinterpretq_s8_s64(vtrn2q_s64(t1, t3));
+}
+/* 4 dot products of 32 values (w_k, x_k: columns 0-15 in l, 16-31 in h), one
+   a lane, exact; small: every |w| <= 8 (only read without sdot) */
+#if CAT__QNDOT
+#define CAT__QNP(k) const int32x4_t p##k = vdotq_s32(vdotq_s32(vdupq_n_s32(0), w##k##l, x##k##l), w##k##h, x##k##h);
+#else
+#define CAT__QNP(k) int32x4_t p##k = vdupq_n_s32(0); \
+    if (small) { int16x8_t h = vmull_s8(vget_low_s8(w##k##l), vget_low_s8(x##k##l)); h = vmlal_high_s8(h, w##k##l, x##k##l); \
+                 h = vmlal_s8(h, vget_low_s8(w##k##h), vget_low_s8(x##k##h)); h##k = vmlal_high_s8(h, w##k##h, x##k##h); } \
+    else { int16x8_t h = vmull_s8(vget_low_s8(w##k##l), vget_low_s8(x##k##l)); h = vmlal_high_s8(h, w##k##l, x##k##l); p##k = vpaddlq_s16(h); \
+           h = vmull_s8(vget_low_s8(w##k##h), vget_low_s8(x##k##h)); h = vmlal_high_s8(h, w##k##h, x##k##h); p##k = vpadalq_s16(p##k, h); }
+#endif
+CAT__INLINE int32x4_t cat__qn_dot4(const int small, int8x16_t w0l, int8x16_t w0h, int8x16_t x0l, int8x16_t x0h, int8x16_t w1l, int8x16_t w1h, int8x16_t x1l, int8x16_t x1h,
+                                   int8x16_t w2l, int8x16_t w2h, int8x16_t x2l, int8x16_t x2h, int8x16_t w3l, int8x16_t w3h, int8x16_t x3l, int8x16_t x3h) {
+#if CAT__QNDOT
+    CAT__QNP(0) CAT__QNP(1) CAT__QNP(2) CAT__QNP(3)
+    (void)small;
+    return vpaddq_s32(vpaddq_s32(p0, p1), vpaddq_s32(p2, p3));
+#else
+    int16x8_t h0 = vdupq_n_s16(0), h1 = h0, h2 = h0, h3 = h0;
+    CAT__QNP(0) CAT__QNP(1) CAT__QNP(2) CAT__QNP(3)
+    if (small) return vpaddlq_s16(vpaddq_s16(vpaddq_s16(h0, h1), vpaddq_s16(h2, h3)));   /* partial sums of one group's products */
+    return vpaddq_s32(vpaddq_s32(p0, p1), vpaddq_s32(p2, p3));
+#endif
+}
+#undef CAT__QNP
+
+/* rows [o0, o0 + 16) of W (past o1: the last row again; halves of 8 rows
+   wholly past o1: none), groups [g0, g0 + ng), unpacked to signed values:
+   half h, group j at ub + 256 (h ng + j):
+     sdot: step t (values 4t .. 4t + 3 of the group) at 32 t, rows 0-3 of the
+           half then rows 4-7, 4 bytes a row
+     else: the half's 8 rows of 32 values in order
+   dv[8 (h ng + j) + r] = d_g of row 8h + r */
+static void cat__qn_ilv(int8_t *ub, float *dv, const cat__tensor *W, int64_t o0, int64_t o1, int64_t g0, int ng) {
+    const int64_t in = W->cols, G = (in + 31) / 32;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0), nh = (nr + 7) / 8;
+    const uint8_t *base = (const uint8_t *)W->data + (size_t)o0 * R;
+    const uint16_t *sc = cat__qscales(W) + o0 * G;
+    int h, j, k, r;
+    for (h = 0; h < nh; h++) for (j = 0; j < ng; j++) {
+        const int64_t g = g0 + j;
+        int8_t *u = ub + (size_t)256 * (size_t)(h * ng + j);
+        for (k = 0; k < 2; k++) {
+            int8x16_t lo[4], hi[4];
+            for (r = 0; r < 4; r++) {
+                const int rr = 8 * h + 4 * k + r < nr ? 8 * h + 4 * k + r : nr - 1;
+                cat__qn_wrow(&lo[r], &hi[r], base + (size_t)rr * R, g, in, q4);
+            }
+#if CAT__QNDOT
+            cat__qn_tr4i(lo);
+            cat__qn_tr4i(hi);
+            for (r = 0; r < 4; r++) { vst1q_s8(u + 32 * r + 16 * k, lo[r]); vst1q_s8(u + 32 * (4 + r) + 16 * k, hi[r]); }
+#else
+            for (r = 0; r < 4; r++) { vst1q_s8(u + 32 * (4 * k + r), lo[r]); vst1q_s8(u + 32 * (4 * k + r) + 16, hi[r]); }
+#endif
+        }
+        for (r = 0; r < 8; r++) {   /* as cat__f16_to_f32 (a signalling NaN comes out quiet, as d_g e_g would make it) */
+            const uint16_t hv = sc[(size_t)(8 * h + r < nr ? 8 * h + r : nr - 1) * (size_t)G + (size_t)g];
+            dv[8 * (h * ng + j) + r] = vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(hv))), 0);
+        }
+    }
+}
+
+/* x rows [i, i + M) by one half of 8 unpacked rows (ub, dv: its group 0)
+   over groups [g0, g0 + ng): the f32 sums come from acc (row stride 16;
+   first: from 0) and go to acc, or after the last chunk (y not NULL) to y
+   (its first nc <= 8 columns, rows ldy apart) */
+#define CAT__QM4(OP) OP(0) OP(1) OP(2) OP(3)
+#define CAT__QNDECL(m) const int8_t *x##m = xa + (size_t)(m < M ? m : 0) * (size_t)P * 64; \
+    const float *e##m = q->e + (size_t)(i + (m < M ? m : 0)) * (size_t)P * 2 + g0; \
+    float32x4_t s##m##a = vdupq_n_f32(0.0f), s##m##b = s##m##a; int32x4_t c##m##a, c##m##b;
+#define CAT__QNLD(m) if (M > m) { s##m##a = vld1q_f32(acc + 16 * m); s##m##b = vld1q_f32(acc + 16 * m + 4); }
+#define CAT__QNST(m) if (M > m) { vst1q_f32(acc + 16 * m, s##m##a); vst1q_f32(acc + 16 * m + 4, s##m##b); }
+#define CAT__QNY(m) if (M > m) { if (nc == 8) { vst1q_f32(y + (size_t)m * ldy, s##m##a); vst1q_f32(y + (size_t)m * ldy + 4, s##m##b); } \
+    else { float t[8]; vst1q_f32(t, s##m##a); vst1q_f32(t + 4, s##m##b); memcpy(y + (size_t)m * ldy, t, sizeof(float) * (size_t)nc); } }
+#define CAT__QNFMA(m) if (M > m) { const float em = e##m[j]; \
+    s##m##a = vfmaq_f32(s##m##a, vcvtq_f32_s32(c##m##a), vmulq_n_f32(d0, em)); s##m##b = vfmaq_f32(s##m##b, vcvtq_f32_s32(c##m##b), vmulq_n_f32(d1, em)); }
+/* gcc: the weights loaded where they are used (it otherwise loads a group's
+   16 registers of them first and spills the sums; clang spills with it) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CAT__QNBAR __asm__ __volatile__("" ::: "memory");
+#else
+#define CAT__QNBAR
+#endif
+#if CAT__QNDOT
+#define CAT__QNZ(m) if (M > m) { c##m##a = vdupq_n_s32(0); c##m##b = c##m##a; }
+#define CAT__QNXL(m) int8x16_t v##m = vld1q_s8(x##m + 32 * j);
+#define CAT__QNXH(m) if (M > m) v##m = vld1q_s8(x##m + 32 * j + 16);
+#define CAT__QNS1(m, l) if (M > m) { c##m##a = vdotq_laneq_s32(c##m##a, w0, v##m, l); c##m##b = vdotq_laneq_s32(c##m##b, w1, v##m, l); }
+#define CAT__QNSTEP(t, l) { const int8x16_t w0 = vld1q_s8(wv + 32 * (t)), w1 = vld1q_s8(wv + 32 * (t) + 16); \
+    CAT__QNS1(0, l) CAT__QNS1(1, l) CAT__QNS1(2, l) CAT__QNS1(3, l) CAT__QNBAR }
+#else
+#define CAT__QNW(r) vld1q_s8(wv + 32 * (r)), vld1q_s8(wv + 32 * (r) + 16)
+#define CAT__QNQ(m) if (M > m) { const int8x16_t xl = vld1q_s8(x##m + 32 * j), xh = vld1q_s8(x##m + 32 * j + 16); \
+    c##m##a = cat__qn_dot4(q4, CAT__QNW(0), xl, xh, CAT__QNW(1), xl, xh, CAT__QNW(2), xl, xh, CAT__QNW(3), xl, xh); CAT__QNBAR \
+    c##m##b = cat__qn_dot4(q4, CAT__QNW(4), xl, xh, CAT__QNW(5), xl, xh, CAT__QNW(6), xl, xh, CAT__QNW(7), xl, xh); CAT__QNBAR }
+#endif
+CAT__INLINE void cat__qn_mk(const int M, const int q4, float *acc, int first, float *y, int ldy, int nc, const cat__xq *q, int64_t i,
+                            const int8_t *ub, const float *dv, int64_t g0, int ng) {
+    const int64_t P = q->P;
+    const int8_t *xa = q->a + (size_t)i * (size_t)P * 64 + 32 * g0;
+    int j;
+    CAT__QM4(CAT__QNDECL)
+    (void)q4;
+    if (!first) { CAT__QM4(CAT__QNLD) }
+    for (j = 0; j < ng; j++) {
+        const int8_t *wv = ub + (size_t)256 * (size_t)j;
+        const float32x4_t d0 = vld1q_f32(dv + 8 * j), d1 = vld1q_f32(dv + 8 * j + 4);
+#if CAT__QNDOT
+        CAT__QM4(CAT__QNZ)
+        {
+            CAT__QM4(CAT__QNXL)
+            CAT__QNSTEP(0, 0) CAT__QNSTEP(1, 1) CAT__QNSTEP(2, 2) CAT__QNSTEP(3, 3)
+            CAT__QM4(CAT__QNXH)
+            CAT__QNSTEP(4, 0) CAT__QNSTEP(5, 1) CAT__QNSTEP(6, 2) CAT__QNSTEP(7, 3)
+        }
+#else
+        CAT__QM4(CAT__QNQ)
+#endif
+        CAT__QM4(CAT__QNFMA)
+    }
+    if (y) { CAT__QM4(CAT__QNY) }
+    else { CAT__QM4(CAT__QNST) }
+}
+#undef CAT__QM4
+#undef CAT__QNDECL
+#undef CAT__QNLD
+#undef CAT__QNST
+#undef CAT__QNY
+#undef CAT__QNFMA
+#undef CAT__QNZ
+#undef CAT__QNXL
+#undef CAT__QNXH
+#undef CAT__QNS1
+#undef CAT__QNSTEP
+#undef CAT__QNBAR
+#undef CAT__QNW
+#undef CAT__QNQ
+
+/* decode: the integer sums of 4 groups of one weight row (wg: their bytes,
+   q8 128, q4 64) with x (x_k l / h: group k's columns 0-15 / 16-31), as f32,
+   a lane a group; c8: 8 times x's group sums (sdot and q4: the nibbles are
+   used as they are, 0 .. 15, and 8 times x's sum taken off) */
+CAT__INLINE float32x4_t cat__qn_row4(const int q4, const uint8_t *wg, int8x16_t x0l, int8x16_t x0h, int8x16_t x1l, int8x16_t x1h,
+                                     int8x16_t x2l, int8x16_t x2h, int8x16_t x3l, int8x16_t x3h, int32x4_t c8) {
+    int8x16_t w0l, w0h, w1l, w1h, w2l, w2h, w3l, w3h;
+    if (q4) {
+        const uint8x16_t m4 = vdupq_n_u8(15);
+        const uint8x16_t b0 = vld1q_u8(wg), b1 = vld1q_u8(wg + 16), b2 = vld1q_u8(wg + 32), b3 = vld1q_u8(wg + 48);
+        w0l = vreinterpretq_s8_u8(vandq_u8(b0, m4)); w0h = vreinterpretq_s8_u8(vshrq_n_u8(b0, 4));
+        w1l = vreinterpretq_s8_u8(vandq_u8(b1, m4)); w1h = vreinterpretq_s8_u8(vshrq_n_u8(b1, 4));
+        w2l = vreinterpretq_s8_u8(vandq_u8(b2, m4)); w2h = vreinterpretq_s8_u8(vshrq_n_u8(b2, 4));
+        w3l = vreinterpretq_s8_u8(vandq_u8(b3, m4)); w3h = vreinterpretq_s8_u8(vshrq_n_u8(b3, 4));
+#if CAT__QNDOT
+        return vcvtq_f32_s32(vsubq_s32(cat__qn_dot4(0, w0l, w0h, x0l, x0h, w1l, w1h, x1l, x1h, w2l, w2h, x2l, x2h, w3l, w3h, x3l, x3h), c8));
+#else
+        {
+            const int8x16_t e8 = vdupq_n_s8(8);
+            (void)c8;
+            w0l = vsubq_s8(w0l, e8); w0h = vsubq_s8(w0h, e8); w1l = vsubq_s8(w1l, e8); w1h = vsubq_s8(w1h, e8);
+            w2l = vsubq_s8(w2l, e8); w2h = vsubq_s8(w2h, e8); w3l = vsubq_s8(w3l, e8); w3h = vsubq_s8(w3h, e8);
+            return vcvtq_f32_s32(cat__qn_dot4(1, w0l, w0h, x0l, x0h, w1l, w1h, x1l, x1h, w2l, w2h, x2l, x2h, w3l, w3h, x3l, x3h));
+        }
+#endif
+    }
+    (void)c8;
+    w0l = vld1q_s8((const int8_t *)wg); w0h = vld1q_s8((const int8_t *)wg + 16);
+    w1l = vld1q_s8((const int8_t *)wg + 32); w1h = vld1q_s8((const int8_t *)wg + 48);
+    w2l = vld1q_s8((const int8_t *)wg + 64); w2h = vld1q_s8((const int8_t *)wg + 80);
+    w3l = vld1q_s8((const int8_t *)wg + 96); w3h = vld1q_s8((const int8_t *)wg + 112);
+    return vcvtq_f32_s32(cat__qn_dot4(0, w0l, w0h, x0l, x0h, w1l, w1h, x1l, x1h, w2l, w2h, x2l, x2h, w3l, w3h, x3l, x3h));
+}
+#define CAT__QNX x0l, x0h, x1l, x1h, x2l, x2h, x3l, x3h
+/* s (a lane a row) plus groups 0 .. ng - 1 in turn: t_r, f_r hold row r's
+   integer sums (as f32) and d_g e_g, a lane a group */
+CAT__INLINE float32x4_t cat__qn_add4(float32x4_t s, int ng, float32x4_t t0, float32x4_t t1, float32x4_t t2, float32x4_t t3,
+                                     float32x4_t f0, float32x4_t f1, float32x4_t f2, float32x4_t f3) {
+    cat__qn_tr4(&t0, &t1, &t2, &t3);
+    cat__qn_tr4(&f0, &f1, &f2, &f3);
+    s = vfmaq_f32(s, t0, f0);
+    if (ng > 1) s = vfmaq_f32(s, t1, f1);
+    if (ng > 2) s = vfmaq_f32(s, t2, f2);
+    if (ng > 3) s = vfmaq_f32(s, t3, f3);
+    return s;
+}
+/* one x row by weight rows [o0, o1) (at most 16), 4 rows at a time (past o1:
+   the last row again), 4 groups at a time */
+CAT__INLINE void cat__qn_dec(const int q4, float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t in = W->cols, G = (in + 31) / 32, P = q->P;
+    const size_t R = cat__qrow_bytes(W->dtype, in);
+    const int nr = (int)(o1 - o0), gb = q4 ? 16 : 32;
+    const int64_t Gf = q4 ? G : in / 32;   /* groups that lie whole in a row (all but at most one) */
+    const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
+    const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;
+    const float *xe = q->e + (size_t)i * (size_t)P * 2;
+    const uint16_t *sc = cat__qscales(W) + o0 * G;
+    const uint8_t *wb = (const uint8_t *)W->data + (size_t)o0 * R;
+    int r0, r;
+    for (r0 = 0; r0 < nr; r0 += 4) {
+        const uint8_t *w0 = wb + (size_t)(r0 < nr ? r0 : nr - 1) * R, *w1 = wb + (size_t)(r0 + 1 < nr ? r0 + 1 : nr - 1) * R;
+        const uint8_t *w2 = wb + (size_t)(r0 + 2 < nr ? r0 + 2 : nr - 1) * R, *w3 = wb + (size_t)(r0 + 3 < nr ? r0 + 3 : nr - 1) * R;
+        const uint16_t *d0 = sc + (size_t)(r0 < nr ? r0 : nr - 1) * (size_t)G, *d1 = sc + (size_t)(r0 + 1 < nr ? r0 + 1 : nr - 1) * (size_t)G;
+        const uint16_t *d2 = sc + (size_t)(r0 + 2 < nr ? r0 + 2 : nr - 1) * (size_t)G, *d3 = sc + (size_t)(r0 + 3 < nr ? r0 + 3 : nr - 1) * (size_t)G;
+        float32x4_t s = vdupq_n_f32(0.0f);
+        int64_t g;
+        for (g = 0; g + 4 <= Gf; g += 4) {
+            const size_t o = (size_t)gb * (size_t)g;
+            const int8x16_t x0l = vld1q_s8(a + 32 * g), x0h = vld1q_s8(a + 32 * g + 16), x1l = vld1q_s8(a + 32 * g + 32), x1h = vld1q_s8(a + 32 * g + 48);
+            const int8x16_t x2l = vld1q_s8(a + 32 * g + 64), x2h = vld1q_s8(a + 32 * g + 80), x3l = vld1q_s8(a + 32 * g + 96), x3h = vld1q_s8(a + 32 * g + 112);
+            const float32x4_t ev = vld1q_f32(xe + g);
+            const int32x4_t c8 = vshlq_n_s32(vld1q_s32(xs + g), 3);
+            CAT__PREFETCH(w0 + o, 1024); CAT__PREFETCH(w1 + o, 1024); CAT__PREFETCH(w2 + o, 1024); CAT__PREFETCH(w3 + o, 1024);
+            s = cat__qn_add4(s, 4, cat__qn_row4(q4, w0 + o, CAT__QNX, c8), cat__qn_row4(q4, w1 + o, CAT__QNX, c8),
+                             cat__qn_row4(q4, w2 + o, CAT__QNX, c8), cat__qn_row4(q4, w3 + o, CAT__QNX, c8),
+                             vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d0 + g))), ev), vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d1 + g))), ev),
+                             vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d2 + g))), ev), vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d3 + g))), ev));
+        }
+        if (g < G) {   /* the last 1 to 4 groups: through zeroed buffers, nothing past a row read */
+            const int ng = (int)(G - g);
+            const size_t o = (size_t)gb * (size_t)g, nw = R - o;   /* at most 4 groups' bytes (q8: g >= Gf - 3, and G <= Gf + 1) */
+            const uint8_t *wr[4];
+            const uint16_t *dr[4];
+            int8_t xt[128];
+            uint8_t wt[128];
+            float et[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+            int32_t st[4] = { 0, 0, 0, 0 };
+            uint16_t dt[4];
+            float32x4_t tv[4], fv[4], ev;
+            int32x4_t c8;
+            int8x16_t x0l, x0h, x1l, x1h, x2l, x2h, x3l, x3h;
+            wr[0] = w0; wr[1] = w1; wr[2] = w2; wr[3] = w3;
+            dr[0] = d0; dr[1] = d1; dr[2] = d2; dr[3] = d3;
+            memset(xt, 0, sizeof xt);
+            memcpy(xt, a + 32 * g, (size_t)(32 * ng));
+            memcpy(et, xe + g, sizeof(float) * (size_t)ng);
+            memcpy(st, xs + g, sizeof(int32_t) * (size_t)ng);
+            x0l = vld1q_s8(xt); x0h = vld1q_s8(xt + 16); x1l = vld1q_s8(xt + 32); x1h = vld1q_s8(xt + 48);
+            x2l = vld1q_s8(xt + 64); x2h = vld1q_s8(xt + 80); x3l = vld1q_s8(xt + 96); x3h = vld1q_s8(xt + 112);
+            ev = vld1q_f32(et);
+            c8 = vshlq_n_s32(vld1q_s32(st), 3);
+            for (r = 0; r < 4; r++) {
+                memset(wt, 0, sizeof wt);
+                memcpy(wt, wr[r] + o, nw);
+                memset(dt, 0, sizeof dt);
+                memcpy(dt, dr[r] + g, sizeof(uint16_t) * (size_t)ng);
+                tv[r] = cat__qn_row4(q4, wt, CAT__QNX, c8);
+                fv[r] = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(dt))), ev);
+            }
+            s = cat__qn_add4(s, ng, tv[0], tv[1], tv[2], tv[3], fv[0], fv[1], fv[2], fv[3]);
+        }
+        if (nr - r0 >= 4) vst1q_f32(y + r0, s);
+        else {
+            float t[4];
+            vst1q_f32(t, s);
+            memcpy(y + r0, t, sizeof(float) * (size_t)(nr - r0));
+        }
+    }
+}
+#undef CAT__QNX
+static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {
+    const int64_t G = (W->cols + 31) / 32;
+    const int q4 = W->dtype == CAT_DTYPE_Q4, nr = (int)(o1 - o0), nh = (nr + 7) / 8;
+    float ubm[CAT__QGC * 128 + 16], dvm[CAT__QGC * 16 + 16], accm[CAT__QMB * 16 + 16];
+    int8_t *ub = (int8_t *)(void *)cat__align64(ubm);
+    float *dv = cat__align64(dvm), *acc = cat__align64(accm);
+    int64_t g0, i;
+    int h;
+    if (i1 - i0 <= 2) {   /* decode: the weights as they lie */
+        for (i = i0; i < i1; i++) {
+            if (q4) cat__qn_dec(1, y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+            else cat__qn_dec(0, y + (size_t)i * ldy + o0, q, i, W, o0, o1);
+        }
+        return;
+    }
+    for (g0 = 0; g0 < G; g0 += CAT__QGC) {
+        const int ng = G - g0 < CAT__QGC ? (int)(G - g0) : CAT__QGC, first = g0 == 0, last = g0 + ng >= G;
+        cat__qn_ilv(ub, dv, W, o0, o1, g0, ng);
+        for (h = 0; h < nh; h++) {
+            const int nc = nr - 8 * h < 8 ? nr - 8 * h : 8;
+            const int8_t *uh = ub + (size_t)256 * (size_t)(h * ng);
+            const float *dh = dv + (size_t)8 * (size_t)(h * ng);
+            for (i = i0; i < i1; i += CAT__QNMR) {
+                float *yo = last ? y + (size_t)i * ldy + o0 + 8 * h : NULL, *ac = acc + (size_t)(i - i0) * 16 + 8 * h;
+#if CAT__QNDOT
+#define CAT__QNCALL(M) cat__qn_mk(M, 0, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng)
+                switch (i1 - i < 4 ? (int)(i1 - i) : 4) {
+                case 1: CAT__QNCALL(1); break;
+                case 2: CAT__QNCALL(2); break;
+                case 3: CAT__QNCALL(3); break;
+                default: CAT__QNCALL(4); break;
+                }
+#else
+#define CAT__QNCALL(M) if (q4) cat__qn_mk(M, 1, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng); else cat__qn_mk(M, 0, ac, first, yo, ldy, nc, q, i, uh, dh, g0, ng)
+                if (i1 - i < 2) CAT__QNCALL(1);
+                else CAT__QNCALL(2);
+#endif
+#undef CAT__QNCALL
+            }
+        }
+    }
+}
+#undef CAT__QGC
+#undef CAT__QNMR
+#undef CAT__QNDOT
+#undef cat__qn_wrow
+#undef cat__qn_tr4
+#undef cat__qn_tr4i
+#undef cat__qn_dot4
+#undef cat__qn_ilv
+#undef cat__qn_mk
+#undef cat__qn_row4
+#undef cat__qn_add4
+#undef cat__qn_dec
 #else
 /* scalar: the reference */
 static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_t i1, const cat__tensor *W, int64_t o0, int64_t o1) {

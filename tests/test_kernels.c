@@ -76,7 +76,8 @@ static float numerics_q(const cat__tensor *W, int64_t o, const int8_t *a, const 
 int main(int argc, char **argv) {
     /* 19 x 96: full and partial pairs of groups; 5 x 33000: over 1024 groups a row (q8 / q4 scales read as halves) */
     static const int64_t shapes[][2] = { { 13, 37 }, { 7, 512 }, { 32, 600 }, { 1, 16 }, { 25, 1030 }, { 19, 96 }, { 5, 33000 } };
-    static const int ns[] = { 1, 2, 3, 5, 64, 70, 130, 133 };   /* 130, 133: a second q8 / q4 block of 2 (decode) and 5 rows */
+    /* 130, 133: past one q8 / q4 block of CAT__QMB rows, a second block of 2 (decode) and of 5 rows */
+    static const int ns[] = { 1, 2, 3, 4, 5, 64, 70, 130, 133 };
     const cat__kern *ks[NPATH];
     int p, si, ni, dt, th;
     if (argc > 1 && strcmp(argv[1], "--default") == 0) { printf("%s\n", cat_kernels()); return 0; }
@@ -99,7 +100,7 @@ int main(int argc, char **argv) {
     for (th = 1; th <= 3; th += 2) {
         cat__pool *pool = NULL;
         CHECK(cat__pool_open(th, &pool) == CAT_OK, "pool");
-        for (dt = 0; dt < 4; dt++) for (si = 0; si < 7; si++) for (ni = 0; ni < 8; ni++) {
+        for (dt = 0; dt < 4; dt++) for (si = 0; si < 7; si++) for (ni = 0; ni < (int)(sizeof ns / sizeof ns[0]); ni++) {
             const int64_t out = shapes[si][0], in = shapes[si][1];
             const int n = ns[ni];
             float *w = (float *)malloc(sizeof(float) * (size_t)(out * in)), *x = (float *)malloc(sizeof(float) * (size_t)(n * in));
