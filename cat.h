@@ -431,9 +431,12 @@ typedef struct {
                              tokens must fit: an adaptive CAT with chunk_size 0 takes the smallest
                              chunk size that fits; otherwise the chunk in use must fit.
                              CAT_ERR_BUDGET when nothing fits (see cat_model_fit_budget) */
-    int32_t bf16_dot;     /* 1: where the CPU has AVX512_BF16, bf16 weights multiply activations
-                             rounded to bf16 (about 2x prefill; logits move by up to ~0.08 on the
-                             demo); 0 = f32 activations (exact products) */
+    int32_t bf16_dot;     /* bf16 weights times activations rounded to bf16 (AVX512_BF16
+                             vdpbf16ps; logits move by up to ~0.08 on the demo) or times f32
+                             activations (exact products): 0 = automatic (bf16 activations on
+                             CPUs that issue vdpbf16ps as fast as an FMA, AMD Zen 4 and later:
+                             1.8x prefill, 2.9x decode there; else f32), 1 = bf16 activations
+                             wherever the CPU has AVX512_BF16, 2 = f32 activations always */
 } cat_session_params;
 
 /* Opens a session on m (p may be NULL: all defaults), allocating everything it will need.
@@ -2148,8 +2151,11 @@ CAT__TARGET_PUSH("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16,avx2,
 CAT__TARGET_POP
 #undef CAT__ISA
 
-/* the best kernels this CPU runs (with bf16 dot products only if bf16dot), or
-   those CAT_KERNELS names if it runs them */
+/* the best kernels this CPU runs, or those CAT_KERNELS names if it runs them;
+   bf16dot as cat_session_params.bf16_dot: 0 automatic (the bf16 dot products
+   on AMD, whose Zen 4 and 5 issue vdpbf16ps at the FMA rate, where Intel's
+   Sapphire Rapids issues it at half: measured 0.71-0.74x of f32 prefill
+   there), 1 wherever the CPU has them, 2 never */
 static const cat__kern *cat__kern_pick(int bf16dot) {
     const cat__kern *best = &cat__kern_scalar, *want = NULL;
     const char *e = getenv("CAT_KERNELS");
@@ -2168,7 +2174,7 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
 #endif
     if (avx512) best = &cat__kern_avx512;
     if (vnni) best = &cat__kern_avx512vnni;
-    if (bf16 && bf16dot) best = &cat__kern_avx512bf16;
+    if (bf16 && (bf16dot == 1 || (bf16dot == 0 && __builtin_cpu_is("amd")))) best = &cat__kern_avx512bf16;
     if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
     if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
 #ifdef CAT__HAVE_AVXVNNI
@@ -2986,7 +2992,7 @@ static cat_result cat__session_params(cat_session *s, const cat_model *m, const 
     if (p.chunk_size < 0 || p.max_context < 0 || p.n_batch < 0 || p.n_threads < 0 || p.n_seq < 0 || p.n_seq > 4096)
         return CAT_ERR_ARGS;
     if (!cat_model_chunk_ok(m, p.chunk_size)) return CAT_ERR_CHUNK;
-    if ((unsigned)p.kv_type > (unsigned)CAT_DTYPE_Q8) return CAT_ERR_ARGS;
+    if ((unsigned)p.kv_type > (unsigned)CAT_DTYPE_Q8 || (unsigned)p.bf16_dot > 2u) return CAT_ERR_ARGS;
     if (p.kv_budget_bytes) {
         int32_t c = p.chunk_size;
         size_t need;

@@ -91,10 +91,17 @@ int main(int argc, char **argv) {
 #endif
     {   /* with no CAT_KERNELS, the best path this CPU runs (one path only where the kernels are
            not chosen at run time: NEON on arm64, for one) */
-        const char *best = ks[5] ? NEON_PATH : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[6] ? "avx2vnni" : ks[1] ? "avx2" : "scalar";
+#ifdef CAT__DISPATCH
+        const int amd = __builtin_cpu_is("amd");   /* bf16 dot products by default (cat__kern_pick) */
+#else
+        const int amd = 0;
+#endif
+        const char *exact = ks[5] ? NEON_PATH : ks[4] ? "avx512vnni" : ks[2] ? "avx512" : ks[6] ? "avx2vnni" : ks[1] ? "avx2" : "scalar";
+        const char *best = ks[3] && amd ? "avx512bf16" : exact;
         unsetenv("CAT_KERNELS");
         CHECK(strcmp(cat_kernels(), best) == 0, "default path %s, expected %s", cat_kernels(), best);
-        CHECK(ks[3] ? cat__kern_pick(1) == ks[3] : strcmp(cat__kern_pick(1)->name, best) == 0, "path with bf16_dot: %s", cat__kern_pick(1)->name);
+        CHECK(ks[3] ? cat__kern_pick(1) == ks[3] : strcmp(cat__kern_pick(1)->name, exact) == 0, "path with bf16_dot 1: %s", cat__kern_pick(1)->name);
+        CHECK(strcmp(cat__kern_pick(2)->name, exact) == 0, "path with bf16_dot 2: %s, expected %s", cat__kern_pick(2)->name, exact);
     }
     for (p = 0; p < NPATH; p++) printf("path %s: %s\n", paths[p], ks[p] ? "runs here" : "not on this CPU");
     for (th = 1; th <= 3; th += 2) {

@@ -30,12 +30,18 @@ static void usage(FILE *f) {
         "                   full forward per greedy step)\n"
         "  --kv-type T      KV-cache entries: f32 (default), bf16 or q8 (lossy: give a\n"
         "                   matching --atol and --logits-only)\n"
+        "  --bf16-dot       bf16 weights times activations rounded to bf16 where the CPU\n"
+        "                   has AVX512_BF16 (lossy: give a matching --atol); default: f32\n"
+        "                   activations, the exact products (sessions choose by CPU, see\n"
+        "                   cat_session_params.bf16_dot)\n"
         "  --logits-only    skip greedy records (for lossy weight types, where a tiny\n"
         "                   difference may flip a near-tie and change the continuation)\n"
         "  -t, --threads N  OpenMP threads (default: all)\n"
         "  --version        print the version and exit\n"
         "  -h, --help       this text\n");
 }
+
+static int32_t g_bf16_dot = 2;   /* cat_session_params.bf16_dot: 2 exact, 1 with --bf16-dot */
 
 typedef struct { const unsigned char *p; size_t len, off; } rd;
 static int rd_u32(rd *r, uint32_t *v) {
@@ -51,9 +57,8 @@ static cat_result forward(const cat_model *m, int32_t chunk, cat_dtype kt, const
     cat_session_params sp;
     cat_session *s;
     cat_result r;
-    if (kt == CAT_DTYPE_F32) return cat_forward(m, chunk, tok, n, logits);
     memset(&sp, 0, sizeof sp);
-    sp.chunk_size = chunk; sp.kv_type = kt; sp.max_context = (int32_t)n; sp.n_batch = (int32_t)n;
+    sp.chunk_size = chunk; sp.kv_type = kt; sp.bf16_dot = g_bf16_dot; sp.max_context = (int32_t)n; sp.n_batch = (int32_t)n;
     r = cat_session_open(m, &sp, &s);
     if (r) return r;
     r = cat_session_feed(s, tok, n, logits);
@@ -76,7 +81,7 @@ static cat_result greedy(const cat_model *m, int32_t chunk, cat_dtype kt, int in
     if (incremental) {
         cat_session_params sp;
         memset(&sp, 0, sizeof sp);
-        sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = kt;
+        sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = kt; sp.bf16_dot = g_bf16_dot;
         r = cat_session_open(m, &sp, &s);
         if (!r) r = cat_session_feed(s, seq, np, NULL);
     } else {
@@ -124,6 +129,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-check"); return 0; }
         else if (!strcmp(a, "--incremental")) incremental = 1;
         else if (!strcmp(a, "--logits-only")) logits_only = 1;
+        else if (!strcmp(a, "--bf16-dot")) g_bf16_dot = 1;
         else if (!strcmp(a, "--kv-type") && i + 1 < argc) {
             if ((kv_type = util_kv_type(argv[++i])) < 0) { fprintf(stderr, "cat-check: --kv-type takes f32, bf16 or q8, got '%s'\n", argv[i]); return 2; }
         }
@@ -192,7 +198,7 @@ int main(int argc, char **argv) {
                 cat_session *s = NULL;
                 cat_session_params sp;
                 memset(&sp, 0, sizeof sp);
-                sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = (cat_dtype)kv_type;
+                sp.chunk_size = chunk; sp.n_threads = threads; sp.kv_type = (cat_dtype)kv_type; sp.bf16_dot = g_bf16_dot;
                 e = cat_session_open(m, &sp, &s);
                 for (t = 0; t < ntok && !e; t++) {
                     e = cat_session_feed(s, tok + t, 1, NULL);
