@@ -65,6 +65,8 @@ static void usage(FILE *f) {
         "      --ignore-eos        go on past <|endoftext|> (it is never sampled)\n"
         "  -t, --threads N         OpenMP threads (default: all)\n"
         "  -b, --batch-size N      prompt tokens per prefill step (default 512)\n"
+        "      --no-mmap           read the model into memory instead of mapping it (slower to\n"
+        "                          start; then no page of it is read from disk again)\n"
         "      --ids               print token ids instead of text\n"
         "      --prompt-cache FILE reuse the longest prefix of the prompt stored in FILE (from an\n"
         "                          earlier run with the same model and chunk size), then store\n"
@@ -80,7 +82,7 @@ static const char *const known_options[] = {
     "-m", "--model", "-p", "--prompt", "-f", "--file", "-n", "--n-predict", "-c", "--ctx-size", "--ctx", "--chunk", "--kv-type", "--kv-budget",
     "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n", "--frequency-penalty",
     "--presence-penalty", "--ignore-eos", "-s", "--seed", "--stop", "-i", "--interactive", "-t", "--threads", "-b",
-    "--batch-size", "--ids", "--prompt-cache", "--version", "-h", "--help", NULL};
+    "--batch-size", "--no-mmap", "--ids", "--prompt-cache", "--version", "-h", "--help", NULL};
 
 static double now(void) {
     struct timespec ts;
@@ -291,7 +293,7 @@ int main(int argc, char **argv) {
     long generated = 0;
     int32_t eot = -1, pending = -1;
     output out;
-    int kv_type = 0;
+    int kv_type = 0, no_mmap = 0;
     uint64_t kv_budget = 0;
 
     memset(&out, 0, sizeof out);
@@ -315,6 +317,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--frequency-penalty")) { NEED(); if (!parse_float(a, val, -1e6, 1e6, &freq_pen)) return 2; }
         else if (!strcmp(a, "--presence-penalty")) { NEED(); if (!parse_float(a, val, -1e6, 1e6, &pres_pen)) return 2; }
         else if (!strcmp(a, "--ignore-eos")) ignore_eos = 1;
+        else if (!strcmp(a, "--no-mmap")) no_mmap = 1;
         else if (!strcmp(a, "-b") || !strcmp(a, "--batch-size")) { NEED(); if (!parse_int(a, val, 1, 1 << 24, &n_batch)) return 2; }
         else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEED(); if (!parse_seed(val, &seed)) return 2; have_seed = 1; }
         else if (!strcmp(a, "--stop")) {
@@ -341,7 +344,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    r = cat_model_open(model_path, &m, err, sizeof err);
+    r = (no_mmap ? cat_model_load : cat_model_open)(model_path, &m, err, sizeof err);
     if (r) { fprintf(stderr, "cat-generate: %s: %s\n", model_path, err); return 1; }
     cfg = cat_model_config(m);
     tok = cat_model_tokenizer(m);

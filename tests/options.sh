@@ -24,6 +24,8 @@ gen -p "$P" -n 40 >"$T/ref.txt" 2>"$T/ref.err" || bad "reference run" "$(cat "$T
 gen -p "$P" -n 40 --ids >"$T/ref.ids" 2>/dev/null
 
 # ---- the prompt from a file, from a pipe, from standard input -----------------
+gen -p "$P" -n 40 --no-mmap >"$T/nommap.txt" 2>/dev/null
+same "--no-mmap (the model read into memory) gives the same text" "$T/ref.txt" "$T/nommap.txt"
 printf '%s' "$P" >"$T/prompt.txt"
 gen -f "$T/prompt.txt" -n 40 >"$T/f.txt" 2>/dev/null
 same "-f FILE gives what -p gives" "$T/ref.txt" "$T/f.txt"

@@ -93,6 +93,16 @@ static void test_model(cat_model *m, const char *path) {
           "cat_model_weight_bytes %zu, cat_model_file_bytes %zu", cat_model_weight_bytes(m), cat_model_file_bytes(m));
     CHECK(cat_model_chunk_ok(m, cfg->chunk_size) == 1, "cat_model_chunk_ok(model's chunk)");
     CHECK(cat_model_chunk_ok(m, 3) == 0, "cat_model_chunk_ok(3)");
+    {   /* read into memory instead of mapped: the same model */
+        cat_result r = cat_model_load(path, &m2, err, sizeof err);
+        CHECK(r == CAT_OK, "cat_model_load: %s", err);
+        if (r == CAT_OK) {
+            CHECK(cat_model_file_bytes(m2) == cat_model_file_bytes(m) && cat_model_tensor_count(m2) == cat_model_tensor_count(m),
+                  "cat_model_load: %zu bytes, %d tensors", cat_model_file_bytes(m2), cat_model_tensor_count(m2));
+            cat_model_close(m2);
+        }
+        CHECK(cat_model_load(NULL, &m2, err, sizeof err) == CAT_ERR_ARGS, "cat_model_load(NULL)");
+    }
     data = read_file(path, &size);
     CHECK(data != NULL, "read %s", path);
     if (data) {

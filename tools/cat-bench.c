@@ -50,6 +50,8 @@ static void usage(FILE *f) {
         "                      once to context - reps * N tokens, then each run decodes N\n"
         "  --reps R            runs per figure, median reported (default 5)\n"
         "  --no-bandwidth      skip the memory-bandwidth measurement\n"
+        "  --no-mmap           read the model files into memory instead of mapping them\n"
+        "                      (cat_model_load; llama.cpp's --no-mmap / llama-bench -mmp 0)\n"
         "  --json              one JSON object per row instead of the table\n"
         "  --paper             the paper's protocol (benchmark.py of the reference) instead:\n"
         "                      for each batch size, every sequence starts from a random\n"
@@ -76,7 +78,7 @@ static void usage(FILE *f) {
 }
 
 static const char *const known_options[] = {"--peer", "--context", "--chunk", "--threads", "--batch", "--prefill", "--decode", "--reps",
-                                            "--no-bandwidth", "--json", "--kv-type", "--paper", "--prompt", "--mem-budget",
+                                            "--no-bandwidth", "--no-mmap", "--json", "--kv-type", "--paper", "--prompt", "--mem-budget",
                                             "--version", "-h", "--help", NULL};
 
 /* unmeasured figures are NAN: "n/a" in the table, null in JSON */
@@ -398,7 +400,7 @@ static int paper(const cat_model *m, const int *chunks, int nchunk, int threads,
 int main(int argc, char **argv) {
     const char *path = NULL, *peer_path = NULL;
     int ctxs[32] = { 512 }, nctx = 1, chunks[32] = { 0 }, nchunk = 1, threads[32] = { 0 }, nthr = 1, batches[32] = { 1 }, nbat = 1;
-    int prefill = 512, dec = 64, reps = 5, json = 0, bw = 1, i, paper_mode = 0, prompt = 0, reps_set = 0, ctx_set = 0;
+    int prefill = 512, dec = 64, reps = 5, json = 0, bw = 1, no_mmap = 0, i, paper_mode = 0, prompt = 0, reps_set = 0, ctx_set = 0;
     uint64_t mem_budget = 0;
     cat_model *m, *peer = NULL;
     char err[512];
@@ -410,6 +412,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--version")) { cli_version("cat-bench"); return 0; }
         else if (!strcmp(a, "--json")) { json = 1; continue; }
         else if (!strcmp(a, "--no-bandwidth")) { bw = 0; continue; }
+        else if (!strcmp(a, "--no-mmap")) { no_mmap = 1; continue; }
         else if (!strcmp(a, "--paper")) { paper_mode = 1; continue; }
         if (a[0] == '-' && a[1] && !cli_known(a, known_options)) return cli_unknown("cat-bench", a, known_options);
         if (a[0] == '-' && !v) { fprintf(stderr, "cat-bench: %s needs a value (try --help)\n", a); return 2; }
@@ -441,9 +444,9 @@ int main(int argc, char **argv) {
         i++;
     }
     if (!path) { usage(stderr); return 2; }
-    if (cat_model_open(path, &m, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", path, err); return 1; }
+    if ((no_mmap ? cat_model_load : cat_model_open)(path, &m, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", path, err); return 1; }
     if (peer_path) {
-        if (cat_model_open(peer_path, &peer, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", peer_path, err); return 1; }
+        if ((no_mmap ? cat_model_load : cat_model_open)(peer_path, &peer, err, sizeof err)) { fprintf(stderr, "cat-bench: %s: %s\n", peer_path, err); return 1; }
         if (cat_model_config(peer)->family != CAT_FAMILY_DENSE) fprintf(stderr, "cat-bench: note: the peer %s is not a dense model\n", peer_path);
     }
     for (i = 0; i < nchunk; i++) if (chunks[i] && !cat_model_chunk_ok(m, chunks[i])) { fprintf(stderr, "cat-bench: chunk %d does not suit %s\n", chunks[i], path); return 2; }

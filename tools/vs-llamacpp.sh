@@ -19,12 +19,15 @@
 #   --bin DIR       cat.h tools (default build)
 #   --python PY     Python with numpy (default python3)
 #   --rows R,..     rows to run (default decode,prefill512,prefill512big)
+#   --no-mmap       both read the models into memory instead of mapping them
+#                   (llama-bench -mmp 0, cat-bench --no-mmap): on a machine that
+#                   pages out cold file pages, mapped weights are read again
 #   --small         small shapes (dim 512, 4 layers, vocab 8192) to try the script
 # MIT License, see LICENSE.
 set -e
-[ $# -ge 1 ] || { sed -n '2,23p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,26p' "$0"; exit 2; }
 LLAMA=$1; shift
-GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8,q4; B=build; PY=python3; SMALL=; ROWS=decode,prefill512,prefill512big
+LMM=; CMM=; GGUFPY=$LLAMA/../gguf-py; W=build/vs-llamacpp; R=3; T=1,2; TYPES=f32,bf16,q8,q4; B=build; PY=python3; SMALL=; ROWS=decode,prefill512,prefill512big
 while [ $# -gt 0 ]; do
     case $1 in
     --gguf-py) GGUFPY=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --python) PY=$2; shift 2 ;;
     --rows) ROWS=$2; shift 2 ;;
     --small) SMALL=1; shift ;;
+    --no-mmap) LMM="-mmp 0"; CMM=--no-mmap; shift ;;
     *) echo "vs-llamacpp.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -71,8 +75,8 @@ make_models big $big
 make_models mid $mid
 
 # llama-bench's tokens/s (JSON: avg_ts) and cat-bench's (decode_tps / prefill_tps)
-lcpp() { "$LB" -m "$1" -t "$2" -r 1 $3 -o json 2>/dev/null | tr -d '\n ' | sed 's/.*"avg_ts":\([0-9.e+-]*\).*/\1/'; }
-catb() { "$B/cat-bench" "$1" --threads "$2" --reps 1 --no-bandwidth --json $3 | sed "s/.*\"$4\": \([0-9.]*\).*/\1/"; }
+lcpp() { "$LB" -m "$1" -t "$2" -r 1 $LMM $3 -o json 2>/dev/null | tr -d '\n ' | sed 's/.*"avg_ts":\([0-9.e+-]*\).*/\1/'; }
+catb() { "$B/cat-bench" "$1" --threads "$2" --reps 1 --no-bandwidth $CMM --json $3 | sed "s/.*\"$4\": \([0-9.]*\).*/\1/"; }
 
 row() { case ",$ROWS," in *",$1,"*) return 0 ;; esac; return 1; }
 out=$W/rounds.txt
