@@ -1886,10 +1886,9 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
    an FMA, and read a stream of memory faster than several side by side (see
    cat__kern_pick, cat__mvn_item) */
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-static int cat__amd(void) __attribute__((unused));
-static int cat__amd(void) { return __builtin_cpu_is("amd") != 0; }
+#define CAT__AMD() (__builtin_cpu_is("amd") != 0)
 #else
-#define cat__amd() 0
+#define CAT__AMD() 0
 #endif
 
 /* g++ 12 warns about its own _mm512_undefined_* inside inlined intrinsics (GCC bug 105593) */
@@ -2196,7 +2195,7 @@ static const cat__kern *cat__kern_pick(int bf16dot) {
 #endif
     if (avx512) best = &cat__kern_avx512;
     if (vnni) best = &cat__kern_avx512vnni;
-    if (bf16 && (bf16dot == 1 || (bf16dot == 0 && cat__amd()))) best = &cat__kern_avx512bf16;
+    if (bf16 && (bf16dot == 1 || (bf16dot == 0 && CAT__AMD()))) best = &cat__kern_avx512bf16;
     if (e && strcmp(e, "scalar") == 0) want = &cat__kern_scalar;
     if (e && strcmp(e, "avx2") == 0 && avx2) want = &cat__kern_avx2;
 #ifdef CAT__HAVE_AVXVNNI
@@ -5153,7 +5152,7 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
         float *yg = j->y + (size_t)g * j->ldy;
         const float *xg = j->x + (size_t)g * in;
         int64_t o = b * 16;
-        if (j->n == 1 && !cat__amd()) for (; o + 4 <= o1; o += 4) cat__mv_row4(yg, xg, in, j->W, o);
+        if (j->n == 1 && !CAT__AMD()) for (; o + 4 <= o1; o += 4) cat__mv_row4(yg, xg, in, j->W, o);
         for (; o < o1; o++) {
             switch (j->n - g) {
             case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 1); break;
