@@ -1477,6 +1477,7 @@ static cat_result cat__model_path(const char *path, int map, cat_model **out, ch
     cat_model *m;
     FILE *f;
     long long len;
+    (void)map;   /* without mmap every file is read */
     if (!out || !path) return CAT_ERR_ARGS;
     *out = NULL;
     m = (cat_model *)CAT_MALLOC(sizeof *m);
