@@ -2012,13 +2012,6 @@ static int cat__qval(int q4, const uint8_t *row, int64_t c) {
     }
 }
 
-/* pair p (columns 64p .. 64p+63) of a q8 / q4 weight row as signed values, 0 past the row's end */
-static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) CAT__UNUSED;
-static void cat__q_unpack(int8_t *wt, const uint8_t *w, int64_t p, int64_t in, int q4) {
-    int c;
-    for (c = 0; c < 64; c++) wt[c] = 64 * p + c < in ? (int8_t)cat__qval(q4, w, 64 * p + c) : 0;
-}
-
 /* Quantized activations for the integer dot products (see NUMERICS): n rows of
    in values, P = ceil(in / 64) pairs of groups a row, laid out as
      a:  int8[n][64 P]   the values (0 past in)

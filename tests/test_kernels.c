@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     {   /* with no CAT_KERNELS, the best path this CPU runs (one path only where the kernels are
            not chosen at run time: NEON on arm64, for one) */
 #ifdef CAT__DISPATCH
-        const int amd = __builtin_cpu_is("amd");   /* bf16 dot products by default (cat__kern_pick) */
+        const int amd = CAT__AMD();   /* bf16 dot products by default (cat__kern_pick) */
 #else
         const int amd = 0;
 #endif
