@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
             else if (dt == 1) for (i = 0; i < out * in; i++) { uint32_t u; uint16_t h; memcpy(&u, &w[i], 4); h = (uint16_t)(u >> 16); memcpy((uint8_t *)data + 2 * i, &h, 2); }
             else if (dt == 2) cat_q8_quantize(data, w, out, in);
             else cat_q4_quantize(data, w, out, in);
-            W.data = data; W.dtype = (cat_dtype)dt; W.rows = out; W.cols = in;
+            W.data = data; W.dtype = (cat_dtype)dt; W.rows = out; W.cols = in; W.tl = NULL;
             if (dt >= 2 && si == 5) {   /* 19 x 96: scales of every kind (subnormal, largest, zero, negative) */
                 static const uint16_t sp[] = { 0x0001, 0x03FF, 0x0400, 0x7BFF, 0x8001, 0x83FF, 0xFBFF, 0x0000, 0x8000, 0x3C00, 0x0200 };
                 uint16_t *sc = (uint16_t *)(void *)(uintptr_t)cat__qscales(&W);
@@ -208,6 +208,23 @@ int main(int argc, char **argv) {
             if (y[0] && y[2]) CHECK(memcmp(y[0], y[2], sizeof(float) * (size_t)(n * out)) == 0, "dtype %d, %lld x %lld, n %d: scalar and avx512 bits differ",
                                     dt, (long long)out, (long long)in, n);
 #endif
+            if (dt >= 2) {   /* the paths that read tiles (a model's copy, cat__tile): the same bits, decode and prefill alike */
+                const size_t tb = cat__tile_bytes(W.dtype, in) * (size_t)((out + 15) / 16);
+                void *traw = malloc(tb + 64);
+                uint8_t *tl = (uint8_t *)(((uintptr_t)traw + 63) & ~(uintptr_t)63);
+                cat__tensor Wt = W;
+                memset(tl, 0xA5, tb);   /* cat__tile writes every byte, padding too */
+                cat__tile(tl, &W);
+                Wt.tl = tl;
+                for (p = 0; p < NPATH; p++) if (ks[p] && ks[p]->tiles) {
+                    float *yt = (float *)malloc(sizeof(float) * (size_t)(n * out));
+                    ks[p]->matmul(yt, (int)out, x, n, &Wt, pool, xb, xs_bytes);
+                    CHECK(memcmp(yt, yq, sizeof(float) * (size_t)(n * out)) == 0, "%s, dtype %d, %lld x %lld, n %d, %d threads: from tiles, not the bits of NUMERICS",
+                          paths[p], dt, (long long)out, (long long)in, n, th);
+                    free(yt);
+                }
+                free(traw);
+            }
             for (p = 0; p < NPATH; p++) free(y[p]);
             free(w); free(x); free(wd); free(data); free(xb); free(xd); free(yq);
         }
