@@ -176,6 +176,12 @@
 #ifndef CAT_H_INCLUDED
 #define CAT_H_INCLUDED
 
+/* the implementation asks glibc for madvise (huge pages for the weights, see
+   cat__advise_huge) where cat.h comes before any other header of the file that
+   defines CAT_IMPLEMENTATION; elsewhere it does without */
+#if defined(CAT_IMPLEMENTATION) && defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
 #include <stddef.h>
 #include <stdint.h>
 
@@ -1444,6 +1450,18 @@ static cat_result cat__finish_open(cat_model *m, cat_model **out, char *err, siz
     return CAT_OK;
 }
 
+/* Weights read into memory (cat_model_load, the tiles): transparent huge pages
+   where the system gives them on request (Linux, "madvise" mode), asked before
+   the pages are first written. Decode streams gigabytes a token; 2 MB pages
+   take the TLB misses of 4 KB ones out of that stream. */
+static void cat__advise_huge(void *p, size_t n) {
+#if defined(CAT__HAVE_MMAP) && defined(MADV_HUGEPAGE) && !defined(CAT__NO_HUGE)
+    const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+    if (n >= ((size_t)4 << 20) && b > a) (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+#else
+    (void)p; (void)n;
+#endif
+}
 static void *cat__aligned_alloc(size_t size, void **raw) {
     uint8_t *p;
     if (size > SIZE_MAX - CAT__ALIGN) return NULL;
@@ -1522,6 +1540,7 @@ static cat_result cat__model_path(const char *path, int map, cat_model **out, ch
     {
         void *p = cat__aligned_alloc((size_t)len, &m->owned_raw);
         if (!p) { fclose(f); CAT_FREE(m); return CAT_ERR_NOMEM; }
+        cat__advise_huge(p, (size_t)len);
         if (len && fread(p, 1, (size_t)len, f) != (size_t)len) {
             fclose(f); cat__err(err, errlen, "cannot read '%s'", path); CAT_FREE(m->owned_raw); CAT_FREE(m); return CAT_ERR_IO;
         }
@@ -2265,7 +2284,9 @@ CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
    The last tile of a matrix whose rows are not a multiple of 16 repeats its
    last row. The integer sums and their order are those of the file layout, so
    the bits are the same (NUMERICS). The copy takes the matrices' size again in
-   memory (a mapped file's pages are then no longer read). */
+   memory: from a mapped file, the pages it was made from are dropped from the
+   process (madvise, where cat.h gets it) and are read again only by kernels
+   that do not read tiles; cat_model_load's copy in memory stays whole. */
 static void cat__tile(uint8_t *dst, const cat__tensor *W) {
     const int64_t G = (W->cols + 31) / 32, in = W->cols, R = (int64_t)cat__qrow_bytes(W->dtype, W->cols);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
@@ -2321,11 +2342,19 @@ static cat_result cat__tile_all(cat_model *m) {
             cat__tile(p + off, W);
             W->tl = p + off;
             off += tb;
+#if defined(CAT__HAVE_MMAP) && defined(MADV_DONTNEED)
+            if (m->map) {   /* a mapped file's pages just read: out of the process (the kernels read the tiles) */
+                const uintptr_t a = ((uintptr_t)W->data + 4095) & ~(uintptr_t)4095;
+                const uintptr_t e = ((uintptr_t)W->data + cat__quant_bytes(W->dtype, W->rows, W->cols)) & ~(uintptr_t)4095;
+                if (e > a) (void)madvise((void *)a, (size_t)(e - a), MADV_DONTNEED);
+            }
+#endif
         }
         if (pass == 0) {
             if (!total) break;
             p = (uint8_t *)cat__aligned_alloc(total, &m->tiles_raw);
             if (!p) { CAT_FREE(specs); CAT_FREE(dst); return CAT_ERR_NOMEM; }
+            cat__advise_huge(p, total);
         }
     }
     CAT_FREE(specs); CAT_FREE(dst);
@@ -5496,8 +5525,19 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
     for (j = 0; j < ng; j++) {
         const int64_t g = g0 + j;
         __m512i *u = (__m512i *)(void *)(ub + (size_t)j * 8 * 16);
-        __m512i h;
-        if (!q4) {
+        __m512i h = _mm512_setzero_si512();
+        if (W->tl) {   /* from the tiles (cat__tile): loads where the file layout takes gathers */
+            const int64_t QB = q4 ? 256 : 512, c = g / 16, ngc = G - 16 * c < 16 ? G - 16 * c : 16;
+            const uint8_t *tc = (const uint8_t *)W->tl + (size_t)(o0 / 16) * cat__tile_bytes(W->dtype, in) + (size_t)(c * (16 * QB + 512));
+            const __m512i *tw = (const __m512i *)(const void *)(tc + (g % 16) * QB);
+            if (!q4) for (t = 0; t < 8; t++) u[t] = _mm512_xor_si512(_mm512_load_si512((const void *)(tw + t)), _mm512_set1_epi8((char)0x80));
+            else for (t = 0; t < 4; t++) {
+                const __m512i v = _mm512_load_si512((const void *)(tw + t));
+                u[t] = _mm512_sub_epi8(_mm512_and_si512(v, m4), eight);
+                u[t + 4] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), eight);
+            }
+            h = _mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(const void *)(tc + ngc * QB + 32 * (g % 16))));
+        } else if (!q4) {
             for (t = 0; t < 8; t++) {
                 if (32 * g + 4 * t + 4 <= in) u[t] = _mm512_i32gather_epi32(_mm512_add_epi32(roff, _mm512_set1_epi32((int)(32 * g + 4 * t))), (const void *)base, 1);
                 else {   /* the end of a row: no byte past it is read */
@@ -5526,7 +5566,8 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
         }
 #endif
         /* the scales: 4 bytes ending with the group's half (the one before it too; the next for g = 0) */
-        if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
+        if (W->tl) { /* loaded with the group's values */ }
+        else if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
         else if (G > 1) h = _mm512_and_si512(_mm512_i32gather_epi32(soff, (const void *)sc, 1), _mm512_set1_epi32(0xFFFF));
         else {
             int32_t v[16];
@@ -5808,7 +5849,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
         }
         return;
     }
-    if ((int64_t)cat__qrow_bytes(W->dtype, W->cols) > ((int64_t)1 << 26)) {   /* the gathers' offsets are 32-bit */
+    if (!W->tl && (int64_t)cat__qrow_bytes(W->dtype, W->cols) > ((int64_t)1 << 26)) {   /* the gathers' offsets are 32-bit */
         cat__q_block_ref(y, ldy, q, i0, i1, W, o0, o1);
         return;
     }
