@@ -26,8 +26,9 @@
        3 KERNELS        the session's thread pool, the q8/q4 formats (half-precision
                         scales) and the activations' quantization for integer dot
                         products, the kernel table chosen at run time (CAT_KERNELS),
-                        KV-cache rows (f32/bf16/q8), RMSNorm, SiLU; the kernels
-                        themselves are in 11
+                        the q8/q4 matrices' copy in tiles for the kernels that read
+                        them (cat__tile_all), KV-cache rows (f32/bf16/q8), RMSNorm,
+                        SiLU; the kernels themselves are in 11
        4 SESSION STATE  slots, each sequence's caches, struct cat_session
        5 LAYERS         RoPE, attention (cache write, then attend), feed-forward, one layer
        6 COMPRESSOR     the tokens of completed chunks -> their fx
@@ -2305,10 +2306,11 @@ static void cat__tile(uint8_t *dst, const cat__tensor *W) {
                     for (t = 0; t < QB / 64; t++) {
                         const int64_t c = q4 ? 16 * (g0 + j) + 4 * t : 32 * (g0 + j) + 4 * t;
                         const int64_t nb = q4 ? 4 : in - c >= 4 ? 4 : in - c > 0 ? in - c : 0;
-                        uint8_t *o = dst + j * QB + 64 * t + 4 * r;
-                        int k;
-                        if (nb > 0) memcpy(o, w + c, (size_t)nb);
-                        if (!q4) for (k = 0; k < 4; k++) o[k] ^= 0x80;
+                        uint32_t v = 0;
+                        if (nb == 4) memcpy(&v, w + c, 4);
+                        else if (nb > 0) { uint8_t b4[4] = { 0, 0, 0, 0 }; memcpy(b4, w + c, (size_t)nb); memcpy(&v, b4, 4); }
+                        if (!q4) v ^= 0x80808080u;
+                        memcpy(dst + j * QB + 64 * t + 4 * r, &v, 4);
                     }
                     memcpy(dst + ng * QB + 2 * (16 * j + r), sc + row * G + g0 + j, 2);
                 }

@@ -7,8 +7,8 @@
 #   4. A function's body opens on the line of its signature: `int f(void) {` (K&R, as
 #      stb and llama2.c's run.c write it); a `{` alone on a line does not follow a `)`.
 #   5. Names in cat.h: public functions and types cat_*, private ones cat__* (static),
-#      macros CAT_* (CATDEF too); tools and tests keep their own prefix (ckpt_, json_,
-#      tokfile_, util_, cli_, test_).
+#      macros CAT_* (CATDEF too; a libc feature-test macro _*_SOURCE aside); tools and
+#      tests keep their own prefix (ckpt_, json_, tokfile_, util_, cli_, test_).
 #   6. The tool headers (tools/*.h) state their return convention at the top: functions
 #      that can fail return 0 on success and -1 on failure (a message in err), or a
 #      pointer that is NULL on failure; yes/no questions (json_is_int) return 1 for yes.
@@ -44,7 +44,7 @@ awk '
         print "cat.h:" FNR ": a private function is named cat__*" }
     /^(CAT__API|CATDEF) / && match($0, /[A-Za-z_0-9]+\(/) {
         n = substr($0, RSTART, RLENGTH - 1); if (n !~ /^cat_[a-z0-9]/) print "cat.h:" FNR ": public " n " is not cat_*" }
-    /^#define / { n = $2; sub(/\(.*/, "", n); if (n !~ /^CAT/ && $3 !~ /^CAT__KS\(/) print "cat.h:" FNR ": macro " n " is not CAT_*" }
+    /^#define / { n = $2; sub(/\(.*/, "", n); if (n !~ /^CAT/ && n !~ /^_[A-Z]+_SOURCE$/ && $3 !~ /^CAT__KS\(/) print "cat.h:" FNR ": macro " n " is not CAT_*" }
     /^} [A-Za-z_0-9]+;/ { n = $2; sub(/;.*/, "", n); if (n !~ /^cat_/) print "cat.h:" FNR ": type " n " is not cat_*" }
 ' cat.h >> /tmp/style.$$
 # rule 6
