@@ -2339,6 +2339,7 @@ static cat_result cat__tile_all(cat_model *m) {
             size_t tb;
             if ((W->dtype != CAT_DTYPE_Q8 && W->dtype != CAT_DTYPE_Q4) || specs[i].ndim != 2) continue;
             if (W == &m->wte || W == &m->c_wte || W == &m->c_pos || W == &m->c_adaptive) continue;   /* rows looked up, not multiplied */
+            if (W->rows < 16) continue;   /* a tile would be mostly padding: the copy stays under twice the matrix */
             tb = cat__tile_bytes(W->dtype, W->cols) * (size_t)((W->rows + 15) / 16);
             if (pass == 0) { total += tb; continue; }
             cat__tile(p + off, W);
