@@ -1992,10 +1992,16 @@ static const uint16_t *cat__qscales(const cat__tensor *t) {
     return (const uint16_t *)(const void *)((const uint8_t *)t->data + ((nq + 63) & ~(size_t)63));
 }
 
-/* the bytes of one tile of 16 rows of a q8 / q4 matrix (cat__tile) */
-static size_t cat__tile_bytes(cat_dtype t, int64_t cols) {   /* one tile of 16 rows */
-    const int64_t G = (cols + 31) / 32, QB = t == CAT_DTYPE_Q4 ? 256 : 512, rest = G % 16;
+/* a q8 / q4 matrix in tiles (cat__tile): the bytes of one group of 32 columns
+   of a tile's 16 rows, of one tile, and where the tile of rows o0 .. o0 + 15 starts */
+static int64_t cat__tile_qb(cat_dtype t) { return t == CAT_DTYPE_Q4 ? 256 : 512; }
+static size_t cat__tile_bytes(cat_dtype t, int64_t cols) {
+    const int64_t G = (cols + 31) / 32, QB = cat__tile_qb(t), rest = G % 16;
     return (size_t)((G / 16) * (16 * QB + 512) + (rest ? rest * QB + ((32 * rest + 63) & ~(int64_t)63) : 0));
+}
+static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) CAT__UNUSED;   /* the AVX-512 passes' */
+static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) {
+    return (const uint8_t *)W->tl + (size_t)(o0 / 16) * cat__tile_bytes(W->dtype, W->cols);
 }
 static void cat__quantize(cat_dtype t, void *dst, const float *src, int64_t rows, int64_t cols) {
     const int64_t G = (cols + 31) / 32;
@@ -2150,7 +2156,7 @@ typedef struct {
     void (*wsum_g)(float *const *o, const float *const *p, const int *n, int G, const float *v, size_t stride, int hd);
     void (*softmax)(float *p, int n);                          /* in place */
     void (*silu_mul)(float *h, const float *g, int64_t n);     /* h = silu(h) * g */
-    int tiles;   /* decode reads q8 / q4 matrices in tiles (cat__tensor.tl) where the model has them */
+    int tiles;   /* the q8 / q4 kernels read the matrices in tiles (cat__tensor.tl) where the model has them */
 } cat__kern;
 
 #define CAT__KPASS 1
@@ -2291,14 +2297,14 @@ CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
 static void cat__tile(uint8_t *dst, const cat__tensor *W) {
     const int64_t G = (W->cols + 31) / 32, in = W->cols, R = (int64_t)cat__qrow_bytes(W->dtype, W->cols);
     const int q4 = W->dtype == CAT_DTYPE_Q4;
-    const int64_t QB = q4 ? 256 : 512;
+    const int64_t QB = cat__tile_qb(W->dtype);
     const uint8_t *src = (const uint8_t *)W->data;
     const uint16_t *sc = cat__qscales(W);
     int64_t b, g0, j, t, r;
     for (b = 0; b < (W->rows + 15) / 16; b++) {
         for (g0 = 0; g0 < G; g0 += 16) {
             const int64_t ng = G - g0 < 16 ? G - g0 : 16, sb = (32 * ng + 63) & ~(int64_t)63;
-            memset(dst, 0, (size_t)(ng * QB + sb));
+            memset(dst + ng * QB + 32 * ng, 0, (size_t)(sb - 32 * ng));   /* the scales' padding: the loop writes every other byte */
             for (r = 0; r < 16; r++) {
                 const int64_t row = 16 * b + r < W->rows ? 16 * b + r : W->rows - 1;
                 const uint8_t *w = src + row * R;
@@ -5523,15 +5529,17 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
     const __m512i rows = _mm512_min_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int)(o1 - o0 - 1)));
     const __m512i roff = _mm512_mullo_epi32(rows, _mm512_set1_epi32((int)R)), soff = _mm512_mullo_epi32(rows, _mm512_set1_epi32((int)(2 * G)));
     const __m512i m4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+    const uint8_t *tile = W->tl ? cat__tile_at(W, o0) : NULL;
+    const int64_t QB = cat__tile_qb(W->dtype);
     int j, t;
     (void)cv;
     for (j = 0; j < ng; j++) {
         const int64_t g = g0 + j;
         __m512i *u = (__m512i *)(void *)(ub + (size_t)j * 8 * 16);
         __m512i h = _mm512_setzero_si512();
-        if (W->tl) {   /* from the tiles (cat__tile): loads where the file layout takes gathers */
-            const int64_t QB = q4 ? 256 : 512, c = g / 16, ngc = G - 16 * c < 16 ? G - 16 * c : 16;
-            const uint8_t *tc = (const uint8_t *)W->tl + (size_t)(o0 / 16) * cat__tile_bytes(W->dtype, in) + (size_t)(c * (16 * QB + 512));
+        if (tile) {   /* from the tiles (cat__tile): loads where the file layout takes gathers */
+            const int64_t c = g / 16, ngc = G - 16 * c < 16 ? G - 16 * c : 16;
+            const uint8_t *tc = tile + (size_t)(c * (16 * QB + 512));   /* the chunk of group g */
             const __m512i *tw = (const __m512i *)(const void *)(tc + (g % 16) * QB);
             if (!q4) for (t = 0; t < 8; t++) u[t] = _mm512_xor_si512(_mm512_load_si512((const void *)(tw + t)), _mm512_set1_epi8((char)0x80));
             else for (t = 0; t < 4; t++) {
@@ -5569,7 +5577,7 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
         }
 #endif
         /* the scales: 4 bytes ending with the group's half (the one before it too; the next for g = 0) */
-        if (W->tl) { /* loaded with the group's values */ }
+        if (tile) { /* loaded with the group's values */ }
         else if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
         else if (G > 1) h = _mm512_and_si512(_mm512_i32gather_epi32(soff, (const void *)sc, 1), _mm512_set1_epi32(0xFFFF));
         else {
@@ -5791,11 +5799,11 @@ static void cat__q_dec16(float *y, const cat__xq *q, int64_t i, const cat__tenso
 static void cat__q_dec_tl(float *y, const cat__xq *q, int64_t i, const cat__tensor *W, int64_t o0, int64_t o1) {
     const int64_t G = (W->cols + 31) / 32, P = q->P;
     const int q4 = W->dtype == CAT_DTYPE_Q4;
-    const int64_t QB = q4 ? 256 : 512;
+    const int64_t QB = cat__tile_qb(W->dtype);
     const int8_t *a = q->a + (size_t)i * (size_t)P * 64;
     const int32_t *xs = q->s + (size_t)i * (size_t)P * 2;
     const float *xe = q->e + (size_t)i * (size_t)P * 2;
-    const uint8_t *w = (const uint8_t *)W->tl + (size_t)(o0 / 16) * cat__tile_bytes(W->dtype, W->cols);
+    const uint8_t *w = cat__tile_at(W, o0);
     const __m512i m4 = _mm512_set1_epi8(0x0F);
 #if CAT__ISA < 4
     const __m512i one16 = _mm512_set1_epi16(1);
