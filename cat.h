@@ -2134,7 +2134,7 @@ static void cat__prefetch_row(const float *p, int n) {
 }
 
 /* jobs of the matmul: blocks of weight rows (decode), tiles of x rows by weight rows */
-typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t rows; } cat__mv_job;
+typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t rows; int row4; } cat__mv_job;
 /* the weight rows of a decode item: 16, or a multiple of 16 for a narrow
    matrix, so that an item holds about 32768 weights (each item is claimed
    with an atomic operation that two cores contend for: with 16 rows of 512
@@ -5291,7 +5291,7 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
         float *yg = j->y + (size_t)g * j->ldy;
         const float *xg = j->x + (size_t)g * in;
         int64_t o = b * j->rows;
-        if (j->n == 1 && !CAT__AMD()) for (; o + 4 <= o1; o += 4) cat__mv_row4(yg, xg, in, j->W, o);
+        if (j->row4) for (; o + 4 <= o1; o += 4) cat__mv_row4(yg, xg, in, j->W, o);
         for (; o < o1; o++) {
             switch (j->n - g) {
             case 1: cat__mv_row(yg, j->ldy, xg, in, j->W, o, 1); break;
@@ -5304,7 +5304,7 @@ static void cat__mvn_item(void *ctx, int64_t b, int tid) {
 }
 static void cat__mvn(float *y, int ldy, const float *x, int n, const cat__tensor *W, cat__pool *pool) {
     cat__mv_job j;
-    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.rows = cat__mv_item_rows(W, pool);
+    j.y = y; j.ldy = ldy; j.x = x; j.n = n; j.W = W; j.rows = cat__mv_item_rows(W, pool); j.row4 = n == 1 && !CAT__AMD();
     cat__par((int64_t)n * W->rows * W->cols >= 65536 ? pool : NULL, cat__mvn_item, &j, (W->rows + j.rows - 1) / j.rows);
 }
 #endif
