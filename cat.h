@@ -2139,7 +2139,9 @@ typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W;
    matrix, so that an item holds about 32768 weights (each item is claimed
    with an atomic operation that two cores contend for: with 16 rows of 512
    columns 2 threads decoded a dense 512 x 8 f32 model 1.3-1.4x as fast as 1,
-   with 64 rows 1.8-2.1x), while every thread still gets 8 items or more */
+   with 64 rows 1.8-2.1x), while every thread still gets 8 items or more
+   (used by the AVX-512 kernels only) */
+static int64_t cat__mv_item_rows(const cat__tensor *W, const cat__pool *pool) CAT__UNUSED;
 static int64_t cat__mv_item_rows(const cat__tensor *W, const cat__pool *pool) {
     int64_t g = 32768 / (16 * (W->cols > 0 ? W->cols : 1));
     const int64_t most = W->rows / (16 * 8 * (int64_t)cat__pool_threads(pool));
