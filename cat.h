@@ -1455,10 +1455,16 @@ static cat_result cat__finish_open(cat_model *m, cat_model **out, char *err, siz
    where the system gives them on request (Linux, "madvise" mode), asked before
    the pages are first written. Decode streams gigabytes a token; 2 MB pages
    take the TLB misses of 4 KB ones out of that stream. */
+#if defined(CAT__HAVE_MMAP) && (defined(MADV_DONTNEED) || (defined(MADV_HUGEPAGE) && !defined(CAT__NO_HUGE)))
+/* madvise for the whole 4 KB pages inside [p, p + n) */
+static void cat__advise_pages(const void *p, size_t n, int advice) {
+    const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+    if (b > a) (void)madvise((void *)a, (size_t)(b - a), advice);
+}
+#endif
 static void cat__advise_huge(void *p, size_t n) {
 #if defined(CAT__HAVE_MMAP) && defined(MADV_HUGEPAGE) && !defined(CAT__NO_HUGE)
-    const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-    if (n >= ((size_t)4 << 20) && b > a) (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+    if (n >= ((size_t)4 << 20)) cat__advise_pages(p, n, MADV_HUGEPAGE);
 #else
     (void)p; (void)n;
 #endif
@@ -2365,11 +2371,8 @@ static cat_result cat__tile_all(cat_model *m) {
             W->tl = p + off;
             off += tb;
 #if defined(CAT__HAVE_MMAP) && defined(MADV_DONTNEED)
-            if (m->map) {   /* a mapped file's pages just read: out of the process (the kernels read the tiles) */
-                const uintptr_t a = ((uintptr_t)W->data + 4095) & ~(uintptr_t)4095;
-                const uintptr_t e = ((uintptr_t)W->data + cat__quant_bytes(W->dtype, W->rows, W->cols)) & ~(uintptr_t)4095;
-                if (e > a) (void)madvise((void *)a, (size_t)(e - a), MADV_DONTNEED);
-            }
+            /* a mapped file's pages just read: out of the process (the kernels read the tiles) */
+            if (m->map) cat__advise_pages(W->data, cat__quant_bytes(W->dtype, W->rows, W->cols), MADV_DONTNEED);
 #endif
         }
         if (pass == 0) {
@@ -6751,9 +6754,10 @@ typedef struct { float *y; int ldy; const cat__xq *q; int n; const cat__tensor *
 static void cat__q_item(void *ctx, int64_t item, int tid) {
     const cat__q_job *J = (const cat__q_job *)ctx;
     const int64_t i0 = (item / J->nblk) * CAT__QMB, i1 = i0 + CAT__QMB < J->n ? i0 + CAT__QMB : J->n;
+    const int64_t b0 = (item % J->nblk) * J->tpi;
     int64_t b;
     (void)tid;
-    for (b = (item % J->nblk) * J->tpi; b < (item % J->nblk + 1) * J->tpi && 16 * b < J->W->rows; b++)
+    for (b = b0; b < b0 + J->tpi && 16 * b < J->W->rows; b++)
         cat__q_block(J->y, J->ldy, J->q, i0, i1, J->W, b * 16, (b + 1) * 16 < J->W->rows ? (b + 1) * 16 : J->W->rows);
 }
 /* y = x W^T for q8 / q4 W: the rows of x are quantized into xs (as many at a
