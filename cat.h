@@ -4794,6 +4794,7 @@ done:
 #define cat__mk1_bf16 CAT__KS(cat__mk1_bf16)
 #define cat__mk11 CAT__KS(cat__mk11)
 #define cat__tree16 CAT__KS(cat__tree16)
+#define cat__tree16r CAT__KS(cat__tree16r)
 #define cat__out46 CAT__KS(cat__out46)
 #define cat__hsum16x16 CAT__KS(cat__hsum16x16)
 #define cat__v16 CAT__KS(cat__v16)
@@ -4910,41 +4911,44 @@ static void cat__decode_chunk(float *buf, const cat__tensor *W, int64_t o0, int 
 #if CAT__ISA >= 3
 
 /* the canonical tree for 16 accumulators in registers: lane q of the result
-   is hsum16 of v[q] */
-CAT__INLINE __m512 cat__tree16(const __m512 *v) {
-    /* the tree leaves accumulator 4h + c in lane 4c + h: this puts it in lane 4h + c */
+   is hsum16 of v_q. The vectors are values, not an array, so that the tree
+   stays in registers where it is inlined (an array went through the stack:
+   a memcpy call and a store and a load at every level, a tenth of the time of
+   a 768-column matmul) */
+#define CAT__TQ(a, b, s, t) _mm512_add_ps(_mm512_shuffle_f32x4(a, b, s), _mm512_shuffle_f32x4(a, b, t))
+#define CAT__TS(a, b, s, t) _mm512_add_ps(_mm512_shuffle_ps(a, b, s), _mm512_shuffle_ps(a, b, t))
+CAT__INLINE __m512 cat__tree16r(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __m512 v5, __m512 v6, __m512 v7,
+                                __m512 v8, __m512 v9, __m512 v10, __m512 v11, __m512 v12, __m512 v13, __m512 v14, __m512 v15) {
+    /* the tree leaves accumulator 4h + c in lane 4c + h: the permutation puts it in lane 4h + c */
     const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    __m512 l1[8], l2[4], l3[2], r;
-    int q;
-    for (q = 0; q < 8; q++)
-        l1[q] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0x44), _mm512_shuffle_f32x4(v[2 * q], v[2 * q + 1], 0xEE));
-    for (q = 0; q < 4; q++)
-        l2[q] = _mm512_add_ps(_mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0x88), _mm512_shuffle_f32x4(l1[2 * q], l1[2 * q + 1], 0xDD));
-    for (q = 0; q < 2; q++)
-        l3[q] = _mm512_add_ps(_mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0x44), _mm512_shuffle_ps(l2[2 * q], l2[2 * q + 1], 0xEE));
-    r = _mm512_add_ps(_mm512_shuffle_ps(l3[0], l3[1], 0x88), _mm512_shuffle_ps(l3[0], l3[1], 0xDD));
-    return _mm512_permutexvar_ps(perm, r);
+    const __m512 a0 = CAT__TQ(v0, v1, 0x44, 0xEE), a1 = CAT__TQ(v2, v3, 0x44, 0xEE), a2 = CAT__TQ(v4, v5, 0x44, 0xEE), a3 = CAT__TQ(v6, v7, 0x44, 0xEE);
+    const __m512 a4 = CAT__TQ(v8, v9, 0x44, 0xEE), a5 = CAT__TQ(v10, v11, 0x44, 0xEE), a6 = CAT__TQ(v12, v13, 0x44, 0xEE), a7 = CAT__TQ(v14, v15, 0x44, 0xEE);
+    const __m512 b0 = CAT__TQ(a0, a1, 0x88, 0xDD), b1 = CAT__TQ(a2, a3, 0x88, 0xDD), b2 = CAT__TQ(a4, a5, 0x88, 0xDD), b3 = CAT__TQ(a6, a7, 0x88, 0xDD);
+    const __m512 c0 = CAT__TS(b0, b1, 0x44, 0xEE), c1 = CAT__TS(b2, b3, 0x44, 0xEE);
+    return _mm512_permutexvar_ps(perm, CAT__TS(c0, c1, 0x88, 0xDD));
+}
+#undef CAT__TQ
+#undef CAT__TS
+CAT__INLINE __m512 cat__tree16(const __m512 *v) {
+    return cat__tree16r(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]);
 }
 
-/* the 4 x 6 tile's outputs from its lane sums t[6r + j] (rows r < M): the
-   canonical tree over rows 0-1 and row 2's first 4, then over the rest; row r
-   goes to y + r * ldy, 6 columns */
-CAT__INLINE void cat__out46(const int M, float *y, int ldy, const __m512 *t) {
-    const __m512 z = _mm512_setzero_ps();
-    __m512 v[16], r;
-    int q;
-    for (q = 0; q < 16; q++) v[q] = t[q];
-    r = cat__tree16(v);
-    _mm512_mask_storeu_ps(y, (__mmask16)0x3F, r);
-    if (M > 1) _mm512_mask_storeu_ps(y + ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6), r));
+/* the 4 x 6 tile's outputs from the trees of its lane sums: r0 = the tree of
+   rows 0-1 and row 2's first 4, r1 = of the rest (rows r < M); row r goes to
+   y + r * ldy, 6 columns */
+CAT__INLINE void cat__out46(const int M, float *y, int ldy, __m512 r0, __m512 r1) {
+    _mm512_mask_storeu_ps(y, (__mmask16)0x3F, r0);
+    if (M > 1) _mm512_mask_storeu_ps(y + ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6), r0));
     if (M > 2) {
-        _mm512_mask_storeu_ps(y + 2 * ldy, (__mmask16)0x0F, _mm512_permutexvar_ps(_mm512_set_epi32(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12), r));
-        for (q = 0; q < 16; q++) v[q] = q < 8 ? t[16 + q] : z;
-        r = cat__tree16(v);
-        _mm512_mask_storeu_ps(y + 2 * ldy + 4, (__mmask16)0x03, r);
-        if (M > 3) _mm512_mask_storeu_ps(y + 3 * ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2), r));
+        _mm512_mask_storeu_ps(y + 2 * ldy, (__mmask16)0x0F, _mm512_permutexvar_ps(_mm512_set_epi32(11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12), r0));
+        _mm512_mask_storeu_ps(y + 2 * ldy + 4, (__mmask16)0x03, r1);
+        if (M > 3) _mm512_mask_storeu_ps(y + 3 * ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2), r1));
     }
 }
+/* the two trees of a 4 x 6 tile's accumulators a00 .. a35 (the second only for M > 2) */
+#define CAT__OUT46(M, y, ldy) cat__out46(M, y, ldy, \
+    cat__tree16r(a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15, a20, a21, a22, a23), \
+    M > 2 ? cat__tree16r(a24, a25, a30, a31, a32, a33, a34, a35, z, z, z, z, z, z, z, z) : z)
 
 #define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
 #define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
@@ -4977,9 +4981,8 @@ CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int
         CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
     }
     if (y) {
-        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
-                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
-        cat__out46(M, y, ldy, t);
+        const __m512 z = _mm512_setzero_ps();
+        CAT__OUT46(M, y, ldy);
         return;
     }
     CAT__ROWS6(CAT__ST, 0) CAT__ROWS6(CAT__ST, 1) CAT__ROWS6(CAT__ST, 2) CAT__ROWS6(CAT__ST, 3)
@@ -5380,9 +5383,8 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
         CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
     }
     if (y) {   /* the last chunk: the outputs */
-        const __m512 t[24] = { a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15,
-                               a20, a21, a22, a23, a24, a25, a30, a31, a32, a33, a34, a35 };
-        cat__out46(M, y, ldy, t);
+        const __m512 z = _mm512_setzero_ps();
+        CAT__OUT46(M, y, ldy);
         return;
     }
     CAT__DROWS6(CAT__DST, 0) CAT__DROWS6(CAT__DST, 1) CAT__DROWS6(CAT__DST, 2) CAT__DROWS6(CAT__DST, 3)
@@ -5594,14 +5596,15 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
         }
 #endif
         /* the scales: 4 bytes ending with the group's half (the one before it too; the next for g = 0) */
-        if (tile) { /* loaded with the group's values */ }
-        else if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
-        else if (G > 1) h = _mm512_and_si512(_mm512_i32gather_epi32(soff, (const void *)sc, 1), _mm512_set1_epi32(0xFFFF));
-        else {
-            int32_t v[16];
-            int r;
-            for (r = 0; r < 16; r++) v[r] = sc[(size_t)(r < o1 - o0 ? r : o1 - o0 - 1) * (size_t)G];
-            h = _mm512_loadu_si512((const void *)v);
+        if (!tile) {   /* (the tile branch loaded them with the group's values) */
+            if (g > 0) h = _mm512_srli_epi32(_mm512_i32gather_epi32(_mm512_add_epi32(soff, _mm512_set1_epi32((int)(2 * g - 2))), (const void *)sc, 1), 16);
+            else if (G > 1) h = _mm512_and_si512(_mm512_i32gather_epi32(soff, (const void *)sc, 1), _mm512_set1_epi32(0xFFFF));
+            else {
+                int32_t v[16];
+                int r;
+                for (r = 0; r < 16; r++) v[r] = sc[(size_t)(r < o1 - o0 ? r : o1 - o0 - 1) * (size_t)G];
+                h = _mm512_loadu_si512((const void *)v);
+            }
         }
         _mm512_store_ps(dv + 16 * j, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)));
     }
@@ -7216,6 +7219,8 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mk1_bf16
 #undef cat__mk11
 #undef cat__tree16
+#undef cat__tree16r
+#undef CAT__OUT46
 #undef cat__out46
 #undef cat__hsum16x16
 #undef cat__v16
