@@ -4795,6 +4795,7 @@ done:
 #define cat__mk11 CAT__KS(cat__mk11)
 #define cat__tree16 CAT__KS(cat__tree16)
 #define cat__tree16r CAT__KS(cat__tree16r)
+#define cat__hsum16v CAT__KS(cat__hsum16v)
 #define cat__out46 CAT__KS(cat__out46)
 #define cat__hsum16x16 CAT__KS(cat__hsum16x16)
 #define cat__v16 CAT__KS(cat__v16)
@@ -4933,6 +4934,14 @@ CAT__INLINE __m512 cat__tree16(const __m512 *v) {
     return cat__tree16r(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]);
 }
 
+/* cat__hsum16 of the lanes of v, in registers (the same additions) */
+CAT__INLINE float cat__hsum16v(__m512 v) {
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));   /* l + (l + 8) */
+    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));       /* + (l + 4) */
+    const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));                                        /* (0 + 2), (1 + 3) */
+    return _mm_cvtss_f32(_mm_add_ss(p, _mm_shuffle_ps(p, p, 1)));
+}
+
 /* the 4 x 6 tile's outputs from the trees of its lane sums: r0 = the tree of
    rows 0-1 and row 2's first 4, r1 = of the rest (rows r < M); row r goes to
    y + r * ldy, 6 columns */
@@ -5040,10 +5049,10 @@ static void cat__mk11(float *acc, int first, const float *x, const float *w, int
 
 /* out[q] = hsum16(a + 16*q), q < 16 */
 static void cat__hsum16x16(float *out, const float *a) {
-    __m512 v[16];
-    int q;
-    for (q = 0; q < 16; q++) v[q] = _mm512_loadu_ps(a + 16 * q);
-    _mm512_storeu_ps(out, cat__tree16(v));
+#define CAT__L(q) _mm512_loadu_ps(a + 16 * (q))
+    _mm512_storeu_ps(out, cat__tree16r(CAT__L(0), CAT__L(1), CAT__L(2), CAT__L(3), CAT__L(4), CAT__L(5), CAT__L(6), CAT__L(7),
+                                       CAT__L(8), CAT__L(9), CAT__L(10), CAT__L(11), CAT__L(12), CAT__L(13), CAT__L(14), CAT__L(15)));
+#undef CAT__L
 }
 
 #else /* AVX2, NEON, scalar: one 16-lane accumulator as 2 x 8, 4 x 4 or 16 x 1 */
@@ -5229,7 +5238,6 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
     const int64_t kf = in & ~(int64_t)15;
     const __mmask16 tm = (__mmask16)((1u << (in & 15)) - 1);
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, wv;
-    float sum[16];
     int64_t k;
     if (W->dtype == CAT_DTYPE_F32) {
         const float *r = (const float *)W->data + o * in;
@@ -5246,7 +5254,7 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
             CAT__MV_FMA(wv, CAT__LDT);
         }
     }
-#define CAT__MV_OUT(i, acc) if (N > i) { _mm512_storeu_ps(sum, acc); y[(size_t)(i) * ldy + o] = cat__hsum16(sum); }
+#define CAT__MV_OUT(i, acc) if (N > i) y[(size_t)(i) * ldy + o] = cat__hsum16v(acc);
     CAT__MV_OUT(0, a0) CAT__MV_OUT(1, a1) CAT__MV_OUT(2, a2) CAT__MV_OUT(3, a3)
     CAT__MV_OUT(4, a4) CAT__MV_OUT(5, a5) CAT__MV_OUT(6, a6) CAT__MV_OUT(7, a7)
 #undef CAT__MV_OUT
@@ -5267,7 +5275,6 @@ CAT__INLINE void cat__mv_row(float *y, int ldy, const float *x, int64_t in, cons
 static void cat__mv_row4(float *y, const float *x, int64_t in, const cat__tensor *W, int64_t o) {
     const int f32 = W->dtype == CAT_DTYPE_F32;
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, w0, w1, w2, w3, xv;
-    float sum[16];
     int64_t k;
     for (k = 0; k < in; k += 16) {
         const __mmask16 m = (__mmask16)(in - k >= 16 ? 0xFFFFu : (1u << (in - k)) - 1u);
@@ -5276,10 +5283,10 @@ static void cat__mv_row4(float *y, const float *x, int64_t in, const cat__tensor
         a0 = _mm512_fmadd_ps(w0, xv, a0); a1 = _mm512_fmadd_ps(w1, xv, a1);
         a2 = _mm512_fmadd_ps(w2, xv, a2); a3 = _mm512_fmadd_ps(w3, xv, a3);
     }
-    _mm512_storeu_ps(sum, a0); y[o] = cat__hsum16(sum);
-    _mm512_storeu_ps(sum, a1); y[o + 1] = cat__hsum16(sum);
-    _mm512_storeu_ps(sum, a2); y[o + 2] = cat__hsum16(sum);
-    _mm512_storeu_ps(sum, a3); y[o + 3] = cat__hsum16(sum);
+    y[o] = cat__hsum16v(a0);
+    y[o + 1] = cat__hsum16v(a1);
+    y[o + 2] = cat__hsum16v(a2);
+    y[o + 3] = cat__hsum16v(a3);
 }
 #undef CAT__W4
 #undef CAT__LDF
@@ -5457,17 +5464,14 @@ typedef struct { float *y; int ldy; const uint16_t *xb; int n; const cat__tensor
 static void cat__mvdp_item(void *ctx, int64_t b, int tid) {
     const cat__dp_job *J = (const cat__dp_job *)ctx;
     const int64_t out = J->W->rows, in = J->W->cols, o1 = (b + 1) * J->rows < out ? (b + 1) * J->rows : out;
-    float sum[16];
     int64_t o;
     (void)tid;
     for (o = b * J->rows; o < o1; o++) {
         const uint16_t *w = (const uint16_t *)J->W->data + o * in;
         if (o + 1 < o1) CAT__PREFETCH(w + in, 0);
-        _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb, w, in));
-        J->y[o] = cat__hsum16(sum);
+        J->y[o] = cat__hsum16v(cat__dp11(_mm512_setzero_ps(), J->xb, w, in));
         if (J->n > 1) {
-            _mm512_storeu_ps(sum, cat__dp11(_mm512_setzero_ps(), J->xb + in, w, in));
-            J->y[(size_t)J->ldy + o] = cat__hsum16(sum);
+            J->y[(size_t)J->ldy + o] = cat__hsum16v(cat__dp11(_mm512_setzero_ps(), J->xb + in, w, in));
         }
     }
 }
@@ -7220,6 +7224,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__mk11
 #undef cat__tree16
 #undef cat__tree16r
+#undef cat__hsum16v
 #undef CAT__OUT46
 #undef cat__out46
 #undef cat__hsum16x16
