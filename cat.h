@@ -4966,10 +4966,11 @@ CAT__INLINE void cat__out46(const int M, float *y, int ldy, __m512 r0, __m512 r1
         if (M > 3) _mm512_mask_storeu_ps(y + 3 * ldy, (__mmask16)0x3F, _mm512_permutexvar_ps(_mm512_set_epi32(1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2), r1));
     }
 }
-/* the two trees of a 4 x 6 tile's accumulators a00 .. a35 (the second only for M > 2; z: a zero vector) */
+/* the two trees of a 4 x 6 tile's accumulators a00 .. a35 (the second only for M > 2) */
+#define CAT__Z _mm512_setzero_ps()
 #define CAT__OUT46(M, y, ldy) cat__out46(M, y, ldy, \
     cat__tree16r(a00, a01, a02, a03, a04, a05, a10, a11, a12, a13, a14, a15, a20, a21, a22, a23), \
-    M > 2 ? cat__tree16r(a24, a25, a30, a31, a32, a33, a34, a35, z, z, z, z, z, z, z, z) : z)
+    M > 2 ? cat__tree16r(a24, a25, a30, a31, a32, a33, a34, a35, CAT__Z, CAT__Z, CAT__Z, CAT__Z, CAT__Z, CAT__Z, CAT__Z, CAT__Z) : CAT__Z)
 
 #define CAT__ROWS6(OP, r) OP(r, 0) OP(r, 1) OP(r, 2) OP(r, 3) OP(r, 4) OP(r, 5)
 #define CAT__DECL(r, j) __m512 a##r##j = _mm512_setzero_ps();
@@ -5002,7 +5003,6 @@ CAT__INLINE void cat__mk(const int M, float *acc, int first, const float *x, int
         CAT__ROWM(0) CAT__ROWM(1) CAT__ROWM(2) CAT__ROWM(3)
     }
     if (y) {
-        const __m512 z = _mm512_setzero_ps();
         CAT__OUT46(M, y, ldy);
         return;
     }
@@ -5402,7 +5402,6 @@ CAT__INLINE void cat__mkdp(const int M, float *acc, int first, const uint16_t *x
         CAT__DROWM(0) CAT__DROWM(1) CAT__DROWM(2) CAT__DROWM(3)
     }
     if (y) {   /* the last chunk: the outputs */
-        const __m512 z = _mm512_setzero_ps();
         CAT__OUT46(M, y, ldy);
         return;
     }
@@ -7235,6 +7234,7 @@ static const cat__kern CAT__KS(cat__kern) = { CAT__PATH, cat__matmul, cat__score
 #undef cat__tree16r
 #undef cat__hsum16v
 #undef CAT__OUT46
+#undef CAT__Z
 #undef cat__out46
 #undef cat__hsum16x16
 #undef cat__v16
