@@ -2001,9 +2001,12 @@ static const uint16_t *cat__qscales(const cat__tensor *t) {
 /* a q8 / q4 matrix in tiles (cat__tile): the bytes of one group of 32 columns
    of a tile's 16 rows, of one tile, and where the tile of rows o0 .. o0 + 15 starts */
 static int64_t cat__tile_qb(cat_dtype t) { return t == CAT_DTYPE_Q4 ? 256 : 512; }
+#ifndef CAT__TCH
+#define CAT__TCH 2   /* groups a chunk of a tile (even: a chunk's scales fill whole 64-byte lines) */
+#endif
 static size_t cat__tile_bytes(cat_dtype t, int64_t cols) {
-    const int64_t G = (cols + 31) / 32, QB = cat__tile_qb(t), rest = G % 16;
-    return (size_t)((G / 16) * (16 * QB + 512) + (rest ? rest * QB + ((32 * rest + 63) & ~(int64_t)63) : 0));
+    const int64_t G = (cols + 31) / 32, QB = cat__tile_qb(t), rest = G % CAT__TCH;
+    return (size_t)((G / CAT__TCH) * (CAT__TCH * QB + 32 * CAT__TCH) + (rest ? rest * QB + ((32 * rest + 63) & ~(int64_t)63) : 0));
 }
 static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) CAT__UNUSED;   /* the AVX-512 passes' */
 static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) {
@@ -2311,8 +2314,12 @@ CAT__API const char *cat_kernels(void) { return cat__kern_pick(0)->name; }
    32 streams of memory, more than the hardware prefetchers follow. Where the
    kernels read tiles (the AVX-512 ones), the model keeps a copy of each q8 /
    q4 matrix (those that multiply, not the embeddings) in tiles of 16 rows,
-   each one stream: its groups of 32 columns in chunks of up to 16, a chunk's
-   groups one after another, QB bytes each, then the chunk's scales.
+   each one stream: its groups of 32 columns in chunks of CAT__TCH (2), a
+   chunk's groups one after another, QB bytes each, then the chunk's scales
+   (one 64-byte line). With chunks of 16 groups the scales lay 8 KB (q8) past
+   the values read with them, a second stream: on AMD EPYC Zen 5 decode read
+   tiles of 16 groups at 0.46-0.61x the speed of a plain loop over the same
+   bytes, of 2 groups at 0.70-0.86x (q8 and q4 alike; same bits).
      q8 (QB 512): 8 blocks of 64 bytes, block t the 4 values 32 g + 4 t .. + 3
         of the 16 rows (row r at bytes 4 r; 0 past the row's end), plus 128
         (the unsigned operand of vpdpbusd)
@@ -2333,8 +2340,8 @@ static void cat__tile(uint8_t *dst, const cat__tensor *W) {
     const uint16_t *sc = cat__qscales(W);
     int64_t b, g0, j, t, r;
     for (b = 0; b < (W->rows + 15) / 16; b++) {
-        for (g0 = 0; g0 < G; g0 += 16) {
-            const int64_t ng = G - g0 < 16 ? G - g0 : 16, sb = (32 * ng + 63) & ~(int64_t)63;
+        for (g0 = 0; g0 < G; g0 += CAT__TCH) {
+            const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, sb = (32 * ng + 63) & ~(int64_t)63;
             memset(dst + ng * QB + 32 * ng, 0, (size_t)(sb - 32 * ng));   /* the scales' padding: the loop writes every other byte */
             for (r = 0; r < 16; r++) {
                 const int64_t row = 16 * b + r < W->rows ? 16 * b + r : W->rows - 1;
@@ -5572,16 +5579,16 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
         __m512i *u = (__m512i *)(void *)(ub + (size_t)j * 8 * 16);
         __m512i h = _mm512_setzero_si512();
         if (tile) {   /* from the tiles (cat__tile): loads where the file layout takes gathers */
-            const int64_t c = g / 16, ngc = G - 16 * c < 16 ? G - 16 * c : 16;
-            const uint8_t *tc = tile + (size_t)(c * (16 * QB + 512));   /* the chunk of group g */
-            const __m512i *tw = (const __m512i *)(const void *)(tc + (g % 16) * QB);
+            const int64_t c = g / CAT__TCH, ngc = G - CAT__TCH * c < CAT__TCH ? G - CAT__TCH * c : CAT__TCH;
+            const uint8_t *tc = tile + (size_t)(c * (CAT__TCH * QB + 32 * CAT__TCH));   /* the chunk of group g */
+            const __m512i *tw = (const __m512i *)(const void *)(tc + (g % CAT__TCH) * QB);
             if (!q4) for (t = 0; t < 8; t++) u[t] = _mm512_xor_si512(_mm512_load_si512((const void *)(tw + t)), _mm512_set1_epi8((char)0x80));
             else for (t = 0; t < 4; t++) {
                 const __m512i v = _mm512_load_si512((const void *)(tw + t));
                 u[t] = _mm512_sub_epi8(_mm512_and_si512(v, m4), eight);
                 u[t + 4] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), eight);
             }
-            h = _mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(const void *)(tc + ngc * QB + 32 * (g % 16))));
+            h = _mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)(const void *)(tc + ngc * QB + 32 * (g % CAT__TCH))));
         } else if (!q4) {
             for (t = 0; t < 8; t++) {
                 if (32 * g + 4 * t + 4 <= in) u[t] = _mm512_i32gather_epi32(_mm512_add_epi32(roff, _mm512_set1_epi32((int)(32 * g + 4 * t))), (const void *)base, 1);
@@ -5843,14 +5850,14 @@ static void cat__q_dec_tl(float *y, const cat__xq *q, int64_t i, const cat__tens
     __m512 s = _mm512_setzero_ps();
     int64_t g0, g;
     (void)m4;
-    for (g0 = 0; g0 < G; g0 += 16) {
-        const int64_t ng = G - g0 < 16 ? G - g0 : 16;
+    for (g0 = 0; g0 < G; g0 += CAT__TCH) {
+        const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, cb = ng * QB + ((32 * ng + 63) & ~(int64_t)63);
         const uint16_t *sc = (const uint16_t *)(const void *)(w + ng * QB);
+        int64_t k;
+        for (k = 0; k < cb; k += 64) CAT__PREFETCH_L2(w + k, CAT__TPF);
         for (g = g0; g < g0 + ng; g++, w += QB) {
             const int32_t *xa = (const int32_t *)(const void *)(a + 32 * g);
             __m512i c0 = _mm512_setzero_si512(), c1 = _mm512_setzero_si512(), cs;
-            int k;
-            for (k = 0; k < (int)QB; k += 64) CAT__PREFETCH_L2(w + k, CAT__TPF);
             if (q4) {
                 int t;
                 cs = _mm512_set1_epi32(-8 * xs[g]);
