@@ -2004,9 +2004,14 @@ static int64_t cat__tile_qb(cat_dtype t) { return t == CAT_DTYPE_Q4 ? 256 : 512;
 #ifndef CAT__TCH
 #define CAT__TCH 2   /* groups a chunk of a tile (even: a chunk's scales fill whole 64-byte lines) */
 #endif
+#if CAT__TCH < 2 || CAT__TCH % 2
+#error "CAT__TCH must be even (the tiles' 64-byte loads need whole lines of scales)"
+#endif
+/* the bytes of a chunk of ng groups: their values, then their scales padded to 64 bytes */
+static int64_t cat__tile_chunk(int64_t QB, int64_t ng) { return ng * QB + ((32 * ng + 63) & ~(int64_t)63); }
 static size_t cat__tile_bytes(cat_dtype t, int64_t cols) {
     const int64_t G = (cols + 31) / 32, QB = cat__tile_qb(t), rest = G % CAT__TCH;
-    return (size_t)((G / CAT__TCH) * (CAT__TCH * QB + 32 * CAT__TCH) + (rest ? rest * QB + ((32 * rest + 63) & ~(int64_t)63) : 0));
+    return (size_t)((G / CAT__TCH) * cat__tile_chunk(QB, CAT__TCH) + (rest ? cat__tile_chunk(QB, rest) : 0));
 }
 static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) CAT__UNUSED;   /* the AVX-512 passes' */
 static const uint8_t *cat__tile_at(const cat__tensor *W, int64_t o0) {
@@ -2344,8 +2349,8 @@ static void cat__tile(uint8_t *dst, const cat__tensor *W) {
     int64_t b, g0, j, t, r;
     for (b = 0; b < (W->rows + 15) / 16; b++) {
         for (g0 = 0; g0 < G; g0 += CAT__TCH) {
-            const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, sb = (32 * ng + 63) & ~(int64_t)63;
-            memset(dst + ng * QB + 32 * ng, 0, (size_t)(sb - 32 * ng));   /* the scales' padding: the loop writes every other byte */
+            const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, cb = cat__tile_chunk(QB, ng);
+            memset(dst + ng * QB + 32 * ng, 0, (size_t)(cb - ng * QB - 32 * ng));   /* the scales' padding: the loop writes every other byte */
             for (r = 0; r < 16; r++) {
                 const int64_t row = 16 * b + r < W->rows ? 16 * b + r : W->rows - 1;
                 const uint8_t *w = src + row * R;
@@ -2362,7 +2367,7 @@ static void cat__tile(uint8_t *dst, const cat__tensor *W) {
                     memcpy(dst + ng * QB + 2 * (16 * j + r), sc + row * G + g0 + j, 2);
                 }
             }
-            dst += ng * QB + sb;
+            dst += cb;
         }
     }
 }
@@ -5583,7 +5588,7 @@ static void cat__q_ilv16(int32_t *ub, float *dv, int32_t *cv, const cat__tensor 
         __m512i h = _mm512_setzero_si512();
         if (tile) {   /* from the tiles (cat__tile): loads where the file layout takes gathers */
             const int64_t c = g / CAT__TCH, ngc = G - CAT__TCH * c < CAT__TCH ? G - CAT__TCH * c : CAT__TCH;
-            const uint8_t *tc = tile + (size_t)(c * (CAT__TCH * QB + 32 * CAT__TCH));   /* the chunk of group g */
+            const uint8_t *tc = tile + (size_t)(c * cat__tile_chunk(QB, CAT__TCH));   /* the chunk of group g */
             const __m512i *tw = (const __m512i *)(const void *)(tc + (g % CAT__TCH) * QB);
             if (!q4) for (t = 0; t < 8; t++) u[t] = _mm512_xor_si512(_mm512_load_si512((const void *)(tw + t)), _mm512_set1_epi8((char)0x80));
             else for (t = 0; t < 4; t++) {
@@ -5854,7 +5859,7 @@ static void cat__q_dec_tl(float *y, const cat__xq *q, int64_t i, const cat__tens
     int64_t g0, g;
     (void)m4;
     for (g0 = 0; g0 < G; g0 += CAT__TCH) {
-        const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, cb = ng * QB + ((32 * ng + 63) & ~(int64_t)63);
+        const int64_t ng = G - g0 < CAT__TCH ? G - g0 : CAT__TCH, cb = cat__tile_chunk(QB, ng);
         const uint16_t *sc = (const uint16_t *)(const void *)(w + ng * QB);
         int64_t k;
         for (k = 0; k < cb; k += 64) CAT__PREFETCH_L2(w + k, CAT__TPF);
@@ -5876,7 +5881,7 @@ static void cat__q_dec_tl(float *y, const cat__xq *q, int64_t i, const cat__tens
             s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(c0, c1), cs)),
                                 _mm512_mul_ps(_mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(const void *)(sc + 16 * (g - g0)))), _mm512_set1_ps(xe[g])), s);
         }
-        w += (32 * ng + 63) & ~(int64_t)63;
+        w += cb - ng * QB;   /* past the chunk's scales */
     }
     _mm512_mask_storeu_ps(y, (__mmask16)((1u << (o1 - o0)) - 1u), s);
 }
