@@ -1942,6 +1942,7 @@ static void cat__par(cat__pool *p, cat__job_fn fn, void *ctx, int64_t n) {
 #define CAT__KC 1024 /* k chunk (multiple of 32): the weight chunk (6 rows, 24 KB in f32) stays in L1 */
 #define CAT__MB 64   /* x rows per block: accumulators MB*NR*16 floats on the stack */
 #define CAT__QMB 128 /* q8 / q4: x rows per block (the weights are interleaved once for them) */
+#define CAT__QDEC 4  /* q8 / q4: a block of at most this many x rows takes the decode kernel (cat__q_block) */
 
 #ifdef FP_FAST_FMAF
 #define CAT__FMA(a, b, c) fmaf(a, b, c)
@@ -5915,7 +5916,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
     float *dv = cat__align64(dvm), *acc = cat__align64(accm);
     const __mmask16 km = (__mmask16)((1u << (o1 - o0)) - 1u);
     int64_t g0, i;
-    if (i1 - i0 <= 4) {   /* decode: the tiles, or the weights as they lie */
+    if (i1 - i0 <= CAT__QDEC) {   /* decode: the tiles, or the weights as they lie */
         for (i = i0; i < i1; i++) {
             if (W->tl) cat__q_dec_tl(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
             else cat__q_dec16(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
@@ -6259,7 +6260,7 @@ static void cat__q_block(float *y, int ldy, const cat__xq *q, int64_t i0, int64_
     const int q4 = W->dtype == CAT_DTYPE_Q4, mr = q4 ? 6 : 4;
 #endif
     int64_t g0, i;
-    if (i1 - i0 <= 4) {   /* decode: the weights as they lie */
+    if (i1 - i0 <= CAT__QDEC) {   /* decode: the weights as they lie */
         for (i = i0; i < i1; i++) cat__q2_dec(y + (size_t)i * ldy + o0, q, i, W, o0, o1);
         return;
     }
@@ -6802,7 +6803,7 @@ static void cat__q_item(void *ctx, int64_t item, int tid) {
     const int64_t b0 = (item % J->nblk) * J->tpi;
     int64_t b, k;
     (void)tid;
-    if (J->W->tl && i1 - i0 <= 4) {   /* decode from tiles: the item's first bytes (they follow another thread's; the kernel fetches ahead from there) */
+    if (J->W->tl && i1 - i0 <= CAT__QDEC) {   /* decode from tiles (cat__q_block): the item's first bytes (they follow another thread's; the kernel fetches ahead from there) */
         const uint8_t *t = cat__tile_at(J->W, 16 * b0);
         for (k = 0; k < CAT__TPF; k += 64) CAT__PREFETCH_L2(t, k);
     }
@@ -6830,7 +6831,7 @@ static void cat__matmul_q(float *y, int ldy, const float *x, int n, const cat__t
         if ((int64_t)nn * in >= 65536 && pool) cat__par(pool, cat__xq_item, &xj, nn);
         else cat__xq_rows_v(&q, xj.x, in, 0, nn);
         J.y = y + (size_t)r0 * ldy; J.ldy = ldy; J.q = &q; J.n = nn; J.W = W;
-        J.tpi = nn <= 4 ? CAT__TPI : 1;
+        J.tpi = nn <= CAT__QDEC ? CAT__TPI : 1;
         J.nblk = ((out + 15) / 16 + J.tpi - 1) / J.tpi;
         cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__QMB - 1) / CAT__QMB));
     }
