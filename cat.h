@@ -2183,12 +2183,18 @@ typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W;
    anew: on an AMD EPYC Zen 5, dense 2048 x 12, 2 threads, 64-row items
    instead of 16-row ones (128 KB f32) decoded bf16 1.12-1.22x as fast (4 of
    4 alternated rounds) and f32 0.98-1.11x (4 of 5 faster); 1 thread level */
+/* blocks of 16 weight rows a decode item takes: about `target` (weights or
+   bytes) at `per_row` a row, as long as every thread still gets 8 items of
+   the nblk blocks or more; at least 1 (cat__mv_item_rows, cat__matmul_q) */
+static int64_t cat__item_blocks(int64_t target, int64_t per_row, int64_t nblk, const cat__pool *pool) {
+    int64_t g = target / (16 * (per_row > 0 ? per_row : 1));
+    const int64_t most = nblk / (8 * (int64_t)cat__pool_threads(pool));
+    if (g > most) g = most;
+    return g > 1 ? g : 1;
+}
 static int64_t cat__mv_item_rows(const cat__tensor *W, const cat__pool *pool) CAT__UNUSED;
 static int64_t cat__mv_item_rows(const cat__tensor *W, const cat__pool *pool) {
-    int64_t g = 131072 / (16 * (W->cols > 0 ? W->cols : 1));
-    const int64_t most = W->rows / (16 * 8 * (int64_t)cat__pool_threads(pool));
-    if (g > most) g = most;
-    return 16 * (g > 1 ? g : 1);
+    return 16 * cat__item_blocks(131072, W->cols, W->rows / 16, pool);
 }
 typedef struct { float *y; int ldy; const float *x; int n; const cat__tensor *W; int64_t ntile, ngrp; } cat__mm_job;
 /* a job item of the matrix-matrix kernels: a block of x rows by a group of
@@ -6838,13 +6844,7 @@ static void cat__matmul_q(float *y, int ldy, const float *x, int n, const cat__t
         if ((int64_t)nn * in >= 65536 && pool) cat__par(pool, cat__xq_item, &xj, nn);
         else cat__xq_rows_v(&q, xj.x, in, 0, nn);
         J.y = y + (size_t)r0 * ldy; J.ldy = ldy; J.q = &q; J.n = nn; J.W = W;
-        J.tpi = 1;
-        if (nn <= CAT__QDEC) {   /* decode: items of about CAT__QITEM bytes */
-            const int64_t most = (out + 15) / 16 / (8 * (int64_t)cat__pool_threads(pool));
-            J.tpi = CAT__QITEM / (16 * (int64_t)cat__qrow_bytes(W->dtype, in));
-            if (J.tpi > most) J.tpi = most;
-            if (J.tpi < 1) J.tpi = 1;
-        }
+        J.tpi = nn <= CAT__QDEC ? cat__item_blocks(CAT__QITEM, (int64_t)cat__qrow_bytes(W->dtype, in), (out + 15) / 16, pool) : 1;
         J.nblk = ((out + 15) / 16 + J.tpi - 1) / J.tpi;
         cat__par((int64_t)nn * out * in >= 65536 ? pool : NULL, cat__q_item, &J, J.nblk * ((nn + CAT__QMB - 1) / CAT__QMB));
     }
